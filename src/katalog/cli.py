@@ -1,0 +1,120 @@
+"""`katalog` on the command line: a thin layer over the library that prints and exits.
+
+Exit codes: 0 success, 1 invalid content, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable
+
+import click
+from rich.console import Console
+
+from . import __version__
+from .build import BuildError, OutputRefused, build, parse_formats
+from .issues import Issue, Report, Severity
+from .pipeline import check
+from .render import totals as totals_render
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _content(path: str) -> Path:
+    folder = Path(path)
+    if not folder.is_dir():
+        raise click.UsageError(f"indholdsmappen '{path}' findes ikke (angiv fx ./content)")
+    return folder
+
+
+def _print_issues(issues: Iterable[Issue], err: bool = False) -> None:
+    for issue in issues:
+        click.echo(issue.format(), err=err)
+
+
+def _summary(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    parts = [f"{errors} {'fejl' if errors != 1 else 'fejl'}",
+             f"{warnings} {'advarsler' if warnings != 1 else 'advarsel'}"]
+    return ", ".join(parts)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--version", message="katalog %(version)s")
+def main() -> None:
+    """katalog: budget- og sparekataloger fra YAML/Markdown til Word, PDF og HTML.
+
+    Alle totaler beregnes, og alle tal vises i dansk format.
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("content", default="content", metavar="[INDHOLD]")
+def check_cmd(content: str) -> None:
+    """Kontrollér kataloget og vis alle fejl og advarsler med fil og linje."""
+    checked = check(_content(content))
+    _print_issues(checked.report.sorted())
+    if checked.report.has_errors:
+        click.echo(f"Kataloget er ikke gyldigt: {_summary(checked.report)}.", err=True)
+        sys.exit(1)
+    cat = checked.catalogue
+    click.echo(f"Kataloget er gyldigt: {len(cat.themes)} temaer, {len(cat.proposals)} forslag "
+               f"({_summary(checked.report)}).", err=True)
+
+
+check_cmd.name = "check"
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("content", default="content", metavar="[INDHOLD]")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
+              default="table", show_default=True, help="Uddataformat.")
+def totals(content: str, fmt: str) -> None:
+    """Vis de beregnede totaler pr. tema, forslag og år, med mål og difference."""
+    checked = check(_content(content))
+    if checked.totals is None:
+        _print_issues((i for i in checked.report.sorted() if i.severity is Severity.ERROR), err=True)
+        click.echo(f"Totalerne kan ikke beregnes: {_summary(checked.report)}.", err=True)
+        sys.exit(1)
+    cat, t = checked.catalogue, checked.totals
+    if fmt == "json":
+        click.echo(totals_render.to_json(cat, t), nl=False)
+    elif fmt == "csv":
+        click.echo(totals_render.to_csv(cat, t), nl=False)
+    elif fmt == "markdown":
+        click.echo(totals_render.to_markdown(cat, t), nl=False)
+    else:
+        Console(highlight=False).print(totals_render.to_table(cat, t))
+
+
+@main.command(name="build", context_settings=CONTEXT)
+@click.argument("content", default="content", metavar="[INDHOLD]")
+@click.option("--out", "out", default="build", show_default=True, metavar="MAPPE",
+              help="Uddatamappe; erstattes kun hvis den er tom eller skrevet af katalog.")
+@click.option("--format", "fmt", default=None, metavar="FORMATER",
+              help="Kommasepareret liste af formater (standard: alle).")
+def build_cmd(content: str, out: str, fmt: str | None) -> None:
+    """Byg dokumenterne til uddatamappen (kun hvis indholdet er gyldigt)."""
+    folder = _content(content)
+    try:
+        formats = parse_formats(fmt)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    console = Console(stderr=True, highlight=False)
+    try:
+        with console.status("Bygger …") as status:
+            result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"))
+    except OutputRefused as exc:
+        raise click.UsageError(str(exc)) from None
+    except BuildError as exc:
+        _print_issues(exc.report.sorted(), err=True)
+        click.echo(f"Intet er skrevet: kataloget er ikke gyldigt ({_summary(exc.report)}).", err=True)
+        sys.exit(1)
+    _print_issues(result.report.sorted(), err=True)
+    click.echo(f"Skrev {len(result.files)} filer til {result.out}/ ({', '.join(result.formats)}).",
+               err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,103 @@
+"""Danish number formatting on Babel, the one place every output formats numbers.
+
+Babel rounds half to even; budgets round half up, so values are quantized here first (half
+up) and Babel only lays out the digits: thousands dot, decimal comma, minus sign. `-0` never
+appears. Patterns and the locale are parsed once and cached.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.numbers import NumberFormatError, parse_decimal, parse_pattern
+
+LOCALE = Locale.parse("da_DK")
+NBSP = "\u00a0"
+NO_AMOUNT = "-"
+UNKNOWN_TEXT = "?"
+
+UNIT_LABELS = {1: "kr.", 1000: "1.000 kr.", 1000000: "mio. kr."}
+
+
+@lru_cache(maxsize=16)
+def _pattern(decimals: int) -> Any:
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
+@lru_cache(maxsize=16)
+def _step(decimals: int) -> Decimal:
+    return Decimal(1).scaleb(-decimals)
+
+
+def quantize(value: Decimal | int, decimals: int = 0) -> Decimal:
+    """Round half up to `decimals` places; never negative zero."""
+    result = Decimal(value).quantize(_step(decimals), rounding=ROUND_HALF_UP)
+    return result if result != 0 else abs(result)
+
+
+def format_number(value: Decimal | int, decimals: int = 0) -> str:
+    """`-26500` → `-26.500`; `Decimal('0.5'), 1` → `0,5`."""
+    return str(_pattern(decimals).apply(quantize(value, decimals), LOCALE))
+
+
+def format_amount(value: object, decimals: int = 0) -> str:
+    """An amount cell: a number, `-` for no amount (None), `?` for unknown."""
+    if value is None:
+        return NO_AMOUNT
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return format_number(value, decimals)
+    return UNKNOWN_TEXT
+
+
+def amount_decimals(value: Decimal) -> int:
+    """Decimals to show so an entered amount is never hidden (0 for whole units, max 2)."""
+    exponent = value.normalize().as_tuple().exponent
+    return min(max(0, -exponent), 2) if isinstance(exponent, int) else 0
+
+
+def format_exact(value: object) -> str:
+    """An amount with as many decimals as it needs (up to 2): `12.5` → `12,5`."""
+    if isinstance(value, Decimal):
+        return format_amount(value, amount_decimals(value))
+    return format_amount(value)
+
+
+def format_percent(value: Decimal | int, decimals: int = 1, sign: str = "%") -> str:
+    """`28.4` → `28,4 %` (or `28,4 pct.`), with a non-breaking space."""
+    return f"{format_number(value, decimals)}{NBSP}{sign}"
+
+
+def format_fte(value: object) -> str:
+    """Årsværk with one decimal: `-46,1`."""
+    return format_amount(value, 1)
+
+
+def unit_label(unit: int, price_level: int | None = None) -> str:
+    """`1.000 kr., 2026 p/l` with non-breaking spaces inside each part."""
+    label = UNIT_LABELS.get(unit, f"{format_number(unit)} kr.").replace(" ", NBSP)
+    return f"{label}, {price_level}{NBSP}p/l" if price_level else label
+
+
+def parse_number(text: str) -> Decimal:
+    """Parse a Danish-formatted number (`-26.500`, `0,5`) back to an exact Decimal."""
+    try:
+        return Decimal(parse_decimal(text.replace(NBSP, "").strip(), locale=LOCALE, strict=True))
+    except (NumberFormatError, InvalidOperation) as exc:
+        raise ValueError(f"ikke et dansk tal: {text!r}") from exc
+
+
+def sign_note(savings_sign: str) -> str:
+    """The note every table carries on the sign convention."""
+    if savings_sign == "negative":
+        return "Besparelser er angivet med negativt fortegn (-), merudgifter med positivt."
+    return "Besparelser er angivet med positivt fortegn, merudgifter med negativt (-)."
+
+
+def difference_label(savings_sign: str) -> str:
+    """What the difference target − total means under the sign convention."""
+    if savings_sign == "negative":
+        return "Difference til mål (positiv = målet er mere end nået)"
+    return "Difference til mål (positiv = mangler for at nå målet)"

@@ -1,0 +1,54 @@
+"""The library's front door: content folder → loaded, validated, computed catalogue.
+
+`check()` runs load → validate → compute → reconcile and never raises for bad content: every
+problem is in the returned report. Renderers and the CLI start from its result.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .compute import Totals, compute
+from .issues import Report
+from .load import load_files, read_folder
+from .model import Catalogue
+from .reconcile import reconcile
+from .validate import validate
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of checking one catalogue. `totals` is None when there are errors."""
+
+    catalogue: Catalogue
+    report: Report
+    totals: Totals | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.has_errors
+
+
+def check_files(files: Mapping[str, bytes | OSError], label: str = "content") -> Checked:
+    """Check content given as relative paths → bytes (a folder, a git revision, a test)."""
+    catalogue, report = load_files(files, label)
+    validate(catalogue, report)
+    if report.has_errors:
+        return Checked(catalogue, report, None)
+    try:
+        totals = compute(catalogue)
+    except Exception as exc:  # noqa: BLE001 - never a traceback: report it
+        report.error("internal", f"beregningen fejlede ({type(exc).__name__}: {exc})",
+                     catalogue.settings.path, 1, 1)
+        return Checked(catalogue, report, None)
+    reconcile(catalogue, totals, report)
+    return Checked(catalogue, report, None if report.has_errors else totals)
+
+
+def check(content: Path | str) -> Checked:
+    """Load, validate and compute the catalogue in a content folder."""
+    content = Path(content)
+    return check_files(read_folder(content), label=os.fspath(content))

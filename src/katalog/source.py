@@ -1,0 +1,265 @@
+"""Read one content file safely: bytes → text → (front matter) → plain data with positions.
+
+YAML is composed to a node tree with ruamel.yaml and converted here, so no YAML tag can ever
+construct an object, aliases are refused before they can expand, duplicate keys are caught,
+and every value keeps its line and column. Numbers become `int` or exact `Decimal`, never
+`float`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .issues import Report
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 40
+
+Path_ = tuple[Any, ...]
+Pos = tuple[int, int]
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {
+    _STD + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+_FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+
+
+class SourceError(Exception):
+    """A problem that stops reading a file, at a 1-based line and column."""
+
+    def __init__(self, code: str, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass
+class Document:
+    """One file's data, the position of every value and key, and its Markdown body."""
+
+    path: str
+    data: Any
+    positions: dict[Path_, Pos] = field(default_factory=dict)
+    key_positions: dict[Path_, Pos] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1
+
+    def pos(self, path: Path_) -> Pos:
+        """Position of the value at `path`, or of its nearest located ancestor."""
+        p = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+    def key_pos(self, path: Path_) -> Pos:
+        """Position of the key of `path` (falls back to the value's position)."""
+        return self.key_positions.get(tuple(path)) or self.pos(path)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) → text with `\\n` line ends; SourceError otherwise."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise SourceError(
+            "file-too-large",
+            f"filen er for stor ({len(raw):,} bytes; højst {MAX_FILE_BYTES:,})".replace(",", "."),
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise SourceError(
+            "encoding",
+            f"filen er ikke gyldig UTF-8 (byte 0x{raw[exc.start]:02x}); gem den som UTF-8",
+            line,
+            col,
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise SourceError("encoding", "filen indeholder NUL-tegn og er ikke en tekstfil", line)
+    if not text.strip():
+        raise SourceError("empty-file", "filen er tom")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Split `---` front matter from the body: (yaml, body, body's first line)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise SourceError(
+            "front-matter",
+            "filen skal begynde med front matter: første linje skal være ---",
+        )
+    for i in range(1, len(lines)):
+        if _FRONT_MATTER_END.match(lines[i]):
+            return "\n".join(lines[1:i]) + "\n", "\n".join(lines[i + 1 :]), i + 2
+    raise SourceError(
+        "front-matter", "front matter er ikke afsluttet: der mangler en linje med ---"
+    )
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
+    """Compose YAML text and convert it to plain data with positions."""
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else 1 + line_offset
+        col = mark.column + 1 if mark else 1
+        raise SourceError("yaml-syntax", _yaml_message(exc), line, col) from None
+    except YAMLError as exc:
+        raise SourceError("yaml-syntax", f"ugyldig YAML ({_first_line(exc)})", 1 + line_offset)
+    except RecursionError:
+        raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", 1 + line_offset) from None
+    doc = Document(path=path, data=None)
+    if node is None:
+        return doc
+    converter = _Converter(doc, line_offset)
+    doc.data = converter.convert(node, (), 0)
+    return doc
+
+
+def read_document(raw: bytes, path: str, front_matter: bool) -> Document:
+    """A whole file: decode, split front matter when asked, and parse the YAML."""
+    text = decode(raw)
+    if not front_matter:
+        return parse_yaml(text, path)
+    yaml_text, body, body_line = split_front_matter(text)
+    doc = parse_yaml(yaml_text, path, line_offset=1)
+    doc.body = body
+    doc.body_line = body_line
+    return doc
+
+
+class _Converter:
+    def __init__(self, doc: Document, line_offset: int) -> None:
+        self.doc = doc
+        self.offset = line_offset
+        self.seen: set[int] = set()
+
+    def _pos(self, node: Node) -> Pos:
+        return (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
+
+    def convert(self, node: Node, path: Path_, depth: int) -> Any:
+        line, col = self._pos(node)
+        if id(node) in self.seen:
+            raise SourceError(
+                "yaml-alias", "YAML-aliaser (*navn) er ikke tilladt; skriv værdien ud", line, col
+            )
+        if depth > MAX_DEPTH:
+            raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag not in _ALLOWED_TAGS:
+            raise SourceError(
+                "yaml-tag",
+                f"YAML-tagget {tag.replace(_STD, '!!')} er ikke tilladt; skriv en almindelig værdi",
+                line,
+                col,
+            )
+        self.seen.add(id(node))
+        self.doc.positions[path] = (line, col)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return scalar_value(node, tag)
+
+    def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            kline, kcol = self._pos(key_node)
+            ktag = str(getattr(key_node.tag, "value", key_node.tag))
+            if ktag == _STD + "merge" or (
+                isinstance(key_node, ScalarNode) and key_node.value == "<<" and ktag != _STD + "str"
+            ):
+                raise SourceError(
+                    "yaml-alias", "YAML-flettenøgler (<<) er ikke tilladt", kline, kcol
+                )
+            if not isinstance(key_node, ScalarNode) or ktag not in _ALLOWED_TAGS:
+                raise SourceError("yaml-key", "en nøgle skal være en simpel tekst", kline, kcol)
+            key = scalar_value(key_node, ktag)
+            if isinstance(key, (Decimal, bool, dt.date)) or key is None:
+                key = key_node.value
+            if key in result:
+                first = self.doc.key_positions[path + (key,)][0]
+                raise SourceError(
+                    "duplicate-key",
+                    f"nøglen '{key}' står to gange (første gang i linje {first})",
+                    kline,
+                    kcol,
+                )
+            self.doc.key_positions[path + (key,)] = (kline, kcol)
+            result[key] = self.convert(value_node, path + (key,), depth + 1)
+        return result
+
+
+def scalar_value(node: ScalarNode, tag: str) -> Any:
+    """A scalar node's value: str, int, exact Decimal, bool, None or date."""
+    text = node.value
+    name = tag.removeprefix(_STD)
+    if name == "null":
+        return None
+    if name == "bool":
+        return text.lower() == "true"
+    if name == "int":
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return text
+    if name == "float":
+        try:
+            value = Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            return text  # .inf / .nan: left as text so it fails as "not a number"
+        return value if value.is_finite() else text
+    if name == "timestamp":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
+
+
+_YAML_PROBLEMS = {
+    "mapping values are not allowed here": "kolon på et sted, hvor det ikke er tilladt "
+    "(sæt teksten i anførselstegn)",
+    "could not find expected ':'": "der mangler et kolon efter nøglen",
+    "found character '\\t' that cannot start any token": "tabulatortegn er ikke tilladt i YAML; "
+    "brug mellemrum",
+    "expected <block end>, but found": "indrykningen passer ikke",
+    "found undefined alias": "ukendt YAML-alias",
+    "while scanning a quoted scalar": "anførselstegn er ikke lukket",
+    "found unexpected end of stream": "uventet slutning på filen",
+    "expected a single document": "filen må kun indeholde ét YAML-dokument",
+    "found unhashable key": "en nøgle skal være en simpel tekst",
+}
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _yaml_message(exc: MarkedYAMLError) -> str:
+    problem = f"{exc.context or ''} {exc.problem or ''}"
+    for english, danish in _YAML_PROBLEMS.items():
+        if english in problem:
+            return f"ugyldig YAML: {danish}"
+    detail = (exc.problem or exc.context or "").strip()
+    return f"ugyldig YAML ({detail})" if detail else "ugyldig YAML"
