@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from .fields import Fields, did_you_mean
 from .issues import Report
@@ -38,6 +38,8 @@ from .model import (
     natural_key,
 )
 from .source import Document, SourceError, read_document
+
+T = TypeVar("T")
 
 CATALOGUE_FILE = "catalogue.yaml"
 THEMES_DIR = "themes"
@@ -116,17 +118,21 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> 
             "missing-file",
             f"{CATALOGUE_FILE} mangler i indholdsmappen (titel, organisation, år og prisniveau)",
             shown(CATALOGUE_FILE),
-            0,
-            0,
+            1,
+            1,
         )
-    settings = _settings(docs.get(CATALOGUE_FILE), shown(CATALOGUE_FILE), report)
+    settings = _guarded(
+        lambda: _settings(docs.get(CATALOGUE_FILE), shown(CATALOGUE_FILE), report),
+        shown(CATALOGUE_FILE),
+        report,
+    ) or Settings(title="", organisation="", years=(), price_level=0, path=shown(CATALOGUE_FILE))
     themes = [
-        _theme(doc, report)
+        _guarded(lambda doc=doc: _theme(doc, report), doc.path, report)
         for rel, doc in docs.items()
         if rel.startswith(THEMES_DIR + "/")
     ]
     proposals = [
-        _proposal(doc, settings, report)
+        _guarded(lambda doc=doc: _proposal(doc, settings, report), doc.path, report)
         for rel, doc in docs.items()
         if rel.startswith(PROPOSALS_DIR + "/")
     ]
@@ -136,6 +142,15 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> 
         proposals=tuple(sorted((p for p in proposals if p), key=lambda p: natural_key(p.id))),
     )
     return catalogue, report
+
+
+def _guarded(make: Callable[[], T], path: str, report: Report) -> T | None:
+    """Run one file's conversion; an unexpected exception becomes an issue on that file."""
+    try:
+        return make()
+    except Exception as exc:  # noqa: BLE001 - never a traceback
+        report.error("internal", f"filen kunne ikke læses ({type(exc).__name__}: {exc})", path, 1, 1)
+        return None
 
 
 # -- catalogue.yaml ---------------------------------------------------------------------------

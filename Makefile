@@ -1,0 +1,43 @@
+# katalog: two commands do all the set-up on a fresh machine:
+#   make catalogue   venv + install + build the example catalogue into build/
+#   make test        test dependencies + the test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+CONTENT ?= content
+OUT     ?= build
+
+.PHONY: catalogue test install install-test check totals bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+catalogue: install
+	$(VENV)/bin/katalog check $(CONTENT)
+	$(VENV)/bin/katalog build $(CONTENT) --out $(OUT)
+
+check: install
+	$(VENV)/bin/katalog check $(CONTENT)
+
+totals: install
+	$(VENV)/bin/katalog totals $(CONTENT)
+
+test: install-test
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,137 @@
+"""Shared fixtures: the example catalogue and small catalogues written by the test."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "content"
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write `relative path → text` (dedented) under `root`; returns `root`."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+SMALL = {
+    "catalogue.yaml": """
+        title: Budgetkatalog 2026
+        organisation: Testby Kommune
+        years: [2026, 2027, 2028]
+        price_level: 2026
+        unit: 1000
+        average_salary: 500
+        targets: {2026: -10000, 2027: -10000, 2028: -10000}
+        departments:
+          - {code: SOF, name: Socialforvaltningen, share: 62.5}
+          - {code: BUF, name: Børne- og Ungdomsforvaltningen, share: 37.5}
+        """,
+    "themes/01-adm.md": """
+        ---
+        id: administration
+        number: 1
+        title: Administration
+        ---
+        Færre og enklere arbejdsgange.
+        """,
+    "themes/02-it.md": """
+        ---
+        id: it
+        number: 2
+        title: Digitalisering
+        ---
+        """,
+    "themes/03-old.md": """
+        ---
+        id: gammelt
+        number: 3
+        title: Indkøb
+        merged_into: administration
+        ---
+        """,
+    "proposals/A1.md": """
+        ---
+        id: A1
+        title: Samling af administration
+        theme: administration
+        department: SOF
+        summary: Administrationen samles.
+        economy:
+          - text: Lønbesparelse
+            area: service
+            group: varig
+            amounts: {2026: -3000, 2027: -6000, 2028: -6000}
+          - text: Implementering
+            area: service
+            group: engang
+            amounts: {2026: 4000, 2027: 500}
+          - text: Lokaler
+            area: anlæg
+            group: engang
+            amounts: {2026: 1000}
+        ---
+        Tekst.
+        """,
+    "proposals/A2.md": """
+        ---
+        id: A2
+        title: Færre møder
+        theme: administration
+        department: BUF
+        summary: Kortere møder.
+        economy:
+          - text: Mødetid
+            area: service
+            group: varig
+            amounts: {2026: -1250, 2027: "?", 2028: -2500}
+        ---
+        """,
+    "proposals/I1.md": """
+        ---
+        id: I1
+        title: Robotter
+        theme: it
+        department: BUF
+        summary: Automatisering.
+        allocation: nøgle
+        economy:
+          - text: Automatisering
+            area: service
+            group: varig
+            amounts: {2026: -1001, 2027: 0}
+        ---
+        """,
+    "proposals/I2.md": """
+        ---
+        id: I2
+        title: Trukket forslag
+        theme: it
+        department: SOF
+        status: trukket
+        summary: Trukket.
+        economy:
+          - text: Noget
+            area: service
+            group: varig
+            amounts: {2026: -99999}
+        ---
+        """,
+}
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A small, valid catalogue whose totals are checked by hand in the tests."""
+    return write_tree(tmp_path / "content", SMALL)
+
+
+@pytest.fixture
+def example() -> Path:
+    return EXAMPLE

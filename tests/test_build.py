@@ -1,0 +1,77 @@
+"""build: nothing written on invalid content, atomic replace, foreign folders refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from katalog.build import MARKER, BuildError, OutputRefused, build
+
+
+def test_build_writes_totals(small, tmp_path):
+    out = tmp_path / "build"
+    result = build(small, out)
+    assert (out / MARKER).exists()
+    data = json.loads((out / "totals.json").read_text(encoding="utf-8"))
+    assert data["total"]["2028"] == -8500
+    assert {p.name for p in result.files} >= {"totals.json", "totals.md", "totals.csv"}
+
+
+def test_invalid_content_writes_nothing_and_keeps_previous(small, tmp_path):
+    out = tmp_path / "build"
+    build(small, out)
+    before = (out / "totals.json").read_bytes()
+    (small / "proposals/A1.md").write_text("---\nid: A1\n---\n", encoding="utf-8")
+    with pytest.raises(BuildError) as err:
+        build(small, out)
+    assert err.value.report.has_errors
+    assert (out / "totals.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]  # no temp left
+
+
+def test_invalid_content_into_new_folder_creates_nothing(small, tmp_path):
+    (small / "catalogue.yaml").write_text("years: [2026]\n", encoding="utf-8")
+    with pytest.raises(BuildError):
+        build(small, tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_failed_render_keeps_previous(small, tmp_path, monkeypatch):
+    out = tmp_path / "build"
+    build(small, out)
+    before = (out / "totals.json").read_bytes()
+    from katalog import build as build_mod
+
+    def boom(*_args):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setitem(build_mod.RENDERERS, "totals", boom)
+    with pytest.raises(RuntimeError):
+        build(small, out)
+    assert (out / "totals.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]
+
+
+def test_foreign_folder_is_refused(small, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "important.docx").write_text("x")
+    with pytest.raises(OutputRefused):
+        build(small, out)
+    assert (out / "important.docx").exists()
+
+
+def test_empty_folder_is_accepted(small, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    build(small, out)
+    assert (out / "totals.json").exists()
+
+
+def test_rebuild_is_byte_identical(small, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(small, a)
+    build(small, b)
+    for name in ("totals.json", "totals.md", "totals.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
