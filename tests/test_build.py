@@ -46,7 +46,7 @@ def test_failed_render_keeps_previous(small, tmp_path, monkeypatch):
     def boom(*_args):
         raise RuntimeError("render failed")
 
-    monkeypatch.setitem(build_mod.RENDERERS, "totals", boom)
+    monkeypatch.setitem(build_mod.RENDERERS, "totals", (boom, ("totals.json",)))
     with pytest.raises(RuntimeError):
         build(small, out)
     assert (out / "totals.json").read_bytes() == before

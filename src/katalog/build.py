@@ -5,8 +5,10 @@ leaves the previous output untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,20 +19,59 @@ from .issues import Report
 from .model import Catalogue
 from .pipeline import check
 from .render import totals as totals_render
+from .render.html import render_html
+from .render.templates import TemplateSet
 
 MARKER = ".katalog-build"
 
-Renderer = Callable[[Catalogue, Totals, Path], None]
+
+@dataclass(frozen=True)
+class Options:
+    """What renderers need besides the model: the look and the document date."""
+
+    templates: TemplateSet
+    date: dt.date | None = None
 
 
-def _write_totals(cat: Catalogue, totals: Totals, out: Path) -> None:
+Renderer = Callable[[Catalogue, Totals, Path, Options], None]
+
+
+def _write_totals(cat: Catalogue, totals: Totals, out: Path, _opts: Options) -> None:
     (out / "totals.json").write_text(totals_render.to_json(cat, totals), encoding="utf-8")
     (out / "totals.md").write_text(totals_render.to_markdown(cat, totals), encoding="utf-8")
     (out / "totals.csv").write_text(totals_render.to_csv(cat, totals), encoding="utf-8-sig")
 
 
-RENDERERS: dict[str, Renderer] = {"totals": _write_totals}
+def _write_html(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
+    render_html(cat, totals, out / "html", opts.templates, opts.date)
+
+
+# name → (renderer, the paths in the output folder it owns)
+RENDERERS: dict[str, tuple[Renderer, tuple[str, ...]]] = {
+    "totals": (_write_totals, ("totals.json", "totals.md", "totals.csv")),
+    "html": (_write_html, ("html",)),
+}
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
+
+
+def document_date(settings_date: dt.date | None, content: Path) -> dt.date:
+    """The date the documents carry: `date` in catalogue.yaml, else SOURCE_DATE_EPOCH, else
+    the content's last git commit, else today. Fixed dates keep builds reproducible."""
+    if settings_date:
+        return settings_date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", "."],
+            cwd=content, capture_output=True, text=True, timeout=10, check=False,
+        )
+        if out.returncode == 0 and out.stdout.strip():
+            return dt.date.fromisoformat(out.stdout.strip())
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    return dt.date.today()
 
 
 class BuildError(Exception):
@@ -86,9 +127,16 @@ def build(
     out: Path | str = "build",
     formats: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    templates: Path | str | None = None,
 ) -> BuildResult:
-    """Check `content` and write the chosen formats to `out`, replacing it atomically."""
+    """Check `content` and write the chosen formats to `out`, replacing it atomically.
+
+    Outputs of formats not built this time are carried over from the previous build.
+    `templates` overrides the default look; by default a `templates/` folder beside the
+    content folder is used when there is one.
+    """
     out = Path(out)
+    content = Path(content)
     formats = list(formats or DEFAULT_FORMATS)
     ensure_replaceable(out)
     say = progress or (lambda _msg: None)
@@ -96,20 +144,47 @@ def build(
     checked = check(content)
     if not checked.ok or checked.totals is None:
         raise BuildError(checked.report)
+    if templates is None and (content.resolve().parent / "templates").is_dir():
+        templates = content.resolve().parent / "templates"
+    opts = Options(TemplateSet.create(templates),
+                   document_date(checked.catalogue.settings.date, content))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         (tmp / MARKER).write_text("Denne mappe er skrevet af katalog og erstattes ved næste build.\n",
                                   encoding="utf-8")
+        _carry_over(out, tmp, formats)
         for name in formats:
             say(f"Skriver {name}")
-            RENDERERS[name](checked.catalogue, checked.totals, tmp)
+            RENDERERS[name][0](checked.catalogue, checked.totals, tmp, opts)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
     return BuildResult(out, formats, checked.report, files)
+
+
+def _carry_over(old: Path, new: Path, formats: Sequence[str]) -> None:
+    """Hard-link (or copy) the previous build's outputs of formats not being rebuilt."""
+    if not (old / MARKER).exists():
+        return
+    rebuilt = {rel for name in formats for rel in RENDERERS[name][1]}
+    for entry in sorted(old.iterdir()):
+        if entry.name == MARKER or entry.name in rebuilt:
+            continue
+        target = new / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, target, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry, target)
+
+
+def _link_or_copy(src: str | Path, dst: str | Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 invalid content, 2 wrong usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Iterable
@@ -94,7 +95,11 @@ def totals(content: str, fmt: str) -> None:
               help="Uddatamappe; erstattes kun hvis den er tom eller skrevet af katalog.")
 @click.option("--format", "fmt", default=None, metavar="FORMATER",
               help="Kommasepareret liste af formater (standard: alle).")
-def build_cmd(content: str, out: str, fmt: str | None) -> None:
+@click.option("--templates", "templates", default=None, metavar="MAPPE",
+              type=click.Path(file_okay=False),
+              help="Egen skabelonmappe, der søges i før standardskabelonerne "
+                   "(standard: templates/ ved siden af indholdsmappen, hvis den findes).")
+def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) -> None:
     """Byg dokumenterne til uddatamappen (kun hvis indholdet er gyldigt)."""
     folder = _content(content)
     try:
@@ -104,12 +109,19 @@ def build_cmd(content: str, out: str, fmt: str | None) -> None:
     console = Console(stderr=True, highlight=False)
     try:
         with console.status("Bygger …") as status:
-            result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"))
+            result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"),
+                           templates=templates)
     except OutputRefused as exc:
         raise click.UsageError(str(exc)) from None
     except BuildError as exc:
         _print_issues(exc.report.sorted(), err=True)
         click.echo(f"Intet er skrevet: kataloget er ikke gyldigt ({_summary(exc.report)}).", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a renderer bug must not end in a traceback
+        if os.environ.get("KATALOG_DEBUG"):
+            raise
+        click.echo(f"Bygningen fejlede ({type(exc).__name__}: {exc}); {out}/ er uændret. "
+                   "Sæt KATALOG_DEBUG=1 for detaljer.", err=True)
         sys.exit(1)
     _print_issues(result.report.sorted(), err=True)
     click.echo(f"Skrev {len(result.files)} filer til {result.out}/ ({', '.join(result.formats)}).",

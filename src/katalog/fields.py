@@ -61,6 +61,19 @@ DANISH_KEYS = {
     "opfølgning": "followup",
     "follow_up": "followup",
     "emner": "tags",
+    "navn": "name",
+    "kode": "code",
+    "andel": "share",
+    "part": "party",
+    "godkendt": "approved",
+    "dato": "date",
+    "bemærkning": "comment",
+    "kommentar": "comment",
+    "udvalg": "body",
+    "måling": "measure",
+    "ansvarlig": "responsible",
+    "hvornår": "when",
+    "sammenlagt_med": "merged_into",
 }
 
 
@@ -98,7 +111,9 @@ def _kind(value: Any) -> str:
         return "tom"
     if isinstance(value, bool):
         return "sand/falsk"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, Decimal):
+        return "et decimaltal"
+    if isinstance(value, int):
         return "et tal"
     if isinstance(value, dt.date):
         return "en dato"
@@ -203,13 +218,29 @@ class Fields:
             return None
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        if isinstance(value, Decimal) and value.as_tuple().exponent == -3:
+            self.error(
+                path,
+                "thousands-dot",
+                f"'{path[-1]}' skal være et helt tal: skriv tal uden tusindtalspunktum – "
+                f"mente du {plain(value.scaleb(3))}?",
+            )
+            return None
         if isinstance(value, str) and value.strip().isdigit():
             self.error(path, "type", f"'{path[-1]}' skal være et helt tal uden anførselstegn")
             return None
         self.error(path, "type", f"'{path[-1]}' skal være et helt tal, ikke {_kind(value)}")
         return None
 
-    def choice(self, path: Path_, options: Sequence[str], default: str | None, what: str) -> str | None:
+    def choice(
+        self,
+        path: Path_,
+        options: Sequence[str],
+        default: str | None,
+        what: str,
+        code: str | None = None,
+    ) -> str | None:
+        """One of `options`; an unknown value is reported as `unknown-<field>` (or `code`)."""
         value = self.get(path)
         if value is None:
             return default
@@ -221,7 +252,7 @@ class Fields:
             extra = f" – mente du '{hint}'?" if hint else ""
             self.error(
                 path,
-                f"unknown-{path[-1]}",
+                code or f"unknown-{path[-1]}",
                 f"ukendt {what} '{value}': skal være {one_of(options)}{extra}",
             )
             return default
@@ -357,7 +388,15 @@ class Fields:
         if not isinstance(data, list):
             self.error(path, "type", f"'{path[-1]}' skal være en liste")
             return ()
-        return tuple(self.text(path + (i,), "") for i in range(len(data)) if data[i] is not None)
+        result = []
+        for i, item in enumerate(data):
+            if isinstance(item, (list, dict, bool)):
+                self.error(
+                    path + (i,), "type", f"hvert punkt i '{path[-1]}' skal være tekst, ikke {_kind(item)}"
+                )
+            elif item is not None:
+                result.append(self.text(path + (i,), ""))
+        return tuple(result)
 
     def items(self, path: Path_, what: str) -> list[int]:
         """Indexes of a list of mappings; reports a value that is not such a list."""

@@ -127,7 +127,7 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> 
         report,
     ) or Settings(title="", organisation="", years=(), price_level=0, path=shown(CATALOGUE_FILE))
     themes = [
-        _guarded(lambda doc=doc: _theme(doc, report), doc.path, report)
+        _guarded(lambda doc=doc: _theme(doc, settings, report), doc.path, report)
         for rel, doc in docs.items()
         if rel.startswith(THEMES_DIR + "/")
     ]
@@ -223,7 +223,7 @@ def _counted_statuses(f: Fields) -> tuple[str, ...]:
         return DEFAULT_COUNTED
     result = []
     for i in range(len(data)):
-        status = f.choice(("counted_statuses", i), STATUSES, None, "status")
+        status = f.choice(("counted_statuses", i), STATUSES, None, "status", code="unknown-status")
         if status:
             result.append(status)
     return tuple(result)
@@ -231,10 +231,16 @@ def _counted_statuses(f: Fields) -> tuple[str, ...]:
 
 def _departments(f: Fields) -> tuple[Department, ...]:
     result = []
+    seen: dict[str, int] = {}
     for i in f.items(("departments",), "en forvaltning med code og name"):
         path = ("departments", i)
         f.unknown_keys(path, DEPARTMENT_KEYS, "en forvaltning")
         code = f.text(path + ("code",), "forvaltningens kode", required=True)
+        if code in seen:
+            f.error(path + ("code",), "duplicate-department",
+                    f"forvaltningskoden '{code}' står to gange (første gang i linje {seen[code]})")
+        elif code:
+            seen[code] = f.loc(path + ("code",)).line
         name = f.text(path + ("name",), "forvaltningens navn") or code
         share = f.number(path + ("share",), "andelen")
         if isinstance(share, Decimal) and not 0 <= share <= 100:
@@ -248,7 +254,7 @@ def _departments(f: Fields) -> tuple[Department, ...]:
 # -- themes -----------------------------------------------------------------------------------
 
 
-def _theme(doc: Document, report: Report) -> Theme | None:
+def _theme(doc: Document, settings: Settings, report: Report) -> Theme | None:
     f = Fields(doc, report)
     if f.mapping((), "front matter") is None:
         return None
@@ -265,7 +271,7 @@ def _theme(doc: Document, report: Report) -> Theme | None:
         title=title,
         merged_into=merged,
         body=doc.body,
-        declared_totals=_known(f.year_map(("totals",), (), "den angivne total")),
+        declared_totals=_known(f.year_map(("totals",), settings.years, "den angivne total")),
         path=doc.path,
         locs=_locs(f, THEME_KEYS) | {"body": Loc(doc.path, doc.body_line, 1)},
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -76,12 +77,14 @@ def decode(raw: bytes) -> str:
             "file-too-large",
             f"filen er for stor ({len(raw):,} bytes; højst {MAX_FILE_BYTES:,})".replace(",", "."),
         )
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # so error offsets count from the raw text
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Position in characters (the prefix before the bad byte is valid UTF-8).
+        before = raw[: exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
         raise SourceError(
             "encoding",
             f"filen er ikke gyldig UTF-8 (byte 0x{raw[exc.start]:02x}); gem den som UTF-8",
@@ -117,7 +120,10 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
     """Compose YAML text and convert it to plain data with positions."""
     yaml = YAML(typ="safe", pure=True)
     try:
-        node = yaml.compose(text)
+        with warnings.catch_warnings():
+            # e.g. ReusedAnchorWarning: anchors are refused below with a located message
+            warnings.simplefilter("ignore")
+            node = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else 1 + line_offset
@@ -158,9 +164,13 @@ class _Converter:
 
     def convert(self, node: Node, path: Path_, depth: int) -> Any:
         line, col = self._pos(node)
-        if id(node) in self.seen:
+        if getattr(node, "anchor", None) is not None or id(node) in self.seen:
+            # An anchor always comes before its aliases, so refusing it refuses them too.
             raise SourceError(
-                "yaml-alias", "YAML-aliaser (*navn) er ikke tilladt; skriv værdien ud", line, col
+                "yaml-alias",
+                "YAML-ankre og -aliaser (&navn, *navn) er ikke tilladt; skriv værdien ud",
+                line,
+                col,
             )
         if depth > MAX_DEPTH:
             raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
@@ -249,6 +259,18 @@ _YAML_PROBLEMS = {
     "found unexpected end of stream": "uventet slutning på filen",
     "expected a single document": "filen må kun indeholde ét YAML-dokument",
     "found unhashable key": "en nøgle skal være en simpel tekst",
+    "expected ',' or ']'": "en liste i [ ] er ikke afsluttet med ] (eller mangler et komma)",
+    "expected ',' or '}'": "en samling i { } er ikke afsluttet med } (eller mangler et komma)",
+    "that cannot start any token": "tegnet kan ikke stå først i en værdi "
+    "(sæt teksten i anførselstegn)",
+    "expected '<document start>'": "uventet tekst efter værdien",
+    "found unknown escape character": "ukendt tegn efter \\ i tekst i dobbelte anførselstegn "
+    "(brug enkelte anførselstegn)",
+    "while scanning an alias": "ugyldigt YAML-alias (*navn)",
+    "while scanning an anchor": "ugyldigt YAML-anker (&navn)",
+    "while parsing a tag": "ugyldigt YAML-tag (!navn)",
+    "while parsing an tag": "ugyldigt YAML-tag (!navn)",
+    "while scanning a block scalar": "ugyldig blok-tekst efter | eller >",
 }
 
 

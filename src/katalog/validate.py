@@ -103,14 +103,9 @@ def price_levels(cat: Catalogue, report: Report) -> None:
 
 
 def departments(cat: Catalogue, report: Report) -> None:
-    """Department codes are unique; shares, when given, add up to 100."""
+    """Shares, when given, add up to 100 (duplicate codes are caught, at their line, by load)."""
     s = cat.settings
     loc = s.locs.get("departments")
-    codes: set[str] = set()
-    for d in s.departments:
-        if d.code in codes:
-            _at(report, loc, s.path, "duplicate-department", f"forvaltningskoden '{d.code}' står to gange")
-        codes.add(d.code)
     shares = [d.share for d in s.departments if d.share is not None]
     if shares and len(shares) != len(s.departments):
         _at(report, loc, s.path, "shares",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -13,7 +12,8 @@ from rich.table import Table
 
 from ..compute import Series, Totals
 from ..model import GROUPS, Catalogue
-from ..numbers import difference_label, format_amount, format_exact, sign_note, unit_label
+from ..numbers import difference_label, sign_note
+from . import view
 
 JSON_SCHEMA_VERSION = 1
 
@@ -140,72 +140,31 @@ def _encode(obj: Any, indent: int, level: int) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-# -- rows shared by table, CSV and Markdown ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    label: str
-    series: Series | None  # None: a merged theme's row
-    note: str = ""
-    strong: bool = False
-
-
-def overview_rows(cat: Catalogue, totals: Totals) -> list[Row]:
-    """Themes × years, then I alt, Mål and Difference (the overview table of every output)."""
-    rows = []
-    for t in cat.themes:
-        if t.merged_into:
-            target = cat.theme(t.merged_into)
-            name = f"tema {target.number}" if target else t.merged_into
-            rows.append(Row(f"{t.number}. {t.title}", None, f"(slået sammen med {name})"))
-        else:
-            rows.append(Row(f"{t.number}. {t.title}", totals.themes[t.id].total))
-    rows.append(Row("I alt", totals.total, strong=True))
-    if cat.settings.target_basis == "varig":
-        rows.append(Row("Heraf varige ændringer (målgrundlag)", totals.basis))
-    if totals.target.values:
-        rows.append(Row("Mål", totals.target))
-        rows.append(Row(difference_label(cat.settings.savings_sign), totals.difference, strong=True))
-    return rows
-
-
-def _cells(series: Series | None, years: tuple[int, ...]) -> list[str]:
-    if series is None:
-        return ["" for _ in years]
-    return [format_exact(series.get(y)) for y in years]
-
-
-def _caption(cat: Catalogue) -> str:
-    s = cat.settings
-    return f"Oversigt over temaer ({unit_label(s.unit, s.price_level)})"
-
-
 # -- Markdown ---------------------------------------------------------------------------------
 
 
 def to_markdown(cat: Catalogue, totals: Totals) -> str:
+    """The overview and a list of proposals as GitHub-flavoured Markdown tables."""
     s = cat.settings
     years = s.years
-    out = [f"# {s.title}", "", f"{s.organisation}. Beløb i {unit_label(s.unit, s.price_level)}. "
-           f"{sign_note(s.savings_sign)}", "", f"## {_caption(cat)}", ""]
-    out.append("| Tema | " + " | ".join(str(y) for y in years) + " |")
+    table = view.overview_table(cat, totals)
+    out = [f"# {s.title}", "", f"{s.organisation}. {sign_note(s.savings_sign)}", "",
+           f"## {table.caption} ({table.unit})", ""]
+    out.append(f"| {table.label_head} | " + " | ".join(table.head) + " |")
     out.append("|---|" + "---:|" * len(years))
-    for row in overview_rows(cat, totals):
-        cells = _cells(row.series, years)
-        label = f"{row.label} {row.note}".strip()
-        if row.strong:
+    for row in table.rows:
+        label, cells = _md(row.label), list(row.cells)
+        if row.kind == "total":
             label, cells = f"**{label}**", [f"**{c}**" for c in cells]
-        out.append(f"| {_md(label)} | " + " | ".join(cells) + " |")
-    if any(not totals.themes[t.id].total.complete for t in cat.themes if not t.merged_into):
-        out += ["", "? = beløbet er endnu ikke kendt; totaler med ? er ufuldstændige."]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out += [""] + [f"{note}  " for note in table.notes[1:]]
     out += ["", "## Forslag", "", "| Id | Titel | Tema | Status | " + " | ".join(map(str, years)) + " |",
             "|---|---|---|---|" + "---:|" * len(years)]
     for p in cat.proposals:
         pt = totals.proposals[p.id]
         status = p.status if pt.counted else f"{p.status} (tæller ikke med)"
         out.append(f"| {_md(p.id)} | {_md(p.title)} | {_md(p.theme)} | {status} | "
-                   + " | ".join(_cells(pt.total, years)) + " |")
+                   + " | ".join(view.cells(pt.total, years)) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -251,19 +210,15 @@ def to_csv(cat: Catalogue, totals: Totals) -> str:
 
 
 def to_table(cat: Catalogue, totals: Totals) -> Table:
-    s = cat.settings
-    table = Table(title=f"{s.title} – {_caption(cat)}", caption=sign_note(s.savings_sign),
-                  show_lines=False)
-    table.add_column("Tema")
-    for y in s.years:
-        table.add_column(str(y), justify="right")
-    rows = overview_rows(cat, totals)
-    for i, row in enumerate(rows):
+    """The overview as a rich table for the terminal."""
+    view_table = view.overview_table(cat, totals)
+    table = Table(title=f"{cat.settings.title} – {view_table.caption} ({view_table.unit})",
+                  caption=" ".join(view_table.notes))
+    table.add_column(view_table.label_head)
+    for y in view_table.head:
+        table.add_column(y, justify="right")
+    for row in view_table.rows:
         if row.label == "I alt":
             table.add_section()
-        label = f"{row.label} {row.note}".strip()
-        table.add_row(label, *_cells(row.series, s.years), style="bold" if row.strong else None)
+        table.add_row(row.label, *row.cells, style="bold" if row.kind == "total" else None)
     return table
-
-
-__all__ = ["to_json", "to_csv", "to_markdown", "to_table", "totals_data", "dumps", "format_amount"]

@@ -1,0 +1,239 @@
+"""The catalogue as a static, accessible web site (`build/html/`).
+
+Pages: the front page with the overview, one page per theme and per proposal, a single page
+with everything ("hele kataloget", which the PDF renders from), and a search page. All links
+are relative, so the site works from `file://` and from any web server; nothing is fetched
+from elsewhere. Output depends only on the content, so the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from ..compute import Totals
+from ..markdown import render as render_markdown
+from ..model import STATUSES, Catalogue, Proposal, Theme
+from ..numbers import sign_note, unit_label
+from . import view
+from .templates import TemplateSet
+
+ASSETS = "assets"
+
+
+def anchor(prefix: str, ident: str) -> str:
+    """A stable HTML id for a theme or proposal."""
+    return f"{prefix}-{re.sub(r'[^0-9A-Za-zÆØÅæøå_-]', '-', ident)}"
+
+
+def page_name(ident: str) -> str:
+    return f"{ident}.html"
+
+
+def href(*parts: str) -> str:
+    return "/".join(quote(p) for p in parts)
+
+
+def danish_date(value: dt.date | None) -> str:
+    return format_date(value, format="d. MMMM y", locale="da_DK") if value else ""
+
+
+def _cell(text: str) -> Markup:
+    if text == "?":
+        return Markup('<abbr class="unknown" title="ukendt beløb">?</abbr>')
+    return escape(text)
+
+
+def _yesno(value: bool | None) -> str:
+    return "" if value is None else "Ja" if value else "Nej"
+
+
+def environment(templates: TemplateSet) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(p) for p in templates.search_path("html")]),
+        autoescape=select_autoescape(["html"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    env.filters["cell"] = _cell
+    env.filters["yesno"] = _yesno
+    env.filters["danish_date"] = danish_date
+    return env
+
+
+@dataclass
+class Site:
+    """Everything the templates need, built once from the computed model."""
+
+    cat: Catalogue
+    totals: Totals
+    date: dt.date | None
+
+    def base(self, root: str, page: str) -> dict[str, Any]:
+        s = self.cat.settings
+        return {
+            "s": s,
+            "root": root,
+            "page": page,
+            "unit": unit_label(s.unit, s.price_level),
+            "sign_note": sign_note(s.savings_sign),
+            "date": self.date,
+        }
+
+    def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
+        pt = self.totals.proposals[p.id]
+        theme = self.cat.theme(p.theme)
+        return {
+            "id": p.id,
+            "title": p.title,
+            "status": p.status,
+            "summary": p.summary,
+            "anchor": anchor("forslag", p.id),
+            "facts": view.facts(p, self.cat, self.totals),
+            "economy": view.economy_table(p, pt, self.cat.settings),
+            "allocation": view.allocation_table(p, pt, self.cat),
+            "body_html": Markup(render_markdown(p.body, top).html),
+            "consulted": p.consulted,
+            "hearing": p.hearing,
+            "followup": p.followup,
+            "theme_href": root + href("tema", page_name(p.theme)),
+            "theme_number": theme.number if theme else "",
+        }
+
+    def theme(self, t: Theme, root: str, in_page: bool) -> dict[str, Any]:
+        merged = self.cat.theme(t.merged_into) if t.merged_into else None
+        links = (
+            {p.id: f"#{anchor('forslag', p.id)}" for p in self.cat.proposals_in(t.id)}
+            if in_page
+            else {p.id: root + href("forslag", page_name(p.id)) for p in self.cat.proposals_in(t.id)}
+        )
+        table = None if t.merged_into else view.theme_table(t, self.cat, self.totals, links)
+        return {
+            "id": t.id,
+            "number": t.number,
+            "title": t.title,
+            "anchor": anchor("tema", t.id),
+            "href": root + href("tema", page_name(t.id)),
+            "merged_into": t.merged_into,
+            "merged_number": merged.number if merged else "",
+            "merged_title": merged.title if merged else "",
+            "merged_href": root + href("tema", page_name(merged.id)) if merged else "",
+            "merged_anchor": anchor("tema", merged.id) if merged else "",
+            "body_html": Markup(render_markdown(t.body, 2).html),
+            "body_html_all": Markup(render_markdown(t.body, 3).html),
+            "table": table,
+            "n": len(self.cat.proposals_in(t.id)),
+            "proposals": [],
+        }
+
+    def overview(self, root: str, in_page: bool) -> view.Table:
+        links = (
+            {t.id: f"#{anchor('tema', t.id)}" for t in self.cat.themes}
+            if in_page
+            else {t.id: root + href("tema", page_name(t.id)) for t in self.cat.themes}
+        )
+        return view.overview_table(self.cat, self.totals, links)
+
+
+def render_html(
+    cat: Catalogue,
+    totals: Totals,
+    out: Path,
+    templates: TemplateSet,
+    date: dt.date | None = None,
+) -> list[Path]:
+    """Write the site to `out` (created); returns the files written."""
+    env = environment(templates)
+    site = Site(cat, totals, date)
+    written: list[Path] = []
+
+    def write(rel: str, text: str) -> None:
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+
+    def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
+        write(rel, env.get_template(template).render(**site.base(root, name), **ctx))
+
+    themes_index = [site.theme(t, "", in_page=False) for t in cat.themes]
+    page("index.html", "index.html", "", "index",
+         overview=site.overview("", in_page=False),
+         target_allocation=view.target_allocation_table(cat, totals),
+         themes=themes_index,
+         n_proposals=len(cat.proposals),
+         n_themes=len([t for t in cat.themes if not t.merged_into]))
+
+    for t in cat.themes:
+        page("theme.html", f"tema/{page_name(t.id)}", "../", "theme", t=site.theme(t, "../", False))
+
+    for p in cat.proposals:
+        page("proposal.html", f"forslag/{page_name(p.id)}", "../", "proposal",
+             p=site.proposal(p, "../", top=2))
+
+    all_themes = []
+    for t in cat.themes:
+        item = site.theme(t, "", in_page=True)
+        item["proposals"] = [site.proposal(p, "", top=4) for p in cat.proposals_in(t.id)]
+        all_themes.append(item)
+    page("all.html", "hele-kataloget.html", "", "all",
+         overview=site.overview("", in_page=True),
+         target_allocation=view.target_allocation_table(cat, totals),
+         themes=all_themes)
+
+    rows = []
+    for p in cat.proposals:
+        theme = cat.theme(p.theme)
+        rows.append({
+            "id": p.id,
+            "title": p.title,
+            "href": href("forslag", page_name(p.id)),
+            "theme": p.theme,
+            "theme_number": f"{theme.number}. {theme.title}" if theme else p.theme,
+            "department": p.department,
+            "department_name": cat.department_name(p.department),
+            "status": p.status,
+            "status_label": view.STATUS_LABELS[p.status],
+            "cells": view.cells(totals.proposals[p.id].total, cat.settings.years),
+        })
+    departments = list(dict.fromkeys(
+        [(d.code, d.name) for d in cat.settings.departments]
+        + [(p.department, cat.department_name(p.department)) for p in cat.proposals]
+    ))
+    page("search.html", "soeg.html", "", "search",
+         themes=themes_index, rows=rows, departments=departments,
+         statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
+    write(f"{ASSETS}/search-index.js", search_index(cat))
+
+    for rel, src in templates.files(f"html/{ASSETS}").items():
+        target = out / ASSETS / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(src.read_bytes())
+        written.append(target)
+    return written
+
+
+def search_index(cat: Catalogue) -> str:
+    """`window.KATALOG_INDEX = [...]`: a script, so it also loads from `file://`."""
+    entries = []
+    for p in cat.proposals:
+        theme = cat.theme(p.theme)
+        text = " ".join([
+            p.id, p.title, p.summary, theme.title if theme else "",
+            cat.department_name(p.department), render_markdown(p.body).text, " ".join(p.tags),
+        ])
+        entries.append({"id": p.id, "text": text})
+    data = json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    data = data.replace("</", "<\\/")
+    return f"window.KATALOG_INDEX = {data};\n"
