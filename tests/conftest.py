@@ -135,3 +135,38 @@ def small(tmp_path: Path) -> Path:
 @pytest.fixture
 def example() -> Path:
     return EXAMPLE
+
+
+# -- external programs ------------------------------------------------------------------------
+
+import os
+import shutil
+
+REQUIRE_EXTERNALS = os.environ.get("KATALOG_REQUIRE_EXTERNALS") == "1"
+
+
+def require_program(*names: str) -> str:
+    """Path of the first program found among `names`.
+
+    Skips the test when none is installed (say which), except under
+    KATALOG_REQUIRE_EXTERNALS=1 (set by .ci/run), where a missing program is a failure:
+    CI must never pass by skipping what it was meant to check.
+    """
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    message = f"needs {' or '.join(names)} (not installed; .ci/run installs it)"
+    if REQUIRE_EXTERNALS:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_file(path: Path, what: str) -> Path:
+    """Like `require_program`, for a file that .ci/run fetches (e.g. axe-core)."""
+    if path.is_file():
+        return path
+    message = f"needs {what} at {path} (.ci/run installs it)"
+    if REQUIRE_EXTERNALS:
+        pytest.fail(message)
+    pytest.skip(message)
