@@ -26,6 +26,7 @@ from helpers import (
     replace,
     with_files,
 )
+from katalog.pipeline import check_files
 from katalog.fields import did_you_mean, suggest
 from katalog.issues import Report, Severity
 from katalog.load import load_files, read_folder
@@ -592,6 +593,18 @@ def test_thousands_dot_as_text(value: str) -> None:
     assert (path, line, col, sev, code) == (p(P), 11, 21, ERR, "thousands-dot")
     digits = value.strip("'").replace(".", "")
     assert f"mente du {digits}?" in msg
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e16", "9" * 5000, "1000000000000000"])
+def test_absurd_amount_is_reported_at_the_amount(value: str) -> None:
+    path, line, col, sev, code, msg = issue_of(amount(value))
+    assert (path, line, col, sev, code) == (p(P), 11, 21, ERR, "too-large")
+    assert len(msg) < 200  # the value is shortened, never dumped whole
+
+
+def test_largest_sane_amount_computes() -> None:
+    checked = check_files(amount("-999999999999999"), label="c")
+    assert checked.ok, [i.format() for i in checked.report.sorted()]
 
 
 def test_1_250_000_message() -> None:

@@ -100,6 +100,14 @@ def one_of(options: Sequence[str]) -> str:
     return ", ".join(quoted[:-1]) + f" eller {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
+MAX_NUMBER = Decimal(10) ** 15  # no municipal amount comes near; guards the arithmetic
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def plain(value: Decimal) -> str:
     """A Decimal as the writer would type it, without exponent."""
     text = format(value, "f")
@@ -287,8 +295,13 @@ class Fields:
             self.error(path, "type", f"{what} skal være et tal, ikke sand/falsk")
             return None
         if isinstance(value, int):
-            return Decimal(value)
+            value = Decimal(value)
         if isinstance(value, Decimal):
+            if abs(value) >= MAX_NUMBER:
+                self.error(path, "too-large",
+                           f"{what} er urimeligt stort ({_short(plain(value))}); "
+                           "beløb skrives i katalogets enhed, fx 1.000 kr.")
+                return None
             exponent = value.as_tuple().exponent
             if exponent == -3:
                 meant = plain(value.scaleb(3))
@@ -301,7 +314,7 @@ class Fields:
                 return None
             return value
         if isinstance(value, str):
-            text = value.strip()
+            text = _short(value.strip())
             if text == "?" and allow_unknown:
                 return UNKNOWN
             if _THOUSANDS_DOT.match(text):

@@ -232,7 +232,10 @@ def scalar_value(node: ScalarNode, tag: str) -> Any:
         try:
             return int(text.replace("_", ""), 0)
         except ValueError:
-            return text
+            try:  # beyond Python's int-digits limit: keep it exact, the field reader judges it
+                return Decimal(text.replace("_", ""))
+            except InvalidOperation:
+                return text
     if name == "float":
         try:
             value = Decimal(text.replace("_", ""))
