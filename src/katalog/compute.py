@@ -114,16 +114,24 @@ def round_half_up(value: Decimal, step: Decimal = Decimal(1)) -> Decimal:
     return result if result != 0 else abs(result)
 
 
-def allocate(amount: Decimal, shares: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    """Split `amount` (rounded to whole units) by `shares` with the largest-remainder method.
+def allocation_step(settings: Settings) -> Decimal:
+    """The precision allocations are rounded to: whole units, but 0,01 for mio. kr. (a whole
+    million is far too coarse to share between departments)."""
+    return Decimal("0.01") if settings.unit >= 1000000 else Decimal(1)
 
-    The parts are whole units and add up exactly to the whole; ties go to the larger share,
-    then to the earlier department.
+
+def allocate(
+    amount: Decimal, shares: Mapping[str, Decimal], step: Decimal = Decimal(1)
+) -> dict[str, Decimal]:
+    """Split `amount` (rounded to `step`) by `shares` with the largest-remainder method.
+
+    The parts are multiples of `step` and add up exactly to the rounded whole; ties go to the
+    larger share, then to the earlier department.
     """
-    whole = round_half_up(amount)
     total_share = sum(shares.values(), ZERO)
     if not shares or total_share == 0:
         return {}
+    whole = round_half_up(amount / step)
     sign = -1 if whole < 0 else 1
     magnitude = abs(whole)
     with localcontext() as ctx:
@@ -138,13 +146,15 @@ def allocate(amount: Decimal, shares: Mapping[str, Decimal]) -> dict[str, Decima
     )
     for i in order[:left]:
         floors[codes[i]] += 1
-    return {code: sign * value if value else ZERO for code, value in floors.items()}
+    return {code: sign * value * step if value else ZERO for code, value in floors.items()}
 
 
-def allocate_series(series: Series, shares: Mapping[str, Decimal]) -> dict[str, Series]:
+def allocate_series(
+    series: Series, shares: Mapping[str, Decimal], step: Decimal = Decimal(1)
+) -> dict[str, Series]:
     parts: dict[str, dict[int, Decimal]] = {code: {} for code in shares}
     for year, value in series.values.items():
-        for code, part in allocate(value, shares).items():
+        for code, part in allocate(value, shares, step).items():
             parts[code][year] = part
     return {code: Series(values, series.unknown) for code, values in parts.items()}
 
@@ -202,7 +212,7 @@ def proposal_totals(p: Proposal, settings: Settings) -> ProposalTotals:
         by_area=by_area,
         by_group_area=by_group_area,
         fte=fte,
-        allocation=allocate_series(total, shares) if shares else None,
+        allocation=allocate_series(total, shares, allocation_step(settings)) if shares else None,
         payback=payback(total, settings.years, settings) if has_both else None,
         counted=p.status in settings.counted_statuses,
     )
@@ -245,8 +255,8 @@ def compute(cat: Catalogue) -> Totals:
         basis=basis,
         target=target,
         difference=difference,
-        target_allocation=allocate_series(target, key) if key else {},
-        difference_allocation=allocate_series(difference, key) if key else {},
+        target_allocation=allocate_series(target, key, allocation_step(s)) if key else {},
+        difference_allocation=allocate_series(difference, key, allocation_step(s)) if key else {},
     )
 
 
