@@ -83,7 +83,7 @@ def test_totals_json_exact_decimals(small):
 def test_totals_other_formats(small):
     md = run("totals", str(small), "--format", "markdown")
     assert md.exit_code == 0
-    assert "| **I alt** | **-251** | **?** | **-8.500** |" in md.output
+    assert "| **I alt** | **-251** | **-5.500 + ?** | **-8.500** |" in md.output
     csv = run("totals", str(small), "--format", "csv")
     assert "i_alt;;I alt;;;;-251;?;-8500" in csv.output
     table = run("totals", str(small))

@@ -138,3 +138,20 @@ def test_example_catalogue_computes(example):
             assert t.total.get(year) == sum((p for p in parts if p is not None), D(0)) or (
                 t.total.get(year) is None
             )
+
+
+def test_incomplete_totals_keep_their_known_part():
+    from katalog.compute import Series, _difference
+    from katalog.model import UNKNOWN
+
+    a = Series.of({2026: D(-100), 2027: UNKNOWN})
+    b = Series.of({2026: D(-50), 2027: D(-300), 2028: D(7)})
+    total = Series.sum([a, b])
+    assert total.get(2027) is UNKNOWN and total.values == {2026: D(-150), 2028: D(7)}
+    assert total.known(2027) == D(-300) and total.known(2026) is None
+    # Sums of sums carry the known part on; a "?" with nothing known has no known part.
+    assert Series.sum([total, Series.of({2027: D(-1)})]).known(2027) == D(-301)
+    assert Series.sum([Series.of({2027: UNKNOWN})]).known(2027) is None
+    # Difference to a target: target − known part, still unknown.
+    diff = _difference(Series({2027: D(-1000)}), total)
+    assert diff.unknown == {2027} and diff.known(2027) == D(-700) and 2027 not in diff.values

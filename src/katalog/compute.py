@@ -19,10 +19,15 @@ ONE_DECIMAL = Decimal("0.1")
 
 @dataclass(frozen=True)
 class Series:
-    """Values per year. Years in `unknown` contain a `"?"`; absent years have no amount."""
+    """Values per year. Years in `unknown` contain a `"?"`; absent years have no amount.
+
+    `partial` keeps, for an unknown year, the sum of the parts that *are* known, so documents
+    can show "-10.300 + ?" instead of a bare "?". It never counts as the year's value.
+    """
 
     values: Mapping[int, Decimal] = field(default_factory=dict)
     unknown: frozenset[int] = frozenset()
+    partial: Mapping[int, Decimal] = field(default_factory=dict)
 
     @classmethod
     def of(cls, amounts: Amounts) -> "Series":
@@ -37,9 +42,12 @@ class Series:
         unknown: set[int] = set()
         for part in parts:
             unknown |= part.unknown
-            for year, value in part.values.items():
-                values[year] = values.get(year, ZERO) + value
-        return cls({y: v for y, v in sorted(values.items()) if y not in unknown}, frozenset(unknown))
+            for source in (part.values, part.partial):
+                for year, value in source.items():
+                    values[year] = values.get(year, ZERO) + value
+        ordered = sorted(values.items())
+        return cls({y: v for y, v in ordered if y not in unknown}, frozenset(unknown),
+                   {y: v for y, v in ordered if y in unknown})
 
     def get(self, year: int) -> Amount | None:
         """The year's value, `UNKNOWN`, or None when nothing gives an amount that year."""
@@ -47,8 +55,13 @@ class Series:
             return UNKNOWN
         return self.values.get(year)
 
+    def known(self, year: int) -> Decimal | None:
+        """The known part of an unknown year (None when nothing of it is known)."""
+        return self.partial.get(year) if year in self.unknown else None
+
     def map(self, fn: Callable[[Decimal], Decimal]) -> "Series":
-        return Series({y: fn(v) for y, v in self.values.items()}, self.unknown)
+        return Series({y: fn(v) for y, v in self.values.items()}, self.unknown,
+                      {y: fn(v) for y, v in self.partial.items()})
 
     @property
     def complete(self) -> bool:
@@ -264,10 +277,12 @@ def _difference(target: Series, basis: Series) -> Series:
     """Target − compared total for each target year; a year with no total compares with 0."""
     values: dict[int, Decimal] = {}
     unknown: set[int] = set()
+    partial: dict[int, Decimal] = {}
     for year, goal in target.values.items():
         current = basis.get(year)
         if current is UNKNOWN:
             unknown.add(year)
+            partial[year] = goal - (basis.known(year) or ZERO)
         else:
             values[year] = goal - (current if isinstance(current, Decimal) else ZERO)
-    return Series(values, frozenset(unknown))
+    return Series(values, frozenset(unknown), partial)

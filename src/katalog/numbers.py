@@ -52,6 +52,15 @@ def format_amount(value: object, decimals: int = 0) -> str:
     return UNKNOWN_TEXT
 
 
+def format_partial(known: Decimal | None, decimals: int | None = None) -> str:
+    """An incomplete total: its known part and the unknown rest, `-10.300 + ?`; `?` alone
+    when nothing of it is known. `decimals=None` shows as many as the value needs."""
+    if known is None:
+        return UNKNOWN_TEXT
+    shown = format_exact(known) if decimals is None else format_number(known, decimals)
+    return f"{shown} + {UNKNOWN_TEXT}"
+
+
 def amount_decimals(value: Decimal) -> int:
     """Decimals to show so an entered amount is never hidden (0 for whole units, max 2)."""
     exponent = value.normalize().as_tuple().exponent

@@ -48,8 +48,9 @@ def danish_date(value: dt.date | None) -> str:
 
 
 def _cell(text: str) -> Markup:
-    if text == "?":
-        return Markup('<abbr class="unknown" title="ukendt beløb">?</abbr>')
+    """A table cell; the `?` of an incomplete amount is marked up (not by colour alone)."""
+    if text.endswith("?"):
+        return escape(text[:-1]) + Markup('<abbr class="unknown" title="ukendt beløb">?</abbr>')
     return escape(text)
 
 

@@ -30,6 +30,8 @@ def _with_unknown(obj: dict[str, Any], series: Series, prefix: str = "") -> dict
     obj[prefix + "complete"] = series.complete
     if series.unknown:
         obj[prefix + "unknown"] = [str(y) for y in sorted(series.unknown)]
+        if series.partial:
+            obj[prefix + "partial"] = {str(y): v for y, v in sorted(series.partial.items())}
     return obj
 
 

@@ -15,6 +15,7 @@ from ..numbers import (
     difference_label,
     format_exact,
     format_fte,
+    format_partial,
     format_percent,
     sign_note,
     unit_label,
@@ -50,7 +51,7 @@ KIND_LABELS = {
     "indtægt": "Indtægt",
     "andet": "Andet",
 }
-INCOMPLETE_NOTE = "? = beløbet er endnu ikke kendt; en total med ? er ufuldstændig."
+INCOMPLETE_NOTE = ("? = beløbet er endnu ikke kendt. En total med ? er ufuldstændig: \"-10.300 + ?\" betyder, at de kendte beløb giver -10.300, og at resten endnu ikke er opgjort.")
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,17 @@ class Table:
 
 
 def cells(series: Series | None, years: tuple[int, ...]) -> tuple[str, ...]:
+    """Formatted cells per year: `-` no amount, `-10.300 + ?` or `?` when incomplete."""
     if series is None:
         return tuple("" for _ in years)
-    return tuple(format_exact(series.get(y)) for y in years)
+    return tuple(format_partial(series.known(y)) if y in series.unknown
+                 else format_exact(series.get(y)) for y in years)
+
+
+def fte_cells(series: Series, years: tuple[int, ...]) -> tuple[str, ...]:
+    """Årsværk with one decimal, incomplete years like `cells`."""
+    return tuple(format_partial(series.known(y), 1) if y in series.unknown
+                 else format_fte(series.get(y)) for y in years)
 
 
 def _notes(settings: Settings, *series: Series) -> tuple[str, ...]:
@@ -116,7 +125,7 @@ def economy_table(p: Proposal, pt: ProposalTotals, settings: Settings, number: i
     rows.append(Row("Samlet økonomisk påvirkning", cells(pt.total, years), "total"))
     if pt.fte.values or pt.fte.unknown:
         rows.append(Row("Årsværk (varige ændringer)",
-                        tuple(format_fte(pt.fte.get(y)) for y in years), "fte"))
+                        fte_cells(pt.fte, years), "fte"))
     extra = {}
     if pt.payback is not None:
         extra["payback"] = f"{pt.payback} år"
@@ -178,7 +187,7 @@ def overview_table(cat: Catalogue, totals: Totals, href: dict[str, str] | None =
         rows.append(Row(difference_label(s.savings_sign), cells(totals.difference, years), "total"))
     if totals.fte.values:
         rows.append(Row("Årsværk (varige ændringer)",
-                        tuple(format_fte(totals.fte.get(y)) for y in years), "fte"))
+                        fte_cells(totals.fte, years), "fte"))
     return Table(
         caption="Oversigt over temaer",
         unit=unit_label(s.unit, s.price_level),
