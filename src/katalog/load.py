@@ -6,6 +6,8 @@ right kind of value. Rules across files live in `validate`.
 
 from __future__ import annotations
 
+import functools
+
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -127,12 +129,12 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> 
         report,
     ) or Settings(title="", organisation="", years=(), price_level=0, path=shown(CATALOGUE_FILE))
     themes = [
-        _guarded(lambda doc=doc: _theme(doc, settings, report), doc.path, report)
+        _guarded(functools.partial(_theme, doc, settings, report), doc.path, report)
         for rel, doc in docs.items()
         if rel.startswith(THEMES_DIR + "/")
     ]
     proposals = [
-        _guarded(lambda doc=doc: _proposal(doc, settings, report), doc.path, report)
+        _guarded(functools.partial(_proposal, doc, settings, report), doc.path, report)
         for rel, doc in docs.items()
         if rel.startswith(PROPOSALS_DIR + "/")
     ]
