@@ -128,5 +128,57 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) ->
                err=True)
 
 
+@main.command(name="new", context_settings=CONTEXT)
+@click.argument("proposal_id", metavar="ID")
+@click.option("--theme", "theme", required=True, metavar="TEMA", help="Temaets id.")
+@click.option("--department", "department", required=True, metavar="FORVALTNING",
+              help="Den ansvarlige forvaltnings kode.")
+@click.option("--title", "title", default=None, metavar="TITEL", help="Forslagets titel.")
+@click.option("--content", "content", default="content", show_default=True, metavar="MAPPE",
+              help="Indholdsmappen.")
+def new_cmd(proposal_id: str, theme: str, department: str, title: str | None,
+            content: str) -> None:
+    """Opret et nyt forslag (proposals/ID.md) med alle felter forklaret."""
+    from .scaffold import NewProposal, ScaffoldError, new_proposal
+
+    folder = _content(content)
+    req = NewProposal(proposal_id, theme, department, title or "")
+    try:
+        path = new_proposal(folder, req)
+    except ScaffoldError as exc:
+        click.echo(f"Forslaget er ikke oprettet: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Oprettede {path}. Udfyld felterne, og kør 'katalog check {content}'.", err=True)
+
+
+@main.command(name="fmt", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, metavar="[STIER]...")
+@click.option("--check", "check_only", is_flag=True,
+              help="Skriv intet; list filer, der ville blive ændret, og afslut med 1.")
+def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
+    """Ensret front matter i forslag og temaer (nøglernes rækkefølge og layout).
+
+    Kommentarer, anførselstegn og Markdown-teksten bevares. STIER er filer eller mapper
+    (standard: content).
+    """
+    from .fmt import format_paths
+
+    targets = list(paths) or ["content"]
+    for target in targets:
+        if not Path(target).exists():
+            raise click.UsageError(f"'{target}' findes ikke")
+    results = format_paths(targets, write=not check_only)
+    errors = [r.error for r in results if r.error is not None]
+    changed = [r for r in results if r.changed]
+    _print_issues(errors, err=True)
+    for r in changed:
+        click.echo(f"{'ville blive ændret' if check_only else 'formateret'}: {r.path}")
+    click.echo(f"{len(results)} filer gennemgået: {len(changed)} "
+               f"{'skal formateres' if check_only else 'formateret'}, {len(errors)} med fejl.",
+               err=True)
+    if errors or (check_only and changed):
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

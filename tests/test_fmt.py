@@ -1,0 +1,174 @@
+"""fmt: canonical key order and layout; comments, quoting, body, CRLF and BOM preserved."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from katalog.cli import main
+from katalog.fmt import PROPOSAL_ORDER, FormatError, format_bytes, format_paths
+from katalog.source import read_document
+
+MESSY = """\
+---
+# Forslag fra økonomi
+title: 'Administrativ: samling'   # titel i enkelte anførselstegn
+tags: [a, "b c"]
+# kommentar om id'et
+id: ADM-04
+
+summary: >-
+  Første linje
+  anden linje.
+hemmelig: behold mig
+economy:
+  - amounts: {2027: -6000, 2028: "?"}   # beløb
+    group: varig
+    text: "Linje \\"et\\""
+    # kommentar om område
+    area: service
+    ukendt: x
+  - {amounts: {2027: 3000}, area: anlæg, text: Lokaler, group: engang}
+department: SOF
+theme: administration
+status: forslag
+andet: [1, 2]
+---
+## Beskrivelse
+
+Teksten   med  mellemrum\t og # ikke en kommentar
+---
+slut uden linjeskift"""
+
+
+def fm_keys(raw: bytes) -> list[str]:
+    return list(read_document(raw, "x.md", front_matter=True).data)
+
+
+def body(raw: bytes) -> bytes:
+    marker = b"## Beskrivelse"
+    return raw[raw.index(marker):]
+
+
+def test_messy_file_gets_canonical_order_and_keeps_everything():
+    raw = MESSY.encode("utf-8")
+    out = format_bytes(raw, Path("proposals/ADM-04.md"))
+    text = out.decode("utf-8")
+    keys = fm_keys(out)
+    known = [k for k in keys if k in PROPOSAL_ORDER]
+    assert known == [k for k in PROPOSAL_ORDER if k in keys]
+    assert keys[len(known):] == ["hemmelig", "andet"]  # unknown keys last, in their order
+    doc = read_document(out, "x.md", True).data
+    assert list(doc["economy"][0]) == ["text", "area", "group", "amounts", "ukendt"]
+    assert list(doc["economy"][1]) == ["text", "area", "group", "amounts"]
+    # comments travel with their keys, quoting and block scalars are kept
+    assert "# kommentar om id'et\nid: ADM-04\n" in text
+    assert "title: 'Administrativ: samling'   # titel i enkelte anførselstegn\n" in text
+    assert '"Linje \\"et\\""' in text
+    assert "  # kommentar om område\n    area: service\n" in text.replace("    # kommentar", "  # kommentar")
+    assert "summary: >-\n  Første linje\n  anden linje.\n" in text
+    assert "amounts: {2027: -6000, 2028: \"?\"}   # beløb" in text or \
+        "amounts: {2027: -6000, 2028: \"?\"}  # beløb" in text
+    assert "- {text: Lokaler, area: anlæg, group: engang, amounts: {2027: 3000}}" in text
+    assert text.startswith("---\n# Forslag fra økonomi\n")
+    assert body(out) == body(raw)  # byte for byte, including the missing final newline
+    # same data as before
+    before = read_document(raw, "x.md", True).data
+    assert read_document(out, "x.md", True).data == before
+    assert format_bytes(out, Path("proposals/ADM-04.md")) == out  # idempotent
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_line_ends_and_bom_are_preserved(bom, newline):
+    raw = bom + MESSY.encode("utf-8").replace(b"\n", newline)
+    out = format_bytes(raw, Path("proposals/ADM-04.md"))
+    assert out.startswith(bom + b"---" + newline)
+    front = out[: out.index(b"## Beskrivelse")]
+    if newline == b"\r\n":
+        assert front.count(b"\n") == front.count(b"\r\n")
+    else:
+        assert b"\r" not in front
+    assert body(out) == body(raw)
+    assert format_bytes(out, Path("proposals/ADM-04.md")) == out
+    lf = format_bytes(MESSY.encode("utf-8"), Path("proposals/ADM-04.md"))
+    assert out.removeprefix(bom).replace(b"\r\n", b"\n") == lf
+
+
+def test_mixed_line_ends_follow_the_first_line():
+    raw = b"---\r\ntitle: T\nid: A\r\n---\nbody\r\n"
+    out = format_bytes(raw, Path("proposals/A.md"))
+    assert out == b"---\r\nid: A\r\ntitle: T\r\n---\nbody\r\n"
+
+
+def test_layout_is_normalised_but_numbers_keep_their_digits():
+    raw = (b"---\nid: A\neconomy:\n- text: x\n  area: service\n  group: varig\n"
+           b"  amounts: {2027: -6.000, 2028: 1.50,   2029: null}\ntitle: T\n---\n")
+    out = format_bytes(raw, Path("proposals/A.md")).decode()
+    assert "economy:\n  - text: x\n    area: service\n" in out
+    assert "-6.000" in out and "1.50" in out  # the thousands-dot mistake is not hidden
+    assert out.index("title:") < out.index("economy:")
+
+
+def test_theme_order():
+    raw = b"---\ntitle: Tema\nnumber: 2\nid: t\n---\nIntro\n"
+    out = format_bytes(raw, Path("themes/t.md"))
+    assert out == b"---\nid: t\nnumber: 2\ntitle: Tema\n---\nIntro\n"
+
+
+@pytest.mark.parametrize(
+    "raw, line",
+    [
+        (b"---\nid: A\ntitle: [ikke lukket\n---\n", 4),
+        (b"---\nid: A\nid: B\n---\n", 3),
+        (b"---\nid: A\n  title: forkert indrykning\n---\n", 3),
+        (b"ingen front matter\n", 1),
+        (b"---\nid: A\n", 1),
+        (b"---\nid: \xff\n---\n", 2),
+    ],
+)
+def test_unparsable_files_are_reported_with_line(raw, line):
+    with pytest.raises(FormatError) as info:
+        format_bytes(raw, Path("proposals/A.md"))
+    assert info.value.line == line
+    assert info.value.message  # Danish, from the same reader as `katalog check`
+
+
+def test_example_content_is_already_formatted(example):
+    results = format_paths([example], write=False)
+    assert len(results) > 30
+    assert [str(r.path) for r in results if r.changed or r.error] == []
+
+
+def test_cli_check_lists_changes_and_writes_nothing(tmp_path):
+    folder = tmp_path / "content" / "proposals"
+    folder.mkdir(parents=True)
+    messy, clean, broken = folder / "ADM-04.md", folder / "ok.md", folder / "broken.md"
+    messy.write_bytes(MESSY.encode())
+    clean.write_bytes(b"---\nid: ok\ntitle: T\n---\n")
+    broken.write_bytes(b"---\nid: [\n---\ntekst\n")
+    runner = CliRunner()
+    result = runner.invoke(main, ["fmt", "--check", str(tmp_path / "content")])
+    assert result.exit_code == 1
+    assert f"ville blive ændret: {messy}" in result.output
+    assert str(clean) not in result.output.replace(f"{clean}:", "")
+    assert f"{broken}:3:1: fejl:" in result.output
+    assert messy.read_bytes() == MESSY.encode()
+
+    result = runner.invoke(main, ["fmt", str(messy), str(clean), str(broken)])
+    assert result.exit_code == 1  # the broken file is an error, and is left alone
+    assert broken.read_bytes() == b"---\nid: [\n---\ntekst\n"
+    assert messy.read_bytes() == format_bytes(MESSY.encode(), messy)
+    result = runner.invoke(main, ["fmt", "--check", str(messy), str(clean)])
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_default_path_and_missing_path(tmp_path, example, monkeypatch):
+    shutil.copytree(example, tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["fmt", "--check"])
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, ["fmt", "nej"]).exit_code == 2
