@@ -180,5 +180,26 @@ def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
         sys.exit(1)
 
 
+@main.command(name="schema", context_settings=CONTEXT)
+@click.argument("name", required=False, type=click.Choice(["catalogue", "theme", "proposal"]))
+@click.option("--content", "content", default=None, metavar="MAPPE",
+              help="Tilpas skemaet til et katalog (temaer, forvaltninger og år som valgmuligheder).")
+@click.option("--out", "out", default=None, metavar="MAPPE",
+              help="Skriv skemaerne som <navn>.schema.json i MAPPE i stedet for at udskrive dem.")
+def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
+    """Udskriv JSON Schema for catalogue.yaml, temaer eller forslag (til editorer)."""
+    from .load import load
+    from .schema import NAMES, to_json, write_schemas
+
+    cat = load(_content(content))[0] if content else None
+    if out:
+        for path in write_schemas(out, (name,) if name else NAMES, cat):
+            click.echo(f"Skrev {path}", err=True)
+        return
+    if name is None:
+        raise click.UsageError("angiv catalogue, theme eller proposal (eller --out MAPPE)")
+    click.echo(to_json(name, cat), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
