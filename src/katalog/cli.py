@@ -201,5 +201,40 @@ def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
     click.echo(to_json(name, cat), nl=False)
 
 
+@main.command(name="serve", context_settings=CONTEXT)
+@click.argument("content", default="content", metavar="[INDHOLD]")
+@click.option("--port", "port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Porten på 127.0.0.1.")
+@click.option("--templates", "templates", default=None, metavar="MAPPE",
+              type=click.Path(file_okay=False), help="Egen skabelonmappe (som ved build).")
+def serve_cmd(content: str, port: int, templates: str | None) -> None:
+    """Vis kataloget i browseren, og opdatér siden, hver gang en fil gemmes.
+
+    Fejl i indholdet vises på siden med fil og linje. Stop med Ctrl+C.
+    """
+    import signal
+    import time
+
+    from .serve import Preview
+
+    preview = Preview(_content(content), templates=templates,
+                      log=lambda msg: click.echo(msg, err=True))
+    try:
+        url = preview.start(port)
+    except OSError as exc:
+        preview.stop()
+        raise click.UsageError(f"kan ikke lytte på 127.0.0.1:{port} ({exc.strerror or exc}); "
+                               "prøv en anden --port") from None
+    click.echo(f"Forhåndsvisning på {url}  (stop med Ctrl+C)", err=True)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # clean up on kill, too
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Stopper.", err=True)
+    finally:
+        preview.stop()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
