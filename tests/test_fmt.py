@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -172,3 +173,75 @@ def test_cli_default_path_and_missing_path(tmp_path, example, monkeypatch):
     result = CliRunner().invoke(main, ["fmt", "--check"])
     assert result.exit_code == 0, result.output
     assert CliRunner().invoke(main, ["fmt", "nej"]).exit_code == 2
+
+
+def shuffled(raw: bytes, seed: int) -> bytes:
+    """The file with its top-level front-matter blocks shuffled and each economy line's
+    `text` and `area` swapped (written independently of fmt's own reordering)."""
+    import random
+
+    text = raw.decode("utf-8")
+    _, fm, body = text.split("---\n", 2)
+    blocks: list[str] = []
+    for line in fm.splitlines(keepends=True):
+        if line[:1] not in (" ", "#", "\n") or not blocks:
+            blocks.append(line)
+        else:
+            blocks[-1] += line
+    random.Random(seed).shuffle(blocks)
+    fm = "".join(blocks)
+    fm = re.sub(r"(?m)^  - text: (.*)\n    area: (.*)\n", r"  - area: \2\n    text: \1\n", fm)
+    return f"---\n{fm}---\n{body}".encode("utf-8")
+
+
+def test_shuffled_example_proposals_are_restored_exactly(example):
+    files = sorted((example / "proposals").glob("*.md")) + sorted((example / "themes").glob("*.md"))
+    for seed, path in enumerate(files):
+        raw = path.read_bytes()
+        messy = shuffled(raw, seed)
+        assert messy != raw or path.parent.name == "themes"
+        assert format_bytes(messy, path) == raw, path
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        # a comment after the last key stays at the end
+        ("---\ntitle: T\nid: A\n# slut\n---\nx\n", "---\nid: A\ntitle: T\n# slut\n---\nx\n"),
+        # a nested block mapping moves whole, with the comment above it; the file's
+        # header comment (above the first key) stays on top
+        ("---\n# hoved\ntags: []\n# fordeling\nallocation:\n  SOF: 60\n  BUF: 40\nid: A\n---\n",
+         "---\n# hoved\nid: A\n# fordeling\nallocation:\n  SOF: 60\n  BUF: 40\ntags: []\n---\n"),
+        # a literal block keeps its '#' lines (they are text, not comments)
+        ("---\nsummary: |\n  # ikke en kommentar\n  linje\ntitle: T\nid: A\n---\n",
+         "---\nid: A\ntitle: T\nsummary: |\n  # ikke en kommentar\n  linje\n---\n"),
+        # `...` closes the front matter too
+        ("---\ntitle: T\nid: A\n...\nx\n", "---\nid: A\ntitle: T\n...\nx\n"),
+        # layout: a plain text over two lines becomes one line (same value)
+        ("---\nid: A\ntitle: lang titel\n  fortsat\n---\n", "---\nid: A\ntitle: lang titel fortsat\n---\n"),
+        # layout: list items are indented under their key
+        ("---\nid: A\neconomy:\n- text: x\n  area: service\n  group: varig\n  amounts: {}\n---\n",
+         "---\nid: A\neconomy:\n  - text: x\n    area: service\n    group: varig\n    amounts: {}\n---\n"),
+        # long lines are never wrapped
+        ("---\nid: A\ntitle: " + "ord " * 40 + "slut\n---\n", None),
+        # an empty front matter is left alone
+        ("---\n---\nx\n", None),
+    ],
+)
+def test_layout_cases(raw, expected):
+    out = format_bytes(raw.encode(), Path("proposals/A.md")).decode()
+    assert out == (raw if expected is None else expected)
+    assert format_bytes(out.encode(), Path("proposals/A.md")).decode() == out
+
+
+def test_a_change_of_meaning_is_refused_not_written(tmp_path):
+    # trailing blank lines belong to a `|+` text; moving them would change it
+    path = tmp_path / "proposals" / "A.md"
+    path.parent.mkdir()
+    raw = b"---\nsummary: |+\n  linje\n\n\ntitle: T\nid: A\n---\n"
+    path.write_bytes(raw)
+    with pytest.raises(FormatError, match="ville ændre indholdet"):
+        format_bytes(raw, path)
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 1 and f"{path}:1:1: fejl:" in result.output
+    assert path.read_bytes() == raw

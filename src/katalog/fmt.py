@@ -155,11 +155,11 @@ def _reorder(lines: list[str], node: MappingNode, start: int, end: int,
     for i in range(len(starts)):
         block = lines[bounds[i]:bounds[i + 1]]
         tail: list[str] = []
-        if i < len(starts) - 1:
-            while len(block) > 1 and _movable(block[-1], col):
-                tail.insert(0, block.pop())
+        while len(block) > 1 and _movable(block[-1], col):
+            tail.insert(0, block.pop())
         blocks.append(block)
         leading.append(tail)
+    footer = leading.pop()  # comments after the last key stay at the end
     out = list(lines[start:starts[0]])
     for position, (_i, name) in enumerate(sorted(enumerate(names), key=_rank(order))):
         index = names.index(name)
@@ -167,7 +167,7 @@ def _reorder(lines: list[str], node: MappingNode, start: int, end: int,
         block[0] = (prefix if position == 0 else " " * col) + block[0][col:]
         out.extend(leading[index])
         out.extend(block)
-    return out
+    return out + footer
 
 
 def reorder_text(text: str, order: Sequence[str]) -> str:
