@@ -245,3 +245,68 @@ def test_a_change_of_meaning_is_refused_not_written(tmp_path):
     result = CliRunner().invoke(main, ["fmt", str(path)])
     assert result.exit_code == 1 and f"{path}:1:1: fejl:" in result.output
     assert path.read_bytes() == raw
+
+
+# -- property: any key order, comments, line ends and BOM -------------------------------------
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+BLOCKS = {
+    "id": "id: A1",
+    "title": "title: 'Titel: med kolon'",
+    "theme": "theme: adm",
+    "department": 'department: "SOF"',
+    "status": "status: forslag",
+    "summary": "summary: >-\n  første linje\n  anden linje",
+    "totals": "totals: {2027: -100}",
+    "tags": "tags: [a, b]",
+    "ukendt": "ukendt: 1",
+    "andet": "andet:\n  - x",
+}
+LINE = {"text": "text: Løn", "area": "area: service", "group": "group: varig",
+        "amounts": "amounts: {2027: -100, 2028: \"?\"}"}
+
+
+@st.composite
+def proposals(draw):
+    keys = draw(st.permutations(list(BLOCKS) + ["economy"]))
+    line_keys = draw(st.permutations(list(LINE)))
+    flow = draw(st.booleans())
+    commented = draw(st.sets(st.sampled_from(keys)))
+    if flow:
+        economy = "economy:\n  - {" + ", ".join(LINE[k] for k in line_keys) + "}"
+    else:
+        parts = [LINE[k] for k in line_keys]
+        economy = "economy:\n  - " + "\n    ".join(parts)
+    lines = []
+    for key in keys:
+        if key in commented:
+            lines.append(f"# om {key}")
+        lines.append(economy if key == "economy" else BLOCKS[key])
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    text = "---\n" + "\n".join(lines) + "\n---\n## Tekst\r\n\nmed  # og ---\n"
+    head, body = text.split("---\n## Tekst", 1)
+    raw = (bom + head.replace("\n", newline) + "---" + newline + "## Tekst" + body).encode()
+    return raw, keys, commented
+
+
+@settings(max_examples=60, deadline=None)
+@given(proposals())
+def test_any_order_is_made_canonical_keeping_comments_and_body(case):
+    raw, keys, commented = case
+    out = format_bytes(raw, Path("proposals/A1.md"))
+    assert format_bytes(out, Path("proposals/A1.md")) == out
+    before, after = (read_document(x, "x.md", True).data for x in (raw, out))
+    assert after == before
+    order = list(after)
+    assert order == [k for k in PROPOSAL_ORDER if k in order] + [k for k in keys if k in ("ukendt", "andet")]
+    assert list(after["economy"][0]) == ["text", "area", "group", "amounts"]
+    text = out.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+    for key in commented:
+        if key != keys[0]:  # a comment above the first key is the file's header and stays on top
+            assert f"# om {key}\n{key}:" in text, key
+        assert text.count(f"# om {key}\n") == 1
+    assert out.endswith(raw[raw.index(b"## Tekst"):])
+    assert out.startswith(b"\xef\xbb\xbf---" if raw.startswith(b"\xef\xbb\xbf") else b"---")

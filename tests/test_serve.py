@@ -148,3 +148,20 @@ def test_snapshot_sees_new_changed_and_removed_files(tmp_path):
 def test_inject():
     assert inject("<html><body>x</body></html>", "S") == "<html><body>xS</body></html>"
     assert inject("x", "S") == "xS"
+
+
+def test_cli_port_in_use_is_a_usage_error(small):
+    import socket
+
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        sock.listen(1)
+        port = sock.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", str(small), "--port", str(port)])
+    assert result.exit_code == 2
+    assert "prøv en anden --port" in result.output
+    assert CliRunner().invoke(main, ["serve", str(small / "nej")]).exit_code == 2

@@ -161,12 +161,14 @@ def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
     Kommentarer, anførselstegn og Markdown-teksten bevares. STIER er filer eller mapper
     (standard: content).
     """
-    from .fmt import format_paths
+    from .fmt import format_paths, skipped
 
     targets = list(paths) or ["content"]
     for target in targets:
         if not Path(target).exists():
             raise click.UsageError(f"'{target}' findes ikke")
+    for path in skipped(targets):
+        click.echo(f"springes over: {path} (kun front matter i .md-filer formateres)", err=True)
     results = format_paths(targets, write=not check_only)
     errors = [r.error for r in results if r.error is not None]
     changed = [r for r in results if r.changed]

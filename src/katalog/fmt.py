@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -107,7 +107,9 @@ def _split(raw: bytes) -> tuple[str, str, list[str], str]:
 # -- step 3: reorder block mappings as text ---------------------------------------------------
 
 
-def _rank(order: Sequence[str]):  # type: ignore[no-untyped-def]
+def _rank(order: Sequence[str]) -> Callable[[tuple[int, str]], tuple[int, int]]:
+    """Sort key for (original index, name): known names by `order`, unknown ones after, as found."""
+
     def key(item: tuple[int, str]) -> tuple[int, int]:
         index, name = item
         return (order.index(name), 0) if name in order else (len(order), index)
@@ -309,9 +311,14 @@ def collect(paths: Iterable[Path | str]) -> list[Path]:
             for sub in subs:
                 if sub.is_dir():
                     found.extend(sorted(f for f in sub.glob("*.md") if not f.name.startswith(".")))
-        else:
+        elif p.suffix == ".md":
             found.append(p)
     return list(dict.fromkeys(found))
+
+
+def skipped(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named explicitly that fmt leaves alone (only `.md` front matter is formatted)."""
+    return [Path(p) for p in paths if not Path(p).is_dir() and Path(p).suffix != ".md"]
 
 
 def format_file(path: Path) -> FileResult:
