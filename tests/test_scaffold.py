@@ -99,3 +99,15 @@ def test_missing_content_folder_is_usage_error(tmp_path):
 def test_yaml_scalar_round_trips(title):
     doc = read_document(f"---\ntitle: {yaml_scalar(title)}\n---\n".encode(), "x.md", True)
     assert doc.data["title"] == title
+
+
+def test_template_beside_the_content_overrides_the_default(content):
+    custom = content.parent / "templates" / "new"
+    custom.mkdir(parents=True)
+    (custom / "proposal.md.j2").write_text(
+        "---\nid: {{ id }}\ntitle: {{ title | yaml }}\ntheme: {{ theme }}\n"
+        "department: {{ department }}\nsummary: Eget resumé\neconomy: []\n---\nEgen skabelon.\n",
+        encoding="utf-8")
+    path = new_proposal(content, NewProposal("EGEN-1", "administration", "SOF", "Egen"))
+    assert path.read_text(encoding="utf-8").endswith("Egen skabelon.\n")
+    assert check(content).ok

@@ -165,3 +165,17 @@ def test_cli_port_in_use_is_a_usage_error(small):
     assert result.exit_code == 2
     assert "prøv en anden --port" in result.output
     assert CliRunner().invoke(main, ["serve", str(small / "nej")]).exit_code == 2
+
+
+def test_invalid_content_at_start_shows_the_error_page(small):
+    (small / "catalogue.yaml").write_text("title: [\n", encoding="utf-8")
+    p = Preview(small, interval=0.05)
+    p.start(0)
+    try:
+        status, _ctype, html = fetch(p.url)
+        assert status == 200
+        text = BeautifulSoup(html, "html.parser").get_text(" ")
+        assert "catalogue.yaml:2:1" in text and "ugyldig YAML" in text
+        assert json.loads(fetch(p.url + "__katalog/version")[2])["ok"] is False
+    finally:
+        p.stop()
