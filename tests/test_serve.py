@@ -35,6 +35,23 @@ def wait_for_new_version(base: str, old: int) -> int:
     pytest.fail(f"the preview did not rebuild within {TIMEOUT} s")
 
 
+def wait_for_page(base: str, old: int, predicate) -> tuple[int, str]:
+    """The front page once the preview has rebuilt (version > old) and `predicate(html)` holds.
+
+    A watcher may catch a file half-written and build once more; waiting for the expected page
+    (bounded) instead of for exactly one rebuild keeps the test deterministic.
+    """
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        current = version(base)
+        if current != old:
+            html = fetch(base)[2]
+            if predicate(html) and version(base) == current:
+                return current, html
+        time.sleep(0.05)
+    pytest.fail(f"the preview did not show the expected page within {TIMEOUT} s")
+
+
 @pytest.fixture
 def preview(small):
     logged: list[str] = []
@@ -76,8 +93,7 @@ def test_broken_file_shows_error_page_then_recovers(preview, small):
     bad = good.replace("area: service", "area: servise", 1)
     assert bad != good
     path.write_text(bad, encoding="utf-8")
-    v1 = wait_for_new_version(base, v0)
-    status, _ctype, html = fetch(base)
+    v1, html = wait_for_page(base, v0, lambda h: "servise" in h)
     text = BeautifulSoup(html, "html.parser").get_text(" ")
     line = bad.splitlines().index("    area: servise") + 1
     assert f"proposals/A1.md:{line}:" in text
@@ -90,13 +106,13 @@ def test_broken_file_shows_error_page_then_recovers(preview, small):
     assert any(f"A1.md:{line}:" in l and ": fejl: " in l for l in preview.logged)
 
     path.write_text("---\nid: [\n---\n", encoding="utf-8")  # YAML syntax error
-    v2 = wait_for_new_version(base, v1)
-    assert "proposals/A1.md:3:1" in fetch(base)[2]
+    v2, html = wait_for_page(base, v1, lambda h: "ugyldig YAML" in h)
+    assert "proposals/A1.md:3:1" in html
 
     path.write_text(good, encoding="utf-8")
-    wait_for_new_version(base, v2)
+    _v3, html = wait_for_page(base, v2, lambda h: "Kataloget har" not in h)
     status, _ctype, html = fetch(base)
-    assert status == 200 and "Budgetkatalog 2026" in html and "Kataloget har" not in html
+    assert status == 200 and "Budgetkatalog 2026" in html
 
 
 def test_template_change_rebuilds(small, tmp_path):
