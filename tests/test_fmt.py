@@ -277,7 +277,9 @@ def proposals(draw):
     if flow:
         economy = "economy:\n  - {" + ", ".join(LINE[k] for k in line_keys) + "}"
     else:
-        parts = [LINE[k] for k in line_keys]
+        line_comments = draw(st.sets(st.sampled_from(line_keys[1:])))
+        parts = [(f"# om linje {k}\n    " if k in line_comments else "") + LINE[k]
+                 for k in line_keys]
         economy = "economy:\n  - " + "\n    ".join(parts)
     lines = []
     for key in keys:
@@ -308,5 +310,10 @@ def test_any_order_is_made_canonical_keeping_comments_and_body(case):
         if key != keys[0]:  # a comment above the first key is the file's header and stays on top
             assert f"# om {key}\n{key}:" in text, key
         assert text.count(f"# om {key}\n") == 1
+    out_lines = text.split("\n")
+    for i, line in enumerate(out_lines):
+        if line.strip().startswith("# om linje "):  # a line comment stays above its key
+            assert f"{line.strip().removeprefix('# om linje ')}:" in out_lines[i + 1]
+    assert text.count("# om linje") == raw.decode("utf-8").count("# om linje")
     assert out.endswith(raw[raw.index(b"## Tekst"):])
     assert out.startswith(b"\xef\xbb\xbf---" if raw.startswith(b"\xef\xbb\xbf") else b"---")

@@ -137,8 +137,8 @@ def _reorder(lines: list[str], node: MappingNode, start: int, end: int,
         return None
     col = keys[0][2]
     names = [k[0] for k in keys]
-    wanted = [names[i] for i, _ in sorted(enumerate(names), key=_rank(order))]
-    if wanted == names:
+    ranked = [i for i, _name in sorted(enumerate(names), key=_rank(order))]
+    if ranked == list(range(len(names))):
         return None
     starts = [k[1] for k in keys]
     if any(c != col for _n, _l, c in keys) or starts != sorted(set(starts)):
@@ -163,8 +163,7 @@ def _reorder(lines: list[str], node: MappingNode, start: int, end: int,
         leading.append(tail)
     footer = leading.pop()  # comments after the last key stay at the end
     out = list(lines[start:starts[0]])
-    for position, (_i, name) in enumerate(sorted(enumerate(names), key=_rank(order))):
-        index = names.index(name)
+    for position, index in enumerate(ranked):
         block = list(blocks[index])
         block[0] = (prefix if position == 0 else " " * col) + block[0][col:]
         out.extend(leading[index])
