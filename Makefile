@@ -41,3 +41,11 @@ test: install-test
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis
+
+# Writer tools: tidy the front matter, and a live preview on http://127.0.0.1:8000/
+.PHONY: fmt serve
+fmt: install
+	$(VENV)/bin/katalog fmt $(CONTENT)
+
+serve: install
+	$(VENV)/bin/katalog serve $(CONTENT)

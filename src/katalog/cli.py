@@ -128,5 +128,115 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) ->
                err=True)
 
 
+@main.command(name="new", context_settings=CONTEXT)
+@click.argument("proposal_id", metavar="ID")
+@click.option("--theme", "theme", required=True, metavar="TEMA", help="Temaets id.")
+@click.option("--department", "department", required=True, metavar="FORVALTNING",
+              help="Den ansvarlige forvaltnings kode.")
+@click.option("--title", "title", default=None, metavar="TITEL", help="Forslagets titel.")
+@click.option("--content", "content", default="content", show_default=True, metavar="MAPPE",
+              help="Indholdsmappen.")
+def new_cmd(proposal_id: str, theme: str, department: str, title: str | None,
+            content: str) -> None:
+    """Opret et nyt forslag (proposals/ID.md) med alle felter forklaret."""
+    from .scaffold import NewProposal, ScaffoldError, new_proposal
+
+    folder = _content(content)
+    req = NewProposal(proposal_id, theme, department, title or "")
+    try:
+        path = new_proposal(folder, req)
+    except ScaffoldError as exc:
+        click.echo(f"Forslaget er ikke oprettet: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Oprettede {path}. Udfyld felterne, og kør 'katalog check {content}'.", err=True)
+
+
+@main.command(name="fmt", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, metavar="[STIER]...")
+@click.option("--check", "check_only", is_flag=True,
+              help="Skriv intet; list filer, der ville blive ændret, og afslut med 1.")
+def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
+    """Ensret front matter i forslag og temaer (nøglernes rækkefølge og layout).
+
+    Kommentarer, anførselstegn og Markdown-teksten bevares. STIER er filer eller mapper
+    (standard: content).
+    """
+    from .fmt import format_paths, skipped
+
+    targets = list(paths) or ["content"]
+    for target in targets:
+        if not Path(target).exists():
+            raise click.UsageError(f"'{target}' findes ikke")
+    for path in skipped(targets):
+        click.echo(f"springes over: {path} (kun front matter i .md-filer formateres)", err=True)
+    results = format_paths(targets, write=not check_only)
+    errors = [r.error for r in results if r.error is not None]
+    changed = [r for r in results if r.changed]
+    _print_issues(errors, err=True)
+    for r in changed:
+        click.echo(f"{'ville blive ændret' if check_only else 'formateret'}: {r.path}")
+    click.echo(f"{len(results)} filer gennemgået: {len(changed)} "
+               f"{'skal formateres' if check_only else 'formateret'}, {len(errors)} med fejl.",
+               err=True)
+    if errors or (check_only and changed):
+        sys.exit(1)
+
+
+@main.command(name="schema", context_settings=CONTEXT)
+@click.argument("name", required=False, type=click.Choice(["catalogue", "theme", "proposal"]))
+@click.option("--content", "content", default=None, metavar="MAPPE",
+              help="Tilpas skemaet til et katalog (temaer, forvaltninger og år som valgmuligheder).")
+@click.option("--out", "out", default=None, metavar="MAPPE",
+              help="Skriv skemaerne som <navn>.schema.json i MAPPE i stedet for at udskrive dem.")
+def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
+    """Udskriv JSON Schema for catalogue.yaml, temaer eller forslag (til editorer)."""
+    from .load import load
+    from .schema import NAMES, to_json, write_schemas
+
+    cat = load(_content(content))[0] if content else None
+    if out:
+        for path in write_schemas(out, (name,) if name else NAMES, cat):
+            click.echo(f"Skrev {path}", err=True)
+        return
+    if name is None:
+        raise click.UsageError("angiv catalogue, theme eller proposal (eller --out MAPPE)")
+    click.echo(to_json(name, cat), nl=False)
+
+
+@main.command(name="serve", context_settings=CONTEXT)
+@click.argument("content", default="content", metavar="[INDHOLD]")
+@click.option("--port", "port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Porten på 127.0.0.1.")
+@click.option("--templates", "templates", default=None, metavar="MAPPE",
+              type=click.Path(file_okay=False), help="Egen skabelonmappe (som ved build).")
+def serve_cmd(content: str, port: int, templates: str | None) -> None:
+    """Vis kataloget i browseren, og opdatér siden, hver gang en fil gemmes.
+
+    Fejl i indholdet vises på siden med fil og linje. Stop med Ctrl+C.
+    """
+    import signal
+    import time
+
+    from .serve import Preview
+
+    preview = Preview(_content(content), templates=templates,
+                      log=lambda msg: click.echo(msg, err=True))
+    try:
+        url = preview.start(port)
+    except OSError as exc:
+        preview.stop()
+        raise click.UsageError(f"kan ikke lytte på 127.0.0.1:{port} ({exc.strerror or exc}); "
+                               "prøv en anden --port") from None
+    click.echo(f"Forhåndsvisning på {url}  (stop med Ctrl+C)", err=True)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # clean up on kill, too
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Stopper.", err=True)
+    finally:
+        preview.stop()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,138 @@
+"""`katalog new`: write a new proposal file from `templates/new/proposal.md.j2`.
+
+The new file names every field with a short Danish comment and passes `katalog check` as
+written: it starts as `status: udkast` (not counted in totals) with `"?"` amounts for every
+catalogue year, so an unfinished proposal never changes the totals by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .fields import did_you_mean, one_of
+from .load import PROPOSALS_DIR, load
+from .model import AREAS, DEFAULT_COUNTED, ID_PATTERN, KINDS, STATUSES, Catalogue
+from .numbers import unit_label
+from .render.templates import TemplateSet
+
+TEMPLATE = "new/proposal.md.j2"
+DEFAULT_TITLE = "Titel på forslaget"
+
+
+class ScaffoldError(Exception):
+    """The proposal cannot be created; the message is Danish and says why."""
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    id: str
+    theme: str
+    department: str
+    title: str = DEFAULT_TITLE
+
+
+def yaml_scalar(text: str) -> str:
+    """A YAML scalar for `text`: plain when it is safe, otherwise double-quoted."""
+    plain_ok = (
+        text.strip() == text
+        and text != ""
+        and not any(c in text for c in ":#{}[],&*!|>'\"%@`\\")
+        and text[0] not in "-?"
+        and text.casefold() not in ("true", "false", "null", "yes", "no", "~", "y", "n", "on", "off")
+    )
+    if plain_ok:
+        try:
+            float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _check_request(req: NewProposal, cat: Catalogue, content: Path) -> None:
+    if not ID_PATTERN.match(req.id):
+        raise ScaffoldError(
+            f"id'et '{req.id}' er ugyldigt: brug kun bogstaver, tal, '.', '-' og '_' "
+            "(ingen mellemrum, højst 40 tegn), fx ADM-04"
+        )
+    target = content / PROPOSALS_DIR / f"{req.id}.md"
+    if target.exists():
+        raise ScaffoldError(f"{target} findes allerede: vælg et andet id (eller ret den fil)")
+    used = next((p for p in cat.proposals if p.id == req.id), None)
+    if used is not None:
+        raise ScaffoldError(f"id'et '{req.id}' er allerede brugt i {used.path}: vælg et andet id")
+    themes = [t.id for t in cat.themes if not t.merged]
+    merged = next((t for t in cat.themes if t.id == req.theme and t.merged), None)
+    if merged is not None:
+        raise ScaffoldError(
+            f"temaet '{req.theme}' er slået sammen med '{merged.merged_into}': "
+            f"brug --theme {merged.merged_into}"
+        )
+    if req.theme not in themes:
+        known = f" (kendte temaer: {', '.join(themes)})" if themes else " (der er ingen temaer endnu)"
+        raise ScaffoldError(f"ukendt tema '{req.theme}'{did_you_mean(req.theme, themes)}{known}")
+    codes = [d.code for d in cat.settings.departments]
+    if codes and req.department not in codes:
+        raise ScaffoldError(
+            f"ukendt forvaltning '{req.department}'{did_you_mean(req.department, codes)} "
+            f"(kendte: {', '.join(codes)})"
+        )
+    if not req.department.strip():
+        raise ScaffoldError("forvaltningen mangler: angiv --department")
+    if not cat.settings.years:
+        raise ScaffoldError("catalogue.yaml mangler 'years' (eller kan ikke læses): ret den først")
+
+
+def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | None = None) -> str:
+    """The new proposal file's text."""
+    templates = templates or TemplateSet.create()
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in templates.dirs]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["yaml"] = yaml_scalar
+    s = cat.settings
+    theme = cat.theme(req.theme)
+    counted = s.counted_statuses or DEFAULT_COUNTED
+    sign_rule = (
+        "Besparelser skrives med minus (-500), merudgifter med plus (500)"
+        if s.savings_sign == "negative"
+        else "Besparelser skrives med plus (500), merudgifter med minus (-500)"
+    )
+    return env.get_template(TEMPLATE).render(
+        id=req.id,
+        title=req.title.strip() or DEFAULT_TITLE,
+        theme=req.theme,
+        theme_title=theme.title if theme else "",
+        department=req.department,
+        department_name=next((d.name for d in s.departments if d.code == req.department), ""),
+        statuses=", ".join(STATUSES),
+        counted=one_of(counted),
+        kinds=", ".join(KINDS),
+        areas=", ".join(AREAS),
+        price_level=s.price_level,
+        years=list(s.years),
+        unit=unit_label(s.unit).replace("\u00a0", " "),
+        sign_rule=sign_rule,
+    )
+
+
+def new_proposal(content: Path | str, req: NewProposal, templates: Path | str | None = None) -> Path:
+    """Write `proposals/<id>.md` in `content`; ScaffoldError (Danish) when it cannot."""
+    content = Path(content)
+    cat, _report = load(content)
+    _check_request(req, cat, content)
+    if templates is None and (content.resolve().parent / "templates").is_dir():
+        templates = content.resolve().parent / "templates"
+    text = render_proposal(req, cat, TemplateSet.create(templates))
+    target = content / PROPOSALS_DIR / f"{req.id}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    return target

@@ -1,0 +1,280 @@
+"""`katalog serve`: a local live preview of the HTML catalogue.
+
+A `Preview` builds the HTML (`build.build(..., formats=["html"])`) into a temporary folder and
+serves it with the standard library's HTTP server on 127.0.0.1 only. A watcher thread polls the
+modification times of the content and template files; on a change it rebuilds and bumps a
+version number. Every HTML page gets a tiny script (`templates/serve/reload.js`) that polls
+`/__katalog/version` and reloads the page when the version changes. While the content is
+invalid every page is an error page (`templates/serve/error.html`) listing file, line and the
+Danish message; nothing ever crashes the server.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from .build import BuildError, build
+from .issues import Issue, Severity
+from .render.templates import TemplateSet
+
+HOST = "127.0.0.1"
+VERSION_PATH = "/__katalog/version"
+Snapshot = dict[str, tuple[int, int]]
+
+
+@dataclass
+class State:
+    """What the server shows: a good build, or the problems that stopped it."""
+
+    version: int = 0
+    ok: bool = False
+    issues: list[Issue] = field(default_factory=list)
+    failure: str = ""
+
+
+def snapshot(folders: list[Path]) -> Snapshot:
+    """(mtime_ns, size) of every file under `folders`, hidden files and folders excluded."""
+    found: Snapshot = {}
+    stack = [f for f in folders if f.is_dir()]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    st = entry.stat()
+                    found[entry.path] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue
+    return found
+
+
+class Preview:
+    """Build, watch and serve one content folder."""
+
+    def __init__(
+        self,
+        content: Path | str,
+        templates: Path | str | None = None,
+        interval: float = 0.5,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.content = Path(content)
+        if templates is None and (self.content.resolve().parent / "templates").is_dir():
+            templates = self.content.resolve().parent / "templates"
+        self.templates = templates
+        self.template_set = TemplateSet.create(templates)
+        self.interval = interval
+        self.log = log or (lambda _msg: None)
+        self.tmp = Path(tempfile.mkdtemp(prefix="katalog-serve-"))
+        self.out = self.tmp / "site"
+        self.state = State()
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._seen: Snapshot = {}
+        self._threads: list[threading.Thread] = []
+        self.server: ThreadingHTTPServer | None = None
+        env = Environment(loader=FileSystemLoader([str(d) for d in self.template_set.dirs]),
+                          autoescape=select_autoescape(["html"]))
+        self._error_template = env.get_template("serve/error.html")
+        reload_js = self.template_set.find("serve/reload.js")
+        self._reload_js = reload_js.read_text(encoding="utf-8") if reload_js else ""
+
+    # -- building ---------------------------------------------------------------------------
+
+    def watched(self) -> list[Path]:
+        return [self.content, *self.template_set.dirs]
+
+    def rebuild(self) -> State:
+        """Build once; the outcome becomes the new state with a new version number."""
+        self.log("katalog: bygger forhåndsvisningen …")
+        issues: list[Issue] = []
+        failure = ""
+        ok = False
+        try:
+            result = build(self.content, self.out, ["html"], templates=self.templates)
+            issues = result.report.sorted()
+            ok = True
+        except BuildError as exc:
+            issues = exc.report.sorted()
+        except Exception as exc:  # noqa: BLE001 - the preview must survive anything
+            failure = f"Bygningen fejlede ({type(exc).__name__}: {exc})."
+        for issue in issues:
+            self.log(issue.format())
+        with self.lock:
+            self.state = State(self.state.version + 1, ok, issues, failure)
+        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+        if ok:
+            self.log(f"katalog: forhåndsvisningen er klar ({self.url})")
+        else:
+            self.log(f"katalog: forhåndsvisningen er ikke gyldig: {errors} fejl. {failure}".rstrip())
+        return self.state
+
+    def poll_once(self) -> bool:
+        """Rebuild when a watched file changed since the last look; True if it did."""
+        now = snapshot(self.watched())
+        if now == self._seen:
+            return False
+        self._seen = now
+        self.rebuild()
+        return True
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll_once()
+            except Exception as exc:  # noqa: BLE001 - keep watching
+                self.log(f"katalog: kunne ikke genopbygge ({type(exc).__name__}: {exc})")
+
+    # -- serving ----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        port = self.server.server_address[1] if self.server else 0
+        return f"http://{HOST}:{port}/"
+
+    def start(self, port: int = 8000) -> str:
+        """Build, then serve on 127.0.0.1:`port` (0: any free port) in background threads."""
+        self.server = ThreadingHTTPServer((HOST, port), _handler(self))
+        self.server.daemon_threads = True
+        self._seen = snapshot(self.watched())
+        self.rebuild()
+        for target in (self.server.serve_forever, self._watch):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self.url
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Preview":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def reload_script(self, version: int) -> str:
+        return f'<script data-version="{version}">{self._reload_js}</script>'
+
+    def error_page(self, state: State) -> bytes:
+        errors = sum(1 for i in state.issues if i.severity is Severity.ERROR)
+        warnings = len(state.issues) - errors
+        html = self._error_template.render(issues=state.issues, errors=errors, warnings=warnings,
+                                           failure=state.failure)
+        return inject(html, self.reload_script(state.version)).encode("utf-8")
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The built file for a URL path, never outside the site folder."""
+        root = (self.out / "html").resolve()
+        rel = unquote(urlsplit(url_path).path).lstrip("/")
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+
+def inject(html: str, snippet: str) -> str:
+    """`snippet` before `</body>` (or at the end)."""
+    index = html.lower().rfind("</body>")
+    return html[:index] + snippet + html[index:] if index >= 0 else html + snippet
+
+
+def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "katalog-serve"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass  # quiet: the console shows build results, not every request
+
+        def _send(self, status: int, body: bytes, ctype: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.do_GET()
+
+        def do_GET(self) -> None:  # noqa: N802
+            try:
+                self._get()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            except Exception as exc:  # noqa: BLE001 - never a traceback in the browser
+                body = f"<!doctype html><html lang='da'><title>Fejl</title><p>{escape(str(exc))}</p>"
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, body.encode(), "text/html; charset=utf-8")
+
+        def _get(self) -> None:
+            with preview.lock:
+                state = preview.state
+            if urlsplit(self.path).path == VERSION_PATH:
+                body = json.dumps({"version": state.version, "ok": state.ok}).encode()
+                self._send(HTTPStatus.OK, body, "application/json")
+                return
+            target = preview.resolve(self.path)
+            is_page = target is None or target.suffix == ".html"
+            if not state.ok and is_page:
+                self._send(HTTPStatus.OK, preview.error_page(state), "text/html; charset=utf-8")
+                return
+            data = _read(target)
+            if data is None:
+                page = ("<!doctype html><html lang='da'><meta charset='utf-8'><title>Ikke fundet</title>"
+                        "<p>Siden findes ikke. <a href='/'>Til forsiden</a></p></html>")
+                self._send(HTTPStatus.NOT_FOUND, inject(page, preview.reload_script(state.version))
+                           .encode(), "text/html; charset=utf-8")
+                return
+            assert target is not None
+            if target.suffix == ".html":
+                html = inject(data.decode("utf-8"), str(Markup(preview.reload_script(state.version))))
+                self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
+                return
+            ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+                ctype += "; charset=utf-8"
+            self._send(HTTPStatus.OK, data, ctype)
+
+    return Handler
+
+
+def _read(target: Path | None) -> bytes | None:
+    if target is None:
+        return None
+    try:
+        return target.read_bytes()
+    except OSError:  # swapped away by a rebuild this instant
+        return None

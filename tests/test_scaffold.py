@@ -1,0 +1,113 @@
+"""scaffold: `katalog new` writes a complete, valid, commented proposal or refuses in Danish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from katalog.cli import main
+from katalog.fmt import format_bytes
+from katalog.load import PROPOSAL_KEYS
+from katalog.pipeline import check
+from katalog.scaffold import NewProposal, ScaffoldError, new_proposal, yaml_scalar
+from katalog.source import read_document
+
+
+@pytest.fixture
+def content(tmp_path: Path, example: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(example, target)
+    return target
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_new_file_passes_check_and_names_every_field(content):
+    result = run("new", "ADM-99", "--theme", "administration", "--department", "SOF",
+                 "--title", "Færre: møder & \"rapporter\"", "--content", str(content))
+    assert result.exit_code == 0, result.output
+    path = content / "proposals" / "ADM-99.md"
+    doc = read_document(path.read_bytes(), str(path), front_matter=True)
+    assert doc.data["id"] == "ADM-99"
+    assert doc.data["title"] == 'Færre: møder & "rapporter"'
+    assert doc.data["theme"] == "administration" and doc.data["department"] == "SOF"
+    text = path.read_text(encoding="utf-8")
+    for key in PROPOSAL_KEYS:  # every field is there, as a key or (fte) as an example comment
+        assert f"\n{key}:" in text or f"\n# {key}:" in text, key
+    comments = [l for l in text.split("---")[1].splitlines() if "#" in l]
+    assert len(comments) >= len(PROPOSAL_KEYS)
+    checked = check(content)
+    assert checked.ok, [i.format() for i in checked.report.sorted()]
+    assert not [i for i in checked.report.issues if "ADM-99" in i.path]
+    new = next(p for p in checked.catalogue.proposals if p.id == "ADM-99")
+    assert new.status == "udkast" and new.price_level == checked.catalogue.settings.price_level
+    assert set(new.lines[0].amounts) == set(checked.catalogue.settings.years)
+    # an unfinished draft does not count: totals equal those without it
+    path.unlink()
+    assert check(content).totals.total == checked.totals.total
+
+
+def test_new_file_is_already_formatted(content):
+    path = new_proposal(content, NewProposal("X1", "digitalisering", "BUF"))
+    raw = path.read_bytes()
+    assert format_bytes(raw, path) == raw
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["ADM-01", "--theme", "administration", "--department", "SOF"], "findes allerede"),
+        (["ADM 7", "--theme", "administration", "--department", "SOF"], "ugyldigt"),
+        (["ADM-77", "--theme", "administratoin", "--department", "SOF"],
+         "ukendt tema 'administratoin' – mente du 'administration'?"),
+        (["ADM-77", "--theme", "administration", "--department", "SOFF"],
+         "ukendt forvaltning 'SOFF' – mente du 'SOF'?"),
+    ],
+)
+def test_refusals_exit_1_in_danish_and_write_nothing(content, args, expected):
+    before = sorted(p.name for p in (content / "proposals").iterdir())
+    result = run("new", *args, "--content", str(content))
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in (content / "proposals").iterdir()) == before
+
+
+def test_id_used_in_another_file_is_refused(content):
+    (content / "proposals" / "ADM-01.md").rename(content / "proposals" / "andet-navn.md")
+    with pytest.raises(ScaffoldError, match="allerede brugt"):
+        new_proposal(content, NewProposal("ADM-01", "administration", "SOF"))
+
+
+def test_merged_theme_points_to_the_target(small):
+    with pytest.raises(ScaffoldError, match="slået sammen med 'administration'"):
+        new_proposal(small, NewProposal("N1", "gammelt", "SOF"))
+
+
+def test_missing_content_folder_is_usage_error(tmp_path):
+    result = run("new", "A", "--theme", "x", "--department", "y", "--content", str(tmp_path / "nej"))
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("title", ["Almindelig titel", "Titel: med kolon", "# hash", "true",
+                                   "2027", "- dash", "'citat'", "a\\b", "Ja"])
+def test_yaml_scalar_round_trips(title):
+    doc = read_document(f"---\ntitle: {yaml_scalar(title)}\n---\n".encode(), "x.md", True)
+    assert doc.data["title"] == title
+
+
+def test_template_beside_the_content_overrides_the_default(content):
+    custom = content.parent / "templates" / "new"
+    custom.mkdir(parents=True)
+    (custom / "proposal.md.j2").write_text(
+        "---\nid: {{ id }}\ntitle: {{ title | yaml }}\ntheme: {{ theme }}\n"
+        "department: {{ department }}\nsummary: Eget resumé\neconomy: []\n---\nEgen skabelon.\n",
+        encoding="utf-8")
+    path = new_proposal(content, NewProposal("EGEN-1", "administration", "SOF", "Egen"))
+    assert path.read_text(encoding="utf-8").endswith("Egen skabelon.\n")
+    assert check(content).ok
