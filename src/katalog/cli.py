@@ -128,5 +128,53 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) ->
                err=True)
 
 
+@main.command(name="diff", context_settings=CONTEXT)
+@click.argument("base", metavar="FØR")
+@click.argument("head", required=False, metavar="[EFTER]")
+@click.option("--content", "content", default="content", show_default=True, metavar="STI",
+              help="Indholdsmappen i repositoriet.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="Uddataformat.")
+def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
+    """Vis hvad der er ændret mellem to git-revisioner af kataloget.
+
+    FØR og EFTER er git-revisioner (gren, tag, commit); uden EFTER sammenlignes med
+    arbejdskopien. Er både FØR og EFTER mapper, sammenlignes de to indholdsmapper direkte.
+    Afslutningskode 0: ingen fejl (med eller uden ændringer), 1: en revision er ugyldig.
+    """
+    from .diff import diff_folders, diff_revisions
+    from .gitsource import GitError
+    from .render import diff as diff_render
+
+    try:
+        if head is not None and Path(base).is_dir() and Path(head).is_dir():
+            result = diff_folders(base, head)
+        else:
+            result = diff_revisions(base, head, content)
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(diff_render.to_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(diff_render.to_markdown(result), nl=False)
+    else:
+        diff_render.print_text(result, Console(highlight=False))
+    if not result.ok:
+        sys.exit(1)
+
+
+@main.command(name="textconv", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False), metavar="FIL")
+def textconv_cmd(file: str) -> None:
+    """Vis en forslagsfil med beløbene som tabel (git textconv-driver til git diff)."""
+    from .textconv import textconv
+
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        raise click.UsageError(f"filen '{file}' kan ikke læses ({exc.strerror})") from None
+    click.echo(textconv(raw, file), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
