@@ -342,8 +342,20 @@ def _proposal_fields(old: Proposal, new: Proposal) -> tuple[FieldChange, ...]:
     )
 
 
+SIMILAR = 0.6  # texts at least this similar are taken for the same line, reworded
+
+
+def _similarity(a: str, b: str) -> float:
+    """How alike two line texts are (0..1); one containing the other counts as alike."""
+    a, b = a.casefold().strip(), b.casefold().strip()
+    if a and b and (a in b or b in a):
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
 def match_lines(years: Sequence[int], old: Sequence[Line], new: Sequence[Line]) -> tuple[LineChange, ...]:
-    """Pair lines by text (in order, for repeated texts), then the rest by position.
+    """Pair lines by text (in order, for repeated texts), then reworded lines by similar
+    text, then the rest by position (same index before and after).
 
     Lines left over are added or removed. The result follows the new order, with removed
     lines after the line that stood before them.
@@ -355,6 +367,15 @@ def match_lines(years: Sequence[int], old: Sequence[Line], new: Sequence[Line]) 
         if i is not None:
             pairs[j] = i
             free_old.remove(i)
+    candidates = sorted(
+        ((-_similarity(old[i].text, new[j].text), j, i)
+         for j in range(len(new)) if j not in pairs for i in free_old),
+    )
+    for score, j, i in candidates:
+        if -score < SIMILAR or j in pairs or i not in free_old:
+            continue
+        pairs[j] = i
+        free_old.remove(i)
     for j in range(len(new)):
         if j not in pairs and j in free_old:
             pairs[j] = j
