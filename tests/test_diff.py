@@ -498,3 +498,21 @@ def test_git_diff_with_textconv_driver_shows_the_table(repo):
     assert "-Lønbesparelse  | varig  | service | -3.000 | -6.000 | -6.000" in out
     assert "+Lønbesparelse  | varig  | service | -3.600 | -6.000 | -6.000" in out
     assert "-I alt" in out and "2.000" in out and "+I alt" in out and "1.400" in out
+
+
+def test_files_both_revisions_share_are_parsed_once(repo, monkeypatch):
+    from katalog import source
+
+    edit(repo / "content/proposals/I1.md", "{2026: -1001, 2027: 0}", "{2026: -1001, 2027: -1}")
+    parsed: list[str] = []
+    real = source.read_document
+
+    def counting(raw, path, front_matter):
+        parsed.append(path)
+        return real(raw, path, front_matter)
+
+    monkeypatch.setattr(source, "read_document", counting)
+    c = changes_of(repo, "base", None)
+    assert [p.id for p in c.proposals] == ["I1"]
+    # 8 files (catalogue.yaml, 3 themes, 4 proposals): 7 shared + I1 in two versions
+    assert len(parsed) == 9 and parsed.count("content/proposals/I1.md") == 2

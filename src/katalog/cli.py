@@ -153,6 +153,12 @@ def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
             result = diff_revisions(base, head, content)
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a bug must not end in a traceback
+        if os.environ.get("KATALOG_DEBUG"):
+            raise
+        click.echo(f"Sammenligningen fejlede ({type(exc).__name__}: {exc}). "
+                   "Sæt KATALOG_DEBUG=1 for detaljer.", err=True)
+        sys.exit(1)
     if fmt == "json":
         click.echo(diff_render.to_json(result), nl=False)
     elif fmt == "markdown":

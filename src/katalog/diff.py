@@ -548,8 +548,27 @@ def diff_revisions(base: str, head: str | None = None, content: str = "content",
         head_files: Any = read_folder(folder)
     else:
         head_files = gitsource.read_revision(repo, head, rel)
-    return diff(check_files(base_files, label), check_files(head_files, label),
+    read = shared_reader()
+    return diff(check_files(base_files, label, read=read), check_files(head_files, label, read=read),
                 base, head or WORKTREE_LABEL, label, label)
+
+
+def shared_reader() -> Any:
+    """A `read_document` that parses each distinct file (path and bytes) once, so the files
+    two revisions have in common are parsed once (a Document is never modified after
+    parsing). Errors are not cached: such a file is simply parsed again."""
+    from .source import Document, read_document
+
+    cache: dict[tuple[str, bool, bytes], Document] = {}
+
+    def read(raw: bytes, path: str, front_matter: bool) -> Document:
+        key = (path, front_matter, raw)
+        doc = cache.get(key)
+        if doc is None:
+            doc = cache[key] = read_document(raw, path, front_matter)
+        return doc
+
+    return read
 
 
 def diff_folders(old: str, new: str) -> Diff:
