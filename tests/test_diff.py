@@ -244,9 +244,12 @@ def test_summary_and_body_word_diff_and_settings(repo):
     c = changes_of(repo)
     a1 = proposal(c, "A1")
     assert a1.summary is not None
-    assert a1.summary.pieces == (("=", "Administrationen"), ("-", "samles."),
-                                 ("+", "samles i ét hus."))
-    assert a1.body is not None and ("-", "Tekst.") in a1.body.pieces
+    assert a1.summary.pieces == (("=", "Administrationen samles"), ("+", " i ét hus"),
+                                 ("=", "."))
+    assert a1.body is not None and a1.body.pieces == (("-", "Tekst"), ("+", "Ny tekst"), ("=", "."))
+    md = render.to_markdown(diff_revisions("base", "HEAD", cwd=str(repo)))
+    assert "Resumé: Administrationen samles **i ét hus**." in md
+    assert "[-Tekst-] {+Ny tekst+}." in render.to_text(diff_revisions("base", "HEAD", cwd=str(repo)))
     assert [f.key for f in c.settings] == ["targets"]
     assert c.settings[0].before["2026"] == D(-10000) and c.settings[0].after["2026"] == D(-12000)
     assert year(c.target, 2026) == (D(-10000), D(-12000), D(-2000))
@@ -258,8 +261,10 @@ def test_word_diff_shortens_unchanged_stretches():
     before = " ".join(f"ord{i}" for i in range(40))
     after = before.replace("ord20", "ændret")
     wd = word_diff(before, after, context=3)
-    assert wd.pieces == (("…", "…"), ("=", "ord17 ord18 ord19"), ("-", "ord20"),
-                         ("+", "ændret"), ("=", "ord21 ord22 ord23"), ("…", "…"))
+    assert wd.pieces == (("…", "…"), ("=", " ord17 ord18 ord19"), ("-", " ord20"),
+                         ("+", " ændret"), ("=", " ord21 ord22 ord23"), ("…", " …"))
+    assert "".join(text for op, text in wd.pieces if op != "+") == (
+        "… ord17 ord18 ord19 ord20 ord21 ord22 ord23 …")
 
 
 def test_no_changes(repo):

@@ -483,34 +483,59 @@ def _plain(value: Any) -> Any:
 
 # -- word diff --------------------------------------------------------------------------------
 
-_WORD = re.compile(r"\S+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+class _Tokens:
+    """A text's words and punctuation marks, with their places in the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = [m.span() for m in _TOKEN.finditer(text)]
+        self.words = [text[a:b] for a, b in self.spans]
+
+    def piece(self, i1: int, i2: int) -> str:
+        """Tokens i1..i2 as written (inner spacing collapsed), with one leading space when
+        the text has whitespace before them."""
+        if i1 >= i2:
+            return ""
+        start, end = self.spans[i1][0], self.spans[i2 - 1][1]
+        inner = " ".join(self.text[start:end].split())
+        return (" " if start > 0 and self.text[start - 1].isspace() else "") + inner
 
 
 def word_diff(before: str, after: str, context: int = CONTEXT_WORDS) -> WordDiff:
-    """A word-level diff of two texts, with long unchanged stretches shortened to `…`."""
-    a, b = _WORD.findall(before), _WORD.findall(after)
+    """A word-level diff of two texts, with long unchanged stretches shortened to `…`.
+
+    Pieces are `(op, text)`; a piece's text starts with a space when a space stands before
+    it in the text, so concatenating the pieces of one side gives back its (spacing-
+    normalised) text. Punctuation is its own token: "samles." → "samles i ét hus." is the
+    insertion of " i ét hus".
+    """
+    a, b = _Tokens(before), _Tokens(after)
     pieces: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    opcodes = matcher.get_opcodes()
+    opcodes = difflib.SequenceMatcher(None, a.words, b.words, autojunk=False).get_opcodes()
     for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            words = a[i1:i2]
             first, last = n == 0, n == len(opcodes) - 1
-            head = [] if first else words[:context]
-            tail = [] if last else words[-context:]
-            if len(words) <= len(head) + len(tail) or (not head and not tail and len(words) <= context):
-                pieces.append(("=", " ".join(words)))
+            keep_head = 0 if first else context
+            keep_tail = 0 if last else context
+            if i2 - i1 <= keep_head + keep_tail or (first and last):
+                pieces.append(("=", a.piece(i1, i2)))
                 continue
-            if head:
-                pieces.append(("=", " ".join(head)))
-            pieces.append(("…", "…"))
-            if tail:
-                pieces.append(("=", " ".join(tail)))
+            if keep_head:
+                pieces.append(("=", a.piece(i1, i1 + keep_head)))
+            pieces.append(("…", " …"))
+            if keep_tail:
+                pieces.append(("=", a.piece(i2 - keep_tail, i2)))
             continue
         if tag in ("replace", "delete"):
-            pieces.append(("-", " ".join(a[i1:i2])))
+            pieces.append(("-", a.piece(i1, i2)))
         if tag in ("replace", "insert"):
-            pieces.append(("+", " ".join(b[j1:j2])))
+            pieces.append(("+", b.piece(j1, j2)))
+    if pieces:
+        op, text = pieces[0]
+        pieces[0] = (op, text.lstrip())
     return WordDiff(before, after, tuple(pieces))
 
 

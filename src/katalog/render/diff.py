@@ -175,11 +175,22 @@ def summary_counts(changes: Changes) -> str:
 # -- text (terminal) --------------------------------------------------------------------------
 
 
+def _split_space(text: str, op: str = "", previous: str = "") -> tuple[str, str]:
+    """(leading space, rest); an insertion right after a deletion is set off by a space."""
+    stripped = text.lstrip()
+    space = text[: len(text) - len(stripped)]
+    if op == "+" and previous == "-" and not space:
+        space = " "
+    return space, stripped
+
+
 def _word_text(wd: WordDiff) -> Text:
     text = Text()
-    for i, (op, words) in enumerate(wd.pieces):
-        if i:
-            text.append(" ")
+    previous = ""
+    for op, words in wd.pieces:
+        space, words = _split_space(words, op, previous)
+        previous = op
+        text.append(space)
         if op == "-":
             text.append(f"[-{words}-]", style="red strike")
         elif op == "+":
@@ -313,15 +324,18 @@ def _md(text: str) -> str:
 
 def _md_words(wd: WordDiff) -> str:
     out = []
+    previous = ""
     for op, words in wd.pieces:
-        w = _md(words).replace("~", "\\~").replace("*", "\\*")
+        space, words = _split_space(words, op, previous)
+        previous = op
+        w = _md(words).replace("~", "\\~").replace("*", "\\*").replace("_", "\\_")
         if op == "-":
-            out.append(f"~~{w}~~")
+            out.append(f"{space}~~{w}~~")
         elif op == "+":
-            out.append(f"**{w}**")
+            out.append(f"{space}**{w}**")
         else:
-            out.append(w)
-    return " ".join(out)
+            out.append(space + w)
+    return "".join(out)
 
 
 def _environment() -> Environment:
