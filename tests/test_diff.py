@@ -521,3 +521,14 @@ def test_files_both_revisions_share_are_parsed_once(repo, monkeypatch):
     assert [p.id for p in c.proposals] == ["I1"]
     # 8 files (catalogue.yaml, 3 themes, 4 proposals): 7 shared + I1 in two versions
     assert len(parsed) == 9 and parsed.count("content/proposals/I1.md") == 2
+
+
+def test_cli_text_output_and_one_folder_is_a_usage_error(repo, monkeypatch):
+    edit(repo / "content/proposals/I1.md", "{2026: -1001, 2027: 0}", "{2026: -1201, 2027: 0}")
+    monkeypatch.chdir(repo)
+    result = run("diff", "base")
+    assert result.exit_code == 0, result.output
+    assert "katalog diff: base → arbejdskopien" in result.output
+    assert "-1.001 → -1.201 (-200)" in result.output
+    one = run("diff", "content")
+    assert one.exit_code == 2 and "angiv to mapper" in one.output

@@ -146,6 +146,9 @@ def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
     from .gitsource import GitError
     from .render import diff as diff_render
 
+    if head is None and Path(base).is_dir() and Path(base, "catalogue.yaml").is_file():
+        raise click.UsageError(f"'{base}' er en mappe: angiv to mapper for at sammenligne "
+                               "mapper (katalog diff GAMMEL NY)")
     try:
         if head is not None and Path(base).is_dir() and Path(head).is_dir():
             result = diff_folders(base, head)
