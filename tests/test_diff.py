@@ -532,3 +532,18 @@ def test_cli_text_output_and_one_folder_is_a_usage_error(repo, monkeypatch):
     assert "-1.001 → -1.201 (-200)" in result.output
     one = run("diff", "content")
     assert one.exit_code == 2 and "angiv to mapper" in one.output
+
+
+def test_counted_statuses_setting_changes_what_counts(repo):
+    edit(repo / "content/catalogue.yaml", "targets:", "counted_statuses: [forslag, vedtaget, trukket]\ntargets:")
+    commit(repo, "withdrawn proposals count too")
+    c = changes_of(repo)
+    assert [f.key for f in c.settings] == ["counted_statuses"]
+    assert c.settings[0].before == ["forslag", "vedtaget"]
+    i2 = proposal(c, "I2")
+    assert not i2.status_changed and (i2.counted_before, i2.counted_after) == (False, True)
+    assert year(theme(c, "it").total, 2026) == (D(-1001), D(-101000), D(-99999))
+    assert year(c.difference, 2026) == (D(-9749), D(90250), D(99999))
+    text = render.to_text(diff_revisions("base", "HEAD", cwd=str(repo)), width=160)
+    assert "Statusser der tæller med: forslag, vedtaget → forslag, vedtaget, trukket" in text
+    assert "Tæller nu med i totalerne (statusserne der tæller med er ændret)" in text

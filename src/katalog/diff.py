@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from .compute import Series, Totals
-from .issues import Issue
+from .issues import Issue, Severity
 from .model import UNKNOWN, Amount, Catalogue, Line, Proposal, Settings, Theme
 from .pipeline import Checked
 
@@ -204,7 +204,7 @@ class Side:
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity.value == "fejl"]
+        return [i for i in self.issues if i.severity is Severity.ERROR]
 
 
 @dataclass(frozen=True)

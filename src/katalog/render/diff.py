@@ -130,6 +130,10 @@ def notes(changes: Changes, p: ProposalChange) -> list[str]:
         elif p.counted_after and not p.counted_before:
             note += " (tæller nu med i totalerne)"
         out.append(note)
+    elif p.kind == "changed" and p.counting_changed:
+        out.append("Tæller nu med i totalerne (statusserne der tæller med er ændret)"
+                   if p.counted_after else
+                   "Tæller ikke længere med i totalerne (statusserne der tæller med er ændret)")
     for f in p.fields:
         out.append(f"{f.label}: {_field_value(f.before)} → {_field_value(f.after)}")
     return out
