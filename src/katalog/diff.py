@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from .compute import Series, Totals
 from .issues import Issue, Severity
@@ -537,11 +537,6 @@ def word_diff(before: str, after: str, context: int = CONTEXT_WORDS) -> WordDiff
         op, text = pieces[0]
         pieces[0] = (op, text.lstrip())
     return WordDiff(before, after, tuple(pieces))
-
-
-def changed_proposals(changes: Changes, kinds: Iterable[str]) -> list[ProposalChange]:
-    wanted = set(kinds)
-    return [p for p in changes.proposals if p.kind in wanted]
 
 
 # -- sources: git revisions or two folders ----------------------------------------------------
