@@ -237,6 +237,62 @@ def serve_cmd(content: str, port: int, templates: str | None) -> None:
     finally:
         preview.stop()
 
+@main.command(name="diff", context_settings=CONTEXT)
+@click.argument("base", metavar="FØR")
+@click.argument("head", required=False, metavar="[EFTER]")
+@click.option("--content", "content", default="content", show_default=True, metavar="STI",
+              help="Indholdsmappen i repositoriet.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="Uddataformat.")
+def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
+    """Vis hvad der er ændret mellem to git-revisioner af kataloget.
+
+    FØR og EFTER er git-revisioner (gren, tag, commit); uden EFTER sammenlignes med
+    arbejdskopien. Er både FØR og EFTER mapper, sammenlignes de to indholdsmapper direkte.
+    Afslutningskode 0: ingen fejl (med eller uden ændringer), 1: en revision er ugyldig.
+    """
+    from .diff import diff_folders, diff_revisions
+    from .gitsource import GitError
+    from .render import diff as diff_render
+
+    if head is None and Path(base).is_dir() and Path(base, "catalogue.yaml").is_file():
+        raise click.UsageError(f"'{base}' er en mappe: angiv to mapper for at sammenligne "
+                               "mapper (katalog diff GAMMEL NY)")
+    try:
+        if head is not None and Path(base).is_dir() and Path(head).is_dir():
+            result = diff_folders(base, head)
+        else:
+            result = diff_revisions(base, head, content)
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a bug must not end in a traceback
+        if os.environ.get("KATALOG_DEBUG"):
+            raise
+        click.echo(f"Sammenligningen fejlede ({type(exc).__name__}: {exc}). "
+                   "Sæt KATALOG_DEBUG=1 for detaljer.", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(diff_render.to_json(result), nl=False)
+    elif fmt == "markdown":
+        click.echo(diff_render.to_markdown(result), nl=False)
+    else:
+        diff_render.print_text(result, Console(highlight=False))
+    if not result.ok:
+        sys.exit(1)
+
+
+@main.command(name="textconv", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False), metavar="FIL")
+def textconv_cmd(file: str) -> None:
+    """Vis en forslagsfil med beløbene som tabel (git textconv-driver til git diff)."""
+    from .textconv import textconv
+
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        raise click.UsageError(f"filen '{file}' kan ikke læses ({exc.strerror})") from None
+    click.echo(textconv(raw, file), nl=False)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

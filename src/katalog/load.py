@@ -91,8 +91,13 @@ def load(content: Path | str) -> tuple[Catalogue, Report]:
     return load_files(read_folder(content), label=os.fspath(content))
 
 
-def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> tuple[Catalogue, Report]:
-    """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes."""
+def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
+               read: Callable[[bytes, str, bool], Document] | None = None) -> tuple[Catalogue, Report]:
+    """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes.
+
+    `read` replaces `source.read_document` (e.g. a cache shared by two revisions).
+    """
+    read = read or read_document
     report = Report()
 
     def shown(rel: str) -> str:
@@ -109,7 +114,7 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content") -> 
             report.error("read", f"filen kan ikke læses ({raw.strerror or raw})", path, 1, 1)
             continue
         try:
-            docs[rel] = read_document(raw, path, front_matter=is_md)
+            docs[rel] = read(raw, path, is_md)
         except SourceError as exc:
             report.error(exc.code, exc.message, path, exc.line, exc.col)
         except Exception as exc:  # noqa: BLE001 - never a traceback: report it on the file

@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .compute import Totals, compute
 from .issues import Report
 from .load import load_files, read_folder
 from .model import Catalogue
 from .reconcile import reconcile
+from .source import Document
 from .validate import validate
 
 
@@ -32,9 +33,12 @@ class Checked:
         return not self.report.has_errors
 
 
-def check_files(files: Mapping[str, bytes | OSError], label: str = "content") -> Checked:
-    """Check content given as relative paths → bytes (a folder, a git revision, a test)."""
-    catalogue, report = load_files(files, label)
+def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
+                read: Callable[[bytes, str, bool], Document] | None = None) -> Checked:
+    """Check content given as relative paths → bytes (a folder, a git revision, a test).
+
+    `read` replaces `source.read_document` (see `load.load_files`)."""
+    catalogue, report = load_files(files, label, read=read)
     validate(catalogue, report)
     if report.has_errors:
         return Checked(catalogue, report, None)
