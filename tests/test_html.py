@@ -290,7 +290,12 @@ def test_body_tables_are_accessible(example_site):
     table = doc.find("div", class_="body").find("table")
     assert table.find_parent("div", class_="table-wrap")["tabindex"] == "0"
     assert "Center" in table.caption.get_text()
-    assert all(th["scope"] == "col" for th in table.find_all("th"))
+    assert table.find("thead") is not None and table.find("tbody") is not None
+    assert table.find_all("th") == table.thead.find_all("th")
+    assert all(th.attrs == {"scope": "col"} for th in table.find_all("th"))
+    assert table.find_parent("div", class_="table-wrap")["aria-label"].startswith("ADM-01: Tabel")
+    empty_head = soup(example_site / "forslag/BYG-02.html").find("div", class_="body").find("thead")
+    assert empty_head.find("td") is not None and all(th.get_text(strip=True) for th in empty_head("th"))
 
 
 def test_visible_caption_from_a_tabel_paragraph(small, tmp_path):
@@ -431,3 +436,16 @@ def test_template_change_rerenders_everything(small, tmp_path):
     again = PageCache.beside(out)
     build(small, out, ["html"], cache=again, templates=custom)
     assert len(again.rendered) == len(pages(out)) and not again.reused
+
+
+def test_scroll_regions_have_unique_names(example_site):
+    for page in [example_site / "hele-kataloget.html", example_site / "forslag/ADM-01.html"]:
+        doc = soup(page)
+        names = []
+        for region in doc.find_all(role="region"):
+            if region.get("aria-label"):
+                names.append(region["aria-label"])
+            else:
+                ids = region["aria-labelledby"].split()
+                names.append(" ".join(doc.find(id=i).get_text(" ", strip=True) for i in ids))
+        assert names and len(names) == len(set(names)), page

@@ -58,25 +58,30 @@ def _cell(text: str) -> Markup:
 
 _TABLE = re.compile(r"(?:<p>(?P<cap>Tabel\s[^<]*(?:<(?!/p>)[^<]*)*)</p>\s*)?<table>(?P<inner>.*?)</table>",
                     re.DOTALL)
-_TH = re.compile(r"<th(?![^>]*\bscope=)")
+_TH = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
+_EMPTY_TH = re.compile(r"<th(?=[\s>])[^>]*>\s*</th>")
 
 
-def body_html(fragment: str) -> Markup:
+def body_html(fragment: str, owner: str = "") -> Markup:
     """A sanitised Markdown fragment ready for a page: each table gets header scopes, a
     caption (a paragraph "Tabel ..." right before it becomes the visible caption; otherwise
-    a hidden one names the columns) and a focusable region that scrolls on narrow screens."""
+    a hidden one names the columns) and a focusable region that scrolls on narrow screens,
+    named after the table and its `owner` (the proposal or theme) so every region's name is
+    unique on the single page."""
 
     def table(m: re.Match[str]) -> str:
         if "<table" in m.group("inner"):  # nested raw-HTML tables: leave them as written
             return m.group(0)
         inner = _TH.sub('<th scope="col"', m.group("inner"))
+        inner = _EMPTY_TH.sub("<td></td>", inner)  # an empty header cell heads nothing
         if m.group("cap"):
             caption, label = f"<caption>{m.group('cap')}</caption>", markdown_text(m.group("cap"))
         else:
             heads = [markdown_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", inner, re.DOTALL)]
             label = "Tabel: " + ", ".join(h for h in heads if h) if any(heads) else "Tabel"
             caption = f'<caption class="visually-hidden">{escape(label)}</caption>'
-        return (f'<div class="table-wrap" role="region" aria-label="{escape(label)}" tabindex="0">'
+        name = f"{owner}: {label}" if owner else label
+        return (f'<div class="table-wrap" role="region" aria-label="{escape(name)}" tabindex="0">'
                 f"<table>{caption}{inner}</table></div>")
 
     return Markup(_TABLE.sub(table, fragment))
@@ -132,7 +137,7 @@ class Site:
             "facts": view.facts(p, self.cat, self.totals),
             "economy": view.economy_table(p, pt, self.cat.settings),
             "allocation": view.allocation_table(p, pt, self.cat),
-            "body_html": body_html(render_markdown(p.body, top).html),
+            "body_html": body_html(render_markdown(p.body, top).html, p.id),
             "consulted": p.consulted,
             "hearing": p.hearing,
             "followup": p.followup,
@@ -172,8 +177,8 @@ class Site:
             "merged_title": merged.title if merged else "",
             "merged_href": root + href("tema", page_name(merged.id)) if merged else "",
             "merged_anchor": anchor("tema", merged.id) if merged else "",
-            "body_html": body_html(render_markdown(t.body, 2).html),
-            "body_html_all": body_html(render_markdown(t.body, 3).html),
+            "body_html": body_html(render_markdown(t.body, 2).html, f"Tema {t.number}"),
+            "body_html_all": body_html(render_markdown(t.body, 3).html, f"Tema {t.number}"),
             "table": table,
             "n": len(self.cat.proposals_in(t.id)),
             "proposals": [],
