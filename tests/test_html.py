@@ -449,3 +449,28 @@ def test_scroll_regions_have_unique_names(example_site):
                 ids = region["aria-labelledby"].split()
                 names.append(" ".join(doc.find(id=i).get_text(" ", strip=True) for i in ids))
         assert names and len(names) == len(set(names)), page
+
+
+def test_example_builds_byte_identical_with_and_without_cache(example_site, tmp_path):
+    from conftest import EXAMPLE
+
+    for _ in range(2):  # the second build takes every page from the cache
+        build(EXAMPLE, tmp_path / "out", ["html"])
+    again = tmp_path / "out/html"
+    files = sorted(p.relative_to(example_site) for p in example_site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for rel in files:
+        assert (example_site / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_cli_templates_option_overrides_one_stylesheet(small, tmp_path):
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+
+    custom = write_tree(tmp_path / "mine", {"html/assets/print.css": "/* vores tryk */\n"})
+    result = CliRunner().invoke(main, ["build", str(small), "--out", str(tmp_path / "out"),
+                                       "--format", "html", "--templates", str(custom)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out/html/assets/print.css").read_text() == "/* vores tryk */\n"
+    assert "Spring til indholdet" in (tmp_path / "out/html/index.html").read_text(encoding="utf-8")
