@@ -22,6 +22,7 @@ import os
 import tempfile
 from decimal import Decimal
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -98,14 +99,24 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
+# libraries that turn a render context into bytes: a new version may render differently
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx")
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """katalog's version and the bytes of its Python modules: a code change empties the cache."""
+    """katalog's version, the bytes of its Python modules and the versions of the rendering
+    libraries: a code change or an upgrade makes every page render again."""
     package = Path(__file__).resolve().parent
     h = hashlib.sha256(__version__.encode("utf-8"))
     for path in sorted(package.rglob("*.py")):
         _feed(h, path.relative_to(package).as_posix())
         _feed(h, path.read_bytes())
+    for name in RENDERING_LIBRARIES:
+        try:
+            _feed(h, f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            _feed(h, name)
     return h.hexdigest()
 
 
