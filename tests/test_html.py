@@ -39,7 +39,13 @@ def test_page_set(site):
 
 
 def test_every_page_is_accessible_by_structure(site):
-    for page in pages(site):
+    check_structure(pages(site))
+
+
+def check_structure(files: list[Path]) -> None:
+    """lang, one h1, headings in order, skip link, captions and header scopes on every page."""
+    assert files
+    for page in files:
         doc = soup(page)
         assert doc.html["lang"] == "da", page
         assert len(doc.find_all("h1")) == 1, page
@@ -283,6 +289,10 @@ def test_example_ids_are_unique_and_all_html_keeps_its_structure(example_site):
     sections = main.find_all("section", class_="theme", recursive=False)
     assert [s["id"] for s in sections] == [t for t in targets if t.startswith("tema-")]
     assert len(main.find_all("article", class_="proposal")) == len(list((example_site / "forslag").glob("*.html")))
+
+
+def test_example_pages_are_accessible_by_structure(example_site):
+    check_structure(sorted(example_site.rglob("*.html")))
 
 
 def test_body_tables_are_accessible(example_site):
