@@ -40,4 +40,4 @@ test: install-test
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) .katalog-cache .pytest_cache .hypothesis

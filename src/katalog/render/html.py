@@ -270,8 +270,11 @@ def render_html(
         [(d.code, d.name) for d in cat.settings.departments]
         + [(p.department, cat.department_name(p.department)) for p in cat.proposals]
     ))
+    notes = [sign_note(cat.settings.savings_sign)]
+    if any(totals.proposals[p.id].total.unknown for p in cat.proposals):
+        notes.append(view.INCOMPLETE_NOTE)
     page("search.html", "soeg.html", "", "search",
-         themes=themes_index, rows=rows, departments=departments,
+         themes=themes_index, rows=rows, departments=departments, notes=notes,
          statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
     write(f"{ASSETS}/search-index.js", search_index(cat).encode("utf-8"))
 
