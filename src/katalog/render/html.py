@@ -77,7 +77,7 @@ def body_html(fragment: str, owner: str = "") -> Markup:
         if m.group("cap"):
             caption, label = f"<caption>{m.group('cap')}</caption>", markdown_text(m.group("cap"))
         else:
-            heads = [markdown_text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", inner, re.DOTALL)]
+            heads = [markdown_text(h) for h in re.findall(r"<th(?=[\s>])[^>]*>(.*?)</th>", inner, re.DOTALL)]
             label = "Tabel: " + ", ".join(h for h in heads if h) if any(heads) else "Tabel"
             caption = f'<caption class="visually-hidden">{escape(label)}</caption>'
         name = f"{owner}: {label}" if owner else label
