@@ -40,7 +40,7 @@ test: install-test
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(OUT) .pytest_cache .hypothesis
+	rm -rf $(OUT) .katalog-cache .pytest_cache .hypothesis
 
 # Writer tools: tidy the front matter, and a live preview on http://127.0.0.1:8000/
 .PHONY: fmt serve

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from katalog.build import MARKER, BuildError, OutputRefused, build
+from katalog.cache import FOLDER
 
 
 def test_build_writes_totals(small, tmp_path):
@@ -27,7 +28,7 @@ def test_invalid_content_writes_nothing_and_keeps_previous(small, tmp_path):
         build(small, out)
     assert err.value.report.has_errors
     assert (out / "totals.json").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]  # no temp left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FOLDER, "build", "content"]  # no temp left
 
 
 def test_invalid_content_into_new_folder_creates_nothing(small, tmp_path):
@@ -50,7 +51,7 @@ def test_failed_render_keeps_previous(small, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         build(small, out)
     assert (out / "totals.json").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FOLDER, "build", "content"]
 
 
 def test_foreign_folder_is_refused(small, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from katalog.build import build
-from katalog.numbers import format_exact, parse_number
+from katalog.numbers import format_exact, parse_number, unit_label
 from conftest import write_tree
 
 
@@ -39,7 +39,13 @@ def test_page_set(site):
 
 
 def test_every_page_is_accessible_by_structure(site):
-    for page in pages(site):
+    check_structure(pages(site))
+
+
+def check_structure(files: list[Path]) -> None:
+    """lang, one h1, headings in order, skip link, captions and header scopes on every page."""
+    assert files
+    for page in files:
         doc = soup(page)
         assert doc.html["lang"] == "da", page
         assert len(doc.find_all("h1")) == 1, page
@@ -227,3 +233,266 @@ def test_building_one_format_keeps_the_others(small, tmp_path):
     build(small, out, ["html", "totals"])
     build(small, out, ["totals"])
     assert (out / "html/index.html").exists()
+
+
+# -- the whole example, crawled ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory) -> Path:
+    from conftest import EXAMPLE
+
+    out = tmp_path_factory.mktemp("example") / "out"
+    build(EXAMPLE, out, ["html"], cache=False)
+    return out / "html"
+
+
+def _urls(doc: BeautifulSoup):
+    for el in doc.find_all(True):
+        for attr in ("href", "src", "action", "srcset", "poster", "data"):
+            if el.get(attr):
+                yield el, attr, el[attr]
+
+
+def test_example_is_self_contained_and_every_link_resolves(example_site):
+    css = "".join(p.read_text(encoding="utf-8") for p in (example_site / "assets").glob("*.css"))
+    assert "url(" not in css and "@import" not in css
+    anchors: dict[Path, set[str]] = {}
+    checked = 0
+    for page in sorted(example_site.rglob("*.html")):
+        doc = soup(page)
+        for el, attr, url in _urls(doc):
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//"):
+                # only links written by the catalogue's authors may leave the site
+                assert el.name == "a" and parts.scheme in ("http", "https", "mailto"), (page, url)
+                assert el.find_parent(class_="body") is not None, (page, url)
+                continue
+            assert not url.startswith("/"), (page, url)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file() and example_site.resolve() in target.parents, (page, url)
+            if parts.fragment:
+                if target not in anchors:
+                    anchors[target] = {e["id"] for e in soup(target).find_all(id=True)}
+                assert unquote(parts.fragment) in anchors[target], (page, url)
+            checked += 1
+    assert checked > 500
+
+
+def test_example_ids_are_unique_and_all_html_keeps_its_structure(example_site):
+    for page in sorted(example_site.rglob("*.html")):
+        ids = [e["id"] for e in soup(page).find_all(id=True)]
+        assert len(ids) == len(set(ids)), page
+    doc = soup(example_site / "hele-kataloget.html")
+    main = doc.find("main")
+    assert main.find("section", class_="cover").find("h1") is not None
+    toc = main.find("nav", class_="toc")
+    targets = [a["href"][1:] for a in toc.find_all("a")]
+    assert all(doc.find(id=t) for t in targets)
+    sections = main.find_all("section", class_="theme", recursive=False)
+    assert [s["id"] for s in sections] == [t for t in targets if t.startswith("tema-")]
+    assert len(main.find_all("article", class_="proposal")) == len(list((example_site / "forslag").glob("*.html")))
+
+
+def test_example_pages_are_accessible_by_structure(example_site):
+    check_structure(sorted(example_site.rglob("*.html")))
+
+
+def test_body_tables_are_accessible(example_site):
+    doc = soup(example_site / "forslag/ADM-01.html")
+    table = doc.find("div", class_="body").find("table")
+    assert table.find_parent("div", class_="table-wrap")["tabindex"] == "0"
+    assert "Center" in table.caption.get_text()
+    assert table.find("thead") is not None and table.find("tbody") is not None
+    assert table.find_all("th") == table.thead.find_all("th")
+    assert all(th.attrs == {"scope": "col"} for th in table.find_all("th"))
+    assert table.find_parent("div", class_="table-wrap")["aria-label"].startswith("ADM-01: Tabel")
+    empty_head = soup(example_site / "forslag/BYG-02.html").find("div", class_="body").find("thead")
+    assert empty_head.find("td") is not None and all(th.get_text(strip=True) for th in empty_head("th"))
+
+
+def test_visible_caption_from_a_tabel_paragraph(small, tmp_path):
+    p = small / "proposals/A1.md"
+    p.write_text(p.read_text(encoding="utf-8").replace("Tekst.", (
+        "Tekst.\n\nTabel 2. Nøgletal for *centrene*\n\n| Center | Antal |\n|---|--:|\n| Løn | 4 |\n")),
+        encoding="utf-8")
+    build(small, tmp_path / "out", ["html"])
+    table = soup(tmp_path / "out/html/forslag/A1.html").find("div", class_="body").find("table")
+    assert table.caption.get_text() == "Tabel 2. Nøgletal for centrene"
+    assert "visually-hidden" not in (table.caption.get("class") or [])
+    assert table.find_previous("p").get_text() == "Tekst."
+
+
+def test_search_page_works_without_javascript(site):
+    doc = soup(site / "html/soeg.html")
+    assert doc.find("form", id="soegeform").has_attr("hidden")  # the script shows it
+    rows = doc.find("table", id="forslagsliste").find("tbody").find_all("tr")
+    assert rows and not any(r.has_attr("hidden") for r in rows)
+    assert all(r.find("a")["href"].startswith("forslag/") for r in rows)
+    assert [s["src"] for s in doc.find_all("script")] == ["assets/search-index.js", "assets/search.js"]
+
+
+def test_theme_page_lists_its_proposals(site):
+    doc = soup(site / "html/tema/administration.html")
+    items = doc.find("ul", class_="proposal-list").find_all("li")
+    assert [li.h3.get_text(" ", strip=True) for li in items] == [
+        "A1 Samling af administration", "A2 Færre møder"]
+    assert "Administrationen samles." in items[0].get_text()
+    assert "Status: Forslag" in items[0].get_text(" ", strip=True)
+    merged = soup(site / "html/tema/gammelt.html")
+    assert "slået sammen med" in merged.find("p", class_="notice").get_text()
+    assert merged.find("table") is None
+
+
+def test_unit_and_price_level_at_every_amount_table(site):
+    for page in pages(site):
+        for table in soup(page).find_all("table", class_="amounts"):
+            assert unit_label(1000, 2026) in table.caption.get_text(), page
+            for td in table.find_all("td", class_="num"):
+                text = td.get_text(strip=True)
+                assert text == "" or re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?( \+\?)?|-|\?", text), (page, text)
+
+
+# -- safety: hostile strings in front matter ---------------------------------------------------
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "xlink:href", "srcset"}
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)><a href='javascript:alert(3)'>x</a>"
+
+
+def _yaml_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_hostile_front_matter_is_escaped_everywhere(small, tmp_path):
+    h = _yaml_str(HOSTILE)
+    (small / "catalogue.yaml").write_text(
+        (small / "catalogue.yaml").read_text(encoding="utf-8")
+        .replace("title: Budgetkatalog 2026", f"title: {h}\nsubtitle: {h}")
+        .replace("organisation: Testby Kommune", f"organisation: {h}")
+        .replace("name: Socialforvaltningen", f"name: {h}"), encoding="utf-8")
+    theme = small / "themes/02-it.md"
+    theme.write_text(theme.read_text(encoding="utf-8").replace("title: Digitalisering", f"title: {h}"),
+                     encoding="utf-8")
+    a1 = small / "proposals/A1.md"
+    a1.write_text(a1.read_text(encoding="utf-8")
+                  .replace("title: Samling af administration", f"title: {h}")
+                  .replace("summary: Administrationen samles.", f"summary: {h}\ntags: [{h}]\nconsulted:\n"
+                           f"  - {{party: {h}, approved: true, note: {h}}}\nhearing:\n"
+                           f"  - {{body: {h}, comment: {h}}}\nfollowup:\n  - {{goal: {h}, measure: {h}}}")
+                  .replace("text: Lønbesparelse", f"text: {h}")
+                  .replace("Tekst.", HOSTILE + "\n\n[x](javascript:alert(4)) [y](JaVaScRiPt:alert(5))"),
+                  encoding="utf-8")
+    build(small, tmp_path / "out", ["html"])
+    own_scripts = {"assets/search-index.js", "assets/search.js"}
+    for page in pages(tmp_path / "out"):
+        doc = soup(page)
+        for script in doc.find_all("script"):
+            assert script.get("src") in own_scripts and not script.string, page
+        for el in doc.find_all(True):
+            assert el.name not in ("img", "iframe", "object", "embed", "style"), (page, el.name)
+            for attr, value in el.attrs.items():
+                assert not attr.lower().startswith("on"), (page, el.name, attr)
+                if attr in URL_ATTRIBUTES:
+                    assert not re.sub(r"\s", "", value).lower().startswith(("javascript:", "data:",
+                                                                              "vbscript:")), (page, attr)
+    a1_doc = soup(tmp_path / "out/html/forslag/A1.html")
+    assert HOSTILE in a1_doc.h1.get_text()  # shown as text, not dropped
+    assert HOSTILE in a1_doc.find("blockquote").get_text()
+    index = (tmp_path / "out/html/assets/search-index.js").read_text(encoding="utf-8")
+    assert "</script" not in index.lower()
+
+
+# -- incremental builds ------------------------------------------------------------------------
+
+def test_rebuild_renders_only_changed_pages(small, tmp_path):
+    from katalog.cache import PageCache
+
+    out = tmp_path / "out"
+    first = PageCache.beside(out)
+    build(small, out, ["html"], cache=first)
+    assert len(first.rendered) == len(pages(tmp_path / "out")) and not first.reused
+    reference = {p: p.read_bytes() for p in pages(tmp_path / "out")}
+
+    unchanged = PageCache.beside(out)
+    build(small, out, ["html"], cache=unchanged)
+    assert unchanged.rendered == [] and len(unchanged.reused) == len(reference)
+    assert {p: p.read_bytes() for p in pages(tmp_path / "out")} == reference
+
+    a1 = small / "proposals/A1.md"
+    a1.write_text(a1.read_text(encoding="utf-8").replace("2028: -6000}", "2028: -7000}"),
+                  encoding="utf-8")
+    changed = PageCache.beside(out)
+    build(small, out, ["html"], cache=changed)
+    assert sorted(changed.rendered) == ["forslag/A1.html", "hele-kataloget.html", "index.html",
+                                        "soeg.html", "tema/administration.html"]
+
+    i1 = small / "proposals/I1.md"
+    i1.write_text(i1.read_text(encoding="utf-8") + "Ny tekst i brødteksten.\n", encoding="utf-8")
+    body_only = PageCache.beside(out)
+    build(small, out, ["html"], cache=body_only)
+    assert sorted(body_only.rendered) == ["forslag/I1.html", "hele-kataloget.html"]
+    assert "Ny tekst" in (out / "html/assets/search-index.js").read_text(encoding="utf-8")
+
+    # the cached result is exactly what a build without cache writes
+    build(small, tmp_path / "fresh", ["html"], cache=False)
+    for page in pages(out):
+        assert page.read_bytes() == (tmp_path / "fresh" / page.relative_to(out)).read_bytes()
+
+
+def test_template_change_rerenders_everything(small, tmp_path):
+    from katalog.cache import PageCache
+
+    custom = write_tree(tmp_path / "mine", {"html/assets/katalog.css": "body { color: #000; }\n"})
+    out = tmp_path / "out"
+    build(small, out, ["html"], templates=custom)
+    (custom / "html/assets/katalog.css").write_text("body { color: #111; }\n", encoding="utf-8")
+    again = PageCache.beside(out)
+    build(small, out, ["html"], cache=again, templates=custom)
+    assert len(again.rendered) == len(pages(out)) and not again.reused
+
+
+def test_scroll_regions_have_unique_names(example_site):
+    for page in [example_site / "hele-kataloget.html", example_site / "forslag/ADM-01.html"]:
+        doc = soup(page)
+        names = []
+        for region in doc.find_all(role="region"):
+            if region.get("aria-label"):
+                names.append(region["aria-label"])
+            else:
+                ids = region["aria-labelledby"].split()
+                names.append(" ".join(doc.find(id=i).get_text(" ", strip=True) for i in ids))
+        assert names and len(names) == len(set(names)), page
+
+
+def test_example_builds_byte_identical_with_and_without_cache(example_site, tmp_path):
+    from conftest import EXAMPLE
+
+    for _ in range(2):  # the second build takes every page from the cache
+        build(EXAMPLE, tmp_path / "out", ["html"])
+    again = tmp_path / "out/html"
+    files = sorted(p.relative_to(example_site) for p in example_site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for rel in files:
+        assert (example_site / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_cli_templates_option_overrides_one_stylesheet(small, tmp_path):
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+
+    custom = write_tree(tmp_path / "mine", {"html/assets/print.css": "/* vores tryk */\n"})
+    result = CliRunner().invoke(main, ["build", str(small), "--out", str(tmp_path / "out"),
+                                       "--format", "html", "--templates", str(custom)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out/html/assets/print.css").read_text() == "/* vores tryk */\n"
+    assert "Spring til indholdet" in (tmp_path / "out/html/index.html").read_text(encoding="utf-8")
+
+
+def test_front_page_facts_and_search_notes(site):
+    facts = soup(site / "html/index.html").find("dl", class_="facts")
+    pairs = {d.dt.get_text(strip=True): d.dd.get_text(strip=True) for d in facts.find_all("div")}
+    assert pairs["Organisation"] == "Testby Kommune"
+    assert pairs["Budgetår"] == "2026" and pairs["Overslagsår"] == "2027–2028"
+    assert pairs["Beløb"] == unit_label(1000, 2026)
+    notes = [p.get_text() for p in soup(site / "html/soeg.html").find_all("p", class_="table-note")]
+    assert any("negativt fortegn" in n for n in notes) and any("endnu ikke kendt" in n for n in notes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .cache import PageCache
 from .compute import Totals
 from .issues import Report
 from .model import Catalogue
@@ -31,6 +32,7 @@ class Options:
 
     templates: TemplateSet
     date: dt.date | None = None
+    cache: PageCache | None = None  # rendered pages by key (katalog.cache); None = no cache
 
 
 Renderer = Callable[[Catalogue, Totals, Path, Options], None]
@@ -43,7 +45,7 @@ def _write_totals(cat: Catalogue, totals: Totals, out: Path, _opts: Options) -> 
 
 
 def _write_html(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
-    render_html(cat, totals, out / "html", opts.templates, opts.date)
+    render_html(cat, totals, out / "html", opts.templates, opts.date, opts.cache)
 
 
 # name → (renderer, the paths in the output folder it owns)
@@ -128,12 +130,14 @@ def build(
     formats: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     templates: Path | str | None = None,
+    cache: PageCache | bool = True,
 ) -> BuildResult:
     """Check `content` and write the chosen formats to `out`, replacing it atomically.
 
     Outputs of formats not built this time are carried over from the previous build.
     `templates` overrides the default look; by default a `templates/` folder beside the
-    content folder is used when there is one.
+    content folder is used when there is one. `cache` (default: `.katalog-cache/` beside
+    `out`) lets renderers skip pages whose inputs did not change; `False` renders everything.
     """
     out = Path(out)
     content = Path(content)
@@ -146,8 +150,10 @@ def build(
         raise BuildError(checked.report)
     if templates is None and (content.resolve().parent / "templates").is_dir():
         templates = content.resolve().parent / "templates"
+    page_cache = cache if isinstance(cache, PageCache) else PageCache.beside(out) if cache else None
     opts = Options(TemplateSet.create(templates),
-                   document_date(checked.catalogue.settings.date, content))
+                   document_date(checked.catalogue.settings.date, content),
+                   page_cache)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:

@@ -54,8 +54,9 @@ def _parser() -> md.Markdown:
     )
 
 
+@lru_cache(maxsize=4096)
 def to_html(source: str) -> str:
-    """Markdown → sanitised HTML (headings as written)."""
+    """Markdown → sanitised HTML (headings as written); memoised, as pages share bodies."""
     parser = _parser()
     parser.reset()
     raw = parser.convert(source)

@@ -20,7 +20,9 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from ..cache import PageCache, code_fingerprint, fingerprint, tree_fingerprint
 from ..compute import Totals
+from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
 from ..model import STATUSES, Catalogue, Proposal, Theme
 from ..numbers import sign_note, unit_label
@@ -28,6 +30,7 @@ from . import view
 from .templates import TemplateSet
 
 ASSETS = "assets"
+NAMESPACE = "html"  # this renderer's part of the page cache
 
 
 def anchor(prefix: str, ident: str) -> str:
@@ -52,6 +55,37 @@ def _cell(text: str) -> Markup:
     if text.endswith("?"):
         return escape(text[:-1]) + Markup('<abbr class="unknown" title="ukendt beløb">?</abbr>')
     return escape(text)
+
+
+_TABLE = re.compile(r"(?:<p>(?P<cap>Tabel\s[^<]*(?:<(?!/p>)[^<]*)*)</p>\s*)?<table>(?P<inner>.*?)</table>",
+                    re.DOTALL)
+_TH = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
+_EMPTY_TH = re.compile(r"<th(?=[\s>])[^>]*>\s*</th>")
+
+
+def body_html(fragment: str, owner: str = "") -> Markup:
+    """A sanitised Markdown fragment ready for a page: each table gets header scopes, a
+    caption (a paragraph "Tabel ..." right before it becomes the visible caption; otherwise
+    a hidden one names the columns) and a focusable region that scrolls on narrow screens,
+    named after the table and its `owner` (the proposal or theme) so every region's name is
+    unique on the single page."""
+
+    def table(m: re.Match[str]) -> str:
+        if "<table" in m.group("inner"):  # nested raw-HTML tables: leave them as written
+            return m.group(0)
+        inner = _TH.sub('<th scope="col"', m.group("inner"))
+        inner = _EMPTY_TH.sub("<td></td>", inner)  # an empty header cell heads nothing
+        if m.group("cap"):
+            caption, label = f"<caption>{m.group('cap')}</caption>", markdown_text(m.group("cap"))
+        else:
+            heads = [markdown_text(h) for h in re.findall(r"<th(?=[\s>])[^>]*>(.*?)</th>", inner, re.DOTALL)]
+            label = "Tabel: " + ", ".join(h for h in heads if h) if any(heads) else "Tabel"
+            caption = f'<caption class="visually-hidden">{escape(label)}</caption>'
+        name = f"{owner}: {label}" if owner else label
+        return (f'<div class="table-wrap" role="region" aria-label="{escape(name)}" tabindex="0">'
+                f"<table>{caption}{inner}</table></div>")
+
+    return Markup(_TABLE.sub(table, fragment))
 
 
 def _yesno(value: bool | None) -> str:
@@ -104,12 +138,25 @@ class Site:
             "facts": view.facts(p, self.cat, self.totals),
             "economy": view.economy_table(p, pt, self.cat.settings),
             "allocation": view.allocation_table(p, pt, self.cat),
-            "body_html": Markup(render_markdown(p.body, top).html),
+            "body_html": body_html(render_markdown(p.body, top).html, p.id),
             "consulted": p.consulted,
             "hearing": p.hearing,
             "followup": p.followup,
             "theme_href": root + href("tema", page_name(p.theme)),
             "theme_number": theme.number if theme else "",
+        }
+
+    def proposal_link(self, p: Proposal, root: str) -> dict[str, Any]:
+        """A proposal as listed on its theme's page: title, summary, status and link."""
+        return {
+            "id": p.id,
+            "title": p.title,
+            "summary": p.summary,
+            "status": p.status,
+            "status_label": view.STATUS_LABELS[p.status],
+            "counted": self.totals.proposals[p.id].counted,
+            "department": self.cat.department_name(p.department),
+            "href": root + href("forslag", page_name(p.id)),
         }
 
     def theme(self, t: Theme, root: str, in_page: bool) -> dict[str, Any]:
@@ -131,8 +178,8 @@ class Site:
             "merged_title": merged.title if merged else "",
             "merged_href": root + href("tema", page_name(merged.id)) if merged else "",
             "merged_anchor": anchor("tema", merged.id) if merged else "",
-            "body_html": Markup(render_markdown(t.body, 2).html),
-            "body_html_all": Markup(render_markdown(t.body, 3).html),
+            "body_html": body_html(render_markdown(t.body, 2).html, f"Tema {t.number}"),
+            "body_html_all": body_html(render_markdown(t.body, 3).html, f"Tema {t.number}"),
             "table": table,
             "n": len(self.cat.proposals_in(t.id)),
             "proposals": [],
@@ -153,20 +200,30 @@ def render_html(
     out: Path,
     templates: TemplateSet,
     date: dt.date | None = None,
+    cache: PageCache | None = None,
 ) -> list[Path]:
-    """Write the site to `out` (created); returns the files written."""
+    """Write the site to `out` (created); returns the files written.
+
+    Each page goes through `cache` (see katalog.cache): its key is the page's render context,
+    the template sources and katalog's code, so only pages whose inputs changed are rendered.
+    """
     env = environment(templates)
     site = Site(cat, totals, date)
+    cache = cache or PageCache(None)
+    inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
     written: list[Path] = []
 
-    def write(rel: str, text: str) -> None:
+    def write(rel: str, data: bytes) -> None:
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        path.write_bytes(data)
         written.append(path)
 
     def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
-        write(rel, env.get_template(template).render(**site.base(root, name), **ctx))
+        context = {**site.base(root, name), **ctx}
+        key = fingerprint(template, context, *inputs)
+        write(rel, cache.page(NAMESPACE, rel, key,
+                              lambda: env.get_template(template).render(**context).encode("utf-8")))
 
     themes_index = [site.theme(t, "", in_page=False) for t in cat.themes]
     page("index.html", "index.html", "", "index",
@@ -177,7 +234,9 @@ def render_html(
          n_themes=len([t for t in cat.themes if not t.merged_into]))
 
     for t in cat.themes:
-        page("theme.html", f"tema/{page_name(t.id)}", "../", "theme", t=site.theme(t, "../", False))
+        item = site.theme(t, "../", in_page=False)
+        item["proposals"] = [site.proposal_link(p, "../") for p in cat.proposals_in(t.id)]
+        page("theme.html", f"tema/{page_name(t.id)}", "../", "theme", t=item)
 
     for p in cat.proposals:
         page("proposal.html", f"forslag/{page_name(p.id)}", "../", "proposal",
@@ -212,16 +271,17 @@ def render_html(
         [(d.code, d.name) for d in cat.settings.departments]
         + [(p.department, cat.department_name(p.department)) for p in cat.proposals]
     ))
+    notes = [sign_note(cat.settings.savings_sign)]
+    if any(totals.proposals[p.id].total.unknown for p in cat.proposals):
+        notes.append(view.INCOMPLETE_NOTE)
     page("search.html", "soeg.html", "", "search",
-         themes=themes_index, rows=rows, departments=departments,
+         themes=themes_index, rows=rows, departments=departments, notes=notes,
          statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
-    write(f"{ASSETS}/search-index.js", search_index(cat))
+    write(f"{ASSETS}/search-index.js", search_index(cat).encode("utf-8"))
 
     for rel, src in templates.files(f"html/{ASSETS}").items():
-        target = out / ASSETS / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(src.read_bytes())
-        written.append(target)
+        write(f"{ASSETS}/{rel}", src.read_bytes())
+    cache.prune(NAMESPACE)
     return written
 
 

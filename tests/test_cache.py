@@ -1,0 +1,105 @@
+"""cache: content-addressed keys and the on-disk page cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal as D
+
+import pytest
+from markupsafe import Markup
+
+from katalog.cache import FOLDER, PageCache, Unhashable, code_fingerprint, fingerprint, tree_fingerprint
+from katalog.compute import Series
+from katalog.model import UNKNOWN
+from conftest import write_tree
+
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: object = None
+
+
+def test_fingerprint_is_about_values_not_identity_or_order():
+    a = {"b": [1, D("2.50")], "a": Point(1, {2027: UNKNOWN})}
+    b = {"a": Point(1, {2027: UNKNOWN}), "b": [1, D("2.50")]}
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(Markup("<b>x</b>")) == fingerprint("<b>x</b>")
+    assert fingerprint(Series({2027: D(5)}, frozenset({2028}))) == fingerprint(
+        Series({2027: D(5)}, frozenset({2028})))
+
+
+@pytest.mark.parametrize("one, other", [
+    (1, "1"), (1, D(1)), (True, 1), (None, ""), ([1, 2], [2, 1]), ((1, 2), [1, (2,)]),
+    ({"a": 1}, {"a": 2}), (Point(1), Point(2)), (UNKNOWN, "?"), (D("1.0"), D("1.00")),
+    (dt.date(2026, 1, 2), "2026-01-02"), (["ab", "c"], ["a", "bc"]), ({1: 2}, {2: 1}),
+])  # fmt: skip
+def test_fingerprint_tells_different_data_apart(one, other):
+    assert fingerprint(one) != fingerprint(other)
+
+
+def test_fingerprint_refuses_objects_without_a_stable_encoding():
+    with pytest.raises(Unhashable):
+        fingerprint({"x": object()})
+
+
+def test_tree_and_code_fingerprints_follow_the_files(tmp_path):
+    tree = write_tree(tmp_path / "t", {"html/a.html": "a", "html/assets/x.css": "x"})
+    before = tree_fingerprint([tree / "html"])
+    (tree / "html/assets/x.css").write_text("y", encoding="utf-8")
+    assert tree_fingerprint([tree / "html"]) != before
+    (tree / "html/assets/x.css").write_text("x", encoding="utf-8")
+    assert tree_fingerprint([tree / "html"]) == before
+    assert len(code_fingerprint()) == 64
+
+
+def test_page_cache_renders_once_and_reuses(tmp_path):
+    cache = PageCache(tmp_path / FOLDER)
+    calls = []
+
+    def render() -> bytes:
+        calls.append(1)
+        return b"<p>side</p>"
+
+    key = fingerprint("page", {"v": 1})
+    assert cache.page("html", "a.html", key, render) == b"<p>side</p>"
+    again = PageCache(tmp_path / FOLDER)
+    assert again.page("html", "a.html", key, render) == b"<p>side</p>"
+    assert len(calls) == 1 and cache.rendered == ["a.html"] and again.reused == ["a.html"]
+
+
+def test_damaged_entry_is_a_miss(tmp_path):
+    cache = PageCache(tmp_path / FOLDER)
+    key = fingerprint("k")
+    cache.put("html", key, b"good")
+    entry = next((tmp_path / FOLDER / "html").rglob(key))
+    entry.write_bytes(entry.read_bytes()[:-1] + b"X")
+    assert cache.get("html", key) is None
+    assert cache.page("html", "p", key, lambda: b"good") == b"good"
+    assert cache.get("html", key) == b"good"
+
+
+def test_prune_keeps_only_what_the_build_used(tmp_path):
+    old = PageCache(tmp_path / FOLDER)
+    for name in ("a", "b"):
+        old.page("html", name, fingerprint(name), lambda: b"x")
+    old.page("pdf", "c", fingerprint("c"), lambda: b"x")
+    new = PageCache(tmp_path / FOLDER)
+    new.page("html", "a", fingerprint("a"), lambda: b"x")
+    new.prune("html")
+    assert new.get("html", fingerprint("a")) == b"x"
+    assert new.get("html", fingerprint("b")) is None
+    assert new.get("pdf", fingerprint("c")) == b"x"  # other renderers' entries are left alone
+
+
+def test_no_folder_means_no_cache(tmp_path):
+    cache = PageCache(None)
+    assert cache.page("html", "p", "k", lambda: b"1") == b"1"
+    assert cache.page("html", "p", "k", lambda: b"2") == b"2"
+    assert cache.rendered == ["p", "p"]
+    cache.prune("html")
+
+
+def test_beside_puts_the_cache_next_to_the_output(tmp_path):
+    assert PageCache.beside(tmp_path / "build").folder == tmp_path / FOLDER
