@@ -197,6 +197,12 @@ def make(path: Path) -> None:
     props.title = "katalog – Word-skabelon"
     props.author = "katalog"
     props.language = "da-DK"
+    # python-docx's default package carries a thumbnail of its own sample page: drop it.
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    rels = doc.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+        rels.pop(rid)
     import datetime as dt
 
     save_reproducible(doc, path, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))

@@ -31,7 +31,6 @@ def set_properties(doc: Document, title: str, author: str, when: dt.datetime,
     props.category = ""
     props.created = when
     props.modified = when
-    props.last_printed = when
     props.revision = 1
 
 
