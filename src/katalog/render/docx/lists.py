@@ -63,7 +63,11 @@ class Lists:
         num = el("w:num", {"w:numId": str(num_id)}, el("w:abstractNumId", {"w:val": abstract}))
         num.append(el("w:lvlOverride", {"w:ilvl": str(ilvl)},
                       el("w:startOverride", {"w:val": str(start)})))
-        self._root.append(num)
+        cleanup = self._root.find(qn("w:numIdMacAtCleanup"))
+        if cleanup is not None:  # must stay last
+            cleanup.addprevious(num)
+        else:
+            self._root.append(num)
         self._abstract_of[str(num_id)] = abstract
         return num_id
 

@@ -101,7 +101,7 @@ def amount_table(ctx: Context, t: Table) -> list[Element]:
     """Caption with unit and price level, the table, the payback line and the notes."""
     years = len(t.years)
     year_w = 1020 if years <= 4 else max(800, int(ctx.width * 0.5 / years))
-    area_w = 1560 if t.area_column else 0
+    area_w = 1760 if t.area_column else 0
     label_w = max(2000, ctx.width - years * year_w - area_w)
     widths = [label_w] + ([area_w] if t.area_column else []) + [year_w] * years
     head = [Cell(t.label_head)] + ([Cell("Styringsområde")] if t.area_column else [])
