@@ -31,7 +31,6 @@ FONT = "DejaVu Sans"
 ACCENT = RGBColor(0x1F, 0x4E, 0x79)   # dark blue, 8.6:1 on white
 GREY = RGBColor(0x59, 0x59, 0x59)     # 7:1 on white
 ACCENT_HEX = "1F4E79"
-LIGHT_HEX = "DCE6F0"
 
 
 def _plain_fonts(style) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from ..html import danish_date
 from .context import Context
 from .htmlwalk import HtmlWriter
 from .ooxml import Element, bookmark, el, field_begin, field_end, paragraph, ppr, rpr, run
-from .tables import amount_table, note, text_table
+from .tables import amount_table, text_table
 
 
 def heading(ctx: Context, level: int, text: str, new_page: bool = False,

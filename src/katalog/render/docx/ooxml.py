@@ -6,6 +6,7 @@ first and spliced into the document once, which keeps the build linear in its si
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Iterable
 
 from docx.oxml import OxmlElement
@@ -77,8 +78,6 @@ def run(value: str, props: Element | None = None) -> Element:
 
 
 def _copy(node: Element) -> Element:
-    from copy import deepcopy
-
     return deepcopy(node)
 
 
@@ -125,10 +124,8 @@ def paragraph(props: Element | None = None, children: Iterable[Element] = ()) ->
 def field(instruction: str, result: Iterable[Element] | str = "",
           props: Element | None = None) -> list[Element]:
     """A complex field: begin, instruction, separate, cached result runs, end."""
-    def mark(kind: str, dirty: bool = False) -> Element:
+    def mark(kind: str) -> Element:
         attrs = {"w:fldCharType": kind}
-        if dirty:
-            attrs["w:dirty"] = "true"
         r = el("w:r")
         if props is not None:
             r.append(_copy(props))
@@ -159,7 +156,3 @@ def field_end() -> Element:
 def bookmark(bid: int, name: str) -> tuple[Element, Element]:
     return (el("w:bookmarkStart", {"w:id": str(bid), "w:name": name}),
             el("w:bookmarkEnd", {"w:id": str(bid)}))
-
-
-def page_break() -> Element:
-    return paragraph(None, [el("w:r", None, el("w:br", {"w:type": "page"}))])

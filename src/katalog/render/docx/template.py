@@ -124,7 +124,3 @@ def update_fields_on_open(doc: Document) -> None:
             child.addprevious(node)
             return
     settings.append(node)
-
-
-def template_bytes(path: Path) -> bytes:
-    return path.read_bytes()
