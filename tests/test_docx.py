@@ -331,13 +331,19 @@ def test_missing_styles_fall_back_with_a_warning(tmp_path: Path, small: Path) ->
 
 
 def test_template_look_is_kept(tmp_path: Path, small: Path) -> None:
-    """A municipality's template: its header text with placeholders, page setup and fonts."""
+    """A municipality's template: its logo, header text with placeholders, page setup, fonts."""
+    from PIL import Image
+
+    logo = io.BytesIO()
+    Image.new("RGB", (40, 20), (31, 78, 121)).save(logo, format="PNG")
+    logo.seek(0)
     doc = docx.Document(str(TEMPLATE))
     section = doc.sections[0]
     section.left_margin = docx.shared.Cm(3)
     header = section.header.paragraphs[0]
     header.text = "Testby Kommune · "
     header.add_run("{{titel}} – {{dato}}")
+    section.header.add_paragraph().add_run().add_picture(logo, width=docx.shared.Cm(2))
     doc.styles["Normal"].font.name = "DejaVu Serif"
     doc.add_paragraph("Skabelonens eksempeltekst skal forsvinde.")
     own = tmp_path / "mine"
@@ -350,6 +356,26 @@ def test_template_look_is_kept(tmp_path: Path, small: Path) -> None:
     assert "".join(p.text for p in out.sections[0].header.paragraphs) == (
         "Testby Kommune · Budgetkatalog 2026 – " + _danish_date_of(small))
     assert "Skabelonens eksempeltekst" not in "\n".join(p.text for p in out.paragraphs)
+    header_part = out.sections[0].header.part
+    assert header_part.element.find(f".//{W}drawing") is not None
+    images = [r.target_part for r in header_part.rels.values() if r.reltype.endswith("/image")]
+    assert len(images) == 1 and images[0].blob == logo.getvalue()
+
+
+def test_cli_builds_docx_and_prints_template_warnings(tmp_path: Path, small: Path) -> None:
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+
+    own = tmp_path / "mine"
+    (own / "word").mkdir(parents=True)
+    _strip_styles(TEMPLATE, own / "word" / "katalog.docx", {"Note"})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(small), "--out", str(out), "--format", "docx",
+                                       "--templates", str(own)])
+    assert result.exit_code == 0, result.output
+    assert (out / "katalog.docx").is_file() and (out / "docx" / "A1.docx").is_file()
+    assert "advarsel: Word-skabelonen mangler typografien 'Note'" in result.output
 
 
 def _danish_date_of(content: Path) -> str:
