@@ -168,6 +168,12 @@ def make(path: Path) -> None:
     code.font.size = Pt(9)
 
     _table_style(doc)
+    # Built-in styles created here must look built-in to Word: no customStyle flag, Word's ids.
+    for name, sid in (("toc 1", "TOC1"), ("toc 2", "TOC2"), ("toc 3", "TOC3"),
+                      ("Hyperlink", "Hyperlink")):
+        element = styles[name].element
+        element.attrib.pop(qn("w:customStyle"), None)
+        element.set(qn("w:styleId"), sid)
 
     # Page: A4, margins, a first page (the cover) without the running header.
     section = doc.sections[0]
