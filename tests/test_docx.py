@@ -465,3 +465,20 @@ def test_libreoffice_converts_an_attachment(small_build: tuple[Path, Path], tmp_
     assert "A1 Samling af administration" in text
     assert "Samlet økonomisk påvirkning 2.000 -5.500 -6.000" in text
     assert "Side 1 af" in text
+
+
+def test_body_is_built_detached_not_appended(monkeypatch: pytest.MonkeyPatch, small: Path,
+                                             tmp_path: Path) -> None:
+    """python-docx's append API is quadratic on large documents; the renderer must not use it
+    (it builds the body detached and splices it in once)."""
+    from docx.document import Document
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("python-docx append API used")
+
+    for name in ("add_paragraph", "add_table", "add_heading", "add_page_break"):
+        monkeypatch.setattr(Document, name, refuse)
+    build(small, tmp_path / "out", ["docx"])
+    doc = docx.Document(str(tmp_path / "out" / "katalog.docx"))
+    assert doc.element.body[-1].tag == qn("w:sectPr")  # section properties stay last
+    assert len(doc.tables) >= 5
