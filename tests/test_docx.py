@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -400,7 +401,7 @@ def test_committed_template_is_what_make_template_makes(tmp_path: Path) -> None:
     copy.mkdir()
     shutil.copy(script, copy / "make_template.py")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    subprocess.run([os.sys.executable, str(copy / "make_template.py")], check=True, env=env,
+    subprocess.run([sys.executable, str(copy / "make_template.py")], check=True, env=env,
                    capture_output=True)
     assert (copy / "katalog.docx").read_bytes() == TEMPLATE.read_bytes()
 

@@ -70,8 +70,9 @@ def proposal_parts(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
         out.append(heading(ctx, level, "Bemærkninger fra MED-systemet"))
         quote = ctx.styles.para("Quote")
         for h in p.hearing:
-            out.append(paragraph(ppr(quote), [run(h.comment)]))
-            out.append(para(ctx, f"– {h.body}", "Note"))
+            out.append(paragraph(ppr(quote, keep_next=True), [run(h.comment)]))
+            out.append(paragraph(ppr(ctx.styles.para("Note"), indent_left=425),
+                                 [run(f"– {h.body}")]))
     if p.followup:
         out.append(heading(ctx, level, "Implementering og opfølgning"))
         out.append(text_table(ctx, ("Opfølgningsmål", "Hvordan måles det?", "Ansvarlig", "Hvornår"),
