@@ -483,3 +483,26 @@ def test_body_is_built_detached_not_appended(monkeypatch: pytest.MonkeyPatch, sm
     doc = docx.Document(str(tmp_path / "out" / "katalog.docx"))
     assert doc.element.body[-1].tag == qn("w:sectPr")  # section properties stay last
     assert len(doc.tables) >= 5
+
+
+def test_a_word_template_dotx_is_accepted(tmp_path: Path, small: Path) -> None:
+    """A municipality may save its template as .dotx (Word's template format)."""
+    own = tmp_path / "mine"
+    (own / "word").mkdir(parents=True)
+    with zipfile.ZipFile(TEMPLATE) as src, \
+            zipfile.ZipFile(own / "word" / "katalog.dotx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+                assert b"template.main+xml" in data
+            if item.filename.startswith("word/header"):
+                data = data.replace("{{organisation}} · ".encode(), b"DOTX ")
+            dst.writestr(item, data)
+    result = build(small, tmp_path / "out", ["docx"], templates=own)
+    assert not result.report.warnings
+    doc = docx.Document(str(tmp_path / "out" / "katalog.docx"))
+    assert headings(doc, 1)[0] == "Oversigt over temaer"
+    assert doc.sections[0].header.paragraphs[0].text == "DOTX Budgetkatalog 2026"
+    with zipfile.ZipFile(tmp_path / "out" / "katalog.docx") as z:
+        assert b"document.main+xml" in z.read("[Content_Types].xml")

@@ -29,6 +29,7 @@ from .template import (
 )
 
 TEMPLATE = "word/katalog.docx"
+TEMPLATES = (TEMPLATE, "word/katalog.dotx")  # a Word template (.dotx) works as well
 
 __all__ = ["render_docx", "TemplateError", "TEMPLATE"]
 
@@ -50,7 +51,8 @@ def render_docx(
 
     `warn(path, message)` receives template problems (missing styles), once each.
     """
-    path = templates.find(TEMPLATE)
+    path = next((d / name for d in templates.dirs for name in TEMPLATES
+                 if (d / name).is_file()), None)
     if path is None:
         raise TemplateError(f"Word-skabelonen {TEMPLATE} findes ikke")
     data = path.read_bytes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -20,6 +21,9 @@ from docx.oxml.ns import qn
 
 from .ooxml import Element, el
 
+CONTENT_TYPES = "[Content_Types].xml"
+DOTX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-zæøå_]+)\s*\}\}")
 
 # settings.xml children that must follow w:updateFields (ECMA-376 CT_Settings order)
@@ -37,10 +41,30 @@ class TemplateError(Exception):
 
 
 def open_template(data: bytes, path: Path) -> Document:
+    """The template as a document; a Word template (.dotx) is opened as a document."""
     try:
-        return docx.Document(io.BytesIO(data))
+        return docx.Document(io.BytesIO(as_document(data)))
     except Exception as exc:  # noqa: BLE001 - any broken file gets one clear message
         raise TemplateError(f"Word-skabelonen {path} kan ikke åbnes som .docx ({exc})") from exc
+
+
+def as_document(data: bytes) -> bytes:
+    """A .dotx package with its main part declared as a document part (else unchanged)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as src:
+            types = src.read(CONTENT_TYPES)
+            if DOTX_MAIN not in types:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+                for item in src.infolist():
+                    blob = src.read(item.filename)
+                    if item.filename == CONTENT_TYPES:
+                        blob = blob.replace(DOTX_MAIN, DOCX_MAIN)
+                    dst.writestr(item, blob)
+            return out.getvalue()
+    except (zipfile.BadZipFile, KeyError):
+        return data
 
 
 def clear_body(doc: Document) -> Element:
