@@ -104,6 +104,8 @@ def amount_table(ctx: Context, t: Table) -> list[Element]:
     area_w = 1760 if t.area_column else 0
     label_w = max(2000, ctx.width - years * year_w - area_w)
     widths = [label_w] + ([area_w] if t.area_column else []) + [year_w] * years
+    if sum(widths) > ctx.width:  # many years: shrink every column to the text width
+        widths = [w * ctx.width // sum(widths) for w in widths]
     head = [Cell(t.label_head)] + ([Cell("Styringsområde")] if t.area_column else [])
     head += [Cell(y, align="right") for y in t.head]
     rows = [TRow(head, header=True)]
