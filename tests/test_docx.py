@@ -506,3 +506,42 @@ def test_a_word_template_dotx_is_accepted(tmp_path: Path, small: Path) -> None:
     assert doc.sections[0].header.paragraphs[0].text == "DOTX Budgetkatalog 2026"
     with zipfile.ZipFile(tmp_path / "out" / "katalog.docx") as z:
         assert b"document.main+xml" in z.read("[Content_Types].xml")
+
+
+MARKDOWN_PIECES = [
+    "# H\n", "## Under\n", "tekst ", "**fed** ", "*kursiv* ", "`kode` ", "[l](https://x.dk) ",
+    "\n\n", "- a\n", "    - b\n", "1. c\n", "> citat\n", "| a | b |\n|---|--:|\n| 1 | 2 |\n",
+    "<b>rå</b> ", "<script>x</script>", "  \n", "* * *\n", "æøå ", "&amp; ", "<ul><li>",
+]
+
+
+def test_any_markdown_converts_to_well_formed_word_xml() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from lxml import etree
+
+    from katalog.render.docx.compose import markdown
+    from katalog.render.docx.context import Context
+    from katalog.render.docx.template import clear_body, open_template, splice
+
+    data = TEMPLATE.read_bytes()
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(MARKDOWN_PIECES), st.text(max_size=8)),
+                    max_size=12))
+    def check_body(pieces: list[str]) -> None:
+        source = "".join(pieces)
+        doc = open_template(data, TEMPLATE)
+        sect = clear_body(doc)
+        ctx = Context.create(doc, lambda _m: None)
+        elements = markdown(ctx, source, 2)
+        splice(sect, elements)
+        xml = etree.tostring(doc.element)
+        etree.fromstring(xml)  # well-formed
+        for p in doc.element.body.iter(qn("w:p")):  # paragraphs only hold valid children
+            assert all(c.tag in (qn("w:pPr"), qn("w:r"), qn("w:hyperlink")) for c in p)
+        for tc in doc.element.body.iter(qn("w:tc")):
+            assert tc[-1].tag == qn("w:p")  # Word requires a paragraph last in every cell
+        assert b"script" not in xml
+
+    check_body()

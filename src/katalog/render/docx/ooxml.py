@@ -6,6 +6,7 @@ first and spliced into the document once, which keeps the build linear in its si
 
 from __future__ import annotations
 
+import re
 from copy import deepcopy
 from typing import Iterable
 
@@ -26,8 +27,18 @@ def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Ele
     return node
 
 
+# characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without characters that cannot appear in XML (they are dropped)."""
+    return _NOT_XML.sub("", value)
+
+
 def text_el(value: str, tag: str = "w:t") -> Element:
     node = el(tag)
+    value = xml_text(value)
     node.text = value
     if value != value.strip() or "  " in value:
         node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")

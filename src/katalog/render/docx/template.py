@@ -19,7 +19,7 @@ from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
-from .ooxml import Element, el
+from .ooxml import Element, el, xml_text
 
 CONTENT_TYPES = "[Content_Types].xml"
 DOTX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
@@ -89,7 +89,7 @@ def splice(sect: Element, elements: Iterable[Element]) -> None:
 def fill_placeholders(doc: Document, values: Mapping[str, str]) -> None:
     """Replace {{name}} in every header and footer with `values[name]`."""
     def sub(text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+        return PLACEHOLDER.sub(lambda m: xml_text(values.get(m.group(1), m.group(0))), text)
 
     for rel in doc.part.rels.values():
         if rel.is_external or rel.reltype not in (RT.HEADER, RT.FOOTER):
