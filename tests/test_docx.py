@@ -545,3 +545,44 @@ def test_any_markdown_converts_to_well_formed_word_xml() -> None:
         assert b"script" not in xml
 
     check_body()
+
+
+# ECMA-376 sequences of the property elements katalog writes (Word rejects other orders)
+SCHEMA_ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr "
+           "suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct "
+           "topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind "
+           "contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+           "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss "
+           "imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs "
+           "highlight u effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout "
+           "specVanish oMath",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection "
+            "tcFitText vAlign hideMark",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize "
+             "tblW jc tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook "
+             "tblCaption tblDescription",
+    "tbl": "tblPr tblGrid tr",
+    "tc": "tcPr p tbl",
+}
+
+
+def test_property_elements_are_in_schema_order(small_build: tuple[Path, Path]) -> None:
+    from lxml import etree
+
+    _, out = small_build
+    for name in ("katalog.docx", "docx/A1.docx"):
+        with zipfile.ZipFile(out / name) as z:
+            root = etree.fromstring(z.read("word/document.xml"))
+        checked = 0
+        for parent, order in SCHEMA_ORDER.items():
+            rank = {tag: i for i, tag in enumerate(order.split())}
+            for node in root.iter(W + parent):
+                tags = [etree.QName(c).localname for c in node]
+                assert all(t in rank for t in tags), (parent, tags)
+                ranks = [rank[t] for t in tags]
+                assert ranks == sorted(ranks), (parent, tags)
+                checked += 1
+        assert checked > 100
+        assert root.find(f".//{W}tblCaption") is not None

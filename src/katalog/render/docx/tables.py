@@ -36,8 +36,9 @@ class TRow:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int]) -> Element:
-    """A `w:tbl` from rows; `widths` in twips per grid column."""
+def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
+                title: str = "") -> Element:
+    """A `w:tbl` from rows; `widths` in twips per grid column; `title` is its alt text."""
     style = ctx.styles.table("Katalogtabel")
     tbl_pr = el("w:tblPr")
     if style:
@@ -53,6 +54,8 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int]) -> El
                                    "w:firstRow": "1" if has_head else "0", "w:lastRow": "0",
                                    "w:firstColumn": "0", "w:lastColumn": "0",
                                    "w:noHBand": "1", "w:noVBand": "1"}))
+    if title:
+        tbl_pr.append(el("w:tblCaption", {"w:val": title[:255]}))
     tbl = el("w:tbl", None, tbl_pr,
              el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths)))
     text_style = ctx.styles.para("Tabeltekst")
@@ -120,7 +123,8 @@ def amount_table(ctx: Context, t: Table) -> list[Element]:
             cells.append(Cell(r.area, bold=bold, italic=italic))
         cells += [Cell(c or "", bold=bold, italic=italic, number=True) for c in r.cells]
         rows.append(TRow(cells, rule_above=r.kind == "total"))
-    out = [caption(ctx, f"{t.caption} ({t.unit})"), build_table(ctx, rows, widths)]
+    title = f"{t.caption} ({t.unit})"
+    out = [caption(ctx, title), build_table(ctx, rows, widths, title)]
     if t.extra.get("payback"):
         out.append(note(ctx, "Tilbagebetalingstid (totaløkonomi): ", t.extra["payback"]))
     out += [note(ctx, n) for n in t.notes]
