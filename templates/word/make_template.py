@@ -202,6 +202,22 @@ def make(path: Path) -> None:
     props.title = "katalog – Word-skabelon"
     props.author = "katalog"
     props.language = "da-DK"
+    # Settings: current Word layout (no "compatibility mode"), Danish separators and language.
+    settings = doc.settings.element
+    for node in settings.iter(qn("w:compatSetting")):
+        if node.get(qn("w:name")) == "compatibilityMode":
+            node.set(qn("w:val"), "15")
+    for tag, value in (("w:decimalSymbol", ","), ("w:listSeparator", ";")):
+        node = settings.find(qn(tag))
+        if node is not None:
+            node.set(qn("w:val"), value)
+    for node in settings.findall(qn("w:savePreviewPicture")) + settings.findall(qn("w:proofState")):
+        settings.remove(node)
+    lang = settings.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:val"), "da-DK")
+        lang.attrib.pop(qn("w:eastAsia"), None)
+
     # python-docx's default package carries a thumbnail of its own sample page: drop it.
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
