@@ -586,3 +586,25 @@ def test_property_elements_are_in_schema_order(small_build: tuple[Path, Path]) -
                 checked += 1
         assert checked > 100
         assert root.find(f".//{W}tblCaption") is not None
+
+
+def test_a_template_saved_by_libreoffice_works(tmp_path: Path, small: Path) -> None:
+    """The template after a round trip through LibreOffice (as a municipality would edit it)."""
+    soffice = require_program("soffice", "libreoffice")
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "src").mkdir()
+    shutil.copy(TEMPLATE, tmp_path / "src" / "katalog.docx")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(home / 'lo').as_uri()}", "--headless",
+         "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "mine" / "word"),
+         str(tmp_path / "src" / "katalog.docx")],
+        check=True, env={**os.environ, "HOME": str(home)}, capture_output=True, timeout=240,
+    )
+    result = build(small, tmp_path / "out", ["docx"], templates=tmp_path / "mine")
+    assert [i.message for i in result.report.warnings if i.code == "docx-template"] == []
+    doc = docx.Document(str(tmp_path / "out" / "katalog.docx"))
+    assert headings(doc, 2)[0] == "A1 Samling af administration"
+    assert "Budgetkatalog 2026" in doc.sections[0].header.paragraphs[0].text
+    _, table = table_after(doc, "Oversigt over temaer (")
+    _check_table_flags(table)
