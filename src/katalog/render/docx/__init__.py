@@ -14,9 +14,11 @@ from typing import Callable
 
 from ...compute import Totals
 from ...model import Catalogue
+from ..html import danish_date
 from ..templates import TemplateSet
 from .compose import catalogue_body, proposal_body
 from .context import Context
+from .ooxml import Element
 from .package import save_reproducible, set_properties
 from .template import (
     TemplateError,
@@ -68,7 +70,7 @@ def render_docx(
     when = _when(date)
     written: list[Path] = []
 
-    def write(target: Path, title: str, build: Callable[[Context], list],  # type: ignore[type-arg]
+    def write(target: Path, title: str, build: Callable[[Context], list[Element]],
               has_toc: bool = False) -> None:
         doc = open_template(data, path)
         sect = clear_body(doc)
@@ -76,7 +78,7 @@ def render_docx(
         splice(sect, build(ctx))
         fill_placeholders(doc, {"titel": title, "undertitel": s.subtitle,
                                 "organisation": s.organisation,
-                                "dato": _danish(date)})
+                                "dato": danish_date(date)})
         ensure_danish(doc)
         if has_toc:
             update_fields_on_open(doc)
@@ -91,9 +93,3 @@ def render_docx(
         write(out / "docx" / f"{p.id}.docx", f"{p.id} {p.title}",
               lambda ctx, p=p: proposal_body(ctx, p, cat, totals))  # type: ignore[misc]
     return written
-
-
-def _danish(date: dt.date | None) -> str:
-    from ..html import danish_date
-
-    return danish_date(date)
