@@ -20,6 +20,7 @@ from .issues import Report
 from .model import Catalogue
 from .pipeline import check
 from .render import totals as totals_render
+from .render.docx import render_docx
 from .render.html import render_html
 from .render.templates import TemplateSet
 
@@ -33,6 +34,7 @@ class Options:
     templates: TemplateSet
     date: dt.date | None = None
     cache: PageCache | None = None  # rendered pages by key (katalog.cache); None = no cache
+    report: Report | None = None  # renderers add warnings here (e.g. a template's missing style)
 
 
 Renderer = Callable[[Catalogue, Totals, Path, Options], None]
@@ -48,10 +50,21 @@ def _write_html(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> Non
     render_html(cat, totals, out / "html", opts.templates, opts.date, opts.cache)
 
 
+def _write_docx(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
+    report = opts.report
+
+    def warn(path: str, message: str) -> None:
+        if report is not None:
+            report.warning("docx-template", message, path)
+
+    render_docx(cat, totals, out, opts.templates, opts.date, warn)
+
+
 # name → (renderer, the paths in the output folder it owns)
 RENDERERS: dict[str, tuple[Renderer, tuple[str, ...]]] = {
     "totals": (_write_totals, ("totals.json", "totals.md", "totals.csv")),
     "html": (_write_html, ("html",)),
+    "docx": (_write_docx, ("katalog.docx", "docx")),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -153,7 +166,7 @@ def build(
     page_cache = cache if isinstance(cache, PageCache) else PageCache.beside(out) if cache else None
     opts = Options(TemplateSet.create(templates),
                    document_date(checked.catalogue.settings.date, content),
-                   page_cache)
+                   page_cache, report=checked.report)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:

@@ -1,0 +1,98 @@
+"""Numbering for bulleted and numbered lists.
+
+A list paragraph uses the template's "List Bullet"/"List Number" styles (by depth). When such
+a style carries its own numbering, that is used; every numbered list gets a fresh numbering
+instance over the style's definition so it starts at 1 (or at `<ol start>`), instead of
+continuing the previous list. Styles without numbering get katalog's own definitions.
+"""
+
+from __future__ import annotations
+
+from docx.document import Document
+from docx.oxml.ns import qn
+
+from .ooxml import Element, el
+from .styles import Styles
+
+BULLETS = ("•", "–", "▪")
+
+
+class Lists:
+    def __init__(self, doc: Document, styles: Styles) -> None:
+        self._root: Element = doc.part.numbering_part.element
+        self._styles = styles
+        self._abstract_of: dict[str, str] = {
+            n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
+            for n in self._root.findall(qn("w:num")) if n.find(qn("w:abstractNumId")) is not None
+        }
+        ids = [int(n.get(qn("w:numId"), "0")) for n in self._root.findall(qn("w:num"))]
+        aids = [int(a.get(qn("w:abstractNumId"), "0"))
+                for a in self._root.findall(qn("w:abstractNum"))]
+        self._next_num = max(ids, default=0) + 1
+        self._next_abstract = max(aids, default=-1) + 1
+        self._own: dict[bool, str] = {}
+        self._bullet_num: str | None = None
+
+    def style_name(self, ordered: bool, depth: int) -> str:
+        base = "List Number" if ordered else "List Bullet"
+        return base if depth <= 1 else f"{base} {min(depth, 3)}"
+
+    def start(self, ordered: bool, depth: int, start: int = 1) -> tuple[str | None, tuple[int, int] | None]:
+        """A new list: (paragraph style id, (numId, ilvl) or None when the style numbers it)."""
+        style_id = self._styles.para(self.style_name(ordered, depth))
+        own = self._styles.numbering(style_id)
+        if own is not None and style_id and style_id.casefold().startswith("list"):
+            num_id, ilvl = own
+            if not ordered:
+                return style_id, None
+            abstract = self._abstract_of.get(num_id)
+            if abstract is not None:
+                return style_id, (self._instance(abstract, int(ilvl), start), int(ilvl))
+        # The style has no numbering: use katalog's definitions, levels by depth.
+        abstract = self._own_abstract(ordered)
+        level = min(depth, 9) - 1
+        if not ordered:
+            if self._bullet_num is None:
+                self._bullet_num = str(self._instance(abstract, 0, 1))
+            return style_id, (int(self._bullet_num), level)
+        return style_id, (self._instance(abstract, level, start), level)
+
+    def _instance(self, abstract: str, ilvl: int, start: int) -> int:
+        num_id = self._next_num
+        self._next_num += 1
+        num = el("w:num", {"w:numId": str(num_id)}, el("w:abstractNumId", {"w:val": abstract}))
+        num.append(el("w:lvlOverride", {"w:ilvl": str(ilvl)},
+                      el("w:startOverride", {"w:val": str(start)})))
+        cleanup = self._root.find(qn("w:numIdMacAtCleanup"))
+        if cleanup is not None:  # must stay last
+            cleanup.addprevious(num)
+        else:
+            self._root.append(num)
+        self._abstract_of[str(num_id)] = abstract
+        return num_id
+
+    def _own_abstract(self, ordered: bool) -> str:
+        if ordered in self._own:
+            return self._own[ordered]
+        aid = str(self._next_abstract)
+        self._next_abstract += 1
+        abstract = el("w:abstractNum", {"w:abstractNumId": aid},
+                      el("w:multiLevelType", {"w:val": "hybridMultilevel"}))
+        for lvl in range(9):
+            fmt = ("decimal", "lowerLetter", "lowerRoman")[lvl % 3] if ordered else "bullet"
+            text = f"%{lvl + 1}." if ordered else BULLETS[lvl % 3]
+            indent = 360 * (lvl + 1)
+            abstract.append(el("w:lvl", {"w:ilvl": str(lvl)},
+                               el("w:start", {"w:val": "1"}),
+                               el("w:numFmt", {"w:val": fmt}),
+                               el("w:lvlText", {"w:val": text}),
+                               el("w:lvlJc", {"w:val": "left"}),
+                               el("w:pPr", None, el("w:ind", {"w:left": str(indent),
+                                                               "w:hanging": "360"}))))
+        existing = self._root.findall(qn("w:abstractNum"))
+        if existing:
+            existing[-1].addnext(abstract)
+        else:
+            self._root.insert(0, abstract)
+        self._own[ordered] = aid
+        return aid

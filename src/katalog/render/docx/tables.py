@@ -1,0 +1,143 @@
+"""Word tables: the shared amount tables (`view.Table`) and plain text tables.
+
+Every table gets a repeated header row (`w:tblHeader`), rows that do not split across pages
+(`w:cantSplit`), the template's table style ("Katalogtabel", else "Table Grid"), numbers
+right-aligned in the "Tal" style, and subtotal/total rows in bold with a rule above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..view import Table
+from .context import Context
+from .ooxml import Element, el, paragraph, ppr, rpr, run
+
+AMOUNT_KINDS_BOLD = {"subtotal", "total"}
+AMOUNT_KINDS_ITALIC = {"fte", "uncounted", "merged", "group"}
+
+
+@dataclass
+class Cell:
+    content: list[Element] | str
+    align: str | None = None
+    bold: bool = False
+    italic: bool = False
+    number: bool = False
+    span: int = 1
+
+
+@dataclass
+class TRow:
+    cells: list[Cell]
+    header: bool = False
+    rule_above: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
+                title: str = "") -> Element:
+    """A `w:tbl` from rows; `widths` in twips per grid column; `title` is its alt text."""
+    style = ctx.styles.table("Katalogtabel")
+    tbl_pr = el("w:tblPr")
+    if style:
+        tbl_pr.append(el("w:tblStyle", {"w:val": style}))
+    tbl_pr.append(el("w:tblW", {"w:w": str(sum(widths)), "w:type": "dxa"}))
+    if not style:
+        line = {"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "808080"}
+        tbl_pr.append(el("w:tblBorders", None, el("w:top", line), el("w:bottom", line),
+                         el("w:insideH", line)))
+    tbl_pr.append(el("w:tblLayout", {"w:type": "fixed"}))
+    has_head = bool(rows) and rows[0].header
+    tbl_pr.append(el("w:tblLook", {"w:val": "0420" if has_head else "0400",
+                                   "w:firstRow": "1" if has_head else "0", "w:lastRow": "0",
+                                   "w:firstColumn": "0", "w:lastColumn": "0",
+                                   "w:noHBand": "1", "w:noVBand": "1"}))
+    if title:
+        tbl_pr.append(el("w:tblCaption", {"w:val": title[:255]}))
+    tbl = el("w:tbl", None, tbl_pr,
+             el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths)))
+    text_style = ctx.styles.para("Tabeltekst")
+    number_style = ctx.styles.para("Tal")
+    for row in rows:
+        tr_pr = el("w:trPr", None, el("w:cantSplit"))
+        if row.header:
+            tr_pr.append(el("w:tblHeader"))
+        tr = el("w:tr", None, tr_pr)
+        col = 0
+        for cell in row.cells:
+            width = sum(widths[col:col + cell.span])
+            col += cell.span
+            tc_pr = el("w:tcPr", None, el("w:tcW", {"w:w": str(width), "w:type": "dxa"}))
+            if cell.span > 1:
+                tc_pr.append(el("w:gridSpan", {"w:val": str(cell.span)}))
+            if row.rule_above:
+                tc_pr.append(el("w:tcBorders", None, el("w:top", {
+                    "w:val": "single", "w:sz": "8", "w:space": "0", "w:color": "auto"})))
+            style_id = number_style if cell.number else text_style
+            props = ppr(style_id, align=cell.align or ("right" if cell.number else None),
+                        keep_next=row.header)
+            if isinstance(cell.content, str):
+                bold = cell.bold or row.header
+                runs = [run(cell.content, rpr(bold=bold, italic=cell.italic))] if cell.content else []
+            else:
+                runs = cell.content
+            tr.append(el("w:tc", None, tc_pr, paragraph(props, runs)))
+        tbl.append(tr)
+    return tbl
+
+
+def caption(ctx: Context, text: str) -> Element:
+    """The caption above a table (style "Tabeltitel")."""
+    return paragraph(ppr(ctx.styles.para("Tabeltitel"), keep_next=True), [run(text)])
+
+
+def note(ctx: Context, text: str, bold_value: str = "") -> Element:
+    runs = [run(text)]
+    if bold_value:
+        runs.append(run(bold_value, rpr(bold=True)))
+    return paragraph(ppr(ctx.styles.para("Note")), runs)
+
+
+def amount_table(ctx: Context, t: Table) -> list[Element]:
+    """Caption with unit and price level, the table, the payback line and the notes."""
+    years = len(t.years)
+    year_w = 1020 if years <= 4 else max(800, int(ctx.width * 0.5 / years))
+    area_w = 1760 if t.area_column else 0
+    label_w = max(2000, ctx.width - years * year_w - area_w)
+    widths = [label_w] + ([area_w] if t.area_column else []) + [year_w] * years
+    if sum(widths) > ctx.width:  # many years: shrink every column to the text width
+        widths = [w * ctx.width // sum(widths) for w in widths]
+    head = [Cell(t.label_head)] + ([Cell("Styringsområde")] if t.area_column else [])
+    head += [Cell(y, align="right") for y in t.head]
+    rows = [TRow(head, header=True)]
+    for r in t.rows:
+        if r.kind == "group":
+            rows.append(TRow([Cell(r.label, bold=True, italic=True, span=len(widths))]))
+            continue
+        bold = r.kind in AMOUNT_KINDS_BOLD
+        italic = r.kind in AMOUNT_KINDS_ITALIC
+        cells = [Cell(r.label, bold=bold, italic=italic)]
+        if t.area_column:
+            cells.append(Cell(r.area, bold=bold, italic=italic))
+        cells += [Cell(c or "", bold=bold, italic=italic, number=True) for c in r.cells]
+        rows.append(TRow(cells, rule_above=r.kind == "total"))
+    title = f"{t.caption} ({t.unit})"
+    out = [caption(ctx, title), build_table(ctx, rows, widths, title)]
+    if t.extra.get("payback"):
+        out.append(note(ctx, "Tilbagebetalingstid (totaløkonomi): ", t.extra["payback"]))
+    out += [note(ctx, n) for n in t.notes]
+    return out
+
+
+def text_table(ctx: Context, head: Sequence[str] | None, body: Sequence[Sequence[str]],
+               shares: Sequence[int]) -> Element:
+    """A plain table of text cells; `shares` are relative column widths."""
+    total = sum(shares)
+    widths = [int(ctx.width * s / total) for s in shares]
+    rows = []
+    if head:
+        rows.append(TRow([Cell(h) for h in head], header=True))
+    rows += [TRow([Cell(c) for c in r]) for r in body]
+    return build_table(ctx, rows, widths)
