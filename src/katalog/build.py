@@ -20,6 +20,7 @@ from .model import Catalogue
 from .pipeline import check
 from .render import totals as totals_render
 from .render.html import render_html
+from .render.pdf import CATALOGUE_FILE, PROPOSALS_DIR, render_pdf
 from .render.templates import TemplateSet
 
 MARKER = ".katalog-build"
@@ -46,10 +47,15 @@ def _write_html(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> Non
     render_html(cat, totals, out / "html", opts.templates, opts.date)
 
 
+def _write_pdf(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
+    render_pdf(cat, totals, out, opts.templates, opts.date)
+
+
 # name → (renderer, the paths in the output folder it owns)
 RENDERERS: dict[str, tuple[Renderer, tuple[str, ...]]] = {
     "totals": (_write_totals, ("totals.json", "totals.md", "totals.csv")),
     "html": (_write_html, ("html",)),
+    "pdf": (_write_pdf, (CATALOGUE_FILE, PROPOSALS_DIR)),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
