@@ -119,6 +119,11 @@ def test_metadata_tags_and_fonts(example_build: Path, example_checked) -> None:
     assert "/StructTreeRoot" in root
     xmp = root["/Metadata"].get_object().get_data()
     assert b'pdfuaid:part="1"' in xmp
+    # links describe themselves by their text (PDF/UA), not by the bare anchor name
+    toc_links = {str(a.get_object()["/Contents"]) for a in reader.pages[1]["/Annots"]}
+    p = example_checked.catalogue.proposals[0]
+    assert f"{p.id} {p.title}" in toc_links
+    assert not any(c.startswith(("forslag-", "tema-")) for c in toc_links)
     exe = require_program("pdffonts")
     fonts = subprocess.run([exe, str(example_build / "katalog.pdf")], capture_output=True,
                            text=True, check=True).stdout.splitlines()[2:]

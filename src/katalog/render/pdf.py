@@ -140,8 +140,24 @@ def render_job(job: PdfJob) -> RenderedPdf:
     }
     document = HTML(string=job.html, base_url=job.base_url,
                     url_fetcher=_fetcher(job.template_dirs)).render(**options)
-    data = document.write_pdf(**options)
+    data = document.write_pdf(finisher=_describe_links, **options)
     return RenderedPdf(job.name, data, len(document.pages))
+
+
+def _describe_links(document: Any, _pdf: Any) -> None:
+    """Give each link annotation its link text as description (`/Contents`, which PDF/UA
+    requires); WeasyPrint puts the bare target there (e.g. `forslag-ADM-01`)."""
+    import pydyf
+
+    for page in document.pages:
+        for _kind, _target, _rect, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = getattr(box, "element", None)
+            if annotation is None or element is None:
+                continue
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
 
 
 def run_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> list[RenderedPdf]:
