@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from katalog.build import build
 from katalog.numbers import format_exact
-from katalog.pipeline import check
+from katalog.pipeline import Checked, check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet
 
@@ -47,13 +47,15 @@ def example_pages(example_build: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def example_checked():  # type: ignore[no-untyped-def]
+def example_checked() -> Checked:
     checked = check(EXAMPLE)
     assert checked.ok and checked.catalogue is not None and checked.totals is not None
     return checked
 
 
-def test_toc_page_numbers_point_at_the_headings(example_pages: list[str], example_checked) -> None:
+def test_toc_page_numbers_point_at_the_headings(
+    example_pages: list[str], example_checked: Checked
+) -> None:
     pages = example_pages
     cat = example_checked.catalogue
     toc = "\n".join(p for p in pages if content_lines(p)[:1] == ["Indhold"])
@@ -74,7 +76,7 @@ def test_toc_page_numbers_point_at_the_headings(example_pages: list[str], exampl
 
 
 def test_page_numbers_and_running_header(
-    example_build: Path, example_pages: list[str], example_checked
+    example_build: Path, example_pages: list[str], example_checked: Checked
 ) -> None:
     pages = example_pages
     n = len(pages)
@@ -87,7 +89,9 @@ def test_page_numbers_and_running_header(
     assert "Tema 1: Administrativ organisering" in adm01.strip().splitlines()[0]
 
 
-def test_bookmarks_nest_proposals_under_themes(example_build: Path, example_checked) -> None:
+def test_bookmarks_nest_proposals_under_themes(
+    example_build: Path, example_checked: Checked
+) -> None:
     reader = PdfReader(example_build / "katalog.pdf")
     outline = reader.outline
     cat = example_checked.catalogue
@@ -106,7 +110,7 @@ def test_bookmarks_nest_proposals_under_themes(example_build: Path, example_chec
         assert all(reader.get_destination_page_number(c) > theme_page for c in children)
 
 
-def test_metadata_tags_and_fonts(example_build: Path, example_checked) -> None:
+def test_metadata_tags_and_fonts(example_build: Path, example_checked: Checked) -> None:
     s = example_checked.catalogue.settings
     reader = PdfReader(example_build / "katalog.pdf")
     meta = reader.metadata
@@ -131,7 +135,7 @@ def test_metadata_tags_and_fonts(example_build: Path, example_checked) -> None:
 
 
 def test_overview_totals_in_danish_format_equal_computed_totals(
-    example_pages: list[str], example_checked
+    example_pages: list[str], example_checked: Checked
 ) -> None:
     s = example_checked.catalogue.settings
     totals = example_checked.totals
@@ -146,7 +150,7 @@ def test_overview_totals_in_danish_format_equal_computed_totals(
     assert "(1.000 kr., 2027 p/l)" in overview
 
 
-def test_one_pdf_per_proposal(example_build: Path, example_checked) -> None:
+def test_one_pdf_per_proposal(example_build: Path, example_checked: Checked) -> None:
     cat = example_checked.catalogue
     files = sorted(p.name for p in (example_build / "pdf").iterdir())
     assert files == sorted(f"{p.id}.pdf" for p in cat.proposals)
@@ -162,7 +166,7 @@ def test_one_pdf_per_proposal(example_build: Path, example_checked) -> None:
 
 
 def test_parallel_and_serial_rendering_give_the_same_bytes(
-    example_build: Path, example_checked
+    example_build: Path, example_checked: Checked
 ) -> None:
     cat, totals = example_checked.catalogue, example_checked.totals
     from katalog.build import document_date
