@@ -212,10 +212,15 @@ def test_long_table_repeats_its_header_and_never_splits_a_row(tmp_path: Path) ->
         assert row.split()[-3:] == [f"-{i}.000", f"-{i}.500", "-"]
 
 
-def test_build_twice_gives_the_same_bytes(small: Path, tmp_path: Path) -> None:
+def test_build_twice_gives_the_same_bytes(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: the document date
     a, b = tmp_path / "a", tmp_path / "b"
     build(small, a, formats=["pdf"])
     build(small, b, formats=["pdf"])
+    assert str(PdfReader(a / "katalog.pdf").metadata["/CreationDate"]).startswith("D:20260101")
+    assert "1. januar 2026" in pages_text(a / "katalog.pdf")[0]
     files = sorted(p.relative_to(a) for p in a.rglob("*.pdf"))
     assert Path("katalog.pdf") in files and Path("pdf/A1.pdf") in files
     assert files == sorted(p.relative_to(b) for p in b.rglob("*.pdf"))
