@@ -247,3 +247,20 @@ def test_restyle_with_css_only(small: Path, tmp_path: Path) -> None:
     fonts = subprocess.run([exe, str(path)], capture_output=True, text=True,
                            check=True).stdout
     assert "Egen" in fonts and "DejaVu" not in fonts.replace("Egen", "")
+
+
+def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> None:
+    """A copy of the default templates elsewhere (another checkout) gives the same PDF."""
+    import shutil
+
+    from katalog.render.templates import default_templates
+
+    copy = tmp_path / "copy"
+    shutil.copytree(default_templates(), copy)
+    checked = check(small)
+    cat, totals = checked.catalogue, checked.totals
+    p = cat.proposals[0]
+    here = pdf.proposal_job(cat, totals, p, TemplateSet.create())
+    there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
+    assert here.base_url != there.base_url and here.key != there.key
+    assert pdf.render_job(here).data == pdf.render_job(there).data

@@ -49,15 +49,26 @@ class PdfJob:
     html: str
     base_url: str
     template_dirs: tuple[str, ...]
+    assets: str = ""  # digest of the stylesheets and fonts the HTML refers to
 
     @property
     def key(self) -> str:
-        """A digest of the job's inputs (also used as the PDF's file identifier)."""
-        h = hashlib.sha256()
-        for part in (self.html, self.base_url, *self.template_dirs):
-            h.update(part.encode("utf-8"))
-            h.update(b"\0")
-        return h.hexdigest()
+        """A digest of everything the PDF depends on, including where the templates are."""
+        return _digest(self.html, self.assets, self.base_url, *self.template_dirs)
+
+    @property
+    def identifier(self) -> bytes:
+        """The PDF's file identifier: from the content only, not from any folder's path,
+        so the same catalogue gives the same bytes wherever katalog is installed."""
+        return _digest(self.html, self.assets)[:32].encode("ascii")
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,18 +105,20 @@ def _context(site: Site, date: dt.date | None) -> dict[str, Any]:
 
 
 def catalogue_job(cat: Catalogue, totals: Totals, templates: TemplateSet,
-                  date: dt.date | None = None) -> PdfJob:
+                  date: dt.date | None = None, assets: str = "") -> PdfJob:
     """The job for `katalog.pdf`: the site's single page inside `pdf/katalog.html`."""
     env = environment(templates)
     site = Site(cat, totals, date)
     ctx = _context(site, date)
     main = render_block(env, "all.html", "main", {**site.base("", "all"), **single_page(site)})
     text = env.get_template("katalog.html").render(**ctx, main=main)
-    return PdfJob(CATALOGUE_FILE, text, _base_url(templates), _dirs(templates))
+    return PdfJob(CATALOGUE_FILE, text, _base_url(templates), _dirs(templates),
+                  assets or assets_digest(templates))
 
 
 def proposal_job(cat: Catalogue, totals: Totals, p: Proposal, templates: TemplateSet,
-                 date: dt.date | None = None, env: Environment | None = None) -> PdfJob:
+                 date: dt.date | None = None, env: Environment | None = None,
+                 assets: str = "") -> PdfJob:
     """The job for `pdf/<id>.pdf`: one proposal with its own heading, table and body."""
     env = env or environment(templates)
     site = Site(cat, totals, date)
@@ -113,20 +126,32 @@ def proposal_job(cat: Catalogue, totals: Totals, p: Proposal, templates: Templat
     theme_label = f"Tema {theme.number}: {theme.title}" if theme else p.theme
     text = env.get_template("forslag.html").render(
         **_context(site, date), p=site.proposal(p, "", top=2), theme_label=theme_label)
-    return PdfJob(f"{PROPOSALS_DIR}/{p.id}.pdf", text, _base_url(templates), _dirs(templates))
+    return PdfJob(f"{PROPOSALS_DIR}/{p.id}.pdf", text, _base_url(templates), _dirs(templates),
+                  assets or assets_digest(templates))
 
 
 def jobs(cat: Catalogue, totals: Totals, templates: TemplateSet,
          date: dt.date | None = None) -> list[PdfJob]:
     """All PDFs of a build, the whole catalogue (the longest job) first."""
     env = environment(templates)
-    return [catalogue_job(cat, totals, templates, date)] + [
-        proposal_job(cat, totals, p, templates, date, env) for p in cat.proposals
+    assets = assets_digest(templates)
+    return [catalogue_job(cat, totals, templates, date, assets)] + [
+        proposal_job(cat, totals, p, templates, date, env, assets) for p in cat.proposals
     ]
 
 
 def _dirs(templates: TemplateSet) -> tuple[str, ...]:
     return tuple(str(d) for d in templates.dirs)
+
+
+def assets_digest(templates: TemplateSet) -> str:
+    """A digest of the files WeasyPrint loads besides the HTML: `pdf/` and `fonts/`."""
+    h = hashlib.sha256()
+    for sub in (TEMPLATE_DIR, "fonts"):
+        for rel, path in templates.files(sub).items():
+            h.update(f"{sub}/{rel}\0".encode("utf-8"))
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
 
 
 def render_job(job: PdfJob) -> RenderedPdf:
@@ -136,7 +161,7 @@ def render_job(job: PdfJob) -> RenderedPdf:
     options = {
         "pdf_variant": PDF_VARIANT,
         "pdf_tags": True,
-        "pdf_identifier": job.key[:32].encode("ascii"),
+        "pdf_identifier": job.identifier,
     }
     document = HTML(string=job.html, base_url=job.base_url,
                     url_fetcher=_fetcher(job.template_dirs)).render(**options)
