@@ -191,7 +191,7 @@ def run_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> list[Rendere
     if workers <= 1 or len(jobs) < PARALLEL_MIN_JOBS:
         return [render_job(j) for j in jobs]
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(render_job, jobs))
 
