@@ -88,7 +88,7 @@ def environment(templates: TemplateSet) -> Environment:
 
 def _base_url(templates: TemplateSet) -> str:
     """Relative URLs in the PDF templates (`katalog.css`, `../fonts/...`) resolve from the
-    first templates folder; `_TemplateFetcher` falls back to the defaults."""
+    first templates folder; `_fetcher` falls back to the defaults."""
     return (templates.dirs[0] / TEMPLATE_DIR / "katalog.html").as_uri()
 
 
@@ -156,7 +156,7 @@ def assets_digest(templates: TemplateSet) -> str:
 
 def render_job(job: PdfJob) -> RenderedPdf:
     """Lay out one job with WeasyPrint: tagged PDF/UA-1, fonts embedded, reproducible."""
-    from weasyprint import HTML  # imported here: heavy, and only PDF builds need it
+    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy: only PDF builds
 
     options = {
         "pdf_variant": PDF_VARIANT,
@@ -172,7 +172,7 @@ def render_job(job: PdfJob) -> RenderedPdf:
 def _describe_links(document: Any, _pdf: Any) -> None:
     """Give each link annotation its link text as description (`/Contents`, which PDF/UA
     requires); WeasyPrint puts the bare target there (e.g. `forslag-ADM-01`)."""
-    import pydyf
+    import pydyf  # type: ignore[import-untyped]
 
     for page in document.pages:
         for _kind, _target, _rect, box in page.links:
@@ -223,7 +223,7 @@ def render_pdf(
 
 
 def _fetcher(template_dirs: Sequence[str]) -> Any:
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
     class TemplateFetcher(URLFetcher):  # type: ignore[misc]
         """Local files only (nothing is fetched from the network). A file missing from an
