@@ -161,8 +161,13 @@ def test_one_pdf_per_proposal(example_build: Path, example_checked: Checked) -> 
     assert cat.settings.title in first and "Tema " in first
     assert "Tabel 1. Forslagets samlede økonomiske konsekvenser (1.000 kr., 2027 p/l)" in first
     assert f"Side 1 af {len(pages)}" in pages[0]
-    meta = PdfReader(example_build / "pdf" / f"{p.id}.pdf").metadata
+    reader = PdfReader(example_build / "pdf" / f"{p.id}.pdf")
+    meta = reader.metadata
     assert meta.title == f"{p.id} {p.title}" and meta.author == cat.settings.organisation
+    assert reader.trailer["/Root"]["/Lang"] == "da"
+    outline = reader.outline
+    assert outline[0].title == f"{p.id} {p.title}"
+    assert "Økonomi" in [o.title for o in outline[1]]
 
 
 def test_parallel_and_serial_rendering_give_the_same_bytes(
