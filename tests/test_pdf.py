@@ -269,3 +269,21 @@ def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> 
     there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
     assert here.base_url != there.base_url and here.key != there.key
     assert pdf.render_job(here).data == pdf.render_job(there).data
+
+
+def test_pool_never_forks_while_another_thread_runs() -> None:
+    """The CLI's status spinner runs a thread; forking then is unsafe, so the pool uses a
+    fork server instead (on Linux without other threads, plain fork is used: faster)."""
+    import sys
+    import threading
+
+    stop = threading.Event()
+    spinner = threading.Thread(target=stop.wait)
+    spinner.start()
+    try:
+        assert pdf._start_method() != "fork"
+    finally:
+        stop.set()
+        spinner.join()
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        assert pdf._start_method() == "fork"

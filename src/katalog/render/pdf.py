@@ -18,6 +18,8 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
+import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,10 +192,19 @@ def run_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> list[Rendere
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(jobs) < PARALLEL_MIN_JOBS:
         return [render_job(j) for j in jobs]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    context = multiprocessing.get_context(_start_method())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(render_job, jobs))
+
+
+def _start_method() -> str | None:
+    """`fork` (fast: the workers inherit the loaded modules) when it is safe, i.e. on Linux
+    with no other thread running; else `forkserver` (e.g. under the CLI's status spinner,
+    which runs a thread), else the platform's default."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else None
 
 
 def default_workers() -> int:
