@@ -22,6 +22,7 @@ from .pipeline import check
 from .render import totals as totals_render
 from .render.docx import render_docx
 from .render.html import render_html
+from .render.pdf import CATALOGUE_FILE, PROPOSALS_DIR, render_pdf
 from .render.templates import TemplateSet
 
 MARKER = ".katalog-build"
@@ -60,10 +61,15 @@ def _write_docx(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> Non
     render_docx(cat, totals, out, opts.templates, opts.date, warn)
 
 
+def _write_pdf(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
+    render_pdf(cat, totals, out, opts.templates, opts.date)
+
+
 # name → (renderer, the paths in the output folder it owns)
 RENDERERS: dict[str, tuple[Renderer, tuple[str, ...]]] = {
     "totals": (_write_totals, ("totals.json", "totals.md", "totals.csv")),
     "html": (_write_html, ("html",)),
+    "pdf": (_write_pdf, (CATALOGUE_FILE, PROPOSALS_DIR)),
     "docx": (_write_docx, ("katalog.docx", "docx")),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)

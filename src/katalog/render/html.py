@@ -242,15 +242,7 @@ def render_html(
         page("proposal.html", f"forslag/{page_name(p.id)}", "../", "proposal",
              p=site.proposal(p, "../", top=2))
 
-    all_themes = []
-    for t in cat.themes:
-        item = site.theme(t, "", in_page=True)
-        item["proposals"] = [site.proposal(p, "", top=4) for p in cat.proposals_in(t.id)]
-        all_themes.append(item)
-    page("all.html", "hele-kataloget.html", "", "all",
-         overview=site.overview("", in_page=True),
-         target_allocation=view.target_allocation_table(cat, totals),
-         themes=all_themes)
+    page("all.html", "hele-kataloget.html", "", "all", **single_page(site))
 
     rows = []
     for p in cat.proposals:
@@ -283,6 +275,33 @@ def render_html(
         write(f"{ASSETS}/{rel}", src.read_bytes())
     cache.prune(NAMESPACE)
     return written
+
+
+def single_page(site: Site) -> dict[str, Any]:
+    """The context of the single page with everything (`all.html`); the PDF renders it too."""
+    all_themes = []
+    for t in site.cat.themes:
+        item = site.theme(t, "", in_page=True)
+        item["proposals"] = [site.proposal(p, "", top=4) for p in site.cat.proposals_in(t.id)]
+        all_themes.append(item)
+    return {
+        "overview": site.overview("", in_page=True),
+        "target_allocation": view.target_allocation_table(site.cat, site.totals),
+        "themes": all_themes,
+    }
+
+
+def render_block(env: Environment, template: str, block: str, context: dict[str, Any]) -> Markup:
+    """One block of a template (e.g. `main` of `all.html`) rendered on its own.
+
+    The whole template is rendered once first, so that its top-level `{% from ... import %}`
+    statements have put their macros into the context the block runs in.
+    """
+    tmpl = env.get_template(template)
+    ctx = tmpl.new_context(context)
+    for _ in tmpl.root_render_func(ctx):
+        pass
+    return Markup("".join(tmpl.blocks[block](ctx)))
 
 
 def search_index(cat: Catalogue) -> str:

@@ -1,0 +1,289 @@
+"""The PDF output, read back: table of contents, bookmarks, metadata, totals, repeated table
+headers, per-proposal PDFs, embedded fonts, restyling with CSS only, reproducibility."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from katalog.build import build
+from katalog.numbers import format_exact
+from katalog.pipeline import Checked, check
+from katalog.render import pdf
+from katalog.render.templates import TemplateSet
+
+from conftest import EXAMPLE, SMALL, require_program, write_tree
+
+
+def pages_text(path: Path) -> list[str]:
+    """The text of every page (pdftotext -layout), in page order."""
+    exe = require_program("pdftotext")
+    out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.split("\f")[:-1]
+
+
+def content_lines(page: str) -> list[str]:
+    """A page's non-empty lines without the running header (the first line)."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    return lines[1:]
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example catalogue's PDFs, built once for this module (the parallel path)."""
+    out = tmp_path_factory.mktemp("pdf") / "build"
+    build(EXAMPLE, out, formats=["pdf"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_pages(example_build: Path) -> list[str]:
+    return pages_text(example_build / "katalog.pdf")
+
+
+@pytest.fixture(scope="module")
+def example_checked() -> Checked:
+    checked = check(EXAMPLE)
+    assert checked.ok and checked.catalogue is not None and checked.totals is not None
+    return checked
+
+
+def test_toc_page_numbers_point_at_the_headings(
+    example_pages: list[str], example_checked: Checked
+) -> None:
+    pages = example_pages
+    cat = example_checked.catalogue
+    toc = "\n".join(p for p in pages if content_lines(p)[:1] == ["Indhold"])
+    printed = {m[1]: int(m[2]) for m in re.finditer(r"^\s*(\S+) .*?\.{3,}\s*(\d+)\s*$", toc, re.M)}
+    actual = {}
+    for number, page in enumerate(pages, start=1):
+        first = content_lines(page)[:1]
+        for p in cat.proposals:
+            if first and first[0].startswith(f"{p.id} "):
+                actual.setdefault(p.id, number)
+    assert set(actual) == {p.id for p in cat.proposals}
+    assert {pid: printed.get(pid) for pid in actual} == actual
+    # themes too: "Tema 3: Digitalisering ... 13"
+    for t in cat.themes:
+        m = re.search(rf"^\s*Tema {t.number}: .*?\.{{3,}}\s*(\d+)\s*$", toc, re.M)
+        assert m, t.id
+        assert content_lines(pages[int(m[1]) - 1])[0].startswith(f"Tema {t.number}: ")
+
+
+def test_page_numbers_and_running_header(
+    example_build: Path, example_pages: list[str], example_checked: Checked
+) -> None:
+    pages = example_pages
+    n = len(pages)
+    assert n == len(PdfReader(example_build / "katalog.pdf").pages)
+    for number, page in enumerate(pages[1:], start=2):
+        assert f"Side {number} af {n}" in page
+        header = page.strip().splitlines()[0]
+        assert header.startswith(example_checked.catalogue.settings.title)
+    adm01 = next(p for p in pages if content_lines(p)[0].startswith("ADM-01 "))
+    assert "Tema 1: Administrativ organisering" in adm01.strip().splitlines()[0]
+
+
+def test_bookmarks_nest_proposals_under_themes(
+    example_build: Path, example_checked: Checked
+) -> None:
+    reader = PdfReader(example_build / "katalog.pdf")
+    outline = reader.outline
+    cat = example_checked.catalogue
+    titles = [o.title for o in outline if not isinstance(o, list)]
+    assert titles[:2] == ["Indhold", "Oversigt over temaer"]
+    for t in cat.themes:
+        label = f"Tema {t.number}: {t.title}"
+        i = next(i for i, o in enumerate(outline) if not isinstance(o, list) and o.title == label)
+        proposals = cat.proposals_in(t.id)
+        if not proposals:
+            continue
+        children = outline[i + 1]
+        assert isinstance(children, list)
+        assert [c.title for c in children] == [f"{p.id} {p.title}" for p in proposals]
+        theme_page = reader.get_destination_page_number(outline[i])
+        assert all(reader.get_destination_page_number(c) > theme_page for c in children)
+
+
+def test_metadata_tags_and_fonts(example_build: Path, example_checked: Checked) -> None:
+    s = example_checked.catalogue.settings
+    reader = PdfReader(example_build / "katalog.pdf")
+    meta = reader.metadata
+    assert meta.title == s.title
+    assert meta.author == s.organisation
+    assert meta.subject == s.subtitle
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "da"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b'pdfuaid:part="1"' in xmp
+    # links describe themselves by their text (PDF/UA), not by the bare anchor name
+    toc_links = {str(a.get_object()["/Contents"]) for a in reader.pages[1]["/Annots"]}
+    p = example_checked.catalogue.proposals[0]
+    assert f"{p.id} {p.title}" in toc_links
+    assert not any(c.startswith(("forslag-", "tema-")) for c in toc_links)
+    exe = require_program("pdffonts")
+    fonts = subprocess.run([exe, str(example_build / "katalog.pdf")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(" yes yes " in line and "Katalog-Sans" in line for line in fonts)
+
+
+def test_overview_totals_in_danish_format_equal_computed_totals(
+    example_pages: list[str], example_checked: Checked
+) -> None:
+    s = example_checked.catalogue.settings
+    totals = example_checked.totals
+    pages = example_pages
+    overview = next(p for p in pages if content_lines(p)[0] == "Oversigt over temaer")
+    expected = [format_exact(totals.total.get(y)) for y in s.years]
+    assert any(re.fullmatch(r"-?\d{1,3}(\.\d{3})+", e) for e in expected)  # thousands dot
+    rows = [line.split() for line in overview.splitlines() if line.strip().startswith("I alt")]
+    assert ["I", "alt", *expected] in rows
+    target = [format_exact(totals.target.get(y)) for y in s.years]
+    assert ["Mål", *target] in [line.split() for line in overview.splitlines()]
+    assert "(1.000 kr., 2027 p/l)" in overview
+
+
+def test_one_pdf_per_proposal(example_build: Path, example_checked: Checked) -> None:
+    cat = example_checked.catalogue
+    files = sorted(p.name for p in (example_build / "pdf").iterdir())
+    assert files == sorted(f"{p.id}.pdf" for p in cat.proposals)
+    p = cat.proposals[0]
+    pages = pages_text(example_build / "pdf" / f"{p.id}.pdf")
+    first = " ".join(pages[0].split())
+    assert f"{p.id} {' '.join(p.title.split())}" in first
+    assert cat.settings.title in first and "Tema " in first
+    assert "Tabel 1. Forslagets samlede økonomiske konsekvenser (1.000 kr., 2027 p/l)" in first
+    assert f"Side 1 af {len(pages)}" in pages[0]
+    reader = PdfReader(example_build / "pdf" / f"{p.id}.pdf")
+    meta = reader.metadata
+    assert meta.title == f"{p.id} {p.title}" and meta.author == cat.settings.organisation
+    assert reader.trailer["/Root"]["/Lang"] == "da"
+    outline = reader.outline
+    assert outline[0].title == f"{p.id} {p.title}"
+    assert "Økonomi" in [o.title for o in outline[1]]
+
+
+def test_parallel_and_serial_rendering_give_the_same_bytes(
+    example_build: Path, example_checked: Checked
+) -> None:
+    cat, totals = example_checked.catalogue, example_checked.totals
+    from katalog.build import document_date
+
+    date = document_date(cat.settings.date, EXAMPLE)
+    p = cat.proposals[-1]
+    job = pdf.proposal_job(cat, totals, p, TemplateSet.create(), date)
+    assert pdf.render_job(job).data == (example_build / "pdf" / f"{p.id}.pdf").read_bytes()
+
+
+LONG = {
+    "catalogue.yaml": SMALL["catalogue.yaml"],
+    "themes/01-adm.md": SMALL["themes/01-adm.md"],
+    "proposals/L1.md": "---\nid: L1\ntitle: Mange linjer\ntheme: administration\n"
+    "department: SOF\nsummary: En lang tabel.\neconomy:\n" + "".join(
+        f"  - text: Post {i:02d} med en lang tekst der ombrydes over flere linjer i "
+        f"tabellen slut{i:02d}\n    area: service\n    group: varig\n"
+        f"    amounts: {{2026: -{i}000, 2027: -{i}500}}\n"
+        for i in range(1, 61)
+    ) + "---\nTekst.\n",
+}
+
+
+def test_long_table_repeats_its_header_and_never_splits_a_row(tmp_path: Path) -> None:
+    content = write_tree(tmp_path / "content", LONG)
+    checked = check(content)
+    assert checked.ok, checked.report
+    job = pdf.proposal_job(checked.catalogue, checked.totals, checked.catalogue.proposals[0],
+                           TemplateSet.create())
+    path = tmp_path / "L1.pdf"
+    path.write_bytes(pdf.render_job(job).data)
+    pages = pages_text(path)
+    with_rows = [n for n, page in enumerate(pages) if "Post " in page]
+    assert len(with_rows) >= 2
+    for n in with_rows:
+        header = [line.split() for line in pages[n].splitlines() if "Styringsområde" in line]
+        assert header and header[0][-3:] == ["2026", "2027", "2028"], n
+    for i in range(1, 61):
+        starts = [n for n, page in enumerate(pages) if f"Post {i:02d} " in page]
+        ends = [n for n, page in enumerate(pages) if f"slut{i:02d}" in page]
+        assert len(starts) == 1 and starts == ends, i
+        row = next(line for line in pages[starts[0]].splitlines() if f"Post {i:02d} " in line)
+        assert row.split()[-3:] == [f"-{i}.000", f"-{i}.500", "-"]
+
+
+def test_build_twice_gives_the_same_bytes(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: the document date
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(small, a, formats=["pdf"])
+    build(small, b, formats=["pdf"])
+    assert str(PdfReader(a / "katalog.pdf").metadata["/CreationDate"]).startswith("D:20260101")
+    assert "1. januar 2026" in pages_text(a / "katalog.pdf")[0]
+    files = sorted(p.relative_to(a) for p in a.rglob("*.pdf"))
+    assert Path("katalog.pdf") in files and Path("pdf/A1.pdf") in files
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*.pdf"))
+    for rel in files:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_restyle_with_css_only(small: Path, tmp_path: Path) -> None:
+    """A municipality's own pdf/katalog.css replaces the default and still finds the
+    shipped fonts (a relative url to ../fonts/ falls back to the default templates)."""
+    own = write_tree(tmp_path / "mine", {"pdf/katalog.css": """
+        @font-face { font-family: Egen; src: url(../fonts/DejaVuSans-Bold.ttf); }
+        @page { size: A5; @bottom-center { content: "Blad " counter(page); font-family: Egen; } }
+        html { font-family: Egen; }
+        """})
+    checked = check(small)
+    job = pdf.catalogue_job(checked.catalogue, checked.totals, TemplateSet.create(own))
+    path = tmp_path / "own.pdf"
+    path.write_bytes(pdf.render_job(job).data)
+    reader = PdfReader(path)
+    assert round(float(reader.pages[0].mediabox.width)) == 420  # A5
+    assert "Blad 2" in pages_text(path)[1]
+    exe = require_program("pdffonts")
+    fonts = subprocess.run([exe, str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Egen" in fonts and "DejaVu" not in fonts.replace("Egen", "")
+
+
+def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> None:
+    """A copy of the default templates elsewhere (another checkout) gives the same PDF."""
+    import shutil
+
+    from katalog.render.templates import default_templates
+
+    copy = tmp_path / "copy"
+    shutil.copytree(default_templates(), copy)
+    checked = check(small)
+    cat, totals = checked.catalogue, checked.totals
+    p = cat.proposals[0]
+    here = pdf.proposal_job(cat, totals, p, TemplateSet.create())
+    there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
+    assert here.base_url != there.base_url and here.key != there.key
+    assert pdf.render_job(here).data == pdf.render_job(there).data
+
+
+def test_pool_never_forks_while_another_thread_runs() -> None:
+    """The CLI's status spinner runs a thread; forking then is unsafe, so the pool uses a
+    fork server instead (on Linux without other threads, plain fork is used: faster)."""
+    import sys
+    import threading
+
+    stop = threading.Event()
+    spinner = threading.Thread(target=stop.wait)
+    spinner.start()
+    try:
+        assert pdf._start_method() != "fork"
+    finally:
+        stop.set()
+        spinner.join()
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        assert pdf._start_method() == "fork"
