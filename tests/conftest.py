@@ -170,3 +170,13 @@ def require_file(path: Path, what: str) -> Path:
     if REQUIRE_EXTERNALS:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def shown(series, year: int) -> str:
+    """What every document shows for a computed series in one year: the Danish amount, `-`
+    for none, and for an incomplete year its known part and `+ ?` (or `?` alone)."""
+    from katalog.numbers import format_exact, format_partial
+
+    if year in series.unknown:
+        return format_partial(series.known(year))
+    return format_exact(series.get(year))

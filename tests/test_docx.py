@@ -18,13 +18,12 @@ from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 
-from conftest import ROOT, SMALL, require_program, write_tree
+from conftest import ROOT, SMALL, require_program, write_tree, shown
 from katalog.build import build
 from katalog.numbers import (
     difference_label,
     format_exact,
     format_fte,
-    format_partial,
     sign_note,
     unit_label,
 )
@@ -87,12 +86,6 @@ def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-
-def _cell(series, year):
-    """What a document shows for a computed series in one year (incomplete: known part + ?)."""
-    if year in series.unknown:
-        return format_partial(series.known(year))
-    return format_exact(series.get(year))
 
 def blocks(doc: docx.document.Document) -> list[Paragraph | DocxTable]:
     """Body paragraphs and tables in document order."""
@@ -229,10 +222,10 @@ def test_economy_table_matches_totals(small_build: tuple[Path, Path]) -> None:
     assert rows[0] == ["Linje", "Styringsområde"] + [str(y) for y in s.years]
     by_label = {r[0]: r for r in rows}
     total = by_label["Samlet økonomisk påvirkning"]
-    assert total[2:] == [_cell(pt.total, y) for y in s.years]
+    assert total[2:] == [shown(pt.total, y) for y in s.years]
     assert total[2:] == ["2.000", "-5.500", "-6.000"]
     varig = by_label["Samlet varig ændring"]
-    assert varig[2:] == [_cell(pt.by_group["varig"], y) for y in s.years]
+    assert varig[2:] == [shown(pt.by_group["varig"], y) for y in s.years]
     assert by_label["Lokaler"][2:] == ["1.000", "-", "-"]
     assert by_label["Årsværk (varige ændringer)"][2:] == [format_fte(pt.fte.get(y)) for y in s.years]
     for i, row in enumerate(table.rows):
@@ -258,11 +251,11 @@ def test_overview_table_and_unknown_amounts(small_build: tuple[Path, Path]) -> N
     assert caption.text == f"Oversigt over temaer ({unit_label(s.unit, s.price_level)})"
     _check_table_flags(table)
     by_label = {r[0]: r[1:] for r in row_texts(table)}
-    assert by_label["I alt"] == [_cell(totals.total, y) for y in s.years]
+    assert by_label["I alt"] == [shown(totals.total, y) for y in s.years]
     assert by_label["I alt"][1] == "-5.500 + ?"  # A2 has an unknown 2027 amount
-    assert by_label["Mål"] == [_cell(totals.target, y) for y in s.years]
+    assert by_label["Mål"] == [shown(totals.target, y) for y in s.years]
     assert by_label[difference_label(s.savings_sign)] == [
-        _cell(totals.difference, y) for y in s.years]
+        shown(totals.difference, y) for y in s.years]
     assert by_label["1. Administration"][0] == "750"  # 2.000 (A1) - 1.250 (A2)
 
 
@@ -471,7 +464,7 @@ def test_libreoffice_opens_and_converts_the_example(example_build: Path, tmp_pat
     total_line = next(line for line in overview.splitlines() if line.strip().startswith("I alt"))
     # An incomplete cell ("-22.500 + ?") may wrap inside its narrow column: compare the
     # numbers on the line, and find the "+ ?" markers on the page.
-    expected = [_cell(totals.total, y).removesuffix(" + ?") for y in cat.settings.years]
+    expected = [shown(totals.total, y).removesuffix(" + ?") for y in cat.settings.years]
     assert [w for w in total_line.split()[2:] if w not in "+?"] == expected
     assert overview.count("?") >= sum(1 for y in cat.settings.years if y in totals.total.unknown)
     first = cat.proposals[0]

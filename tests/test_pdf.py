@@ -16,7 +16,7 @@ from katalog.pipeline import Checked, check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet
 
-from conftest import EXAMPLE, SMALL, require_program, write_tree
+from conftest import EXAMPLE, SMALL, require_program, write_tree, shown
 
 
 def pages_text(path: Path) -> list[str]:
@@ -141,11 +141,11 @@ def test_overview_totals_in_danish_format_equal_computed_totals(
     totals = example_checked.totals
     pages = example_pages
     overview = next(p for p in pages if content_lines(p)[0] == "Oversigt over temaer")
-    expected = [format_exact(totals.total.get(y)) for y in s.years]
-    assert any(re.fullmatch(r"-?\d{1,3}(\.\d{3})+", e) for e in expected)  # thousands dot
+    expected = [shown(totals.total, y) for y in s.years]
+    assert any(re.fullmatch(r"-?\d{1,3}(\.\d{3})+( \+ \?)?", e) for e in expected)  # thousands dot
     rows = [line.split() for line in overview.splitlines() if line.strip().startswith("I alt")]
-    assert ["I", "alt", *expected] in rows
-    target = [format_exact(totals.target.get(y)) for y in s.years]
+    assert ["I", "alt", *" ".join(expected).split()] in rows
+    target = [shown(totals.target, y) for y in s.years]
     assert ["Mål", *target] in [line.split() for line in overview.splitlines()]
     assert "(1.000 kr., 2027 p/l)" in overview
 
