@@ -22,7 +22,6 @@ from conftest import ROOT, SMALL, require_program, write_tree, shown
 from katalog.build import build
 from katalog.numbers import (
     difference_label,
-    format_exact,
     format_fte,
     sign_note,
     unit_label,

@@ -11,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 
 from katalog.build import build
-from katalog.numbers import format_exact
 from katalog.pipeline import Checked, check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet
