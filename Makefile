@@ -7,6 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 CONTENT ?= content
 OUT     ?= build
+FORMATS ?=
 
 .PHONY: catalogue test install install-test check totals bench clean
 
@@ -28,7 +29,7 @@ install-test: $(VENV)/.installed-test
 
 catalogue: install
 	$(VENV)/bin/katalog check $(CONTENT)
-	$(VENV)/bin/katalog build $(CONTENT) --out $(OUT)
+	$(VENV)/bin/katalog build $(CONTENT) --out $(OUT) $(if $(FORMATS),--format $(FORMATS))
 
 check: install
 	$(VENV)/bin/katalog check $(CONTENT)
