@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.main import CParser
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .issues import Report
@@ -32,6 +34,11 @@ _ALLOWED_TAGS = {
     _STD + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
 _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# Texts the C parser would read differently from the pure one: anchors (it drops `&x` on a
+# node that is never aliased, which must be refused) and directives (`%YAML 1.1` changes what
+# `yes` means; a reused parser would carry it on to the next file).
+_NEEDS_PURE = re.compile(r"&|^%", re.M)
+_local = threading.local()
 
 
 class SourceError(Exception):
@@ -116,14 +123,33 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     )
 
 
-def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
-    """Compose YAML text and convert it to plain data with positions."""
-    yaml = YAML(typ="safe", pure=True)
+def _fast_compose(text: str) -> tuple[bool, Node | None]:
+    """Compose with libyaml's C parser (about 5x faster; the same nodes and marks):
+    (True, node), or (False, None) when it is not installed, the text needs the pure parser,
+    or the C parser fails; the pure parser then gives the exact located message."""
+    if CParser is None or _NEEDS_PURE.search(text):
+        return False, None
+    yaml = getattr(_local, "yaml", None)
+    if yaml is None:
+        yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
     try:
         with warnings.catch_warnings():
-            # e.g. ReusedAnchorWarning: anchors are refused below with a located message
             warnings.simplefilter("ignore")
-            node = yaml.compose(text)
+            return True, yaml.compose(text)
+    except Exception:  # noqa: BLE001 - any problem: the pure parser reports it exactly
+        _local.yaml = None
+        return False, None
+
+
+def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
+    """Compose YAML text and convert it to plain data with positions."""
+    fast, node = _fast_compose(text)
+    try:
+        if not fast:
+            with warnings.catch_warnings():
+                # e.g. ReusedAnchorWarning: anchors are refused below with a located message
+                warnings.simplefilter("ignore")
+                node = YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else 1 + line_offset

@@ -1,0 +1,90 @@
+"""source: the C (libyaml) fast path gives exactly what the pure parser gives — the same data,
+value and key positions, and the same located errors — and falls back where it would differ."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from katalog import source
+from katalog.load import read_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parse(text: str, fast: bool) -> tuple[object, ...]:
+    patch = mock.patch.object(source, "CParser", source.CParser if fast else None)
+    with patch:
+        try:
+            doc = source.parse_yaml(text, "x.yaml", line_offset=1)
+        except source.SourceError as err:
+            return ("error", err.code, err.message, err.line, err.col)
+    return (doc.data, doc.positions, doc.key_positions)
+
+
+def _same(text: str) -> tuple[object, ...]:
+    pure = _parse(text, fast=False)
+    assert _parse(text, fast=True) == pure
+    return pure
+
+
+def _generated(tmp_path: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.generate(tmp_path / "gen", 12)
+
+
+def test_c_parser_is_installed():
+    # The fast path needs ruamel.yaml's C extension (dependency ruamel.yaml.clib).
+    assert source.CParser is not None
+
+
+def test_every_content_file_reads_the_same(tmp_path):
+    files = {**read_folder(ROOT / "content"), **read_folder(_generated(tmp_path))}
+    for rel, raw in files.items():
+        text = source.decode(raw)
+        yaml_text = source.split_front_matter(text)[0] if rel.endswith(".md") else text
+        data = _same(yaml_text)
+        assert data[0] != "error", rel
+
+
+@pytest.mark.parametrize("text", [
+    "a: yes\nb: 012\nc: 0o17\nd: 1_000\ne: 6.000\nf: .inf\ng: 2026-01-01\nh: ~\n",
+    "ø: {æøå: 1, b: [x, '😀', 2]}\nt: \"æ\\tø\"\n",
+    "a:\n  - {text: Ærø, amounts: {2026: -1}}\n  - text: Å\n    amounts: {2027: \"?\"}\n",
+    "a: &x 1\n",                      # an anchor alone: the C parser would drop it
+    "a: &x 1\nb: *x\n",               # an alias
+    "%YAML 1.1\n---\na: yes\n",       # a directive changes what `yes` means
+    "a: \u0085x\n",                   # NEL: the C parser refuses it, the pure one reads it
+    "a: !!python/object:os.system x\n",
+    "<<: {a: 1}\n",
+    "a: 1\na: 2\n",
+    "a:\n\t- 1\n",
+    "a: [1, 2\n",
+    "a: b: c\n",
+    "a: \"\\q\"\n",
+    "a: \x07\n",
+    "a: 1\n---\nb: 2\n",
+    "? [a]\n: 1\n",
+    "[" * 60 + "]" * 60 + "\n",
+])
+def test_fast_path_matches_pure_parser(text):
+    _same(text)
+
+
+def test_anchor_alone_is_still_refused_after_many_fast_reads():
+    for _ in range(3):
+        _parse("a: 1\n", fast=True)
+    assert _parse("a: &x 1\n", fast=True)[:2] == ("error", "yaml-alias")
+
+
+def test_directive_does_not_leak_into_the_next_file():
+    assert _parse("%YAML 1.1\n---\na: yes\n", fast=True)[0] == {"a": False}
+    assert _parse("a: yes\n", fast=True)[0] == {"a": "yes"}
