@@ -200,7 +200,7 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
-        tag = str(getattr(node.tag, "value", node.tag))
+        tag = _tag(node)
         if tag not in _ALLOWED_TAGS:
             raise SourceError(
                 "yaml-tag",
@@ -221,7 +221,7 @@ class _Converter:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             kline, kcol = self._pos(key_node)
-            ktag = str(getattr(key_node.tag, "value", key_node.tag))
+            ktag = _tag(key_node)
             if ktag == _STD + "merge" or (
                 isinstance(key_node, ScalarNode) and key_node.value == "<<" and ktag != _STD + "str"
             ):
@@ -244,6 +244,12 @@ class _Converter:
             self.doc.key_positions[path + (key,)] = (kline, kcol)
             result[key] = self.convert(value_node, path + (key,), depth + 1)
         return result
+
+
+def _tag(node: Node) -> str:
+    """The node's resolved tag as text (read once: each read of `.tag` builds a new string)."""
+    tag = node.tag
+    return str(getattr(tag, "value", tag))
 
 
 def scalar_value(node: ScalarNode, tag: str) -> Any:
