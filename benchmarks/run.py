@@ -59,9 +59,11 @@ GIB = 1024 * 1024  # KiB
 
 @dataclass
 class Run:
-    """One finished subprocess: wall seconds, peak RSS in KiB, exit code, output."""
+    """One finished subprocess: wall seconds, CPU seconds (user + system, with the children it
+    waited for), peak RSS in KiB, exit code, output."""
 
     seconds: float
+    cpu: float
     rss_kib: int
     code: int
     stdout: str
@@ -93,7 +95,8 @@ def run_command(args: list[str], cwd: Path | None = None, timeout: float = TIMEO
         stderr = err.read().decode("utf-8", "replace")
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
-    return Run(seconds, usage.ru_maxrss, proc.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, cpu, usage.ru_maxrss, proc.returncode, stdout, stderr)
 
 
 def katalog_cmd(*args: str) -> list[str]:
@@ -297,6 +300,7 @@ class Result:
     n: int
     seconds: float | None = None
     rss_kib: int | None = None
+    cpu: float | None = None  # CPU seconds of the whole measuring process (less noisy than wall)
     pandoc_seconds: float | None = None
     pandoc_rss_kib: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -356,6 +360,7 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
     res = Result(stage, n)
     secs: list[float] = []
     rss: list[int] = []
+    cpu: list[float] = []
     extra: dict[str, list[Any]] = {}
 
     def keep(key: str, value: Any) -> None:
@@ -368,6 +373,7 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
                 raise RuntimeError(f"katalog check failed: {run.stderr.strip()[-300:]}")
             secs.append(run.seconds)
             rss.append(run.rss_kib)
+            cpu.append(run.cpu)
             data, _ = worker("check", content, work)
             keep("warm", data["warm"])
         elif stage == "diff":
@@ -377,6 +383,7 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
                 raise RuntimeError(f"katalog diff failed ({run.code}): {run.stderr.strip()[-300:]}")
             secs.append(run.seconds)
             rss.append(run.rss_kib)
+            cpu.append(run.cpu)
         elif stage == "build":
             out = _fresh(work / "out-build") / "build"
             _clear_caches(content, work)
@@ -386,10 +393,12 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
                 raise RuntimeError(f"katalog build failed: {second.stderr.strip()[-300:]}")
             secs.append(first.seconds + second.seconds)
             rss.append(max(first.rss_kib, second.rss_kib))
+            cpu.append(first.cpu + second.cpu)
         else:
             data, run = worker(stage, content, work)
             secs.append(data["seconds"])
             rss.append(run.rss_kib)
+            cpu.append(run.cpu)
             if "pages" in data:
                 keep("pages", data["pages"])
             if stage == "pdf":
@@ -402,6 +411,7 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
             keep("pandoc_rss", data.get("rss_kib", run.rss_kib))
     res.seconds = statistics.median(secs)
     res.rss_kib = max(rss)
+    res.cpu = statistics.median(cpu)
     for key, values in extra.items():
         res.extra[key] = statistics.median(values) if key != "pandoc_rss" else max(values)
     if "pandoc_seconds" in res.extra:
@@ -504,14 +514,14 @@ def rows(results: list[Result]) -> list[list[str]]:
     for r in results:
         ratio = f"{r.ratio:.1f}×" if r.ratio else ""
         if r.seconds is None:
-            out.append([r.stage, str(r.n), r.note or UNAVAILABLE, "", "", "", "", ""])
+            out.append([r.stage, str(r.n), r.note or UNAVAILABLE, "", "", "", "", "", ""])
         else:
-            out.append([r.stage, str(r.n), _fmt_s(r.seconds), _fmt_mib(r.rss_kib),
+            out.append([r.stage, str(r.n), _fmt_s(r.seconds), _fmt_s(r.cpu), _fmt_mib(r.rss_kib),
                         _fmt_s(r.pandoc_seconds), _fmt_mib(r.pandoc_rss_kib), ratio, _note(r)])
     return out
 
 
-HEAD = ["stage", "proposals", "katalog s", "katalog MiB", "pandoc s", "pandoc MiB",
+HEAD = ["stage", "proposals", "katalog s", "process CPU s", "katalog MiB", "pandoc s", "pandoc MiB",
         "pandoc ÷ katalog", "note"]
 
 
@@ -521,7 +531,7 @@ def print_table(results: list[Result], targets: list[Target]) -> None:
 
     table = Table(title="katalog benchmark")
     for i, h in enumerate(HEAD):
-        table.add_column(h, justify="right" if 1 <= i <= 6 else "left")
+        table.add_column(h, justify="right" if 1 <= i <= 7 else "left")
     for row in rows(results):
         table.add_row(*row)
     console = Console(width=max(140, shutil.get_terminal_size().columns))
@@ -576,7 +586,7 @@ def markdown_report(results: list[Result], targets: list[Target], info: dict[str
     lines += [f"- **{k}:** {v}" for k, v in info.items()]
     lines.append(f"- **Command:** `python benchmarks/run.py {' '.join(args.argv)}`".rstrip())
     lines.append(f"- **Repeats:** {args.repeat} (median time, largest peak memory)")
-    lines += ["", "| " + " | ".join(HEAD) + " |", "|" + "---|" * 2 + "---:|" * 5 + "---|"]
+    lines += ["", "| " + " | ".join(HEAD) + " |", "|" + "---|" * 2 + "---:|" * 6 + "---|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows(results)]
     lines += ["", "### Targets", "", "| target | measured | status |", "|---|---:|---|"]
     lines += [f"| {t.text} | {t.measured} | {t.verdict} |" for t in targets]

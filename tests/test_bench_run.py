@@ -72,7 +72,7 @@ def test_runner_measures_existing_stages_and_marks_missing_ones(tmp_path):
             for line in text.splitlines() if line.startswith("| ") and "|---" not in line}
     for stage in ("check", "compute", "html"):
         assert rows[stage][0] == "20"
-        assert float(rows[stage][1]) >= 0 and int(rows[stage][2]) > 0  # seconds, MiB
+        assert float(rows[stage][1]) >= 0 and float(rows[stage][2]) > 0 and int(rows[stage][3]) > 0
     assert "warm" in rows["check"][-1]
     if "pdf" not in RENDERERS:
         assert rows["pdf"][1] == run.UNAVAILABLE
