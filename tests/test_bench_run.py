@@ -96,6 +96,7 @@ def test_targets_are_judged_from_the_results():
         run.Result("html", 1000, 4.0, 100, pandoc_seconds=30.0),
         run.Result("docx", 200, 2.0, 100),
         run.Result("docx", 1000, 12.0, 100),
+        run.Result("build", 500, 60.0, 500 * 1024, extra={"formats": "totals,html"}),
     ]
     verdicts = {t.text: t.verdict for t in run.evaluate(results)}
     assert verdicts["`katalog check` 1,000 proposals < 3 s cold"] == "reached"
@@ -104,3 +105,6 @@ def test_targets_are_judged_from_the_results():
     assert verdicts["DOCX 1,000 proposals < 10 s"] == "not reached"
     assert verdicts["DOCX linear: 200 → 1,000 grows ≤ 5.5×"] == "not reached"
     assert verdicts["`katalog diff` of two 500-proposal revisions < 2 s"] == "not measured"
+    # A build without PDF and Word is not "all formats": the verdict says so.
+    build = verdicts["Full cold `make catalogue`, 500 proposals, all formats < 120 s"]
+    assert build == "reached (without pdf, docx: not in this katalog)"
