@@ -79,6 +79,14 @@ def test_fast_path_matches_pure_parser(text):
     _same(text)
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_explicit_and_verbatim_tags(fast):
+    assert _parse("a: !!str 5\nb: !<tag:yaml.org,2002:str> 6\nc: !!int '7'\n", fast)[0] == {
+        "a": "5", "b": "6", "c": 7}
+    assert _parse("a: !<tag:yaml.org,2002:python%2Fobject> x\n", fast)[:2] == ("error", "yaml-tag")
+    assert _parse("a: !!python/name:os.system x\n", fast)[:2] == ("error", "yaml-tag")
+
+
 def test_anchor_alone_is_still_refused_after_many_fast_reads():
     for _ in range(3):
         _parse("a: 1\n", fast=True)

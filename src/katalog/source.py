@@ -247,7 +247,12 @@ class _Converter:
 
 
 def _tag(node: Node) -> str:
-    """The node's resolved tag as text (read once: each read of `.tag` builds a new string)."""
+    """The node's resolved tag as text. A resolved tag (no handle such as `!!`, nothing
+    %-escaped) is its suffix as is; anything else goes through ruamel's own conversion."""
+    ctag = getattr(node, "ctag", None)
+    suffix = getattr(ctag, "suffix", None)
+    if getattr(ctag, "handle", "") is None and isinstance(suffix, str) and "%" not in suffix:
+        return suffix
     tag = node.tag
     return str(getattr(tag, "value", tag))
 
