@@ -68,7 +68,8 @@ LINE_TEXTS = {
     ),
     "engang": (
         "Implementering og projektledelse", "Kompetenceudvikling", "Indkøb af it-løsning",
-        "Flytning og klargøring af lokaler", "Frikøb af medarbejdere", "Fratrædelsesomkostninger",
+        "Flytning og klargøring af lokaler", "Frikøb af medarbejdere",
+        "Fratrædelsesomkostninger",
     ),
 }
 PARTIES = ("Økonomiforvaltningen", "HovedMED", "IT-kredsen", "Juridisk kontor",

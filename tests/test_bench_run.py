@@ -45,7 +45,8 @@ def test_pandoc_input_has_every_proposal_with_its_economy_table(tmp_path):
     # economy table + the body's two tables, for every proposal
     assert len(soup.find_all("table")) == 3 * len(proposals)
     first = soup.find("table")
-    total_row = [tr for tr in first.find_all("tr") if "Samlet økonomisk påvirkning" in tr.get_text()]
+    total_row = [tr for tr in first.find_all("tr")
+                 if "Samlet økonomisk påvirkning" in tr.get_text()]
     p = checked.catalogue.proposals_in(checked.catalogue.themes[0].id)[0]
     expected = run_cells(checked, p)
     assert [td.get_text() for td in total_row[0].find_all("td")][2:] == expected
