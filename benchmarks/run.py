@@ -104,6 +104,7 @@ def worker(
 def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repeat: int,
             pandoc: bool) -> Result:
     """Median seconds over `repeat` runs; peak memory is the largest of them."""
+    work.mkdir(parents=True, exist_ok=True)
     res = Result(stage, n)
     secs: list[float] = []
     rss: list[int] = []

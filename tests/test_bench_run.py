@@ -170,3 +170,21 @@ def test_pdf_target_compares_pages_per_second():
     text = "PDF ≥ 1.8× the pages/s of one WeasyPrint process (200 proposals)"
     assert {t.text: t.verdict for t in run.evaluate([pdf(600, 30, 600, 60)])}[text] == "reached"
     assert {t.text: t.verdict for t in run.evaluate([pdf(600, 40, 600, 60)])}[text] == "not reached"
+
+
+def test_diff_stage_times_the_command_when_it_exists(tmp_path, monkeypatch):
+    """`katalog diff` comes from another branch: a stand-in command that answers --help and
+    prints JSON is found and timed; its arguments are the two revisions."""
+    seen = []
+
+    def fake_cmd(*args):
+        seen.append(args)
+        return [sys.executable, "-c", "import json; print(json.dumps({'changed': 1}))"]
+
+    monkeypatch.setattr(run, "katalog_cmd", fake_cmd)
+    assert run.available_stages()["diff"]
+    old = generate.generate(tmp_path / "old", 3)
+    new = generate.generate(tmp_path / "new", 3, revision=1)
+    result = run.measure("diff", 3, old, new, tmp_path / "work", 2, pandoc=False)
+    assert result.seconds > 0 and result.rss_kib > 0 and result.cpu is not None
+    assert seen[-1] == ("diff", str(old), str(new), "--format", "json")
