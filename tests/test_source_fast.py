@@ -96,3 +96,9 @@ def test_anchor_alone_is_still_refused_after_many_fast_reads():
 def test_directive_does_not_leak_into_the_next_file():
     assert _parse("%YAML 1.1\n---\na: yes\n", fast=True)[0] == {"a": False}
     assert _parse("a: yes\n", fast=True)[0] == {"a": "yes"}
+
+
+def test_reused_parser_keeps_no_state_per_file():
+    for i in range(50):
+        assert _parse(f"a: {i}\n", fast=True)[0] == {"a": i}
+    assert len(getattr(source._local.yaml, "doc_infos", [])) == 0

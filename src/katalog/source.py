@@ -135,10 +135,14 @@ def _fast_compose(text: str) -> tuple[bool, Node | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return True, yaml.compose(text)
+            node = yaml.compose(text)
     except Exception:  # noqa: BLE001 - any problem: the pure parser reports it exactly
         _local.yaml = None
         return False, None
+    infos = getattr(yaml, "doc_infos", None)
+    if isinstance(infos, list):
+        infos.clear()  # ruamel keeps one entry per compose: do not grow with every file
+    return True, node
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
