@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.main import CParser
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .issues import Report
@@ -37,7 +37,8 @@ _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 # Texts the C parser would read differently from the pure one: anchors (it drops `&x` on a
 # node that is never aliased, which must be refused) and directives (`%YAML 1.1` changes what
 # `yes` means; a reused parser would carry it on to the next file).
-_NEEDS_PURE = re.compile(r"&|^%", re.M)
+_NEEDS_PURE = re.compile(r"&|^%", re.MULTILINE)
+CParser = getattr(ruamel.yaml.main, "CParser", None)  # libyaml, from ruamel.yaml.clib
 _local = threading.local()
 
 
