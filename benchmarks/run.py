@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -75,12 +76,20 @@ def _fresh(path: Path) -> Path:
     return path
 
 
-def _clear_caches(*folders: Path) -> None:
-    """Cold means cold: no katalog cache left from an earlier run."""
-    for folder in folders:
-        for cache in (folder / ".katalog-cache", folder / ".cache" / "katalog"):
-            if cache.is_dir():
-                shutil.rmtree(cache)
+def _env(work: Path) -> dict[str, str]:
+    """The measured processes' environment: a cache home of their own under `work`."""
+    return {**os.environ, "XDG_CACHE_HOME": str(work / "xdg-cache")}
+
+
+def _clear_caches(content: Path, work: Path, *more: Path) -> None:
+    """Cold means cold: no katalog cache left from an earlier run, wherever katalog keeps it
+    (`.katalog-cache/` in the content folder, its parent, the working folder, or the
+    XDG cache home that `_env` points into `work`)."""
+    places = [content, content.parent, work, *more]
+    caches = [p / name for p in places for name in (".katalog-cache", ".cache/katalog")]
+    for cache in [*caches, work / "xdg-cache"]:
+        if cache.is_dir():
+            shutil.rmtree(cache)
 
 
 def worker(
@@ -88,12 +97,12 @@ def worker(
 ) -> tuple[dict[str, Any], Run]:
     """Run one worker in a fresh process; its JSON result and the process's Run."""
     out = _fresh(work / f"out-{stage}")
-    _clear_caches(content, out)
+    _clear_caches(content, work, out)
     args = [sys.executable, str(Path(__file__).resolve()), "--worker", stage,
             str(content), str(out)]
     if profile:
         args.append("--profile")
-    run = run_command(args, cwd=out)
+    run = run_command(args, cwd=out, env=_env(work))
     result_file = out / "result.json"
     if run.code or not result_file.exists():
         tail = (run.stderr or run.stdout).strip().splitlines()[-3:]
@@ -116,17 +125,20 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
 
     for _ in range(repeat):
         if stage == "check":
-            run = run_command(katalog_cmd("check", str(content)), cwd=work)
-            if run.code:
+            # cold: no cache anywhere; warm: the same command again, whatever it cached kept
+            _clear_caches(content, work)
+            run, warm = (run_command(katalog_cmd("check", str(content)), cwd=work, env=_env(work))
+                         for _ in range(2))
+            if run.code or warm.code:
                 raise RuntimeError(f"katalog check failed: {run.stderr.strip()[-300:]}")
             secs.append(run.seconds)
             rss.append(run.rss_kib)
             cpu.append(run.cpu)
-            data, _ = worker("check", content, work)
-            keep("warm", data["warm"])
+            keep("warm", warm.seconds)
         elif stage == "diff":
+            _clear_caches(content, work)
             run = run_command(katalog_cmd("diff", str(content), str(revision), "--format", "json"),
-                              cwd=work)
+                              cwd=work, env=_env(work))
             if run.code not in (0, 1) or not run.stdout.strip():
                 raise RuntimeError(f"katalog diff failed ({run.code}): {run.stderr.strip()[-300:]}")
             secs.append(run.seconds)
@@ -135,8 +147,9 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
         elif stage == "build":
             out = _fresh(work / "out-build") / "build"
             _clear_caches(content, work)
-            first = run_command(katalog_cmd("check", str(content)), cwd=work)
-            second = run_command(katalog_cmd("build", str(content), "--out", str(out)), cwd=work)
+            first = run_command(katalog_cmd("check", str(content)), cwd=work, env=_env(work))
+            second = run_command(katalog_cmd("build", str(content), "--out", str(out)),
+                                 cwd=work, env=_env(work))
             if first.code or second.code:
                 raise RuntimeError(f"katalog build failed: {second.stderr.strip()[-300:]}")
             secs.append(first.seconds + second.seconds)

@@ -33,13 +33,14 @@ class Run:
     stderr: str
 
 
-def run_command(args: list[str], cwd: Path | None = None, timeout: float = TIMEOUT) -> Run:
+def run_command(args: list[str], cwd: Path | None = None, timeout: float = TIMEOUT,
+                env: dict[str, str] | None = None) -> Run:
     """Run `args` to the end; its own peak memory comes from wait4 (not the whole session's)."""
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"katalog-bench-{os.getpid()}.out"
     err_path = out_path.with_suffix(".err")
     with open(out_path, "w+b") as out, open(err_path, "w+b") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd)
+        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env=env)
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -88,13 +89,6 @@ def _pages(folder: Path) -> int:
     from pypdf import PdfReader
 
     return sum(len(PdfReader(p).pages) for p in sorted(folder.rglob("*.pdf")))
-
-
-def work_check(content: Path, out: Path) -> dict[str, Any]:
-    _checked(content)  # the first call pays for imports and first use
-    t0 = time.perf_counter()
-    checked = _checked(content)
-    return {"warm": time.perf_counter() - t0, "proposals": len(checked.catalogue.proposals)}
 
 
 def work_compute(content: Path, out: Path) -> dict[str, Any]:
@@ -187,7 +181,6 @@ def work_pandoc_pdf(content: Path, out: Path) -> dict[str, Any]:
 
 
 WORKERS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
-    "check": work_check,
     "compute": work_compute,
     "html": work_render("html"),
     "pdf": work_render("pdf"),
