@@ -40,6 +40,14 @@ totals: install
 test: install-test
 	$(PY) -m pytest
 
+# Benchmarks (docs/performance.md); e.g. make bench BENCH_ARGS="--sizes 50,200 --stages check,html"
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
+	@touch $@
+
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(OUT) .katalog-cache .pytest_cache .hypothesis
 

@@ -1,63 +1,122 @@
-"""source: the C parser fast path gives exactly the pure parser's documents, and leaves
-anchors, tags, errors and deep flow nesting to the pure parser."""
+"""source: the C (libyaml) fast path gives exactly what the pure parser gives — the same data,
+value and key positions, and the same located errors — and falls back where it would differ."""
 
 from __future__ import annotations
 
-import textwrap
+import importlib.util
+import sys
+from pathlib import Path
+from unittest import mock
 
 import pytest
 
-from conftest import EXAMPLE, SMALL
 from katalog import source
-from katalog.source import SourceError, read_document
+from katalog.load import read_folder
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def both(raw: bytes, path: str, front_matter: bool, monkeypatch) -> tuple[object, object]:
-    if not source.C_PARSER:
-        pytest.skip("ruamel.yaml.clib is not installed (a dependency: pip install -e .)")
-    fast = read_document(raw, path, front_matter)
-    with monkeypatch.context() as m:
-        m.setattr(source, "C_PARSER", False)
-        pure = read_document(raw, path, front_matter)
-    return fast, pure
+def _parse(text: str, fast: bool) -> tuple[object, ...]:
+    patch = mock.patch.object(source, "CParser", source.CParser if fast else None)
+    with patch:
+        try:
+            doc = source.parse_yaml(text, "x.yaml", line_offset=1)
+        except source.SourceError as err:
+            return ("error", err.code, err.message, err.line, err.col)
+    return (doc.data, doc.positions, doc.key_positions)
 
 
-def files() -> list[tuple[str, bytes]]:
-    found = [(p.relative_to(EXAMPLE).as_posix(), p.read_bytes())
-             for p in sorted(EXAMPLE.rglob("*")) if p.is_file()]
-    found += [(rel, textwrap.dedent(text).lstrip("\n").encode()) for rel, text in SMALL.items()]
-    return found
+def _same(text: str) -> tuple[object, ...]:
+    pure = _parse(text, fast=False)
+    assert _parse(text, fast=True) == pure
+    return pure
 
 
-@pytest.mark.parametrize("rel,raw", files(), ids=[rel for rel, _ in files()])
-def test_fast_path_equals_pure_parser(rel, raw, monkeypatch):
-    fast, pure = both(raw, rel, rel.endswith(".md"), monkeypatch)
-    assert fast.data == pure.data
-    assert fast.positions == pure.positions
-    assert fast.key_positions == pure.key_positions
-    assert (fast.body, fast.body_line) == (pure.body, pure.body_line)
+def _generated(tmp_path: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks/generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.generate(tmp_path / "gen", 12)
 
 
-def test_fast_path_is_used_for_plain_files(monkeypatch):
-    if not source.C_PARSER:
-        pytest.skip("ruamel.yaml.clib is not installed")
-    assert source._compose_fast("id: A1\namounts: {2026: -100}\n") is not None
-    for text in ("a: &x 1\n", "a: !!str 1\n", "<<: {a: 1}\n", "a: [1\n",
-                 "a: " + "[" * (source.MAX_DEPTH + 1) + "]" * (source.MAX_DEPTH + 1)):
-        assert source._compose_fast(text) is None, text
+def test_c_parser_is_installed():
+    # The fast path needs ruamel.yaml's C extension (dependency ruamel.yaml.clib).
+    assert source.CParser is not None
 
 
-@pytest.mark.parametrize("raw,code", [
-    (b"---\na: &x 1\n---\n", "yaml-alias"),
-    (b"---\na: !!python/object:os.system 1\n---\n", "yaml-tag"),
-    (b"---\na: [1\n---\n", "yaml-syntax"),
-    (b"---\na: 1\na: 2\n---\n", "duplicate-key"),
+def test_every_content_file_reads_the_same(tmp_path):
+    files = {**read_folder(ROOT / "content"), **read_folder(_generated(tmp_path))}
+    for rel, raw in files.items():
+        text = source.decode(raw)
+        yaml_text = source.split_front_matter(text)[0] if rel.endswith(".md") else text
+        data = _same(yaml_text)
+        assert data[0] != "error", rel
+
+
+@pytest.mark.parametrize("text", [
+    "a: yes\nb: 012\nc: 0o17\nd: 1_000\ne: 6.000\nf: .inf\ng: 2026-01-01\nh: ~\n",
+    "ø: {æøå: 1, b: [x, '😀', 2]}\nt: \"æ\\tø\"\n",
+    "a:\n  - {text: Ærø, amounts: {2026: -1}}\n  - text: Å\n    amounts: {2027: \"?\"}\n",
+    "a: &x 1\n",                      # an anchor alone: the C parser would drop it
+    "a: &x 1\nb: *x\n",               # an alias
+    "%YAML 1.1\n---\na: yes\n",       # a directive changes what `yes` means
+    "a: \u0085x\n",                   # NEL: the C parser refuses it, the pure one reads it
+    "a: !!python/object:os.system x\n",
+    "<<: {a: 1}\n",
+    "a: 1\na: 2\n",
+    "a:\n\t- 1\n",
+    "a: [1, 2\n",
+    "a: b: c\n",
+    "a: \"\\q\"\n",
+    "a: \x07\n",
+    "a: 1\n---\nb: 2\n",
+    "? [a]\n: 1\n",
+    "[" * 60 + "]" * 60 + "\n",
 ])
-def test_refusals_are_the_same(raw, code, monkeypatch):
-    errors = []
-    for c_parser in (source.C_PARSER, False):
-        monkeypatch.setattr(source, "C_PARSER", c_parser)
-        with pytest.raises(SourceError) as exc:
-            read_document(raw, "x.md", True)
-        errors.append((exc.value.code, exc.value.line, exc.value.col, exc.value.message))
-    assert errors[0] == errors[1] and errors[0][0] == code
+def test_fast_path_matches_pure_parser(text):
+    _same(text)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_explicit_and_verbatim_tags(fast):
+    assert _parse("a: !!str 5\nb: !<tag:yaml.org,2002:str> 6\nc: !!int '7'\n", fast)[0] == {
+        "a": "5", "b": "6", "c": 7}
+    assert _parse("a: !<tag:yaml.org,2002:python%2Fobject> x\n", fast)[:2] == ("error", "yaml-tag")
+    assert _parse("a: !!python/name:os.system x\n", fast)[:2] == ("error", "yaml-tag")
+
+
+def test_anchor_alone_is_still_refused_after_many_fast_reads():
+    for _ in range(3):
+        _parse("a: 1\n", fast=True)
+    assert _parse("a: &x 1\n", fast=True)[:2] == ("error", "yaml-alias")
+
+
+def test_directive_does_not_leak_into_the_next_file():
+    assert _parse("%YAML 1.1\n---\na: yes\n", fast=True)[0] == {"a": False}
+    assert _parse("a: yes\n", fast=True)[0] == {"a": "yes"}
+
+
+def test_reused_parser_keeps_no_state_per_file():
+    for i in range(50):
+        assert _parse(f"a: {i}\n", fast=True)[0] == {"a": i}
+    assert len(getattr(source._local.yaml, "doc_infos", [])) == 0
+
+
+def test_deep_flow_nesting_is_left_to_the_pure_parser():
+    # Half a million `[` fit in 1 MiB: only the pure parser's recursion is guarded.
+    deep = "a: " + "[" * (source.MAX_DEPTH + 1) + "]" * (source.MAX_DEPTH + 1)
+    assert source._fast_compose(deep) == (False, None)
+    assert _same(deep)[:2] == ("error", "yaml-depth")
+    assert source._fast_compose("id: A1\namounts: {2026: -100}\n")[0] is (source.CParser is not None)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("a: &x 1\n", "yaml-alias"),
+    ("a: !!python/object:os.system 1\n", "yaml-tag"),
+    ("a: [1\n", "yaml-syntax"),
+    ("a: 1\na: 2\n", "duplicate-key"),
+])
+def test_refusals_are_the_same_on_both_parsers(text, code):
+    assert _same(text)[:2] == ("error", code)

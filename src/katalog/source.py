@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -32,6 +34,12 @@ _ALLOWED_TAGS = {
     _STD + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
 _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# Texts the C parser would read differently from the pure one: anchors (it drops `&x` on a
+# node that is never aliased, which must be refused) and directives (`%YAML 1.1` changes what
+# `yes` means; a reused parser would carry it on to the next file).
+_NEEDS_PURE = re.compile(r"&|^%", re.MULTILINE)
+CParser = getattr(ruamel.yaml.main, "CParser", None)  # libyaml, from ruamel.yaml.clib
+_local = threading.local()
 
 
 class SourceError(Exception):
@@ -116,19 +124,6 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     )
 
 
-try:  # ruamel.yaml.clib: libyaml's C parser, ~7x faster than the pure-Python one
-    import _ruamel_yaml  # type: ignore[import-not-found]  # noqa: F401
-
-    C_PARSER = True
-except ImportError:  # pragma: no cover - depends on the installation
-    C_PARSER = False
-
-# Texts the C fast path leaves to the pure parser: anchors and tags (the C composer does not
-# keep a lone anchor), merge keys, and errors (the pure parser's messages are the ones
-# translated into Danish below).
-_PURE_ONLY = re.compile(r"[&!]|<<")
-
-
 def _flow_depth(text: str) -> int:
     """An upper bound of the flow-collection nesting ([ and {), quotes not considered."""
     depth = deepest = 0
@@ -141,34 +136,37 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-def _compose_fast(text: str) -> Node | None:
-    """Compose with the C parser when that is safe and gives the same tree; else None.
-
-    Its nodes, tags (same resolver) and positions equal the pure parser's; deep flow
-    nesting is left to the pure parser, whose recursion is checked."""
-    if not C_PARSER or _PURE_ONLY.search(text) or _flow_depth(text) > MAX_DEPTH:
-        return None
+def _fast_compose(text: str) -> tuple[bool, Node | None]:
+    """Compose with libyaml's C parser (about 5x faster; the same nodes and marks):
+    (True, node), or (False, None) when it is not installed, the text needs the pure parser,
+    or the C parser fails; the pure parser then gives the exact located message."""
+    if CParser is None or _NEEDS_PURE.search(text) or _flow_depth(text) > MAX_DEPTH:
+        return False, None  # deep flow nesting: only the pure parser's recursion is checked
+    yaml = getattr(_local, "yaml", None)
+    if yaml is None:
+        yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return YAML(typ="safe", pure=False).compose(text)  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - the pure parser reports it properly
-        return None
+            node = yaml.compose(text)
+    except Exception:  # noqa: BLE001 - any problem: the pure parser reports it exactly
+        _local.yaml = None
+        return False, None
+    infos = getattr(yaml, "doc_infos", None)
+    if isinstance(infos, list):
+        infos.clear()  # ruamel keeps one entry per compose: do not grow with every file
+    return True, node
 
 
 def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
     """Compose YAML text and convert it to plain data with positions."""
-    fast = _compose_fast(text)
-    if fast is not None:
-        doc = Document(path=path, data=None)
-        doc.data = _Converter(doc, line_offset).convert(fast, (), 0)
-        return doc
-    yaml = YAML(typ="safe", pure=True)
+    fast, node = _fast_compose(text)
     try:
-        with warnings.catch_warnings():
-            # e.g. ReusedAnchorWarning: anchors are refused below with a located message
-            warnings.simplefilter("ignore")
-            node = yaml.compose(text)
+        if not fast:
+            with warnings.catch_warnings():
+                # e.g. ReusedAnchorWarning: anchors are refused below with a located message
+                warnings.simplefilter("ignore")
+                node = YAML(typ="safe", pure=True).compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else 1 + line_offset
@@ -219,7 +217,7 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
-        tag = str(getattr(node.tag, "value", node.tag))
+        tag = _tag(node)
         if tag not in _ALLOWED_TAGS:
             raise SourceError(
                 "yaml-tag",
@@ -240,7 +238,7 @@ class _Converter:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             kline, kcol = self._pos(key_node)
-            ktag = str(getattr(key_node.tag, "value", key_node.tag))
+            ktag = _tag(key_node)
             if ktag == _STD + "merge" or (
                 isinstance(key_node, ScalarNode) and key_node.value == "<<" and ktag != _STD + "str"
             ):
@@ -263,6 +261,17 @@ class _Converter:
             self.doc.key_positions[path + (key,)] = (kline, kcol)
             result[key] = self.convert(value_node, path + (key,), depth + 1)
         return result
+
+
+def _tag(node: Node) -> str:
+    """The node's resolved tag as text. A resolved tag (no handle such as `!!`, nothing
+    %-escaped) is its suffix as is; anything else goes through ruamel's own conversion."""
+    ctag = getattr(node, "ctag", None)
+    suffix = getattr(ctag, "suffix", None)
+    if getattr(ctag, "handle", "") is None and isinstance(suffix, str) and "%" not in suffix:
+        return suffix
+    tag = node.tag
+    return str(getattr(tag, "value", tag))
 
 
 def scalar_value(node: ScalarNode, tag: str) -> Any:
