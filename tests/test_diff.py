@@ -116,7 +116,9 @@ def test_amount_edit_flows_to_line_proposal_theme_total_and_target(repo):
     assert year(theme(c, "administration").total, 2026) == (D(750), D(150), D(-600))
     assert not theme(c, "it").total.changed
     assert year(c.total, 2026) == (D(-251), D(-851), D(-600))
-    assert year(c.total, 2027) == (UNKNOWN, UNKNOWN, UNKNOWN)
+    # 2027 rests on the same "?" (A2) before and after: the change is exactly 0.
+    assert year(c.total, 2027) == (UNKNOWN, UNKNOWN, D(0))
+    assert not c.total.years[1].changed and c.total.years[1].before_known == D(-5500)
     assert not c.target.changed
     # difference = target − total: -10000 − (-851) = -9149, i.e. +600 more beyond the target
     assert year(c.difference, 2026) == (D(-9749), D(-9149), D(600))
@@ -334,7 +336,7 @@ def test_content_option_and_history(repo):
     assert clean.ok and clean.changes is not None and clean.changes.empty
     edit(repo / "budget/proposals/I1.md", "2027: -7}", "2027: -9}")
     c = changes_of(repo, moved, None, content="budget")
-    assert year(c.total, 2027)[1:] == (UNKNOWN, UNKNOWN)
+    assert year(c.total, 2027)[1:] == (UNKNOWN, D(-2))  # same "?" (A2) on both sides
     assert year(proposal(c, "I1").total, 2027) == (D(-7), D(-9), D(-2))
     with pytest.raises(gitsource.GitError, match="findes ikke i revisionen"):
         diff_revisions("base", "HEAD", content="budget", cwd=str(repo))
@@ -428,17 +430,17 @@ def test_markdown_format_has_money_table_first_then_details(edited):
     assert table_at < details_at
     rows = [line for line in md.splitlines() if line.startswith("|")]
     i = next(n for n, r in enumerate(rows) if r.startswith("| Tema 1. Administration"))
-    assert rows[i] == "| Tema 1. Administration | Før | 750 | ? | -8.500 |"
-    assert rows[i + 1] == "| | Efter | 150 | ? | -8.500 |"
-    assert rows[i + 2] == "| | Ændring | **-600** | ? | 0 |"
+    assert rows[i] == "| Tema 1. Administration | Før | 750 | -5.500 + ? | -8.500 |"
+    assert rows[i + 1] == "| | Efter | 150 | -5.500 + ? | -8.500 |"
+    assert rows[i + 2] == "| | Ændring | **-600** | 0 | 0 |"
     j = next(n for n, r in enumerate(rows) if r.startswith("| **I alt**"))
     # total 2026: -251 − 600 − 99999 = -100850
-    assert rows[j] == "| **I alt** | Før | -251 | ? | -8.500 |"
-    assert rows[j + 1] == "| | Efter | -100.850 | ? | -8.500 |"
-    assert rows[j + 2] == "| | Ændring | **-100.599** | ? | 0 |"
+    assert rows[j] == "| **I alt** | Før | -251 | -5.500 + ? | -8.500 |"
+    assert rows[j + 1] == "| | Efter | -100.850 | -5.500 + ? | -8.500 |"
+    assert rows[j + 2] == "| | Ændring | **-100.599** | 0 | 0 |"
     k = next(n for n, r in enumerate(rows) if r.startswith("| **Difference til mål"))
-    assert rows[k + 1] == "| | Efter | 90.850 | ? | -1.500 |"
-    assert rows[k + 2] == "| | Ændring | **+100.599** | ? | 0 |"
+    assert rows[k + 1] == "| | Efter | 90.850 | -4.500 + ? | -1.500 |"
+    assert rows[k + 2] == "| | Ændring | **+100.599** | 0 | 0 |"
     assert "| ~ Lønbesparelse (varig, service) | -3.000 → -3.600 (-600) | -6.000 | -6.000 |" in md
     assert md.rstrip().endswith("</details>")
 
@@ -468,7 +470,9 @@ def test_decimal_amounts_stay_exact(repo):
     commit(repo, "decimals")
     data = json.loads(render.to_json(diff_revisions("base", "HEAD", cwd=str(repo))),
                       parse_float=D)
-    assert data["changes"]["total"]["change"] == {"2026": D("-0.25")}  # 2027 has A2's "?"
+    # 2027 has A2's "?" on both sides, so its change is still exact
+    assert data["changes"]["total"]["change"] == {"2026": D("-0.25"), "2027": D("0.1")}
+    assert data["changes"]["total"]["after_partial"] == {"2027": D("-5499.9")}
     i1 = next(p for p in data["changes"]["proposals"] if p["id"] == "I1")
     assert i1["total"]["change"] == {"2026": D("-0.25"), "2027": D("0.1")}
     assert "-0,25" in render.to_text(diff_revisions("base", "HEAD", cwd=str(repo)))
@@ -547,3 +551,20 @@ def test_counted_statuses_setting_changes_what_counts(repo):
     text = render.to_text(diff_revisions("base", "HEAD", cwd=str(repo)), width=160)
     assert "Statusser der tæller med: forslag, vedtaget → forslag, vedtaget, trukket" in text
     assert "Tæller nu med i totalerne (statusserne der tæller med er ændret)" in text
+
+
+def test_a_changed_unknown_leaves_the_change_unknown(repo):
+    # A2's "?" becomes a number, and A1 gets a new "?" line: the unknown parts differ.
+    edit(repo / "content/proposals/A2.md", '2027: "?"', "2027: -700")
+    commit(repo, "A2 known")
+    c = changes_of(repo)
+    assert year(c.total, 2027) == (UNKNOWN, D(-6200), UNKNOWN)
+    assert year(theme(c, "administration").total, 2027)[2] is UNKNOWN
+    assert c.total.years[1].changed
+    edit(repo / "content/proposals/A2.md", "2027: -700", '2027: "?"')
+    edit(repo / "content/proposals/A1.md", "{2026: -3000, 2027: -6000", '{2026: -3000, 2027: "?"')
+    commit(repo, "A1 unknown instead")
+    c = changes_of(repo)  # base: A2's "?"; now: A2's and A1's — both sides unknown, differently
+    before, after, change = year(c.total, 2027)
+    assert (before, after, change) == (UNKNOWN, UNKNOWN, UNKNOWN)
+    assert c.total.years[1].changed

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .compute import Series, Totals
 from .issues import Issue, Severity
@@ -29,18 +29,29 @@ CONTEXT_WORDS = 4  # unchanged words kept on each side of a change in a word dif
 
 @dataclass(frozen=True)
 class YearChange:
-    """One year's amount before and after; None = no amount, UNKNOWN = `"?"`."""
+    """One year's amount before and after; None = no amount, UNKNOWN = `"?"`.
+
+    For an incomplete total, `before_known` / `after_known` are its known parts, and
+    `same_unknowns` says that both sides rest on exactly the same `"?"` lines (same proposal,
+    same line, both counted): then the unknown parts are the same quantities and the change
+    is exactly the change of the known parts.
+    """
 
     year: int
     before: Amount | None
     after: Amount | None
+    before_known: Decimal | None = None
+    after_known: Decimal | None = None
+    same_unknowns: bool | None = None  # None: not tracked (two "?" count as unchanged)
 
     @property
     def change(self) -> Amount | None:
-        """after − before (a missing amount counts as 0); UNKNOWN when either is `"?"`."""
+        """after − before (a missing amount counts as 0); UNKNOWN when a `"?"` makes it so."""
         if self.before is None and self.after is None:
             return None
         if self.before is UNKNOWN or self.after is UNKNOWN:
+            if self.before is UNKNOWN and self.after is UNKNOWN and self.same_unknowns:
+                return (self.after_known or Decimal(0)) - (self.before_known or Decimal(0))
             return UNKNOWN
         before = self.before if isinstance(self.before, Decimal) else Decimal(0)
         after = self.after if isinstance(self.after, Decimal) else Decimal(0)
@@ -48,7 +59,12 @@ class YearChange:
 
     @property
     def changed(self) -> bool:
+        if self.before is UNKNOWN and self.after is UNKNOWN and self.same_unknowns is not None:
+            return not self.same_unknowns or self.before_known != self.after_known
         return self.before != self.after
+
+
+Sources = Mapping[int, frozenset[tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -58,9 +74,17 @@ class Delta:
     years: tuple[YearChange, ...]
 
     @classmethod
-    def of(cls, years: Sequence[int], before: Series | None, after: Series | None) -> "Delta":
+    def of(cls, years: Sequence[int], before: Series | None, after: Series | None,
+           sources: tuple[Sources, Sources] | None = None) -> "Delta":
+        """`sources`: the `"?"` lines behind each side's unknown years (see YearChange)."""
+        old_src, new_src = sources or ({}, {})
         return cls(tuple(
-            YearChange(y, before.get(y) if before else None, after.get(y) if after else None)
+            YearChange(
+                y, before.get(y) if before else None, after.get(y) if after else None,
+                before.known(y) if before else None, after.known(y) if after else None,
+                None if sources is None
+                else y in old_src and old_src.get(y) == new_src.get(y),
+            )
             for y in years
         ))
 
@@ -260,10 +284,42 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
         settings=_settings_changes(old.settings, new.settings),
         proposals=tuple(proposals),
         themes=_theme_changes(years, old, old_totals, new, new_totals),
-        total=Delta.of(years, old_totals.total, new_totals.total),
+        total=Delta.of(years, old_totals.total, new_totals.total,
+                       (unknown_sources(old, old_totals), unknown_sources(new, new_totals))),
         target=Delta.of(years, old_totals.target, new_totals.target),
-        difference=Delta.of(years, old_totals.difference, new_totals.difference),
+        difference=Delta.of(
+            years, old_totals.difference, new_totals.difference,
+            (unknown_sources(old, old_totals, basis=True),
+             unknown_sources(new, new_totals, basis=True))),
     )
+
+
+def unknown_sources(cat: Catalogue, totals: Totals, theme: str | None = None,
+                    basis: bool = False) -> dict[int, frozenset[tuple[str, ...]]]:
+    """Per year, the counted `"?"` lines (proposal, line) a total rests on: the whole
+    catalogue, one theme, or (`basis`) the lines compared with the target."""
+    varig_only = basis and cat.settings.target_basis == "varig"
+    found: dict[int, set[tuple[str, ...]]] = {}
+    for p in cat.proposals:
+        if not totals.proposals[p.id].counted or (theme is not None and p.theme != theme):
+            continue
+        for line in p.lines:
+            if varig_only and line.group != "varig":
+                continue
+            for year, value in line.amounts.items():
+                if value is UNKNOWN:
+                    found.setdefault(year, set()).add((p.id, line.text, line.group, line.area))
+    return {year: frozenset(lines) for year, lines in found.items()}
+
+
+def _own_unknowns(p: Proposal | None) -> dict[int, frozenset[tuple[str, ...]]]:
+    """Per year, a proposal's own `"?"` lines."""
+    found: dict[int, set[tuple[str, ...]]] = {}
+    for line in p.lines if p else ():
+        for year, value in line.amounts.items():
+            if value is UNKNOWN:
+                found.setdefault(year, set()).add((line.text, line.group, line.area))
+    return {year: frozenset(lines) for year, lines in found.items()}
 
 
 def _rel(path: str, root: str) -> str:
@@ -276,9 +332,12 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
                      new_root: str) -> ProposalChange | None:
     opt = old_totals.proposals[old.id] if old else None
     npt = new_totals.proposals[new.id] if new else None
-    total = Delta.of(years, opt.total if opt else None, npt.total if npt else None)
+    src = (_own_unknowns(old), _own_unknowns(new))
+    total = Delta.of(years, opt.total if opt else None, npt.total if npt else None, src)
     counted = Delta.of(years, opt.total if opt and opt.counted else None,
-                       npt.total if npt and npt.counted else None)
+                       npt.total if npt and npt.counted else None,
+                       (_own_unknowns(old if opt and opt.counted else None),
+                        _own_unknowns(new if npt and npt.counted else None)))
     some = new or old
     assert some is not None
     common = dict(
@@ -415,7 +474,9 @@ def _theme_changes(years: tuple[int, ...], old: Catalogue, old_totals: Totals, n
     for tid in list(new_themes) + [t for t in old_themes if t not in new_themes]:
         before, after = old_themes.get(tid), new_themes.get(tid)
         total = Delta.of(years, old_totals.themes[tid].total if before else None,
-                         new_totals.themes[tid].total if after else None)
+                         new_totals.themes[tid].total if after else None,
+                         (unknown_sources(old, old_totals, tid) if before else {},
+                          unknown_sources(new, new_totals, tid) if after else {}))
         some = after or before
         assert some is not None
         fields: tuple[FieldChange, ...] = ()

@@ -20,7 +20,7 @@ from rich.text import Text
 from ..diff import Changes, Delta, Diff, FieldChange, LineChange, ProposalChange, Side, WordDiff, YearChange
 from ..issues import Issue
 from ..model import UNKNOWN
-from ..numbers import difference_label, format_exact, sign_note, unit_label
+from ..numbers import difference_label, format_exact, format_partial, sign_note, unit_label
 from .templates import TemplateSet
 from .totals import dumps
 from .view import AREA_LABELS, STATUS_LABELS
@@ -46,11 +46,19 @@ def fmt_change(value: Any) -> str:
     return format_exact(value)
 
 
+def fmt_side(y: YearChange, side: str) -> str:
+    """One side of a year: an incomplete total with its known part, `-46.500 + ?`."""
+    value = getattr(y, side)
+    if value is UNKNOWN:
+        return format_partial(getattr(y, f"{side}_known"))
+    return fmt(value)
+
+
 def year_cell(y: YearChange) -> str:
     """`-3.000 → -3.600 (-600)` when the year changed, else the unchanged amount."""
     if not y.changed:
-        return fmt(y.after)
-    return f"{fmt(y.before)} → {fmt(y.after)} ({fmt_change(y.change)})"
+        return fmt_side(y, "after")
+    return f"{fmt_side(y, 'before')} → {fmt_side(y, 'after')} ({fmt_change(y.change)})"
 
 
 @dataclass(frozen=True)
@@ -69,10 +77,10 @@ class MoneyRow:
 def _money_row(label: str, kind: str, delta: Delta) -> MoneyRow:
     return MoneyRow(
         label, kind,
-        tuple(fmt(y.before) for y in delta.years),
-        tuple(fmt(y.after) for y in delta.years),
+        tuple(fmt_side(y, "before") for y in delta.years),
+        tuple(fmt_side(y, "after") for y in delta.years),
         tuple(fmt_change(y.change) if y.changed
-              else "0" if isinstance(y.after, Decimal) else fmt(y.after)
+              else "0" if isinstance(y.change, Decimal) else fmt(y.after)
               for y in delta.years),
         delta.changed,
         tuple(y.changed for y in delta.years),
@@ -416,6 +424,10 @@ def delta_json(delta: Delta) -> dict[str, Any]:
         unknown = [str(y.year) for y in delta.years if getattr(y, side) is UNKNOWN]
         if unknown:
             out[f"{side}_unknown"] = unknown
+        partial = {str(y.year): getattr(y, f"{side}_known") for y in delta.years
+                   if getattr(y, side) is UNKNOWN and getattr(y, f"{side}_known") is not None}
+        if partial:
+            out[f"{side}_partial"] = partial
     return out
 
 
