@@ -100,7 +100,8 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
 
 
 # libraries that turn a render context into bytes: a new version may render differently
-RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx")
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx",
+                       "markdown", "nh3")
 
 
 @lru_cache(maxsize=1)
@@ -118,6 +119,14 @@ def code_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             _feed(h, name)
     return h.hexdigest()
+
+
+MARKDOWN = "markdown"  # namespace of converted Markdown bodies
+
+
+def markdown_key(source: str) -> str:
+    """The cache key of a Markdown body's sanitised HTML."""
+    return fingerprint(MARKDOWN, source, code_fingerprint())
 
 
 class PageCache:
@@ -166,6 +175,11 @@ class PageCache:
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+    def use(self, namespace: str, key: str) -> bytes | None:
+        """`get`, and keep the entry at the next `prune`."""
+        self._used.setdefault(namespace, set()).add(key)
+        return self.get(namespace, key)
 
     def page(self, namespace: str, label: str, key: str, render: Callable[[], bytes]) -> bytes:
         """The page for `key`: from the cache, or rendered now (and stored)."""
