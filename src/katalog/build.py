@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import markdown, parallel
-from .cache import MARKDOWN, PageCache, markdown_key
+from .cache import MARKDOWN, DocumentCache, PageCache, caching_enabled, markdown_key
 from .compute import Totals
 from .issues import Report
 from .model import Catalogue
 from .pipeline import check
 from .render import totals as totals_render
-from .render.docx import render_docx
 from .render.html import render_html
 from .render.pdf import CATALOGUE_FILE, PROPOSALS_DIR, render_pdf
 from .render.templates import TemplateSet
@@ -58,6 +57,8 @@ def _write_docx(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> Non
     def warn(path: str, message: str) -> None:
         if report is not None:
             report.warning("docx-template", message, path)
+
+    from .render.docx import render_docx  # python-docx is slow to import: only when used
 
     render_docx(cat, totals, out, opts.templates, opts.date, warn)
 
@@ -157,7 +158,8 @@ def build(
     Outputs of formats not built this time are carried over from the previous build.
     `templates` overrides the default look; by default a `templates/` folder beside the
     content folder is used when there is one. `cache` (default: `.katalog-cache/` beside
-    `out`) lets renderers skip pages whose inputs did not change; `False` renders everything.
+    `out`, unless KATALOG_NO_CACHE is set) keeps parsed content files and converted Markdown
+    and lets renderers skip pages whose inputs did not change; `False` renders everything.
     """
     out = Path(out)
     content = Path(content)
@@ -165,12 +167,14 @@ def build(
     ensure_replaceable(out)
     say = progress or (lambda _msg: None)
     say("Læser og kontrollerer indholdet")
-    checked = check(content)
+    if cache is True and not caching_enabled():
+        cache = False
+    page_cache = cache if isinstance(cache, PageCache) else PageCache.beside(out) if cache else None
+    checked = check(content, DocumentCache(page_cache) if page_cache is not None else None)
     if not checked.ok or checked.totals is None:
         raise BuildError(checked.report)
     if templates is None and (content.resolve().parent / "templates").is_dir():
         templates = content.resolve().parent / "templates"
-    page_cache = cache if isinstance(cache, PageCache) else PageCache.beside(out) if cache else None
     opts = Options(TemplateSet.create(templates),
                    document_date(checked.catalogue.settings.date, content),
                    page_cache, report=checked.report)
