@@ -210,3 +210,25 @@ def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
     build(content, tmp_path / "warm", ["html", "docx"], cache=warm)
     assert _tree(tmp_path / "warm") == reference
     assert warm.rendered == []  # every page came from the page cache
+
+
+def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
+                                                               tmp_path: Path) -> None:
+    from katalog.diff import diff, diff_folders, shared_reader
+    from katalog.source import read_document
+
+    raw = (example / "catalogue.yaml").read_bytes()
+    read = shared_reader()
+    first = read(raw, "a/catalogue.yaml", False)
+    second = read(raw, "b/catalogue.yaml", False)
+    assert second.path == "b/catalogue.yaml" and first.path == "a/catalogue.yaml"
+    assert second.data is first.data  # parsed once
+    assert second == read_document(raw, "b/catalogue.yaml", False)
+    old = Path(shutil.copytree(example, tmp_path / "old"))
+    new = Path(shutil.copytree(example, tmp_path / "new"))
+    (new / "proposals" / sorted(p.name for p in (new / "proposals").glob("*.md"))[0]).write_text(
+        "---\nid: [\n---\n", encoding="utf-8")  # an error, shown with the new folder's path
+    separate = diff(check(old), check(new), str(old), str(new), str(old), str(new))
+    shared = diff_folders(str(old), str(new))
+    assert shared == separate
+    assert any(str(new) in issue.format() for issue in shared.head.issues)
