@@ -14,7 +14,6 @@ import click
 from rich.console import Console
 
 from . import __version__
-from .build import BuildError, OutputRefused, build, parse_formats
 from .issues import Issue, Report, Severity
 from .pipeline import check
 from .render import totals as totals_render
@@ -52,9 +51,11 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("content", default="content", metavar="[INDHOLD]")
-def check_cmd(content: str) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
+def check_cmd(content: str, no_cache: bool) -> None:
     """Kontrollér kataloget og vis alle fejl og advarsler med fil og linje."""
-    checked = check(_content(content))
+    checked = check(_content(content), cache=not no_cache)
     _print_issues(checked.report.sorted())
     if checked.report.has_errors:
         click.echo(f"Kataloget er ikke gyldigt: {_summary(checked.report)}.", err=True)
@@ -71,9 +72,11 @@ check_cmd.name = "check"
 @click.argument("content", default="content", metavar="[INDHOLD]")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
               default="table", show_default=True, help="Uddataformat.")
-def totals(content: str, fmt: str) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
+def totals(content: str, fmt: str, no_cache: bool) -> None:
     """Vis de beregnede totaler pr. tema, forslag og år, med mål og difference."""
-    checked = check(_content(content))
+    checked = check(_content(content), cache=not no_cache)
     if checked.totals is None:
         _print_issues((i for i in checked.report.sorted() if i.severity is Severity.ERROR), err=True)
         click.echo(f"Totalerne kan ikke beregnes: {_summary(checked.report)}.", err=True)
@@ -99,8 +102,14 @@ def totals(content: str, fmt: str) -> None:
               type=click.Path(file_okay=False),
               help="Egen skabelonmappe, der søges i før standardskabelonerne "
                    "(standard: templates/ ved siden af indholdsmappen, hvis den findes).")
-def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
+def build_cmd(content: str, out: str, fmt: str | None, templates: str | None,
+              no_cache: bool) -> None:
     """Byg dokumenterne til uddatamappen (kun hvis indholdet er gyldigt)."""
+    # imported here: the renderers are slow to import, and check/totals do not need them
+    from .build import BuildError, OutputRefused, build, parse_formats
+
     folder = _content(content)
     try:
         formats = parse_formats(fmt)
@@ -110,7 +119,7 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None) ->
     try:
         with console.status("Bygger …") as status:
             result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"),
-                           templates=templates)
+                           templates=templates, cache=not no_cache)
     except OutputRefused as exc:
         raise click.UsageError(str(exc)) from None
     except BuildError as exc:

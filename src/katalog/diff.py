@@ -635,19 +635,22 @@ def diff_revisions(base: str, head: str | None = None, content: str = "content",
 
 
 def shared_reader() -> Any:
-    """A `read_document` that parses each distinct file (path and bytes) once, so the files
-    two revisions have in common are parsed once (a Document is never modified after
-    parsing). Errors are not cached: such a file is simply parsed again."""
+    """A `read_document` that parses each distinct file (its bytes) once, so the files
+    two revisions or folders have in common are parsed once (a Document is never modified
+    after parsing; a file met again under another path gets its own path). Errors are not
+    cached: such a file is simply parsed again."""
+    import dataclasses
+
     from .source import Document, read_document
 
-    cache: dict[tuple[str, bool, bytes], Document] = {}
+    cache: dict[tuple[bool, bytes], Document] = {}
 
     def read(raw: bytes, path: str, front_matter: bool) -> Document:
-        key = (path, front_matter, raw)
+        key = (front_matter, raw)
         doc = cache.get(key)
         if doc is None:
             doc = cache[key] = read_document(raw, path, front_matter)
-        return doc
+        return doc if doc.path == path else dataclasses.replace(doc, path=path)
 
     return read
 
@@ -657,7 +660,11 @@ def diff_folders(old: str, new: str) -> Diff:
     import os
     from pathlib import Path
 
-    from .pipeline import check
+    from .load import read_folder
+    from .pipeline import check_files
 
     old_root, new_root = os.fspath(Path(old)), os.fspath(Path(new))
-    return diff(check(old), check(new), str(old), str(new), old_root, new_root)
+    read = shared_reader()  # the files both folders have are parsed once
+    return diff(check_files(read_folder(Path(old)), old_root, read=read),
+                check_files(read_folder(Path(new)), new_root, read=read),
+                str(old), str(new), old_root, new_root)

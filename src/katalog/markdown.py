@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator, Mapping
 
 import markdown as md
 import nh3
@@ -54,9 +56,8 @@ def _parser() -> md.Markdown:
     )
 
 
-@lru_cache(maxsize=4096)
-def to_html(source: str) -> str:
-    """Markdown → sanitised HTML (headings as written); memoised, as pages share bodies."""
+def convert(source: str) -> str:
+    """Markdown → sanitised HTML (headings as written), computed now (no memo)."""
     parser = _parser()
     parser.reset()
     raw = parser.convert(source)
@@ -68,6 +69,35 @@ def to_html(source: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+@lru_cache(maxsize=4096)
+def _memo(source: str) -> str:
+    return convert(source)
+
+
+_primed: dict[str, str] = {}
+
+
+def to_html(source: str) -> str:
+    """Markdown → sanitised HTML (headings as written); memoised, as pages share bodies.
+
+    During a build the results come from `primed` (converted once, possibly in parallel and
+    possibly from the cache, by `katalog.build`)."""
+    hit = _primed.get(source)
+    return hit if hit is not None else _memo(source)
+
+
+@contextmanager
+def primed(results: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, `to_html(source)` is `results[source]` for the sources given
+    (`results` must hold what `convert` returns for them)."""
+    _primed.update(results)
+    try:
+        yield
+    finally:
+        for source in results:
+            _primed.pop(source, None)
 
 
 def shift_headings(fragment: str, top: int) -> str:

@@ -40,7 +40,16 @@ def quantize(value: Decimal | int, decimals: int = 0) -> Decimal:
 
 def format_number(value: Decimal | int, decimals: int = 0) -> str:
     """`-26500` → `-26.500`; `Decimal('0.5'), 1` → `0,5`."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return _format(value, decimals)
+    return _format_memo(value, decimals)  # equal values give equal text: tables repeat them
+
+
+def _format(value: Decimal | int, decimals: int) -> str:
     return str(_pattern(decimals).apply(quantize(value, decimals), LOCALE))
+
+
+_format_memo = lru_cache(maxsize=1 << 16)(_format)
 
 
 def format_amount(value: object, decimals: int = 0) -> str:

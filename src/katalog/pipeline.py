@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from .cache import DocumentCache, caching_enabled
 from .compute import Totals, compute
 from .issues import Report
 from .load import load_files, read_folder
@@ -52,7 +53,17 @@ def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     return Checked(catalogue, report, None if report.has_errors else totals)
 
 
-def check(content: Path | str) -> Checked:
-    """Load, validate and compute the catalogue in a content folder."""
+def check(content: Path | str, cache: DocumentCache | bool | None = None) -> Checked:
+    """Load, validate and compute the catalogue in a content folder.
+
+    `cache` keeps parsed files between runs (see `katalog.cache.DocumentCache`): a
+    `DocumentCache`, `True` for the one beside the content folder (unless KATALOG_NO_CACHE
+    is set), or None/False for none. The result is the same with or without it."""
     content = Path(content)
-    return check_files(read_folder(content), label=os.fspath(content))
+    if cache is True:
+        cache = DocumentCache.beside(content) if caching_enabled() else None
+    if not cache:
+        return check_files(read_folder(content), label=os.fspath(content))
+    checked = check_files(read_folder(content), label=os.fspath(content), read=cache.read)
+    cache.tidy()
+    return checked

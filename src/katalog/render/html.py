@@ -221,7 +221,8 @@ def render_html(
 
     def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
         context = {**site.base(root, name), **ctx}
-        key = fingerprint(template, context, *inputs)
+        # no cache: no key to compute (fingerprinting every context costs real time)
+        key = fingerprint(template, context, *inputs) if cache.folder is not None else rel
         write(rel, cache.page(NAMESPACE, rel, key,
                               lambda: env.get_template(template).render(**context).encode("utf-8")))
 

@@ -16,11 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
-import os
-import sys
-import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,6 +24,7 @@ from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader
 
+from .. import parallel
 from ..compute import Totals
 from ..model import Catalogue, Proposal
 from .html import Site, render_block, single_page
@@ -39,7 +35,7 @@ CATALOGUE_FILE = "katalog.pdf"
 PROPOSALS_DIR = "pdf"
 TEMPLATE_DIR = "pdf"
 PDF_VARIANT = "pdf/ua-1"
-MAX_WORKERS = 2
+MAX_WORKERS = parallel.MAX_WORKERS
 PARALLEL_MIN_JOBS = 6  # fewer PDFs than this are rendered in this process
 
 
@@ -189,30 +185,11 @@ def _describe_links(document: Any, _pdf: Any) -> None:
 
 def run_jobs(jobs: Sequence[PdfJob], workers: int | None = None) -> list[RenderedPdf]:
     """Render the jobs, in a pool of `workers` processes when there are enough of them."""
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(jobs) < PARALLEL_MIN_JOBS:
-        return [render_job(j) for j in jobs]
-    context = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(render_job, jobs))
+    return parallel.map_processes(render_job, jobs, workers, min_items=PARALLEL_MIN_JOBS)
 
 
-def _start_method() -> str | None:
-    """`fork` (fast: the workers inherit the loaded modules) when it is safe, i.e. on Linux
-    with no other thread running; else `forkserver` (e.g. under the CLI's status spinner,
-    which runs a thread), else the platform's default."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else None
-
-
-def default_workers() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cpus))
+_start_method = parallel.start_method  # the pool lives in katalog.parallel
+default_workers = parallel.default_workers
 
 
 def render_pdf(

@@ -8,20 +8,35 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
+from functools import lru_cache
 from typing import Iterable
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import NamespacePrefixedTag, qn
+from docx.oxml.parser import oxml_parser
 from lxml.etree import _Element
 
 Element = _Element
 
 
+@lru_cache(maxsize=None)
+def _tag(tag: str) -> tuple[str, dict[str, str]]:
+    """`"w:p"` → its Clark name and namespace map, as `OxmlElement` computes them."""
+    nsptag = NamespacePrefixedTag(tag)
+    return nsptag.clark_name, dict(nsptag.nsmap)
+
+
+_qn = lru_cache(maxsize=None)(qn)
+
+
 def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Element:
-    """`el("w:jc", {"w:val": "right"})` → a detached element with namespaced attributes."""
-    node = OxmlElement(tag)
+    """`el("w:jc", {"w:val": "right"})` → a detached element with namespaced attributes.
+
+    The same element `OxmlElement(tag)` makes, without parsing the tag again each time
+    (a Word body has hundreds of thousands of elements)."""
+    clark, nsmap = _tag(tag)
+    node = oxml_parser.makeelement(clark, nsmap=nsmap)
     for key, value in (attrs or {}).items():
-        node.set(qn(key), value)
+        node.set(_qn(key), value)
     for child in children:
         node.append(child)
     return node

@@ -1,0 +1,234 @@
+"""The content cache (katalog.cache.DocumentCache), the Markdown cache and the per-build
+Markdown conversion: they may save time, never change a result."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from katalog import build as build_module
+from katalog import markdown
+from katalog.build import build, convert_markdown
+from katalog.cache import (
+    _DOCUMENT_FORMAT,
+    DOCUMENTS,
+    FOLDER,
+    MARKDOWN,
+    DocumentCache,
+    PageCache,
+    markdown_key,
+)
+from katalog.cli import main
+from katalog.pipeline import Checked, check
+from katalog.render import totals as totals_render
+
+from test_bench_generate import gen
+
+
+def _outcome(checked: Checked) -> tuple[object, ...]:
+    """Everything a check says: the messages, the model and the totals as JSON."""
+    totals = (totals_render.to_json(checked.catalogue, checked.totals)
+              if checked.totals is not None else None)
+    return ([i.format() for i in checked.report.sorted()], checked.catalogue, totals)
+
+
+def _copy_example(example: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(example, tmp_path / "content"))
+
+
+def _entries(cache: DocumentCache) -> list[Path]:
+    assert cache.store.folder is not None
+    return sorted((cache.store.folder / DOCUMENTS).glob("*/*"))
+
+
+def test_cached_check_equals_uncached_on_example(example: Path, tmp_path: Path) -> None:
+    content = _copy_example(example, tmp_path)
+    plain = _outcome(check(content))
+    first = DocumentCache.beside(content)
+    assert _outcome(check(content, first)) == plain
+    assert first.hits == 0 and first.misses > 0
+    second = DocumentCache.beside(content)
+    assert _outcome(check(content, second)) == plain
+    assert second.misses == 0 and second.hits == first.misses
+    assert (tmp_path / FOLDER / DOCUMENTS).is_dir()
+
+
+def test_cached_check_equals_uncached_on_generated(tmp_path: Path) -> None:
+    content = gen.generate(tmp_path / "gen", 20)
+    plain = _outcome(check(content))
+    assert plain[2] is not None
+    check(content, cache=True)
+    warm = DocumentCache.beside(content)
+    assert _outcome(check(content, warm)) == plain
+    assert warm.misses == 0
+
+
+def test_errors_and_positions_come_back_from_the_cache(small: Path, tmp_path: Path) -> None:
+    (small / "proposals").mkdir(exist_ok=True)
+    (small / "proposals" / "BAD-01.md").write_text("---\nid: BAD-01\ntitle: [unclosed\n---\nTekst\n",
+                                                   encoding="utf-8")
+    (small / "proposals" / "BAD-02.md").write_text("---\nid: BAD-02\nstatus: 12\n---\n",
+                                                   encoding="utf-8")
+    plain = _outcome(check(small))
+    assert any("BAD-01.md:" in m for m in plain[0]) and any("BAD-02.md:" in m for m in plain[0])
+    check(small, cache=True)
+    warm = DocumentCache.beside(small)
+    assert _outcome(check(small, warm)) == plain
+    assert warm.misses == 0 and warm.hits >= 3
+
+
+def test_renamed_folder_shows_its_own_paths(example: Path, tmp_path: Path) -> None:
+    content = _copy_example(example, tmp_path)
+    check(content, cache=True)
+    other = Path(shutil.copytree(content, tmp_path / "andet"))
+    cache = DocumentCache.beside(other)  # the same cache folder (same parent)
+    assert _outcome(check(other, cache)) == _outcome(check(other))
+    assert cache.misses == 0
+
+
+def test_editing_a_file_invalidates_its_entry(tmp_path: Path) -> None:
+    content = gen.generate(tmp_path / "gen", 20)
+    check(content, cache=True)
+    path = sorted((content / "proposals").glob("*.md"))[0]
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("title:", "title: Ændret", 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    cache = DocumentCache.beside(content)
+    result = check(content, cache)
+    assert cache.misses == 1
+    assert _outcome(result) == _outcome(check(content))
+    assert any(p.title.startswith("Ændret") for p in result.catalogue.proposals)
+
+
+def test_corrupt_entries_are_ignored(example: Path, tmp_path: Path) -> None:
+    content = _copy_example(example, tmp_path)
+    plain = _outcome(check(content))
+    cache = DocumentCache.beside(content)
+    check(content, cache)
+    entries = _entries(cache)
+    assert entries
+    for i, entry in enumerate(entries):
+        data = bytearray(entry.read_bytes())
+        if i % 3 == 0:
+            data[-1] ^= 0xFF  # damaged: the checksum no longer matches
+        elif i % 3 == 1:
+            data = data[: len(data) // 2]  # truncated
+        else:
+            data = bytearray(b"")  # empty
+        entry.write_bytes(bytes(data))
+    again = DocumentCache.beside(content)
+    assert _outcome(check(content, again)) == plain
+    assert again.hits == 0
+    third = DocumentCache.beside(content)  # the misses were written back
+    assert _outcome(check(content, third)) == plain
+    assert third.misses == 0
+
+
+def test_foreign_objects_in_an_entry_are_refused(example: Path, tmp_path: Path) -> None:
+    """An entry with a valid checksum but a class katalog never writes is not unpickled."""
+    content = _copy_example(example, tmp_path)
+    plain = _outcome(check(content))
+    cache = DocumentCache.beside(content)
+    check(content, cache)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("x", encoding="utf-8")
+
+    class Remove:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.remove, (str(victim),))
+
+    for entry in _entries(cache):
+        key = entry.name
+        cache.store.put(DOCUMENTS, key, _DOCUMENT_FORMAT + pickle.dumps(("doc", Remove())))
+    again = DocumentCache.beside(content)
+    assert _outcome(check(content, again)) == plain
+    assert again.hits == 0
+    assert victim.exists()
+
+
+def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _copy_example(example, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", "--no-cache", str(content)])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / FOLDER).exists()
+    monkeypatch.setenv("KATALOG_NO_CACHE", "1")
+    assert runner.invoke(main, ["totals", "--format", "json", str(content)]).exit_code == 0
+    assert not (tmp_path / FOLDER).exists()
+    monkeypatch.delenv("KATALOG_NO_CACHE")
+    cached = runner.invoke(main, ["totals", "--format", "json", str(content)])
+    assert (tmp_path / FOLDER / DOCUMENTS).is_dir()
+    uncached = runner.invoke(main, ["totals", "--format", "json", "--no-cache", str(content)])
+    assert cached.exit_code == uncached.exit_code == 0
+    assert cached.output == uncached.output
+
+
+# -- Markdown: once per build, cached, in parallel -------------------------------------------
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_convert_markdown_parallel_equals_sequential(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    content = gen.generate(tmp_path / "gen", 20)
+    cat = check(content).catalogue
+    sequential = convert_markdown(cat, None, workers=1)
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_BODIES", 2)
+    parallel = convert_markdown(cat, None, workers=2)
+    assert parallel == sequential
+    assert set(sequential) == {p.body for p in cat.proposals} | {t.body for t in cat.themes}
+    for source, html in sequential.items():
+        assert html == markdown.convert(source)
+
+
+def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _copy_example(example, tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    plain = build(content, tmp_path / "plain", ["html", "docx"], cache=False)
+    reference = _tree(plain.out)
+    store = PageCache(tmp_path / "cache")
+    build(content, tmp_path / "cold", ["html", "docx"], cache=store)
+    assert _tree(tmp_path / "cold") == reference
+    cat = check(content).catalogue
+    keys = {markdown_key(p.body) for p in cat.proposals}
+    stored = {p.name for p in (tmp_path / "cache" / MARKDOWN).glob("*/*")}
+    assert keys <= stored
+    for entry in (tmp_path / "cache" / MARKDOWN).glob("*/*"):  # damage every entry
+        entry.write_bytes(entry.read_bytes()[:-1] + b"!")
+    warm = PageCache(tmp_path / "cache")
+    build(content, tmp_path / "warm", ["html", "docx"], cache=warm)
+    assert _tree(tmp_path / "warm") == reference
+    assert warm.rendered == []  # every page came from the page cache
+
+
+def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
+                                                               tmp_path: Path) -> None:
+    from katalog.diff import diff, diff_folders, shared_reader
+    from katalog.source import read_document
+
+    raw = (example / "catalogue.yaml").read_bytes()
+    read = shared_reader()
+    first = read(raw, "a/catalogue.yaml", False)
+    second = read(raw, "b/catalogue.yaml", False)
+    assert second.path == "b/catalogue.yaml" and first.path == "a/catalogue.yaml"
+    assert second.data is first.data  # parsed once
+    assert second == read_document(raw, "b/catalogue.yaml", False)
+    old = Path(shutil.copytree(example, tmp_path / "old"))
+    new = Path(shutil.copytree(example, tmp_path / "new"))
+    (new / "proposals" / sorted(p.name for p in (new / "proposals").glob("*.md"))[0]).write_text(
+        "---\nid: [\n---\n", encoding="utf-8")  # an error, shown with the new folder's path
+    separate = diff(check(old), check(new), str(old), str(new), str(old), str(new))
+    shared = diff_folders(str(old), str(new))
+    assert shared == separate
+    assert any(str(new) in issue.format() for issue in shared.head.issues)
