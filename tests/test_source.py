@@ -566,3 +566,28 @@ def test_more_yaml_errors_in_danish(yaml: str, words: str) -> None:
     assert (err.code, err.line) == ("yaml-syntax", 1)
     assert words in err.message
     assert "expected" not in err.message and "found" not in err.message
+
+
+# -- the memoised resolver of the C fast path ---------------------------------------------------
+
+
+@pytest.mark.skipif(source.CParser is None, reason="ruamel.yaml.clib (libyaml) is not installed")
+def test_memoised_resolver_keeps_plain_and_quoted_scalars_apart() -> None:
+    """The same text plain and quoted resolves differently, also on the second file."""
+    text = "a: 2027\nb: '2027'\nc: ja\nd: true\ne: 'true'\nf: 0.5\ng: null\nh: ''\n"
+    expected = {"a": 2027, "b": "2027", "c": "ja", "d": True, "e": "true",
+                "f": Decimal("0.5"), "g": None, "h": ""}
+    source._MemoResolver._memo.clear()
+    for _ in range(2):  # the second parse is served from the memo
+        assert parse_yaml(text, "x.yaml").data == expected
+    assert ("2027", False) in source._MemoResolver._memo
+    assert all(isinstance(k[0], str) for k in source._MemoResolver._memo)
+
+
+@pytest.mark.skipif(source.CParser is None, reason="ruamel.yaml.clib (libyaml) is not installed")
+def test_memoised_resolver_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(source._MemoResolver, "MEMO_LIMIT", 5)
+    source._MemoResolver._memo.clear()
+    doc = parse_yaml("\n".join(f"k{i}: {i}" for i in range(20)) + "\n", "x.yaml")
+    assert doc.data == {f"k{i}": i for i in range(20)}
+    assert len(source._MemoResolver._memo) <= 5

@@ -20,6 +20,7 @@ import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from .issues import Report
 
@@ -40,6 +41,30 @@ _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _NEEDS_PURE = re.compile(r"&|^%", re.MULTILINE)
 CParser = getattr(ruamel.yaml.main, "CParser", None)  # libyaml, from ruamel.yaml.clib
 _local = threading.local()
+
+
+class _MemoResolver(VersionedResolver):  # type: ignore[misc]
+    """The YAML 1.2 resolver, memoised for plain scalars.
+
+    Resolving a plain scalar (is `2027` an int, `ja` a string?) runs the implicit-resolver
+    regexes and was two thirds of composing a file; catalogues repeat the same keys, years and
+    amounts in every file. Only the C fast path uses it, where no `%YAML` directive can change
+    the version, so the answer depends on the value and the implicit flags alone.
+    """
+
+    _memo: dict[tuple[str, bool], Any] = {}
+    MEMO_LIMIT = 100_000
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            key = (value, bool(implicit[1]))
+            hit = self._memo.get(key)
+            if hit is None:
+                if len(self._memo) >= self.MEMO_LIMIT:
+                    self._memo.clear()
+                hit = self._memo[key] = super().resolve(kind, value, implicit)
+            return hit
+        return super().resolve(kind, value, implicit)
 
 
 class SourceError(Exception):
@@ -145,6 +170,7 @@ def _fast_compose(text: str) -> tuple[bool, Node | None]:
     yaml = getattr(_local, "yaml", None)
     if yaml is None:
         yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
+        yaml.Resolver = _MemoResolver
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
