@@ -12,6 +12,7 @@ import pytest
 
 from katalog import source
 from katalog.load import read_folder
+from katalog.source import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,3 +121,11 @@ def test_deep_flow_nesting_is_left_to_the_pure_parser():
 ])
 def test_refusals_are_the_same_on_both_parsers(text, code):
     assert _same(text)[:2] == ("error", code)
+
+
+def test_flow_depth_is_an_upper_bound_and_sees_deep_nesting() -> None:
+    assert source._flow_depth("a: {2027: [1, 2]}\nb: {x: 1}\n") in (2, 3)
+    deep = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    assert source._flow_depth(deep) == MAX_DEPTH + 5
+    wide = "\n".join(f"k{i}: [{i}]" for i in range(3 * MAX_DEPTH)) + "\n"
+    assert source._flow_depth(wide) == 1  # many flat collections are not deep

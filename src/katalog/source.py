@@ -151,6 +151,9 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 def _flow_depth(text: str) -> int:
     """An upper bound of the flow-collection nesting ([ and {), quotes not considered."""
+    opened = text.count("[") + text.count("{")
+    if opened <= MAX_DEPTH:
+        return opened  # cannot nest deeper than the brackets there are (no per-character walk)
     depth = deepest = 0
     for ch in text:
         if ch in "[{":
