@@ -51,6 +51,8 @@ def _note(r: Result) -> str:
         parts.append(f"formats: {r.extra['formats']}")
     if "pandoc_cpu" in r.extra:
         parts.append(f"pandoc CPU {r.extra['pandoc_cpu']:.2f} s")
+    if "first_build" in r.extra:
+        parts.append(f"after a first build of {r.extra['first_build']:.1f} s")
     if "warm" in r.extra:
         parts.append(f"warm {r.extra['warm']:.2f} s")
     if "pages" in r.extra and r.seconds:
@@ -124,6 +126,11 @@ def evaluate(results: list[Result]) -> list[Target]:
                           verdict(r.rss_kib < 2 * GIB) + partial if r and r.rss_kib
                           else "not measured",
                           f"{r.rss_kib / 1024:.0f} MiB" if r and r.rss_kib else ""))
+    r = _find(results, "edit", 500)
+    targets.append(Target("PDF rebuild after editing one proposal of 500 < 10 s",
+                          verdict(r.seconds < 10) if r else "not measured",
+                          f"{r.seconds:.1f} s (first build {r.extra['first_build']:.0f} s)"
+                          if r else ""))
     r = _find(results, "diff", 500)
     targets.append(Target("`katalog diff` of two 500-proposal revisions < 2 s",
                           verdict(r.seconds < 2) if r else "not measured",

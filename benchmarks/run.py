@@ -7,7 +7,9 @@ Stages: check (load + validate + compute = `pipeline.check`; cold is the whole `
 command in a fresh process, warm a second call in the same process), compute (alone), html,
 pdf, docx (each `build(content, out, [format])` in-process: check + render + write), diff
 (`katalog diff OLD NEW --format json` between two revisions, ~5 % of amounts edited) and build
-(`katalog check` + `katalog build`, all formats: the cold `make catalogue`). Renderers are taken
+(`katalog check` + `katalog build`, all formats: the cold `make catalogue`) and edit (`katalog
+build --format pdf` after one amount of one proposal changed, the previous build and its cache
+kept: what the budget office waits for between two edits). Renderers are taken
 from `katalog.build.RENDERERS` at run time and diff is timed only when `katalog diff --help`
 works; a missing stage is shown as "ikke tilgængelig".
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -49,7 +52,7 @@ from report import (  # noqa: E402
 )
 from workers import Run, katalog_cmd, pandoc_path, run_command, worker_main  # noqa: E402
 
-STAGES = ("check", "compute", "html", "pdf", "docx", "diff", "build")
+STAGES = ("check", "compute", "html", "pdf", "docx", "diff", "build", "edit")
 RENDER_STAGES = ("html", "pdf", "docx")
 DEFAULT_SIZES = (50, 200, 500, 1000)
 PROFILE_SIZES = (200, 1000)
@@ -62,7 +65,7 @@ def available_stages() -> dict[str, bool]:
     """Which stages exist in this katalog: renderers by name, diff by its help."""
     from katalog.build import RENDERERS
 
-    have = {s: True for s in ("check", "compute", "build")}
+    have = {s: True for s in ("check", "compute", "build", "edit")}
     for name in RENDER_STAGES:
         have[name] = name in RENDERERS
     have["diff"] = run_command(katalog_cmd("diff", "--help"), timeout=120).code == 0
@@ -156,6 +159,12 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
             rss.append(max(first.rss_kib, second.rss_kib))
             cpu.append(first.cpu + second.cpu)
             res.extra["formats"] = formats_built(out)
+        elif stage == "edit":
+            run, first = edit_rebuild(content, work)
+            secs.append(run.seconds)
+            rss.append(run.rss_kib)
+            cpu.append(run.cpu)
+            keep("first_build", first.seconds)
         else:
             data, run = worker(stage, content, work)
             secs.append(data["seconds"])
@@ -181,6 +190,42 @@ def measure(stage: str, n: int, content: Path, revision: Path, work: Path, repea
         res.pandoc_seconds = res.extra.pop("pandoc_seconds")
         res.pandoc_rss_kib = int(res.extra.pop("pandoc_rss"))
     return res
+
+
+EDIT_FORMAT = "pdf"
+_AMOUNT = re.compile(r"^(    amounts: \{\d{4}: )(-?\d+)", re.MULTILINE)
+
+
+def edit_one_proposal(content: Path) -> Path:
+    """Change one amount of the middle proposal that declares no totals (so the edit stays
+    valid): the edit a writer makes between two builds. Returns the edited file."""
+    files = sorted((content / "proposals").glob("*.md"))
+    free = [f for f in files if "\ntotals:" not in f.read_text(encoding="utf-8")]
+    target = (free or files)[len(free or files) // 2]
+    text = target.read_text(encoding="utf-8")
+    edited, count = _AMOUNT.subn(lambda m: f"{m.group(1)}{int(m.group(2)) - 125}", text, count=1)
+    if not count:
+        raise RuntimeError(f"no amount to edit in {target}")
+    target.write_text(edited, encoding="utf-8")
+    return target
+
+
+def edit_rebuild(content: Path, work: Path) -> tuple[Run, Run]:
+    """A cold `katalog build --format pdf` of a copy of `content`, one proposal edited, and
+    the same command again (timed): (the rebuild, the first build)."""
+    copy = _fresh(work / "edit-content") / "content"
+    shutil.copytree(content, copy)
+    out = _fresh(work / "out-edit") / "build"
+    _clear_caches(copy, work, out.parent)
+    cmd = katalog_cmd("build", str(copy), "--out", str(out), "--format", EDIT_FORMAT)
+    first = run_command(cmd, cwd=work, env=_env(work))
+    if first.code:
+        raise RuntimeError(f"katalog build failed: {first.stderr.strip()[-300:]}")
+    edit_one_proposal(copy)
+    second = run_command(cmd, cwd=work, env=_env(work))
+    if second.code:
+        raise RuntimeError(f"katalog build after the edit failed: {second.stderr.strip()[-300:]}")
+    return second, first
 
 
 def formats_built(out: Path) -> str:

@@ -188,3 +188,42 @@ def test_diff_stage_times_the_command_when_it_exists(tmp_path, monkeypatch):
     result = run.measure("diff", 3, old, new, tmp_path / "work", 2, pandoc=False)
     assert result.seconds > 0 and result.rss_kib > 0 and result.cpu is not None
     assert seen[-1] == ("diff", str(old), str(new), "--format", "json")
+
+
+def test_edit_changes_one_amount_and_the_catalogue_stays_valid(tmp_path):
+    content = generate.generate(tmp_path / "c", 12)
+    before = check(content)
+    edited = run.edit_one_proposal(content)
+    after = check(content)
+    assert before.ok and after.ok
+    pid = edited.stem
+    old, new = before.totals.proposals[pid], after.totals.proposals[pid]
+    assert old != new
+    changed = [p for p in before.totals.proposals
+               if before.totals.proposals[p] != after.totals.proposals[p]]
+    assert changed == [pid]
+    assert after.totals.total != before.totals.total
+
+
+def test_edit_stage_times_the_rebuild_after_the_edit(tmp_path, monkeypatch):
+    """The same build command runs twice on a copy of the content, with the edit between; the
+    second run is the figure, the first is kept as context. The original is not touched."""
+    seen = []
+    log = tmp_path / "runs.log"
+
+    def fake_cmd(*args):
+        seen.append(args)
+        return [sys.executable, "-c", f"open({str(log)!r}, 'a').write('run\\n')"]
+
+    monkeypatch.setattr(run, "katalog_cmd", fake_cmd)
+    content = generate.generate(tmp_path / "c", 4)
+    original = {p.name: p.read_bytes() for p in (content / "proposals").glob("*.md")}
+    result = run.measure("edit", 4, content, content, tmp_path / "work", 1, pandoc=False)
+    assert result.seconds > 0 and "first_build" in result.extra
+    assert log.read_text().splitlines() == ["run", "run"]
+    assert seen[0][:1] == ("build",) and seen[0][-2:] == ("--format", "pdf")
+    copy = Path(seen[0][1])
+    assert copy != content and copy.is_dir()
+    assert {p.name: p.read_bytes() for p in (content / "proposals").glob("*.md")} == original
+    assert sum(p.read_bytes() != original[p.name]
+               for p in (copy / "proposals").glob("*.md")) == 1
