@@ -120,7 +120,8 @@ def _rank(order: Sequence[str]) -> Callable[[tuple[int, str]], tuple[int, int]]:
 def _end_line(node: Node) -> int:
     """Exclusive 0-based end line of a node."""
     mark = node.end_mark
-    return mark.line if mark.column == 0 else mark.line + 1
+    line = int(mark.line)
+    return line if mark.column == 0 else line + 1
 
 
 def _movable(line: str, col: int) -> bool:

@@ -22,8 +22,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from .issues import Report
-
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 40
 
@@ -43,7 +41,7 @@ CParser = getattr(ruamel.yaml.main, "CParser", None)  # libyaml, from ruamel.yam
 _local = threading.local()
 
 
-class _MemoResolver(VersionedResolver):  # type: ignore[misc]
+class _MemoResolver(VersionedResolver):
     """The YAML 1.2 resolver, memoised for plain scalars.
 
     Resolving a plain scalar (is `2027` an int, `ja` a string?) runs the implicit-resolver

@@ -44,7 +44,8 @@ def amounts_table(economy: list[Any]) -> list[str]:
     sums: dict[Any, Decimal | None] = {y: None for y in years}
     unknown: set[Any] = set()
     for line in lines:
-        amounts = line.get("amounts") if isinstance(line.get("amounts"), dict) else {}
+        raw = line.get("amounts")
+        amounts: dict[Any, Any] = raw if isinstance(raw, dict) else {}
         rows.append([str(line.get("text", "")), str(line.get("group", "")),
                      str(line.get("area", "")), *(_cell(amounts.get(y)) for y in years)])
         for y in years:

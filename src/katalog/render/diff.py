@@ -7,6 +7,7 @@ with every number formatted once through `katalog.numbers`.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
@@ -17,7 +18,17 @@ from rich.padding import Padding
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from ..diff import Changes, Delta, Diff, FieldChange, LineChange, ProposalChange, Side, WordDiff, YearChange
+from ..diff import (
+    Changes,
+    Delta,
+    Diff,
+    FieldChange,
+    LineChange,
+    ProposalChange,
+    Side,
+    WordDiff,
+    YearChange,
+)
 from ..issues import Issue
 from ..model import UNKNOWN
 from ..numbers import difference_label, format_exact, format_partial, sign_note, unit_label
@@ -318,12 +329,11 @@ def to_text(d: Diff, width: int = 120, color: bool = False) -> str:
     return console.export_text(styles=color)
 
 
-class _Null:
+class _Null(io.StringIO):
+    """A text stream that keeps nothing (the console records what it prints)."""
+
     def write(self, _: str) -> int:
         return 0
-
-    def flush(self) -> None:
-        pass
 
 
 # -- Markdown ---------------------------------------------------------------------------------
