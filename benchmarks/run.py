@@ -1,7 +1,12 @@
 """katalog's benchmark runner (issue 8): time each stage on synthetic catalogues, next to pandoc.
 
     python benchmarks/run.py [--sizes 50,200,500,1000] [--stages check,html] [--repeat 3]
-                             [--no-write] [--no-pandoc] [--profile]
+                             [--plan html=200,1000 --plan pdf=50] [--no-write] [--no-pandoc]
+                             [--profile]
+
+Without --sizes/--stages/--plan it runs `DEFAULT_PLAN`: each stage at the sizes its issue-8
+target names, plus a smaller size to show how it grows. --sizes and --stages measure every
+stage at every size; --plan STAGE=SIZES (repeatable) names exactly what to measure.
 
 Stages: check (load + validate + compute = `pipeline.check`; cold is the whole `katalog check`
 command in a fresh process, warm a second call in the same process), compute (alone), html,
@@ -55,6 +60,10 @@ from workers import Run, katalog_cmd, pandoc_path, run_command, worker_main  # n
 STAGES = ("check", "compute", "html", "pdf", "docx", "diff", "build", "edit")
 RENDER_STAGES = ("html", "pdf", "docx")
 DEFAULT_SIZES = (50, 200, 500, 1000)
+DEFAULT_PLAN: dict[str, tuple[int, ...]] = {
+    "check": (200, 1000), "compute": (1000,), "html": (200, 1000), "docx": (200, 1000),
+    "pdf": (50, 200), "diff": (500,), "build": (500,), "edit": (500,),
+}
 PROFILE_SIZES = (200, 1000)
 DOC = ROOT / "docs" / "performance.md"
 __all__ = ["MARK", "PROFILE_MARK", "UNAVAILABLE", "Result", "evaluate", "katalog_cmd", "main",
@@ -249,6 +258,28 @@ def _stages(text: str) -> list[str]:
     return chosen
 
 
+def _plan_item(text: str) -> tuple[str, list[int]]:
+    stage, _, sizes = text.partition("=")
+    if stage not in STAGES or not sizes:
+        raise argparse.ArgumentTypeError(
+            f"expected STAGE=SIZES with a stage from {', '.join(STAGES)}, got {text!r}")
+    return stage, _ints(sizes)
+
+
+def plan_of(args: argparse.Namespace) -> list[tuple[int, str]]:
+    """(size, stage) pairs to measure, by size, stages in `STAGES` order."""
+    if args.plan:
+        plan: dict[str, set[int]] = {}
+        for stage, sizes in args.plan:
+            plan.setdefault(stage, set()).update(sizes)
+    elif args.sizes or args.stages:
+        plan = {s: set(args.sizes or DEFAULT_SIZES) for s in (args.stages or STAGES)}
+    else:
+        plan = {s: set(v) for s, v in DEFAULT_PLAN.items()}
+    pairs = [(n, s) for s in STAGES for n in plan.get(s, ())]
+    return sorted(pairs, key=lambda p: (p[0], STAGES.index(p[1])))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
@@ -257,8 +288,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time katalog's stages on synthetic catalogues.")
     parser.add_argument("--sizes", type=_ints, default=None,
                         help="numbers of proposals, comma-separated (default 50,200,500,1000)")
-    parser.add_argument("--stages", type=_stages, default=list(STAGES),
-                        help=f"stages, comma-separated (default: {','.join(STAGES)})")
+    parser.add_argument("--stages", type=_stages, default=None,
+                        help=f"stages, comma-separated (all: {','.join(STAGES)})")
+    parser.add_argument("--plan", type=_plan_item, action="append", default=None,
+                        metavar="STAGE=SIZES", help="measure STAGE at SIZES (repeatable)")
     parser.add_argument("--repeat", type=int, default=1, help="repeats; the median is shown")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
     parser.add_argument("--no-pandoc", action="store_true", help="skip the pandoc comparison")
@@ -277,19 +310,20 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     if args.profile:
         return run_profile(args, work, info, generate)
-    sizes = args.sizes or list(DEFAULT_SIZES)
+    plan = plan_of(args)
     have = available_stages()
     pandoc = not args.no_pandoc and pandoc_path() is not None
     if not args.no_pandoc and not pandoc:
         print("pandoc not found: pip install -e '.[bench]'; measuring without pandoc",
               file=sys.stderr)
     results: list[Result] = []
-    for n in sizes:
+    for n in sorted({n for n, _ in plan}):
+        stages = [s for size, s in plan if size == n]
         content = generate.generate(work / f"katalog-{n}", n)
         revision = content
-        if "diff" in args.stages:
+        if "diff" in stages:
             revision = generate.generate(work / f"katalog-{n}-rev1", n, revision=1)
-        for stage in args.stages:
+        for stage in stages:
             if not have.get(stage):
                 results.append(Result(stage, n, note=UNAVAILABLE))
                 print(f"{stage:8} {n:5}: {UNAVAILABLE}", flush=True)

@@ -227,3 +227,39 @@ def test_edit_stage_times_the_rebuild_after_the_edit(tmp_path, monkeypatch):
     assert {p.name: p.read_bytes() for p in (content / "proposals").glob("*.md")} == original
     assert sum(p.read_bytes() != original[p.name]
                for p in (copy / "proposals").glob("*.md")) == 1
+
+
+def _args(*argv):
+    import argparse
+
+    ns = argparse.Namespace(sizes=None, stages=None, plan=None)
+    for key, value in argv:
+        setattr(ns, key, value)
+    return ns
+
+
+def test_plan_default_measures_each_target_at_its_size():
+    pairs = run.plan_of(_args())
+    assert (1000, "check") in pairs and (1000, "html") in pairs and (1000, "docx") in pairs
+    assert (500, "build") in pairs and (500, "diff") in pairs and (500, "edit") in pairs
+    assert (1000, "pdf") not in pairs  # pages/s is a ratio; 50 and 200 show it
+    assert pairs == sorted(pairs, key=lambda p: (p[0], run.STAGES.index(p[1])))
+
+
+def test_plan_from_sizes_and_stages_is_the_cross_product():
+    pairs = run.plan_of(_args(("sizes", [20, 10]), ("stages", ["html", "check"])))
+    assert pairs == [(10, "check"), (10, "html"), (20, "check"), (20, "html")]
+
+
+def test_plan_option_names_exactly_what_to_measure():
+    parsed = run._plan_item("pdf=50,200")
+    assert parsed == ("pdf", [50, 200])
+    pairs = run.plan_of(_args(("plan", [parsed, run._plan_item("pdf=50")]),
+                              ("sizes", [1000])))
+    assert pairs == [(50, "pdf"), (200, "pdf")]
+    import argparse
+
+    import pytest
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        run._plan_item("pfd=50")
