@@ -1,5 +1,5 @@
-"""The content cache (katalog.cache.DocumentCache), the Markdown cache and the per-build
-Markdown conversion: they may save time, never change a result."""
+"""The content cache (katalog.cache.DocumentCache) and the page cache in a build: they may
+save time, never change a result."""
 
 from __future__ import annotations
 
@@ -11,17 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from katalog import build as build_module
-from katalog import markdown
-from katalog.build import build, convert_markdown
+from katalog.build import build
 from katalog.cache import (
     _DOCUMENT_FORMAT,
     DOCUMENTS,
     FOLDER,
-    MARKDOWN,
     DocumentCache,
     PageCache,
-    markdown_key,
 )
 from katalog.cli import main
 from katalog.pipeline import Checked, check
@@ -170,7 +166,7 @@ def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
     assert cached.output == uncached.output
 
 
-# -- Markdown: once per build, cached, in parallel -------------------------------------------
+# -- a whole build with the caches ---------------------------------------------------------
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -178,21 +174,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_convert_markdown_parallel_equals_sequential(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    content = gen.generate(tmp_path / "gen", 20)
-    cat = check(content).catalogue
-    sequential = convert_markdown(cat, None, workers=1)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_BODIES", 2)
-    parallel = convert_markdown(cat, None, workers=2)
-    assert parallel == sequential
-    assert set(sequential) == {p.body for p in cat.proposals} | {t.body for t in cat.themes}
-    for source, html in sequential.items():
-        assert html == markdown.convert(source)
-
-
-def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_builds_equal_an_uncached_build(example: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     content = _copy_example(example, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plain = build(content, tmp_path / "plain", ["html", "docx"], cache=False)
@@ -200,12 +183,8 @@ def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
     store = PageCache(tmp_path / "cache")
     build(content, tmp_path / "cold", ["html", "docx"], cache=store)
     assert _tree(tmp_path / "cold") == reference
-    cat = check(content).catalogue
-    keys = {markdown_key(p.body) for p in cat.proposals}
-    stored = {p.name for p in (tmp_path / "cache" / MARKDOWN).glob("*/*")}
-    assert keys <= stored
-    for entry in (tmp_path / "cache" / MARKDOWN).glob("*/*"):  # damage every entry
-        entry.write_bytes(entry.read_bytes()[:-1] + b"!")
+    assert store.rendered and not store.reused
+    assert not (tmp_path / "cache" / "markdown").exists()  # Markdown is converted, not cached
     warm = PageCache(tmp_path / "cache")
     build(content, tmp_path / "warm", ["html", "docx"], cache=warm)
     assert _tree(tmp_path / "warm") == reference

@@ -121,7 +121,7 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
 
 # libraries that turn a render context into bytes: a new version may render differently
 RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx",
-                       "markdown", "nh3")
+                       "cmarkgfm", "nh3")
 
 
 @lru_cache(maxsize=1)
@@ -141,14 +141,6 @@ def code_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             _feed(h, name)
     return h.hexdigest()
-
-
-MARKDOWN = "markdown"  # namespace of converted Markdown bodies
-
-
-def markdown_key(source: str) -> str:
-    """The cache key of a Markdown body's sanitised HTML."""
-    return fingerprint(MARKDOWN, source, code_fingerprint())
 
 
 class PageCache:

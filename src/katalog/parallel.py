@@ -1,8 +1,8 @@
 """The one place katalog runs work in parallel: a small process pool for pure functions.
 
-Used by build orchestration (Markdown conversion before rendering) and by the PDF renderer
-(one WeasyPrint layout per job). Work is split only when there is enough of it; the results
-come back in input order, so output never depends on the number of workers.
+Used by the PDF renderer (one WeasyPrint layout per job). Work is split only when there is
+enough of it; the results come back in input order, so output never depends on the number of
+workers.
 """
 
 from __future__ import annotations
