@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import cmarkgfm
 import nh3
@@ -45,7 +45,11 @@ class Fragment:
     """A sanitised HTML fragment and its plain text (for search and summaries)."""
 
     html: str
-    text: str
+
+    @cached_property
+    def text(self) -> str:
+        """The fragment's text, whitespace folded (computed when first asked for)."""
+        return plain_text(self.html)
 
 
 # raw HTML is kept for nh3 to sanitise (UNSAFE), quotes and dashes made typographic (SMART)
@@ -80,6 +84,8 @@ def shift_headings(fragment: str, top: int) -> str:
     if not levels:
         return fragment
     delta = top - min(levels)
+    if delta == 0:
+        return fragment
 
     def repl(m: re.Match[str]) -> str:
         return f"<{m.group(1)}h{min(6, max(1, int(m.group(2)) + delta))}"
@@ -94,5 +100,4 @@ def plain_text(fragment: str) -> str:
 
 def render(source: str, top: int = 2) -> Fragment:
     """Markdown body → sanitised HTML whose headings start at level `top`."""
-    body = shift_headings(to_html(source), top)
-    return Fragment(body, plain_text(body))
+    return Fragment(shift_headings(to_html(source), top))

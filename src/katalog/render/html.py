@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +24,8 @@ from ..cache import PageCache, code_fingerprint, fingerprint, tree_fingerprint
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
+from ..markdown import shift_headings
+from ..markdown import to_html as markdown_html
 from ..model import STATUSES, Catalogue, Proposal, Theme
 from ..numbers import sign_note, unit_label
 from . import view
@@ -126,19 +128,36 @@ class Site:
             "date": self.date,
         }
 
+    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _proposal_parts(self, p: Proposal) -> dict[str, Any]:
+        """What a proposal shows wherever it is shown (its page, the single page): built once.
+        The body keeps its own heading levels (`proposal` shifts them per place)."""
+        parts = self._parts.get(p.id)
+        if parts is None:
+            pt = self.totals.proposals[p.id]
+            parts = self._parts[p.id] = {
+                "facts": view.facts(p, self.cat, self.totals),
+                "economy": view.economy_table(p, pt, self.cat.settings),
+                "allocation": view.allocation_table(p, pt, self.cat),
+                "body": body_html(markdown_html(p.body), p.id),
+            }
+        return parts
+
     def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
-        pt = self.totals.proposals[p.id]
         theme = self.cat.theme(p.theme)
+        parts = self._proposal_parts(p)
         return {
             "id": p.id,
             "title": p.title,
             "status": p.status,
             "summary": p.summary,
             "anchor": anchor("forslag", p.id),
-            "facts": view.facts(p, self.cat, self.totals),
-            "economy": view.economy_table(p, pt, self.cat.settings),
-            "allocation": view.allocation_table(p, pt, self.cat),
-            "body_html": body_html(render_markdown(p.body, top).html, p.id),
+            "facts": parts["facts"],
+            "economy": parts["economy"],
+            "allocation": parts["allocation"],
+            # body_html adds no headings, so shifting after it is the same as before it
+            "body_html": Markup(shift_headings(parts["body"], top)),
             "consulted": p.consulted,
             "hearing": p.hearing,
             "followup": p.followup,
