@@ -120,3 +120,11 @@ def test_deep_flow_nesting_is_left_to_the_pure_parser():
 ])
 def test_refusals_are_the_same_on_both_parsers(text, code):
     assert _same(text)[:2] == ("error", code)
+
+
+def test_flow_depth_is_an_upper_bound_counted_only_when_needed():
+    assert source._flow_depth("a: [1, 2]\nb: {c: [3]}\n") >= 2  # few openers: their count
+    flat = "a: [" + "[1], " * (source.MAX_DEPTH + 10) + "]\n"  # many openers, depth 2
+    assert source._flow_depth(flat) == 2
+    assert source._fast_compose(flat)[0] is (source.CParser is not None)
+    assert _same(flat)[0] == {"a": [[1]] * (source.MAX_DEPTH + 10)}

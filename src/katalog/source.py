@@ -20,6 +20,7 @@ import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from .issues import Report
 
@@ -126,6 +127,9 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 def _flow_depth(text: str) -> int:
     """An upper bound of the flow-collection nesting ([ and {), quotes not considered."""
+    openers = text.count("[") + text.count("{")
+    if openers <= MAX_DEPTH:
+        return openers  # cannot nest deeper than it opens (the usual case: no loop needed)
     depth = deepest = 0
     for ch in text:
         if ch in "[{":
@@ -134,6 +138,20 @@ def _flow_depth(text: str) -> int:
         elif ch in "]}" and depth:
             depth -= 1
     return deepest
+
+
+class _Resolver(VersionedResolver):  # type: ignore[misc]
+    """ruamel's resolver with its implicit-tag table looked up once per document instead of
+    twice per scalar (each lookup works out the YAML version through two caught
+    AttributeErrors). Only for the C parser's path, which never sees a `%YAML` directive, so
+    the version cannot change within a document."""
+
+    @property
+    def versioned_resolver(self) -> Any:
+        table = self.__dict__.get("_katalog_table")
+        if table is None:
+            table = self.__dict__["_katalog_table"] = VersionedResolver.versioned_resolver.fget(self)
+        return table
 
 
 def _fast_compose(text: str) -> tuple[bool, Node | None]:
@@ -145,6 +163,7 @@ def _fast_compose(text: str) -> tuple[bool, Node | None]:
     yaml = getattr(_local, "yaml", None)
     if yaml is None:
         yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
+        yaml.Resolver = _Resolver
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
