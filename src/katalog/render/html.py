@@ -116,6 +116,8 @@ class Site:
     cat: Catalogue
     totals: Totals
     date: dt.date | None
+    env: Environment | None = None  # given: a proposal's amount tables are rendered once
+    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by proposal id
 
     def base(self, root: str, page: str) -> dict[str, Any]:
         s = self.cat.settings
@@ -128,20 +130,28 @@ class Site:
             "date": self.date,
         }
 
-    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
     def _proposal_parts(self, p: Proposal) -> dict[str, Any]:
         """What a proposal shows wherever it is shown (its page, the single page): built once.
         The body keeps its own heading levels (`proposal` shifts them per place)."""
         parts = self._parts.get(p.id)
         if parts is None:
             pt = self.totals.proposals[p.id]
+            economy = view.economy_table(p, pt, self.cat.settings)
+            allocation = view.allocation_table(p, pt, self.cat)
             parts = self._parts[p.id] = {
                 "facts": view.facts(p, self.cat, self.totals),
-                "economy": view.economy_table(p, pt, self.cat.settings),
-                "allocation": view.allocation_table(p, pt, self.cat),
+                "economy": economy,
+                "allocation": allocation,
                 "body": body_html(markdown_html(p.body), p.id),
+                "economy_html": None,
+                "allocation_html": None,
             }
+            if self.env is not None:  # the tables read the same wherever the proposal is
+                table = self.env.get_template("_macros.html").module.amount_table  # type: ignore[attr-defined]
+                a = anchor("forslag", p.id)
+                parts["economy_html"] = table(economy, f"tabel-{a}", f"{a}-h")
+                if allocation is not None:
+                    parts["allocation_html"] = table(allocation, f"fordeling-{a}", f"{a}-h")
         return parts
 
     def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
@@ -156,6 +166,8 @@ class Site:
             "facts": parts["facts"],
             "economy": parts["economy"],
             "allocation": parts["allocation"],
+            "economy_html": parts["economy_html"],  # None: the template renders `economy`
+            "allocation_html": parts["allocation_html"],
             # body_html adds no headings, so shifting after it is the same as before it
             "body_html": Markup(shift_headings(parts["body"], top)),
             "consulted": p.consulted,
@@ -227,7 +239,7 @@ def render_html(
     the template sources and katalog's code, so only pages whose inputs changed are rendered.
     """
     env = environment(templates)
-    site = Site(cat, totals, date)
+    site = Site(cat, totals, date, env)
     cache = cache or PageCache(None)
     inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
     written: list[Path] = []
