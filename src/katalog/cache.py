@@ -7,7 +7,9 @@ rest from the cache; nothing has to know which content change affects which page
 
 Entries live in a `.katalog-cache/<namespace>/` folder beside the output folder (one namespace
 per renderer, e.g. `html`), each file named by its key and prefixed with a digest of its value
-so a damaged entry is treated as a miss. Writes are atomic, so concurrent builds are safe.
+so a damaged entry is treated as a miss. A new entry is written in place (a build that reads
+it half-written finds its digest wrong: a miss); an existing one is replaced atomically, so
+concurrent builds are safe.
 After a build, `prune()` drops the namespace's entries that build did not use, which keeps the
 folder as big as one build.
 """
@@ -42,15 +44,24 @@ class Unhashable(TypeError):
 
 
 @lru_cache(maxsize=None)
-def _compared_fields(cls: type) -> tuple[bytes, tuple[str, ...]]:
-    """A dataclass's tag (its qualified name) and the names of the fields that define it."""
+def _compared_fields(cls: type) -> tuple[bytes, tuple[str, ...], bool]:
+    """A dataclass's tag (its qualified name), the names of the fields that define it, and
+    whether it is frozen."""
     names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
     name = cls.__qualname__.encode("utf-8")
-    return b"D%d:" % len(name) + name + b"%d:" % len(names), names
+    frozen = bool(getattr(cls, "__dataclass_params__").frozen)
+    return b"D%d:" % len(name) + name + b"%d:" % len(names), names, frozen
 
 
-def _feed(h: "hashlib._Hash", obj: Any) -> None:
-    """Feed a canonical, type-tagged encoding of `obj` into `h`."""
+Memo = dict[int, tuple[Any, bytes]]  # id of a frozen dataclass → (it, digest of its encoding)
+
+
+def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
+    """Feed a canonical, type-tagged encoding of `obj` into `h`.
+
+    With `memo`, a frozen dataclass is fed as the digest of its encoding, worked out once per
+    object: pages that share objects (a proposal's tables on its page and on the single page)
+    are hashed without walking them again. The encoding still depends on values only."""
     if isinstance(obj, str):  # includes markupsafe.Markup
         data = obj.encode("utf-8")
         h.update(b"s%d:" % len(data) + data)
@@ -70,27 +81,32 @@ def _feed(h: "hashlib._Hash", obj: Any) -> None:
         h.update(b"t")
         _feed(h, obj.isoformat())
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        tag, names = _compared_fields(type(obj))
-        h.update(tag)
-        for name in names:
-            _feed(h, name)
-            _feed(h, getattr(obj, name))
+        tag, names, frozen = _compared_fields(type(obj))
+        if memo is not None and frozen:
+            hit = memo.get(id(obj))
+            if hit is None:
+                sub = hashlib.sha256()
+                _feed_fields(sub, obj, tag, names, memo)
+                hit = memo[id(obj)] = (obj, sub.digest())  # `obj` kept: its id stays its own
+            h.update(b"H" + hit[1])
+        else:
+            _feed_fields(h, obj, tag, names, memo)
     elif isinstance(obj, Mapping):
         if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
             h.update(b"m%d:" % len(obj))
             for k in sorted(obj):
                 _feed(h, k)
-                _feed(h, obj[k])
+                _feed(h, obj[k], memo)
             return
         items = sorted((fingerprint(k), v) for k, v in obj.items())
         h.update(b"M%d:" % len(items))
         for k, v in items:
             h.update(k.encode("ascii"))
-            _feed(h, v)
+            _feed(h, v, memo)
     elif isinstance(obj, (list, tuple)):
         h.update(b"L%d:" % len(obj))
         for item in obj:
-            _feed(h, item)
+            _feed(h, item, memo)
     elif isinstance(obj, (set, frozenset)):
         keys = sorted(fingerprint(item) for item in obj)
         h.update(b"S%d:" % len(keys) + "".join(keys).encode("ascii"))
@@ -100,11 +116,23 @@ def _feed(h: "hashlib._Hash", obj: Any) -> None:
         raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
 
 
-def fingerprint(*parts: Any) -> str:
-    """Hex SHA-256 of `parts`: equal for equal data, independent of dict order and identity."""
+def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes, names: tuple[str, ...],
+                 memo: Memo | None) -> None:
+    h.update(tag)
+    for name in names:
+        _feed(h, name)
+        _feed(h, getattr(obj, name), memo)
+
+
+def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
+    """Hex SHA-256 of `parts`: equal for equal data, independent of dict order and identity.
+
+    `memo` (a dict kept for one render, e.g. one site) saves walking the same frozen objects
+    again; keys made with a memo are only comparable to keys made with one. Objects in the
+    memo must not change while it is used (frozen dataclasses of plain data, as in a render)."""
     h = hashlib.sha256()
     for part in parts:
-        _feed(h, part)
+        _feed(h, part, memo)
     return h.hexdigest()
 
 
@@ -181,12 +209,23 @@ class PageCache:
         if self.folder is None:
             return
         path = self._path(namespace, key)
+        data = hashlib.sha256(value).digest() + value
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(hashlib.sha256(value).digest() + value)
-            os.replace(tmp, path)
+            try:
+                f = open(path, "xb")  # a new entry is written in place: one file operation
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                f = open(path, "xb")
+            with f:
+                f.write(data)
+        except FileExistsError:  # a damaged entry, or another build's: replaced atomically
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except OSError:
+                pass
         except OSError:
             pass  # a cache that cannot be written only costs time
 

@@ -150,7 +150,8 @@ class _Resolver(VersionedResolver):  # type: ignore[misc]
     def versioned_resolver(self) -> Any:
         table = self.__dict__.get("_katalog_table")
         if table is None:
-            table = self.__dict__["_katalog_table"] = VersionedResolver.versioned_resolver.fget(self)
+            table = VersionedResolver.versioned_resolver.fget(self)
+            self.__dict__["_katalog_table"] = table
         return table
 
 

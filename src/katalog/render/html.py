@@ -20,7 +20,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..cache import PageCache, code_fingerprint, fingerprint, tree_fingerprint
+from ..cache import Memo, PageCache, code_fingerprint, fingerprint, tree_fingerprint
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
@@ -147,7 +147,8 @@ class Site:
                 "allocation_html": None,
             }
             if self.env is not None:  # the tables read the same wherever the proposal is
-                table = self.env.get_template("_macros.html").module.amount_table  # type: ignore[attr-defined]
+                macros = self.env.get_template("_macros.html").module
+                table = macros.amount_table  # type: ignore[attr-defined]
                 a = anchor("forslag", p.id)
                 parts["economy_html"] = table(economy, f"tabel-{a}", f"{a}-h")
                 if allocation is not None:
@@ -242,6 +243,7 @@ def render_html(
     site = Site(cat, totals, date, env)
     cache = cache or PageCache(None)
     inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
+    memo: Memo = {}  # pages share a proposal's tables and records: each is hashed once
     written: list[Path] = []
 
     def write(rel: str, data: bytes) -> None:
@@ -253,7 +255,8 @@ def render_html(
     def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
         context = {**site.base(root, name), **ctx}
         # no cache: no key to compute (fingerprinting every context costs real time)
-        key = fingerprint(template, context, *inputs) if cache.folder is not None else rel
+        key = (fingerprint(template, context, *inputs, memo=memo) if cache.folder is not None
+               else rel)
         write(rel, cache.page(NAMESPACE, rel, key,
                               lambda: env.get_template(template).render(**context).encode("utf-8")))
 
