@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import __version__
+from . import __version__, parallel
 from .model import UNKNOWN
 
 if TYPE_CHECKING:
@@ -298,6 +298,45 @@ def _document_version() -> str:
     return fingerprint(*parts)
 
 
+PARALLEL_MIN_FILES = 200  # fewer files are parsed in this process: a pool would cost more
+
+
+def _encode(entry: tuple[Any, ...]) -> bytes | None:
+    """A document cache entry's bytes (None: something in it cannot be stored)."""
+    try:
+        return _DOCUMENT_FORMAT + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - something unexpected in the data: just not cached
+        return None
+
+
+def _decode(value: bytes, path: str) -> "Document":
+    """The Document an entry holds, at `path`; raises its SourceError."""
+    from .source import Document, SourceError
+
+    kind, *fields = _DocumentUnpickler(io.BytesIO(value[len(_DOCUMENT_FORMAT):])).load()
+    if kind == "error":
+        raise SourceError(*fields)
+    if kind != "doc":
+        raise ValueError(f"not a document entry: {kind!r}")
+    data, positions, key_positions, body, body_line = fields
+    return Document(path, data, positions, key_positions, body, body_line)
+
+
+def _parse_entry(item: tuple[bytes, bool]) -> bytes | None:
+    """One file parsed (in a pool worker) into an entry; None when parsing raised anything
+    but a SourceError (the reader then parses it again itself and reports it as always)."""
+    from .source import SourceError, read_document
+
+    raw, front_matter = item
+    try:
+        doc = read_document(raw, "", front_matter)
+    except SourceError as exc:
+        return _encode(("error", exc.code, exc.message, exc.line, exc.col))
+    except Exception:  # noqa: BLE001
+        return None
+    return _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body, doc.body_line))
+
+
 class DocumentCache:
     """`source.read_document` with its results kept in a `PageCache` namespace.
 
@@ -314,6 +353,8 @@ class DocumentCache:
         self.store = store
         self.hits = 0
         self.misses = 0
+        # parsed by `prefetch`: (raw, front matter) → (entry, True)
+        self._ahead: dict[tuple[bytes, bool], tuple[bytes, bool]] = {}
 
     @classmethod
     def beside(cls, content: Path | str) -> "DocumentCache":
@@ -327,42 +368,70 @@ class DocumentCache:
         h.update(raw)
         return h.hexdigest()
 
-    def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
-        from .source import Document, SourceError, read_document
+    def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
+        """Parse the content files (`catalogue.yaml`, `*.md`) the cache does not have in the
+        process pool, when they are many and the pool starts cheaply (else `read` parses each
+        when asked); `read` then takes them from memory. Results and messages are exactly
+        those of `read` alone."""
+        workers = parallel.default_workers() if workers is None else workers
+        wanted = list(dict.fromkeys(
+            (raw, rel.endswith(".md")) for rel, raw in files.items()
+            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")))
+        if self.store.folder is not None:
+            wanted = [item for item in wanted
+                      if not self.store._path(DOCUMENTS, self._key(*item)).is_file()]
+        if workers <= 1 or len(wanted) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
+            return  # a second of parsing at most: not worth starting new interpreters for
+        entries = parallel.map_processes(_parse_entry, wanted, workers,
+                                         chunksize=max(1, len(wanted) // (4 * workers)))
+        for item, entry in zip(wanted, entries):
+            if entry is not None:
+                self._ahead[item] = (entry, True)
 
-        key = self._key(raw, front_matter)
-        value = self.store.use(DOCUMENTS, key)
-        if value is not None and value.startswith(_DOCUMENT_FORMAT):
+    def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
+        from .source import SourceError, read_document
+
+        key = self._key(raw, front_matter) if self.store.folder is not None else ""
+        entry, fresh = self._ahead.pop((raw, front_matter), (None, False))
+        if key:
+            self.store._used.setdefault(DOCUMENTS, set()).add(key)  # kept at the next prune
+            if entry is None:
+                entry = self.store.get(DOCUMENTS, key)
+            elif fresh:
+                self.store.put(DOCUMENTS, key, entry)
+        if entry is not None and entry.startswith(_DOCUMENT_FORMAT):
             try:
-                kind, *fields = _DocumentUnpickler(io.BytesIO(value[len(_DOCUMENT_FORMAT):])).load()
-                if kind == "doc":
-                    data, positions, key_positions, body, body_line = fields
-                    self.hits += 1
-                    return Document(path, data, positions, key_positions, body, body_line)
-                if kind == "error":
-                    code, message, line, col = fields
-                    self.hits += 1
-                    raise SourceError(code, message, line, col)
+                doc = _decode(entry, path)
             except SourceError:
+                self._count(fresh)
                 raise
             except Exception:  # noqa: BLE001 - a bad entry is a miss
                 pass
+            else:
+                self._count(fresh)
+                return doc
         self.misses += 1
         try:
             doc = read_document(raw, path, front_matter)
         except SourceError as exc:
-            self._put(key, ("error", exc.code, exc.message, exc.line, exc.col))
+            if key:
+                self._put(key, ("error", exc.code, exc.message, exc.line, exc.col))
             raise
-        self._put(key, ("doc", doc.data, doc.positions, doc.key_positions, doc.body,
-                        doc.body_line))
+        if key:
+            self._put(key, ("doc", doc.data, doc.positions, doc.key_positions, doc.body,
+                            doc.body_line))
         return doc
 
+    def _count(self, parsed_now: bool) -> None:
+        if parsed_now:
+            self.misses += 1
+        else:
+            self.hits += 1
+
     def _put(self, key: str, entry: tuple[Any, ...]) -> None:
-        try:
-            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - something unexpected in the data: just not cached
-            return
-        self.store.put(DOCUMENTS, key, _DOCUMENT_FORMAT + data)
+        data = _encode(entry)
+        if data is not None:
+            self.store.put(DOCUMENTS, key, data)
 
     def tidy(self) -> None:
         """Drop entries this run did not use once they are many more than it used (so two
