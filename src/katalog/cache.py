@@ -44,13 +44,19 @@ class Unhashable(TypeError):
 
 
 @lru_cache(maxsize=None)
-def _compared_fields(cls: type) -> tuple[bytes, tuple[str, ...], bool]:
-    """A dataclass's tag (its qualified name), the names of the fields that define it, and
-    whether it is frozen."""
+def _compared_fields(cls: type) -> tuple[bytes, tuple[tuple[str, bytes], ...], bool]:
+    """A dataclass's tag (its qualified name), the names of the fields that define it (each
+    with its encoding), and whether it is frozen."""
     names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
     name = cls.__qualname__.encode("utf-8")
     frozen = bool(getattr(cls, "__dataclass_params__").frozen)
-    return b"D%d:" % len(name) + name + b"%d:" % len(names), names, frozen
+    return (b"D%d:" % len(name) + name + b"%d:" % len(names),
+            tuple((n, _str_bytes(n)) for n in names), frozen)
+
+
+def _str_bytes(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return b"s%d:" % len(data) + data
 
 
 Memo = dict[int, tuple[Any, bytes]]  # id of a frozen dataclass → (it, digest of its encoding)
@@ -63,8 +69,7 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
     object: pages that share objects (a proposal's tables on its page and on the single page)
     are hashed without walking them again. The encoding still depends on values only."""
     if isinstance(obj, str):  # includes markupsafe.Markup
-        data = obj.encode("utf-8")
-        h.update(b"s%d:" % len(data) + data)
+        h.update(_str_bytes(obj))
     elif obj is None or isinstance(obj, bool):
         h.update(b"N" if obj is None else b"T" if obj else b"F")
     elif isinstance(obj, bytes):
@@ -91,12 +96,14 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
             h.update(b"H" + hit[1])
         else:
             _feed_fields(h, obj, tag, names, memo)
-    elif isinstance(obj, Mapping):
+    elif isinstance(obj, dict) or isinstance(obj, Mapping):  # dict first: the ABC check is slow
         if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
             h.update(b"m%d:" % len(obj))
             for k in sorted(obj):
-                _feed(h, k)
-                _feed(h, obj[k], memo)
+                v = obj[k]
+                h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
+                if type(v) is not str:
+                    _feed(h, v, memo)
             return
         items = sorted((fingerprint(k), v) for k, v in obj.items())
         h.update(b"M%d:" % len(items))
@@ -106,7 +113,10 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
     elif isinstance(obj, (list, tuple)):
         h.update(b"L%d:" % len(obj))
         for item in obj:
-            _feed(h, item, memo)
+            if type(item) is str:  # the usual case (table cells), without a call
+                h.update(_str_bytes(item))
+            else:
+                _feed(h, item, memo)
     elif isinstance(obj, (set, frozenset)):
         keys = sorted(fingerprint(item) for item in obj)
         h.update(b"S%d:" % len(keys) + "".join(keys).encode("ascii"))
@@ -116,12 +126,16 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
 
 
-def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes, names: tuple[str, ...],
-                 memo: Memo | None) -> None:
+def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
+                 names: tuple[tuple[str, bytes], ...], memo: Memo | None) -> None:
     h.update(tag)
-    for name in names:
-        _feed(h, name)
-        _feed(h, getattr(obj, name), memo)
+    for name, encoded in names:
+        value = getattr(obj, name)
+        if type(value) is str:
+            h.update(encoded + _str_bytes(value))
+        else:
+            h.update(encoded)
+            _feed(h, value, memo)
 
 
 def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
