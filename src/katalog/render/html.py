@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,6 +53,7 @@ def danish_date(value: dt.date | None) -> str:
     return format_date(value, format="d. MMMM y", locale="da_DK") if value else ""
 
 
+@lru_cache(maxsize=4096)  # cells repeat a lot ("-", round amounts): escaped once each
 def _cell(text: str) -> Markup:
     """A table cell; the `?` of an incomplete amount is marked up (not by colour alone)."""
     if text.endswith("?"):
@@ -246,9 +248,13 @@ def render_html(
     memo: Memo = {}  # pages share a proposal's tables and records: each is hashed once
     written: list[Path] = []
 
+    folders: set[Path] = set()
+
     def write(rel: str, data: bytes) -> None:
         path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:  # each folder made once, not once per page
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         path.write_bytes(data)
         written.append(path)
 
