@@ -336,19 +336,24 @@ def _decode(value: bytes, path: str) -> "Document":
     return Document(path, data, positions, key_positions, body, body_line)
 
 
-def _parse_entry(item: tuple[bytes, bool]) -> bytes | None:
-    """One file parsed (in a pool worker) into an entry; None when parsing raised anything
-    but a SourceError (the reader then parses it again itself and reports it as always)."""
+def _parse_entry(item: tuple[bytes, bool, str | None, str]) -> bytes | None:
+    """One file parsed (in a pool worker) into an entry, stored in the cache folder given
+    (under `key`); None when parsing raised anything but a SourceError (the reader then
+    parses it again itself and reports it as always)."""
     from .source import SourceError, read_document
 
-    raw, front_matter = item
+    raw, front_matter, folder, key = item
     try:
         doc = read_document(raw, "", front_matter)
+        entry = _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body,
+                         doc.body_line))
     except SourceError as exc:
-        return _encode(("error", exc.code, exc.message, exc.line, exc.col))
+        entry = _encode(("error", exc.code, exc.message, exc.line, exc.col))
     except Exception:  # noqa: BLE001
         return None
-    return _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body, doc.body_line))
+    if entry is not None and folder is not None:
+        PageCache(folder).put(DOCUMENTS, key, entry)  # written here, beside the parsing
+    return entry
 
 
 class DocumentCache:
@@ -367,7 +372,7 @@ class DocumentCache:
         self.store = store
         self.hits = 0
         self.misses = 0
-        # parsed by `prefetch`: (raw, front matter) → (entry, True)
+        # parsed (and stored) by `prefetch`: (raw, front matter) → (entry, True)
         self._ahead: dict[tuple[bytes, bool], tuple[bytes, bool]] = {}
 
     @classmethod
@@ -385,22 +390,24 @@ class DocumentCache:
     def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache does not have in the
         process pool, when they are many and the pool starts cheaply (else `read` parses each
-        when asked); `read` then takes them from memory. Results and messages are exactly
-        those of `read` alone."""
+        when asked); the workers store the entries, `read` takes them from memory. Results
+        and messages are exactly those of `read` alone."""
         workers = parallel.default_workers() if workers is None else workers
-        wanted = list(dict.fromkeys(
-            (raw, rel.endswith(".md")) for rel, raw in files.items()
-            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")))
-        if self.store.folder is not None:
-            wanted = [item for item in wanted
-                      if not self.store._path(DOCUMENTS, self._key(*item)).is_file()]
-        if workers <= 1 or len(wanted) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
+        folder = str(self.store.folder) if self.store.folder is not None else None
+        jobs: list[tuple[bytes, bool, str | None, str]] = []  # the files the cache lacks
+        for raw, fm in dict.fromkeys(
+                (raw, rel.endswith(".md")) for rel, raw in files.items()
+                if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")):
+            key = self._key(raw, fm) if folder else ""
+            if not (key and self.store._path(DOCUMENTS, key).is_file()):
+                jobs.append((raw, fm, folder, key))
+        if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
             return  # a second of parsing at most: not worth starting new interpreters for
-        entries = parallel.map_processes(_parse_entry, wanted, workers,
-                                         chunksize=max(1, len(wanted) // (4 * workers)))
-        for item, entry in zip(wanted, entries):
+        entries = parallel.map_processes(_parse_entry, jobs, workers,
+                                         chunksize=max(1, len(jobs) // (4 * workers)))
+        for (raw, fm, _folder, _key), entry in zip(jobs, entries):
             if entry is not None:
-                self._ahead[item] = (entry, True)
+                self._ahead[(raw, fm)] = (entry, True)
 
     def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
         from .source import SourceError, read_document
@@ -411,8 +418,6 @@ class DocumentCache:
             self.store._used.setdefault(DOCUMENTS, set()).add(key)  # kept at the next prune
             if entry is None:
                 entry = self.store.get(DOCUMENTS, key)
-            elif fresh:
-                self.store.put(DOCUMENTS, key, entry)
         if entry is not None and entry.startswith(_DOCUMENT_FORMAT):
             try:
                 doc = _decode(entry, path)
