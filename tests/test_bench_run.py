@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import markdown
+import cmarkgfm
 from bs4 import BeautifulSoup
 
 from katalog.build import RENDERERS
@@ -37,7 +37,8 @@ def test_pandoc_input_has_every_proposal_with_its_economy_table(tmp_path):
     content = generate.generate(tmp_path / "c", 20)
     checked = check(content)
     text = pandoc_input.catalogue_markdown(checked.catalogue, checked.totals)
-    soup = BeautifulSoup(markdown.markdown(text, extensions=["tables"]), "html.parser")
+    soup = BeautifulSoup(cmarkgfm.markdown_to_html_with_extensions(text, extensions=["table"]),
+                         "html.parser")
     proposals = checked.catalogue.proposals
     titles = [h.get_text() for h in soup.find_all("h2")]
     assert titles == [f"{p.id} {p.title}" for t in checked.catalogue.themes

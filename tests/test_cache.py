@@ -103,3 +103,27 @@ def test_no_folder_means_no_cache(tmp_path):
 
 def test_beside_puts_the_cache_next_to_the_output(tmp_path):
     assert PageCache.beside(tmp_path / "build").folder == tmp_path / FOLDER
+
+
+def test_fingerprint_with_a_memo_is_about_values_too():
+    a = {"p": Point(1, (Point(2), D("2.50"))), "q": [Point(3)]}
+    b = {"q": [Point(3)], "p": Point(1, (Point(2), D("2.50")))}  # equal values, other objects
+    memo: dict = {}
+    key = fingerprint("page", a, memo=memo)
+    assert fingerprint("page", a, memo=memo) == key  # from the memo
+    assert fingerprint("page", b, memo={}) == key == fingerprint("page", b, memo=memo)
+    assert fingerprint("page", {**a, "p": Point(1, (Point(2), D("2.5")))}, memo=memo) != key
+    assert fingerprint("page", {**a, "q": [Point(True)]}, memo=memo) != key
+    assert any(isinstance(obj, Point) for obj, _digest in memo.values())
+
+
+def test_put_writes_new_entries_in_place_and_replaces_damaged_ones(tmp_path):
+    cache = PageCache(tmp_path / FOLDER)
+    key = fingerprint("k")
+    cache.put("html", key, b"one")
+    entry = next((tmp_path / FOLDER / "html").rglob(key))
+    entry.write_bytes(entry.read_bytes()[:10])  # a half-written entry: a miss
+    assert cache.get("html", key) is None
+    cache.put("html", key, b"two")
+    assert cache.get("html", key) == b"two"
+    assert [p.name for p in entry.parent.iterdir()] == [key]  # no temporary file left

@@ -1,5 +1,5 @@
-"""The content cache (katalog.cache.DocumentCache), the Markdown cache and the per-build
-Markdown conversion: they may save time, never change a result."""
+"""The content cache (katalog.cache.DocumentCache) and the page cache in a build: they may
+save time, never change a result."""
 
 from __future__ import annotations
 
@@ -11,20 +11,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from katalog import build as build_module
-from katalog import markdown
-from katalog.build import build, convert_markdown
+from katalog.build import build
 from katalog.cache import (
     _DOCUMENT_FORMAT,
     DOCUMENTS,
     FOLDER,
-    MARKDOWN,
     DocumentCache,
     PageCache,
-    markdown_key,
 )
 from katalog.cli import main
-from katalog.pipeline import Checked, check
+from katalog.load import read_folder
+from katalog.pipeline import Checked, check, check_files
 from katalog.render import totals as totals_render
 
 from test_bench_generate import gen
@@ -170,7 +167,7 @@ def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
     assert cached.output == uncached.output
 
 
-# -- Markdown: once per build, cached, in parallel -------------------------------------------
+# -- a whole build with the caches ---------------------------------------------------------
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -178,21 +175,8 @@ def _tree(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_convert_markdown_parallel_equals_sequential(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    content = gen.generate(tmp_path / "gen", 20)
-    cat = check(content).catalogue
-    sequential = convert_markdown(cat, None, workers=1)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_BODIES", 2)
-    parallel = convert_markdown(cat, None, workers=2)
-    assert parallel == sequential
-    assert set(sequential) == {p.body for p in cat.proposals} | {t.body for t in cat.themes}
-    for source, html in sequential.items():
-        assert html == markdown.convert(source)
-
-
-def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_builds_equal_an_uncached_build(example: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     content = _copy_example(example, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plain = build(content, tmp_path / "plain", ["html", "docx"], cache=False)
@@ -200,12 +184,8 @@ def test_markdown_cache_and_build_output(example: Path, tmp_path: Path,
     store = PageCache(tmp_path / "cache")
     build(content, tmp_path / "cold", ["html", "docx"], cache=store)
     assert _tree(tmp_path / "cold") == reference
-    cat = check(content).catalogue
-    keys = {markdown_key(p.body) for p in cat.proposals}
-    stored = {p.name for p in (tmp_path / "cache" / MARKDOWN).glob("*/*")}
-    assert keys <= stored
-    for entry in (tmp_path / "cache" / MARKDOWN).glob("*/*"):  # damage every entry
-        entry.write_bytes(entry.read_bytes()[:-1] + b"!")
+    assert store.rendered and not store.reused
+    assert not (tmp_path / "cache" / "markdown").exists()  # Markdown is converted, not cached
     warm = PageCache(tmp_path / "cache")
     build(content, tmp_path / "warm", ["html", "docx"], cache=warm)
     assert _tree(tmp_path / "warm") == reference
@@ -232,3 +212,75 @@ def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
     shared = diff_folders(str(old), str(new))
     assert shared == separate
     assert any(str(new) in issue.format() for issue in shared.head.issues)
+
+
+# -- parsing ahead in the process pool -------------------------------------------------------
+
+
+def _spy_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Parse ahead from 2 files on, in 2 processes; the sizes of the pool's batches."""
+    from katalog import cache as cache_module, parallel
+
+    calls: list[int] = []
+    real = parallel.map_processes
+
+    def spy(fn, items, workers=None, min_items=2, chunksize=1):  # type: ignore[no-untyped-def]
+        calls.append(len(items))
+        return real(fn, items, workers, min_items, chunksize)
+
+    monkeypatch.setattr(cache_module, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "map_processes", spy)
+    monkeypatch.setenv("KATALOG_WORKERS", "2")
+    return calls
+
+
+def _broken(content: Path) -> Path:
+    """Files every reader must report the same way: bad YAML, bad UTF-8, an alias, a tag."""
+    p = content / "proposals"
+    (p / "X-yaml.md").write_text("---\nid: X1\ntitle: [uafsluttet\n---\nTekst.\n", encoding="utf-8")
+    (p / "X-utf8.md").write_bytes(b"---\nid: X2\ntitle: \xff\xfe\n---\n")
+    (p / "X-alias.md").write_text("---\nid: &a X3\ntitle: *a\n---\n", encoding="utf-8")
+    (p / "X-tag.md").write_text("---\nid: !!python/object X4\n---\n", encoding="utf-8")
+    return content
+
+
+def test_parse_ahead_in_the_pool_equals_reading_each_file(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _broken(gen.generate(tmp_path / "gen", 20))
+    alone = check_files(read_folder(content), label=str(content))  # each file read when asked
+    calls = _spy_pool(monkeypatch)
+    ahead = check(content)  # no cache: parsed ahead in the pool
+    assert calls and calls[0] >= 24
+    assert _outcome(ahead) == _outcome(alone)
+    codes = {i.code for i in ahead.report.issues}
+    assert {"yaml-syntax", "encoding", "yaml-alias", "yaml-tag"} <= codes
+
+    cold = DocumentCache(PageCache(tmp_path / "cache"))
+    assert _outcome(check(content, cold)) == _outcome(alone)
+    assert cold.hits == 0 and cold.misses == calls[-1] and len(_entries(cold)) == cold.misses
+    warm = DocumentCache(PageCache(tmp_path / "cache"))
+    n = len(calls)
+    assert _outcome(check(content, warm)) == _outcome(alone)
+    assert len(calls) == n and warm.misses == 0 and warm.hits == cold.misses  # no pool: all hits
+
+
+def test_parse_ahead_leaves_unexpected_failures_to_the_reader(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from katalog import load, source
+
+    content = gen.generate(tmp_path / "gen", 5)
+    real = source.read_document
+
+    def failing(raw: bytes, path: str, front_matter: bool):  # type: ignore[no-untyped-def]
+        if b"id: ADM-001" in raw:
+            raise RuntimeError("uventet")
+        return real(raw, path, front_matter)
+
+    monkeypatch.setattr(source, "read_document", failing)
+    monkeypatch.setattr(load, "read_document", failing)
+    alone = check_files(read_folder(content), label=str(content))
+    calls = _spy_pool(monkeypatch)
+    ahead = check(content)
+    assert calls and _outcome(ahead) == _outcome(alone)
+    assert any(i.code == "internal" and "RuntimeError: uventet" in i.message
+               for i in ahead.report.issues)

@@ -162,7 +162,8 @@ def test_hostile_markdown_is_sanitised(small, tmp_path):
         [ok](https://www.example.dk/side)
         """
     p = small / "proposals/A1.md"
-    p.write_text(p.read_text(encoding="utf-8").rstrip() + "\n" + "\n".join(
+    # one block each (in CommonMark a raw HTML block runs on to the next blank line)
+    p.write_text(p.read_text(encoding="utf-8").rstrip() + "\n\n" + "\n\n".join(
         line.strip() for line in hostile.splitlines()) + "\n", encoding="utf-8")
     build(small, tmp_path / "out", ["html"])
     for page in [tmp_path / "out/html/forslag/A1.html", tmp_path / "out/html/hele-kataloget.html"]:

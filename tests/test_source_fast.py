@@ -129,3 +129,11 @@ def test_flow_depth_is_an_upper_bound_and_sees_deep_nesting() -> None:
     assert source._flow_depth(deep) == MAX_DEPTH + 5
     wide = "\n".join(f"k{i}: [{i}]" for i in range(3 * MAX_DEPTH)) + "\n"
     assert source._flow_depth(wide) == 1  # many flat collections are not deep
+
+
+def test_flow_depth_is_an_upper_bound_counted_only_when_needed():
+    assert source._flow_depth("a: [1, 2]\nb: {c: [3]}\n") >= 2  # few openers: their count
+    flat = "a: [" + "[1], " * (source.MAX_DEPTH + 10) + "]\n"  # many openers, depth 2
+    assert source._flow_depth(flat) == 2
+    assert source._fast_compose(flat)[0] is (source.CParser is not None)
+    assert _same(flat)[0] == {"a": [[1]] * (source.MAX_DEPTH + 10)}

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import markdown, parallel
-from .cache import MARKDOWN, DocumentCache, PageCache, caching_enabled, markdown_key
+from .cache import DocumentCache, PageCache, caching_enabled
 from .compute import Totals
 from .issues import Report
 from .model import Catalogue
@@ -158,8 +157,8 @@ def build(
     Outputs of formats not built this time are carried over from the previous build.
     `templates` overrides the default look; by default a `templates/` folder beside the
     content folder is used when there is one. `cache` (default: `.katalog-cache/` beside
-    `out`, unless KATALOG_NO_CACHE is set) keeps parsed content files and converted Markdown
-    and lets renderers skip pages whose inputs did not change; `False` renders everything.
+    `out`, unless KATALOG_NO_CACHE is set) keeps parsed content files and lets renderers
+    skip pages whose inputs did not change; `False` renders everything.
     """
     out = Path(out)
     content = Path(content)
@@ -184,48 +183,15 @@ def build(
         (tmp / MARKER).write_text("Denne mappe er skrevet af katalog og erstattes ved næste build.\n",
                                   encoding="utf-8")
         _carry_over(out, tmp, formats)
-        bodies = (convert_markdown(checked.catalogue, page_cache)
-                  if set(formats) & MARKDOWN_FORMATS else {})
-        with markdown.primed(bodies):
-            for name in formats:
-                say(f"Skriver {name}")
-                RENDERERS[name][0](checked.catalogue, checked.totals, tmp, opts)
-        if page_cache is not None and bodies:
-            page_cache.prune(MARKDOWN)
+        for name in formats:
+            say(f"Skriver {name}")
+            RENDERERS[name][0](checked.catalogue, checked.totals, tmp, opts)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
     return BuildResult(out, formats, checked.report, files)
-
-
-MARKDOWN_FORMATS = {"html", "pdf", "docx"}  # the formats that show the Markdown bodies
-PARALLEL_MIN_BODIES = 64  # fewer bodies than this are converted in this process
-
-
-def convert_markdown(cat: Catalogue, cache: PageCache | None = None,
-                     workers: int | None = None) -> dict[str, str]:
-    """Every theme's and proposal's body → sanitised HTML, each distinct body once: from
-    `cache` when it has it, else converted (in a process pool when there are many)."""
-    sources = list(dict.fromkeys([t.body for t in cat.themes] + [p.body for p in cat.proposals]))
-    results: dict[str, str] = {}
-    missing: list[str] = []
-    for source in sources:
-        hit = cache.use(MARKDOWN, markdown_key(source)) if cache is not None else None
-        if hit is not None:
-            results[source] = hit.decode("utf-8")
-        else:
-            missing.append(source)
-    n = parallel.default_workers() if workers is None else workers
-    converted = parallel.map_processes(markdown.convert, missing, n,
-                                       min_items=PARALLEL_MIN_BODIES,
-                                       chunksize=max(1, len(missing) // (4 * max(1, n))))
-    for source, html in zip(missing, converted):
-        results[source] = html
-        if cache is not None:
-            cache.put(MARKDOWN, markdown_key(source), html.encode("utf-8"))
-    return results
 
 
 def _carry_over(old: Path, new: Path, formats: Sequence[str]) -> None:

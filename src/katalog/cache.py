@@ -7,7 +7,9 @@ rest from the cache; nothing has to know which content change affects which page
 
 Entries live in a `.katalog-cache/<namespace>/` folder beside the output folder (one namespace
 per renderer, e.g. `html`), each file named by its key and prefixed with a digest of its value
-so a damaged entry is treated as a miss. Writes are atomic, so concurrent builds are safe.
+so a damaged entry is treated as a miss. A new entry is written in place (a build that reads
+it half-written finds its digest wrong: a miss); an existing one is replaced atomically, so
+concurrent builds are safe.
 After a build, `prune()` drops the namespace's entries that build did not use, which keeps the
 folder as big as one build.
 """
@@ -27,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from . import __version__
+from . import __version__, parallel
 from .model import UNKNOWN
 
 if TYPE_CHECKING:
@@ -42,18 +44,32 @@ class Unhashable(TypeError):
 
 
 @lru_cache(maxsize=None)
-def _compared_fields(cls: type) -> tuple[bytes, tuple[str, ...]]:
-    """A dataclass's tag (its qualified name) and the names of the fields that define it."""
+def _compared_fields(cls: type) -> tuple[bytes, tuple[tuple[str, bytes], ...], bool]:
+    """A dataclass's tag (its qualified name), the names of the fields that define it (each
+    with its encoding), and whether it is frozen."""
     names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
     name = cls.__qualname__.encode("utf-8")
-    return b"D%d:" % len(name) + name + b"%d:" % len(names), names
+    frozen = bool(getattr(cls, "__dataclass_params__").frozen)
+    return (b"D%d:" % len(name) + name + b"%d:" % len(names),
+            tuple((n, _str_bytes(n)) for n in names), frozen)
 
 
-def _feed(h: "hashlib._Hash", obj: Any) -> None:
-    """Feed a canonical, type-tagged encoding of `obj` into `h`."""
+def _str_bytes(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return b"s%d:" % len(data) + data
+
+
+Memo = dict[int, tuple[Any, bytes]]  # id of a frozen dataclass → (it, digest of its encoding)
+
+
+def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
+    """Feed a canonical, type-tagged encoding of `obj` into `h`.
+
+    With `memo`, a frozen dataclass is fed as the digest of its encoding, worked out once per
+    object: pages that share objects (a proposal's tables on its page and on the single page)
+    are hashed without walking them again. The encoding still depends on values only."""
     if isinstance(obj, str):  # includes markupsafe.Markup
-        data = obj.encode("utf-8")
-        h.update(b"s%d:" % len(data) + data)
+        h.update(_str_bytes(obj))
     elif obj is None or isinstance(obj, bool):
         h.update(b"N" if obj is None else b"T" if obj else b"F")
     elif isinstance(obj, bytes):
@@ -70,27 +86,37 @@ def _feed(h: "hashlib._Hash", obj: Any) -> None:
         h.update(b"t")
         _feed(h, obj.isoformat())
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        tag, names = _compared_fields(type(obj))
-        h.update(tag)
-        for name in names:
-            _feed(h, name)
-            _feed(h, getattr(obj, name))
-    elif isinstance(obj, Mapping):
+        tag, names, frozen = _compared_fields(type(obj))
+        if memo is not None and frozen:
+            hit = memo.get(id(obj))
+            if hit is None:
+                sub = hashlib.sha256()
+                _feed_fields(sub, obj, tag, names, memo)
+                hit = memo[id(obj)] = (obj, sub.digest())  # `obj` kept: its id stays its own
+            h.update(b"H" + hit[1])
+        else:
+            _feed_fields(h, obj, tag, names, memo)
+    elif isinstance(obj, dict) or isinstance(obj, Mapping):  # dict first: the ABC check is slow
         if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
             h.update(b"m%d:" % len(obj))
             for k in sorted(obj):
-                _feed(h, k)
-                _feed(h, obj[k])
+                v = obj[k]
+                h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
+                if type(v) is not str:
+                    _feed(h, v, memo)
             return
         items = sorted((fingerprint(k), v) for k, v in obj.items())
         h.update(b"M%d:" % len(items))
         for k, v in items:
             h.update(k.encode("ascii"))
-            _feed(h, v)
+            _feed(h, v, memo)
     elif isinstance(obj, (list, tuple)):
         h.update(b"L%d:" % len(obj))
         for item in obj:
-            _feed(h, item)
+            if type(item) is str:  # the usual case (table cells), without a call
+                h.update(_str_bytes(item))
+            else:
+                _feed(h, item, memo)
     elif isinstance(obj, (set, frozenset)):
         keys = sorted(fingerprint(item) for item in obj)
         h.update(b"S%d:" % len(keys) + "".join(keys).encode("ascii"))
@@ -100,11 +126,27 @@ def _feed(h: "hashlib._Hash", obj: Any) -> None:
         raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
 
 
-def fingerprint(*parts: Any) -> str:
-    """Hex SHA-256 of `parts`: equal for equal data, independent of dict order and identity."""
+def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
+                 names: tuple[tuple[str, bytes], ...], memo: Memo | None) -> None:
+    h.update(tag)
+    for name, encoded in names:
+        value = getattr(obj, name)
+        if type(value) is str:
+            h.update(encoded + _str_bytes(value))
+        else:
+            h.update(encoded)
+            _feed(h, value, memo)
+
+
+def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
+    """Hex SHA-256 of `parts`: equal for equal data, independent of dict order and identity.
+
+    `memo` (a dict kept for one render, e.g. one site) saves walking the same frozen objects
+    again; keys made with a memo are only comparable to keys made with one. Objects in the
+    memo must not change while it is used (frozen dataclasses of plain data, as in a render)."""
     h = hashlib.sha256()
     for part in parts:
-        _feed(h, part)
+        _feed(h, part, memo)
     return h.hexdigest()
 
 
@@ -121,7 +163,7 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
 
 # libraries that turn a render context into bytes: a new version may render differently
 RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx",
-                       "markdown", "nh3")
+                       "cmarkgfm", "nh3")
 
 
 @lru_cache(maxsize=1)
@@ -141,14 +183,6 @@ def code_fingerprint() -> str:
         except metadata.PackageNotFoundError:
             _feed(h, name)
     return h.hexdigest()
-
-
-MARKDOWN = "markdown"  # namespace of converted Markdown bodies
-
-
-def markdown_key(source: str) -> str:
-    """The cache key of a Markdown body's sanitised HTML."""
-    return fingerprint(MARKDOWN, source, code_fingerprint())
 
 
 class PageCache:
@@ -189,12 +223,23 @@ class PageCache:
         if self.folder is None:
             return
         path = self._path(namespace, key)
+        data = hashlib.sha256(value).digest() + value
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            with os.fdopen(fd, "wb") as f:
-                f.write(hashlib.sha256(value).digest() + value)
-            os.replace(tmp, path)
+            try:
+                f = open(path, "xb")  # a new entry is written in place: one file operation
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                f = open(path, "xb")
+            with f:
+                f.write(data)
+        except FileExistsError:  # a damaged entry, or another build's: replaced atomically
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except OSError:
+                pass
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -267,6 +312,50 @@ def _document_version() -> str:
     return fingerprint(*parts)
 
 
+PARALLEL_MIN_FILES = 200  # fewer files are parsed in this process: a pool would cost more
+
+
+def _encode(entry: tuple[Any, ...]) -> bytes | None:
+    """A document cache entry's bytes (None: something in it cannot be stored)."""
+    try:
+        return _DOCUMENT_FORMAT + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - something unexpected in the data: just not cached
+        return None
+
+
+def _decode(value: bytes, path: str) -> "Document":
+    """The Document an entry holds, at `path`; raises its SourceError."""
+    from .source import Document, SourceError
+
+    kind, *fields = _DocumentUnpickler(io.BytesIO(value[len(_DOCUMENT_FORMAT):])).load()
+    if kind == "error":
+        raise SourceError(*fields)
+    if kind != "doc":
+        raise ValueError(f"not a document entry: {kind!r}")
+    data, positions, key_positions, body, body_line = fields
+    return Document(path, data, positions, key_positions, body, body_line)
+
+
+def _parse_entry(item: tuple[bytes, bool, str | None, str]) -> bytes | None:
+    """One file parsed (in a pool worker) into an entry, stored in the cache folder given
+    (under `key`); None when parsing raised anything but a SourceError (the reader then
+    parses it again itself and reports it as always)."""
+    from .source import SourceError, read_document
+
+    raw, front_matter, folder, key = item
+    try:
+        doc = read_document(raw, "", front_matter)
+        entry = _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body,
+                         doc.body_line))
+    except SourceError as exc:
+        entry = _encode(("error", exc.code, exc.message, exc.line, exc.col))
+    except Exception:  # noqa: BLE001
+        return None
+    if entry is not None and folder is not None:
+        PageCache(folder).put(DOCUMENTS, key, entry)  # written here, beside the parsing
+    return entry
+
+
 class DocumentCache:
     """`source.read_document` with its results kept in a `PageCache` namespace.
 
@@ -283,6 +372,8 @@ class DocumentCache:
         self.store = store
         self.hits = 0
         self.misses = 0
+        # parsed (and stored) by `prefetch`: (raw, front matter) → (entry, True)
+        self._ahead: dict[tuple[bytes, bool], tuple[bytes, bool]] = {}
 
     @classmethod
     def beside(cls, content: Path | str) -> "DocumentCache":
@@ -296,42 +387,70 @@ class DocumentCache:
         h.update(raw)
         return h.hexdigest()
 
-    def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
-        from .source import Document, SourceError, read_document
+    def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
+        """Parse the content files (`catalogue.yaml`, `*.md`) the cache does not have in the
+        process pool, when they are many and the pool starts cheaply (else `read` parses each
+        when asked); the workers store the entries, `read` takes them from memory. Results
+        and messages are exactly those of `read` alone."""
+        workers = parallel.default_workers() if workers is None else workers
+        folder = str(self.store.folder) if self.store.folder is not None else None
+        jobs: list[tuple[bytes, bool, str | None, str]] = []  # the files the cache lacks
+        for raw, fm in dict.fromkeys(
+                (raw, rel.endswith(".md")) for rel, raw in files.items()
+                if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")):
+            key = self._key(raw, fm) if folder else ""
+            if not (key and self.store._path(DOCUMENTS, key).is_file()):
+                jobs.append((raw, fm, folder, key))
+        if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
+            return  # a second of parsing at most: not worth starting new interpreters for
+        entries = parallel.map_processes(_parse_entry, jobs, workers,
+                                         chunksize=max(1, len(jobs) // (4 * workers)))
+        for (raw, fm, _folder, _key), entry in zip(jobs, entries):
+            if entry is not None:
+                self._ahead[(raw, fm)] = (entry, True)
 
-        key = self._key(raw, front_matter)
-        value = self.store.use(DOCUMENTS, key)
-        if value is not None and value.startswith(_DOCUMENT_FORMAT):
+    def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
+        from .source import SourceError, read_document
+
+        key = self._key(raw, front_matter) if self.store.folder is not None else ""
+        entry, fresh = self._ahead.pop((raw, front_matter), (None, False))
+        if key:
+            self.store._used.setdefault(DOCUMENTS, set()).add(key)  # kept at the next prune
+            if entry is None:
+                entry = self.store.get(DOCUMENTS, key)
+        if entry is not None and entry.startswith(_DOCUMENT_FORMAT):
             try:
-                kind, *fields = _DocumentUnpickler(io.BytesIO(value[len(_DOCUMENT_FORMAT):])).load()
-                if kind == "doc":
-                    data, positions, key_positions, body, body_line = fields
-                    self.hits += 1
-                    return Document(path, data, positions, key_positions, body, body_line)
-                if kind == "error":
-                    code, message, line, col = fields
-                    self.hits += 1
-                    raise SourceError(code, message, line, col)
+                doc = _decode(entry, path)
             except SourceError:
+                self._count(fresh)
                 raise
             except Exception:  # noqa: BLE001 - a bad entry is a miss
                 pass
+            else:
+                self._count(fresh)
+                return doc
         self.misses += 1
         try:
             doc = read_document(raw, path, front_matter)
         except SourceError as exc:
-            self._put(key, ("error", exc.code, exc.message, exc.line, exc.col))
+            if key:
+                self._put(key, ("error", exc.code, exc.message, exc.line, exc.col))
             raise
-        self._put(key, ("doc", doc.data, doc.positions, doc.key_positions, doc.body,
-                        doc.body_line))
+        if key:
+            self._put(key, ("doc", doc.data, doc.positions, doc.key_positions, doc.body,
+                            doc.body_line))
         return doc
 
+    def _count(self, parsed_now: bool) -> None:
+        if parsed_now:
+            self.misses += 1
+        else:
+            self.hits += 1
+
     def _put(self, key: str, entry: tuple[Any, ...]) -> None:
-        try:
-            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - something unexpected in the data: just not cached
-            return
-        self.store.put(DOCUMENTS, key, _DOCUMENT_FORMAT + data)
+        data = _encode(entry)
+        if data is not None:
+            self.store.put(DOCUMENTS, key, data)
 
     def tidy(self) -> None:
         """Drop entries this run did not use once they are many more than it used (so two

@@ -1,22 +1,26 @@
-"""One Markdown parse for every output: python-markdown → HTML, sanitised with nh3.
+"""One Markdown parse for every output: CommonMark + GitHub tables (cmark-gfm) → HTML,
+sanitised with nh3.
 
+Bodies are parsed by cmark-gfm, GitHub's own CommonMark implementation, so a body renders as
+it does in GitHub's (and GitLab's) preview of a pull request: tables with column alignment,
+~~strikethrough~~ (double tilde only: "~500" stays text), bare links, smart quotes and dashes.
 Bodies are written by many hands and end up on a public web site, so everything that could run
 script or fetch from elsewhere is removed: `<script>`, event handlers, `javascript:` links,
-images and styles. Headings are shifted so a body nests under the page's own heading levels.
-The HTML renderer uses the result as is; the Word renderer walks the same sanitised HTML.
+images and styles (raw HTML passes cmark and is then sanitised by nh3's allow-list). Headings
+are shifted so a body nests under the page's own heading levels. The HTML renderer uses the
+result as is; the Word renderer walks the same sanitised HTML.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterator, Mapping
+from functools import cached_property, lru_cache
 
-import markdown as md
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote",
@@ -41,28 +45,24 @@ class Fragment:
     """A sanitised HTML fragment and its plain text (for search and summaries)."""
 
     html: str
-    text: str
+
+    @cached_property
+    def text(self) -> str:
+        """The fragment's text, whitespace folded (computed when first asked for)."""
+        return plain_text(self.html)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> md.Markdown:
-    return md.Markdown(
-        extensions=["tables", "sane_lists", "smarty"],
-        extension_configs={
-            "tables": {"use_align_attribute": True},
-            "smarty": {"smart_angled_quotes": False},
-        },
-        output_format="html",
-    )
+# raw HTML is kept for nh3 to sanitise (UNSAFE), quotes and dashes made typographic (SMART)
+CMARK_OPTIONS = (Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_SMART
+                 | Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
+CMARK_EXTENSIONS = ("table", "strikethrough", "autolink")  # GitHub's, less tasklist/tagfilter
 
 
 def convert(source: str) -> str:
     """Markdown → sanitised HTML (headings as written), computed now (no memo)."""
-    parser = _parser()
-    parser.reset()
-    raw = parser.convert(source)
+    raw = cmarkgfm.markdown_to_html_with_extensions(source, CMARK_OPTIONS, CMARK_EXTENSIONS)
     return nh3.clean(
-        raw,
+        raw.rstrip("\n"),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
@@ -72,32 +72,10 @@ def convert(source: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _memo(source: str) -> str:
-    return convert(source)
-
-
-_primed: dict[str, str] = {}
-
-
 def to_html(source: str) -> str:
-    """Markdown → sanitised HTML (headings as written); memoised, as pages share bodies.
-
-    During a build the results come from `primed` (converted once, possibly in parallel and
-    possibly from the cache, by `katalog.build`)."""
-    hit = _primed.get(source)
-    return hit if hit is not None else _memo(source)
-
-
-@contextmanager
-def primed(results: Mapping[str, str]) -> Iterator[None]:
-    """Within the block, `to_html(source)` is `results[source]` for the sources given
-    (`results` must hold what `convert` returns for them)."""
-    _primed.update(results)
-    try:
-        yield
-    finally:
-        for source in results:
-            _primed.pop(source, None)
+    """Markdown → sanitised HTML (headings as written); memoised, as pages and formats share
+    bodies (cmarkgfm also keeps each parse's C memory, so a body is best parsed once)."""
+    return convert(source)
 
 
 def shift_headings(fragment: str, top: int) -> str:
@@ -106,6 +84,8 @@ def shift_headings(fragment: str, top: int) -> str:
     if not levels:
         return fragment
     delta = top - min(levels)
+    if delta == 0:
+        return fragment
 
     def repl(m: re.Match[str]) -> str:
         return f"<{m.group(1)}h{min(6, max(1, int(m.group(2)) + delta))}"
@@ -120,5 +100,4 @@ def plain_text(fragment: str) -> str:
 
 def render(source: str, top: int = 2) -> Fragment:
     """Markdown body → sanitised HTML whose headings start at level `top`."""
-    body = shift_headings(to_html(source), top)
-    return Fragment(body, plain_text(body))
+    return Fragment(shift_headings(to_html(source), top))

@@ -1,8 +1,9 @@
 """The one place katalog runs work in parallel: a small process pool for pure functions.
 
-Used by build orchestration (Markdown conversion before rendering) and by the PDF renderer
-(one WeasyPrint layout per job). Work is split only when there is enough of it; the results
-come back in input order, so output never depends on the number of workers.
+Used by the PDF renderer (one WeasyPrint layout per job) and by the content cache (many content
+files parsed ahead, `cache.DocumentCache.prefetch`). Work is split only when there is enough of
+it; the results come back in input order, so output never depends on the number of
+workers.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def start_method() -> str | None:
     if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
     return "forkserver" if "forkserver" in methods else None
+
+
+def starts_cheaply() -> bool:
+    """Whether a pool starts in a few milliseconds here (`fork`): worth it for work of well
+    under a second, which a `forkserver` pool (new interpreters importing katalog) is not."""
+    return start_method() == "fork"
 
 
 def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,

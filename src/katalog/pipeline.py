@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .cache import DocumentCache, caching_enabled
+from .cache import DocumentCache, PageCache, caching_enabled
 from .compute import Totals, compute
 from .issues import Report
 from .load import load_files, read_folder
@@ -62,8 +62,10 @@ def check(content: Path | str, cache: DocumentCache | bool | None = None) -> Che
     content = Path(content)
     if cache is True:
         cache = DocumentCache.beside(content) if caching_enabled() else None
-    if not cache:
-        return check_files(read_folder(content), label=os.fspath(content))
-    checked = check_files(read_folder(content), label=os.fspath(content), read=cache.read)
-    cache.tidy()
+    files = read_folder(content)
+    reader = cache or DocumentCache(PageCache(None))  # no store: only the parse-ahead
+    reader.prefetch(files)  # many files: parsed in the process pool
+    checked = check_files(files, label=os.fspath(content), read=reader.read)
+    if cache:
+        cache.tidy()
     return checked

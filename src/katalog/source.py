@@ -41,30 +41,6 @@ CParser = getattr(ruamel.yaml.main, "CParser", None)  # libyaml, from ruamel.yam
 _local = threading.local()
 
 
-class _MemoResolver(VersionedResolver):
-    """The YAML 1.2 resolver, memoised for plain scalars.
-
-    Resolving a plain scalar (is `2027` an int, `ja` a string?) runs the implicit-resolver
-    regexes and was two thirds of composing a file; catalogues repeat the same keys, years and
-    amounts in every file. Only the C fast path uses it, where no `%YAML` directive can change
-    the version, so the answer depends on the value and the implicit flags alone.
-    """
-
-    _memo: dict[tuple[str, bool], Any] = {}
-    MEMO_LIMIT = 100_000
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
-            key = (value, bool(implicit[1]))
-            hit = self._memo.get(key)
-            if hit is None:
-                if len(self._memo) >= self.MEMO_LIMIT:
-                    self._memo.clear()
-                hit = self._memo[key] = super().resolve(kind, value, implicit)
-            return hit
-        return super().resolve(kind, value, implicit)
-
-
 class SourceError(Exception):
     """A problem that stops reading a file, at a 1-based line and column."""
 
@@ -160,6 +136,45 @@ def _flow_depth(text: str) -> int:
         elif ch in "]}" and depth:
             depth -= 1
     return deepest
+
+
+class _Resolver(VersionedResolver):  # type: ignore[misc]
+    """ruamel's resolver with its implicit-tag table looked up once per document instead of
+    twice per scalar (each lookup works out the YAML version through two caught
+    AttributeErrors). Only for the C parser's path, which never sees a `%YAML` directive, so
+    the version cannot change within a document."""
+
+    @property
+    def versioned_resolver(self) -> Any:
+        table = self.__dict__.get("_katalog_table")
+        if table is None:
+            table = VersionedResolver.versioned_resolver.fget(self)
+            self.__dict__["_katalog_table"] = table
+        return table
+
+
+class _MemoResolver(_Resolver):
+    """The YAML 1.2 resolver, memoised for plain scalars.
+
+    Resolving a plain scalar (is `2027` an int, `ja` a string?) runs the implicit-resolver
+    regexes and was two thirds of composing a file; catalogues repeat the same keys, years and
+    amounts in every file. Only the C fast path uses it, where no `%YAML` directive can change
+    the version, so the answer depends on the value and the implicit flags alone.
+    """
+
+    _memo: dict[tuple[str, bool], Any] = {}
+    MEMO_LIMIT = 100_000
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            key = (value, bool(implicit[1]))
+            hit = self._memo.get(key)
+            if hit is None:
+                if len(self._memo) >= self.MEMO_LIMIT:
+                    self._memo.clear()
+                hit = self._memo[key] = super().resolve(kind, value, implicit)
+            return hit
+        return super().resolve(kind, value, implicit)
 
 
 def _fast_compose(text: str) -> tuple[bool, Node | None]:

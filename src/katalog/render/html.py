@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,10 +21,12 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..cache import PageCache, code_fingerprint, fingerprint, tree_fingerprint
+from ..cache import Memo, PageCache, code_fingerprint, fingerprint, tree_fingerprint
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
+from ..markdown import shift_headings
+from ..markdown import to_html as markdown_html
 from ..model import STATUSES, Catalogue, Proposal, Theme
 from ..numbers import sign_note, unit_label
 from . import view
@@ -50,6 +53,7 @@ def danish_date(value: dt.date | None) -> str:
     return format_date(value, format="d. MMMM y", locale="da_DK") if value else ""
 
 
+@lru_cache(maxsize=4096)  # cells repeat a lot ("-", round amounts): escaped once each
 def _cell(text: str) -> Markup:
     """A table cell; the `?` of an incomplete amount is marked up (not by colour alone)."""
     if text.endswith("?"):
@@ -114,6 +118,8 @@ class Site:
     cat: Catalogue
     totals: Totals
     date: dt.date | None
+    env: Environment | None = None  # given: a proposal's amount tables are rendered once
+    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by proposal id
 
     def base(self, root: str, page: str) -> dict[str, Any]:
         s = self.cat.settings
@@ -126,19 +132,47 @@ class Site:
             "date": self.date,
         }
 
+    def _proposal_parts(self, p: Proposal) -> dict[str, Any]:
+        """What a proposal shows wherever it is shown (its page, the single page): built once.
+        The body keeps its own heading levels (`proposal` shifts them per place)."""
+        parts = self._parts.get(p.id)
+        if parts is None:
+            pt = self.totals.proposals[p.id]
+            economy = view.economy_table(p, pt, self.cat.settings)
+            allocation = view.allocation_table(p, pt, self.cat)
+            parts = self._parts[p.id] = {
+                "facts": view.facts(p, self.cat, self.totals),
+                "economy": economy,
+                "allocation": allocation,
+                "body": body_html(markdown_html(p.body), p.id),
+                "economy_html": None,
+                "allocation_html": None,
+            }
+            if self.env is not None:  # the tables read the same wherever the proposal is
+                macros = self.env.get_template("_macros.html").module
+                table = macros.amount_table  # type: ignore[attr-defined]
+                a = anchor("forslag", p.id)
+                parts["economy_html"] = table(economy, f"tabel-{a}", f"{a}-h")
+                if allocation is not None:
+                    parts["allocation_html"] = table(allocation, f"fordeling-{a}", f"{a}-h")
+        return parts
+
     def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
-        pt = self.totals.proposals[p.id]
         theme = self.cat.theme(p.theme)
+        parts = self._proposal_parts(p)
         return {
             "id": p.id,
             "title": p.title,
             "status": p.status,
             "summary": p.summary,
             "anchor": anchor("forslag", p.id),
-            "facts": view.facts(p, self.cat, self.totals),
-            "economy": view.economy_table(p, pt, self.cat.settings),
-            "allocation": view.allocation_table(p, pt, self.cat),
-            "body_html": body_html(render_markdown(p.body, top).html, p.id),
+            "facts": parts["facts"],
+            "economy": parts["economy"],
+            "allocation": parts["allocation"],
+            "economy_html": parts["economy_html"],  # None: the template renders `economy`
+            "allocation_html": parts["allocation_html"],
+            # body_html adds no headings, so shifting after it is the same as before it
+            "body_html": Markup(shift_headings(parts["body"], top)),
             "consulted": p.consulted,
             "hearing": p.hearing,
             "followup": p.followup,
@@ -208,21 +242,27 @@ def render_html(
     the template sources and katalog's code, so only pages whose inputs changed are rendered.
     """
     env = environment(templates)
-    site = Site(cat, totals, date)
+    site = Site(cat, totals, date, env)
     cache = cache or PageCache(None)
     inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
+    memo: Memo = {}  # pages share a proposal's tables and records: each is hashed once
     written: list[Path] = []
+
+    folders: set[Path] = set()
 
     def write(rel: str, data: bytes) -> None:
         path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:  # each folder made once, not once per page
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         path.write_bytes(data)
         written.append(path)
 
     def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
         context = {**site.base(root, name), **ctx}
         # no cache: no key to compute (fingerprinting every context costs real time)
-        key = fingerprint(template, context, *inputs) if cache.folder is not None else rel
+        key = (fingerprint(template, context, *inputs, memo=memo) if cache.folder is not None
+               else rel)
         write(rel, cache.page(NAMESPACE, rel, key,
                               lambda: env.get_template(template).render(**context).encode("utf-8")))
 

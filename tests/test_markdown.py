@@ -1,0 +1,168 @@
+"""katalog.markdown: bodies are CommonMark + GitHub tables (cmark-gfm), as in GitHub's preview
+of a pull request, and everything that could run script or fetch from elsewhere is removed."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from katalog.markdown import Fragment, convert, plain_text, render, shift_headings, to_html
+
+
+def soup(source: str) -> BeautifulSoup:
+    return BeautifulSoup(convert(source), "html.parser")
+
+
+# -- what writers see as on GitHub -----------------------------------------------------------
+
+
+def test_list_straight_after_a_paragraph_is_a_list() -> None:
+    doc = soup("Forslaget indebærer:\n- færre vikarer\n- fælles indkøb\n")
+    assert doc.find("p").get_text() == "Forslaget indebærer:"
+    assert [li.get_text() for li in doc.find("ul").find_all("li")] == [
+        "færre vikarer", "fælles indkøb"]
+
+
+def test_nested_list_indented_two_spaces() -> None:
+    doc = soup("- skoler\n  - Nordskolen\n  - Sydskolen\n- dagtilbud\n")
+    outer = doc.find("ul")
+    items = outer.find_all("li", recursive=False)
+    assert len(items) == 2
+    assert [li.get_text() for li in items[0].find("ul").find_all("li")] == [
+        "Nordskolen", "Sydskolen"]
+    assert items[1].find("ul") is None
+
+
+def test_numbered_list_keeps_its_start_number() -> None:
+    doc = soup("3. tredje\n4. fjerde\n")
+    assert doc.find("ol")["start"] == "3"
+
+
+def test_table_with_column_alignment() -> None:
+    doc = soup("| Område | Antal | Beløb | Note |\n|:---:|---:|:---|---|\n"
+               "| Skoler | 3 | 1.200 | a |\n| Ældre | 1 | 300 | b |\n")
+    table = doc.find("table")
+    heads = table.find("thead").find_all("th")
+    assert [th.get_text() for th in heads] == ["Område", "Antal", "Beløb", "Note"]
+    assert [th.get("align") for th in heads] == ["center", "right", "left", None]
+    rows = table.find("tbody").find_all("tr")
+    assert [[td.get_text() for td in tr.find_all("td")] for tr in rows] == [
+        ["Skoler", "3", "1.200", "a"], ["Ældre", "1", "300", "b"]]
+    assert [td.get("align") for td in rows[1].find_all("td")] == ["center", "right", "left", None]
+    assert not table.find_all(style=True)
+
+
+def test_smart_quotes_dashes_and_ellipsis() -> None:
+    text = soup("\"Citat\" og 'ord' -- 2027--2030 --- og så videre...\n").find("p").get_text()
+    assert text == "\u201cCitat\u201d og \u2018ord\u2019 \u2013 2027\u20132030 \u2014 og så videre\u2026"
+
+
+def test_code_is_not_made_typographic() -> None:
+    assert soup('Skriv `"id" -- x`.\n').find("code").get_text() == '"id" -- x'
+
+
+def test_strikethrough_needs_double_tilde() -> None:
+    doc = soup("~~slettet~~ ca. ~500 til ~600 kr.\n")
+    assert doc.find("del").get_text() == "slettet"
+    assert len(doc.find_all("del")) == 1
+    assert "ca. ~500 til ~600 kr." in doc.get_text()
+
+
+def test_bare_url_becomes_a_link() -> None:
+    doc = soup("Se https://www.kk.dk/budget?aar=2027&side=2. Tak.\n")
+    link = doc.find("a")
+    assert link["href"] == "https://www.kk.dk/budget?aar=2027&side=2"
+    assert link.get_text() == "https://www.kk.dk/budget?aar=2027&side=2"
+    assert link["rel"] == ["noopener", "noreferrer"]
+    assert doc.find("p").get_text().endswith(". Tak.")
+
+
+def test_emphasis_links_quotes_rules_and_breaks() -> None:
+    doc = soup("Med **fed**, *kursiv* og [et link](https://example.org \"titel\").  \nNy linje.\n\n"
+               "> Citat fra MED-udvalget.\n\n---\n")
+    assert doc.find("strong").get_text() == "fed" and doc.find("em").get_text() == "kursiv"
+    link = doc.find("a")
+    assert (link["href"], link["title"], link.get_text()) == (
+        "https://example.org", "titel", "et link")
+    assert doc.find("br") is not None
+    assert doc.find("blockquote").get_text(strip=True) == "Citat fra MED-udvalget."
+    assert doc.find("hr") is not None
+
+
+def test_task_list_markers_stay_text() -> None:
+    doc = soup("- [ ] åben\n- [x] lukket\n")
+    assert not doc.find_all("input")
+    assert [li.get_text() for li in doc.find_all("li")] == ["[ ] åben", "[x] lukket"]
+
+
+def test_text_is_escaped_and_danish_letters_kept() -> None:
+    html = convert("Æbler & pærer < 5 kr. i Ølstykke.\n")
+    assert html == "<p>Æbler &amp; pærer &lt; 5 kr. i Ølstykke.</p>"
+
+
+# -- security ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", [
+    "<script>alert(1)</script>\n",
+    "Tekst <script>alert(1)</script> mere.\n",
+    "<a href=\"#\" onclick=\"alert(2)\">klik</a>\n",
+    "[klik](javascript:alert(3))\n",
+    "[klik](JaVaScRiPt:alert(4))\n",
+    "<a href=\"javascript:alert(5)\">klik</a>\n",
+    "<img src=\"https://evil.example/x.png\" onerror=\"alert(6)\">\n",
+    "![billede](https://evil.example/x.png)\n",
+    "<iframe src=\"https://evil.example\"></iframe>\n",
+    "<style>body{display:none}</style>\n",
+    "<p style=\"color:red\">rød</p>\n",
+    "<!-- skjult -->synlig\n",
+    "<form action=\"https://evil.example\"><input name=\"x\"></form>\n",
+    "[data](data:text/html;base64,PHNjcmlwdD4=)\n",
+])
+def test_anything_that_could_run_script_or_fetch_is_removed(source: str) -> None:
+    html = convert(source).lower()
+    for bad in ("<script", "alert(", "onclick", "onerror", "javascript:", "<img", "evil.example",
+                "<iframe", "<style", "style=", "<!--", "skjult", "<form", "<input", "data:"):
+        assert bad not in html, (source, html)
+
+
+def test_allowed_raw_html_is_kept() -> None:
+    doc = soup("Et <abbr title=\"Kommunernes Landsforening\">KL</abbr>-tal<sup>1</sup>.\n")
+    assert doc.find("abbr")["title"] == "Kommunernes Landsforening"
+    assert doc.find("sup").get_text() == "1"
+
+
+def test_raw_html_block_runs_to_the_next_blank_line() -> None:
+    # CommonMark (as on GitHub): Markdown right after a raw HTML line is part of that block
+    doc = soup("<div>\n[ikke et link](https://example.org)\n</div>\n\n[et link](https://example.org)\n")
+    assert [a.get_text() for a in doc.find_all("a")] == ["et link"]
+
+
+# -- headings, text, memo ----------------------------------------------------------------------
+
+
+def test_headings_are_shifted_under_the_page() -> None:
+    source = "# Beskrivelse\n\nTekst.\n\n## Risiko\n\nLav.\n"
+    frag = render(source, top=3)
+    assert isinstance(frag, Fragment)
+    doc = BeautifulSoup(frag.html, "html.parser")
+    assert [h.name for h in doc.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])] == ["h3", "h4"]
+    assert frag.text == "Beskrivelse Tekst. Risiko Lav."
+    assert shift_headings("<h5>a</h5><h6>b</h6>", 5) == "<h5>a</h5><h6>b</h6>"
+    assert shift_headings("<h1>a</h1><h3>b</h3>", 5) == "<h5>a</h5><h6>b</h6>"  # at most h6
+    assert shift_headings("<p>x</p>", 2) == "<p>x</p>"
+
+
+def test_plain_text_folds_whitespace_and_unescapes() -> None:
+    assert plain_text("<p>Æbler &amp;\n  pærer</p>\n<ul><li>en</li></ul>") == "Æbler & pærer en"
+
+
+def test_to_html_is_convert_memoised() -> None:
+    source = "Et **afsnit** om budget 2027.\n"
+    assert to_html(source) == convert(source)
+    assert to_html(source) is to_html(source)
+
+
+def test_empty_body() -> None:
+    assert convert("") == ""
+    assert render("").text == ""
