@@ -44,12 +44,21 @@ def start_method() -> str | None:
 
 
 def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-                  min_items: int = 2, chunksize: int = 1) -> list[R]:
+                  min_items: int = 2, chunksize: int = 1,
+                  initializer: Callable[..., object] | None = None,
+                  initargs: tuple[object, ...] = ()) -> list[R]:
     """`[fn(x) for x in items]`, in a pool of `workers` processes when there are at least
-    `min_items` items (`fn` must be a module-level function of picklable values)."""
+    `min_items` items (`fn` must be a module-level function of picklable values).
+
+    `initializer(*initargs)` runs once in each worker before its first item (to hand every
+    worker the same large state once instead of with each item); without a pool it runs
+    once in this process."""
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < max(2, min_items):
+        if initializer is not None:
+            initializer(*initargs)
         return [fn(x) for x in items]
     context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
+                             initializer=initializer, initargs=initargs) as pool:
         return list(pool.map(fn, items, chunksize=chunksize))

@@ -8,18 +8,19 @@ continuing the previous list. Styles without numbering get katalog's own definit
 
 from __future__ import annotations
 
-from docx.document import Document
 from docx.oxml.ns import qn
 
-from .ooxml import Element, el
+from .ooxml import Node, node
 from .styles import Styles
 
 BULLETS = ("•", "–", "▪")
 
 
 class Lists:
-    def __init__(self, doc: Document, styles: Styles) -> None:
-        self._root: Element = doc.part.numbering_part.element
+    """The list numbering of one document, added to its numbering part's root `root`."""
+
+    def __init__(self, root: Node, styles: Styles) -> None:
+        self._root = root
         self._styles = styles
         self._abstract_of: dict[str, str] = {
             n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
@@ -60,9 +61,9 @@ class Lists:
     def _instance(self, abstract: str, ilvl: int, start: int) -> int:
         num_id = self._next_num
         self._next_num += 1
-        num = el("w:num", {"w:numId": str(num_id)}, el("w:abstractNumId", {"w:val": abstract}))
-        num.append(el("w:lvlOverride", {"w:ilvl": str(ilvl)},
-                      el("w:startOverride", {"w:val": str(start)})))
+        num = node("w:num", {"w:numId": str(num_id)}, node("w:abstractNumId", {"w:val": abstract}))
+        num.append(node("w:lvlOverride", {"w:ilvl": str(ilvl)},
+                      node("w:startOverride", {"w:val": str(start)})))
         cleanup = self._root.find(qn("w:numIdMacAtCleanup"))
         if cleanup is not None:  # must stay last
             cleanup.addprevious(num)
@@ -76,18 +77,18 @@ class Lists:
             return self._own[ordered]
         aid = str(self._next_abstract)
         self._next_abstract += 1
-        abstract = el("w:abstractNum", {"w:abstractNumId": aid},
-                      el("w:multiLevelType", {"w:val": "hybridMultilevel"}))
+        abstract = node("w:abstractNum", {"w:abstractNumId": aid},
+                      node("w:multiLevelType", {"w:val": "hybridMultilevel"}))
         for lvl in range(9):
             fmt = ("decimal", "lowerLetter", "lowerRoman")[lvl % 3] if ordered else "bullet"
             text = f"%{lvl + 1}." if ordered else BULLETS[lvl % 3]
             indent = 360 * (lvl + 1)
-            abstract.append(el("w:lvl", {"w:ilvl": str(lvl)},
-                               el("w:start", {"w:val": "1"}),
-                               el("w:numFmt", {"w:val": fmt}),
-                               el("w:lvlText", {"w:val": text}),
-                               el("w:lvlJc", {"w:val": "left"}),
-                               el("w:pPr", None, el("w:ind", {"w:left": str(indent),
+            abstract.append(node("w:lvl", {"w:ilvl": str(lvl)},
+                               node("w:start", {"w:val": "1"}),
+                               node("w:numFmt", {"w:val": fmt}),
+                               node("w:lvlText", {"w:val": text}),
+                               node("w:lvlJc", {"w:val": "left"}),
+                               node("w:pPr", None, node("w:ind", {"w:left": str(indent),
                                                                "w:hanging": "360"}))))
         existing = self._root.findall(qn("w:abstractNum"))
         if existing:
