@@ -11,6 +11,7 @@ the date). With many proposals the catalogue and chunks of attachments are made 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,12 +94,14 @@ class _Writer:
 
 
 _worker: _Writer | None = None
+_worker_markdown = contextlib.ExitStack()  # keeps the bodies primed while the worker lives
 
 
 def _start_worker(build: _Build) -> None:
-    """Pool initializer: prepare the template once in this worker process."""
+    """Pool initializer: prime the Markdown bodies, prepare the template once."""
     global _worker
-    markdown.primed(build.bodies).__enter__()  # this process ends with the pool
+    _worker_markdown.close()
+    _worker_markdown.enter_context(markdown.primed(build.bodies))
     _worker = _Writer(build)
 
 
