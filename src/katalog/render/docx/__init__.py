@@ -2,11 +2,13 @@
 
 Made from the Word template (`templates/word/katalog.docx`, or the municipality's own),
 keeping its styles, headers, footers and page setup: the template is prepared once per
-process (`template.WordTemplate`), each body is written as WordprocessingML text (`compose`,
+process (`template.WordTemplate`), bodies are written as WordprocessingML text (`compose`,
 `ooxml`) and spliced into it, and the parts every file shares are compressed once
-(`package`). Files are written reproducibly (fixed zip timestamps and core properties from
-the date). With many proposals the catalogue and chunks of attachments are made in
-`katalog.parallel`'s process pool; the files are the same as when made in one process.
+(`package`). Each proposal's content is written once (`fragment`) and used in both its
+attachment and the catalogue. With many proposals the attachments (and the fragments) are
+made in chunks in `katalog.parallel`'s process pool; this process then writes the catalogue.
+The files are the same whatever the number of processes, and reproducible (fixed zip
+timestamps, core properties from the date).
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 from ... import markdown, parallel
 from ...compute import Totals
 from ...model import Catalogue
 from ..html import danish_date
 from ..templates import TemplateSet
-from .compose import catalogue_body, proposal_body
+from .compose import catalogue_body, proposal_body, proposal_parts
+from .fragment import Fragment, record
 from .template import TemplateError, WordTemplate
 
 TEMPLATE = "word/katalog.docx"
@@ -51,11 +54,11 @@ class _Build:
     bodies: dict[str, str]  # Markdown source → HTML, as `katalog.markdown` has them primed
 
 
-Job = Optional[tuple[int, int]]  # None: the catalogue; (start, end): those attachments
+Job = tuple[int, int]  # the attachments cat.proposals[start:end]
 
 
 class _Writer:
-    """Writes documents in one process; template problems are collected in `messages`."""
+    """Writes attachments in one process; template problems are collected in `messages`."""
 
     def __init__(self, build: _Build) -> None:
         self.build = build
@@ -63,34 +66,30 @@ class _Writer:
         self.template = WordTemplate.load(build.template, build.template_path,
                                           self.messages.append)
 
-    def run(self, job: Job) -> tuple[list[Path], list[str]]:
-        """Write the job's files; returns them and the warnings raised meanwhile."""
+    def run(self, job: Job) -> tuple[list[Path], list[Fragment], list[str]]:
+        """Write the job's attachments; returns them, each proposal's content as a fragment
+        (for the catalogue) and the warnings raised meanwhile."""
         b, t = self.build, self.template
         s = b.cat.settings
         when = _when(b.date)
         values = {"undertitel": s.subtitle, "organisation": s.organisation,
                   "dato": danish_date(b.date)}
         props = {"author": s.organisation, "subject": s.subtitle}
-        written = []
-        if job is None:
-            target = b.out / "katalog.docx"
-            data = t.render(t.catalogue,
-                            lambda ctx: catalogue_body(ctx, b.cat, b.totals, b.date),
-                            {"titel": s.title, **values}, {"title": s.title, **props}, when)
+        written, fragments = [], []
+        (b.out / "docx").mkdir(parents=True, exist_ok=True)
+        for p in b.cat.proposals[job[0]:job[1]]:
+            fragment = record(t.scratch(), lambda ctx, p=p: proposal_parts(ctx, p, b.cat, b.totals, 2))  # type: ignore[misc]
+            title = f"{p.id} {p.title}"
+            target = b.out / "docx" / f"{p.id}.docx"
+            data = t.render(t.attachment,
+                            lambda ctx, p=p, f=fragment: proposal_body(  # type: ignore[misc]
+                                ctx, p, b.cat, b.totals, lambda c, _p, level: [f.fill(c, level - 2)]),
+                            {"titel": title, **values}, {"title": title, **props}, when)
             target.write_bytes(data)
             written.append(target)
-        else:
-            (b.out / "docx").mkdir(parents=True, exist_ok=True)
-            for p in b.cat.proposals[job[0]:job[1]]:
-                title = f"{p.id} {p.title}"
-                target = b.out / "docx" / f"{p.id}.docx"
-                data = t.render(t.attachment,
-                                lambda ctx, p=p: proposal_body(ctx, p, b.cat, b.totals),  # type: ignore[misc]
-                                {"titel": title, **values}, {"title": title, **props}, when)
-                target.write_bytes(data)
-                written.append(target)
+            fragments.append(fragment)
         messages, self.messages[:] = list(self.messages), []
-        return written, messages
+        return written, fragments, messages
 
 
 _worker: _Writer | None = None
@@ -105,7 +104,7 @@ def _start_worker(build: _Build) -> None:
     _worker = _Writer(build)
 
 
-def _run_job(job: Job) -> tuple[list[Path], list[str]]:
+def _run_job(job: Job) -> tuple[list[Path], list[Fragment], list[str]]:
     assert _worker is not None, "_start_worker was not run"
     return _worker.run(job)
 
@@ -129,27 +128,38 @@ def render_docx(
     if path is None:
         raise TemplateError(f"Word-skabelonen {TEMPLATE} findes ikke")
     n = len(cat.proposals)
-    jobs: list[Job] = [None] + [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+    jobs = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
     workers = parallel.default_workers() if workers is None else workers
-    build = _Build(cat, totals, out, path.read_bytes(), path, date, {})
+    data = path.read_bytes()
+    messages: list[str] = []
+    template = WordTemplate.load(data, path, messages.append)  # a broken template fails here
     out.mkdir(parents=True, exist_ok=True)
     if workers <= 1 or n < PARALLEL_MIN_PROPOSALS:
-        writer = _Writer(build)
+        writer = _Writer(_Build(cat, totals, out, data, path, date, {}))
         results = [writer.run(job) for job in jobs]
     else:
-        WordTemplate.load(build.template, path, lambda _m: None)  # a broken template fails here
         sources = dict.fromkeys([t.body for t in cat.themes] + [p.body for p in cat.proposals])
-        build = _Build(cat, totals, out, build.template, path, date,
+        build = _Build(cat, totals, out, data, path, date,
                        {source: markdown.to_html(source) for source in sources})
         results = parallel.map_processes(_run_job, jobs, workers, initializer=_start_worker,
                                          initargs=(build,))
+    fragments = [f for _, frags, _ in results for f in frags]
+    by_id = {p.id: f for p, f in zip(cat.proposals, fragments)}
+    s = cat.settings
+    when = _when(date)
+    target = out / "katalog.docx"
+    target.write_bytes(template.render(
+        template.catalogue,
+        lambda ctx: catalogue_body(ctx, cat, totals, date,
+                                   lambda c, p, level: [by_id[p.id].fill(c, level - 2)]),
+        {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
+         "dato": danish_date(date)},
+        {"title": s.title, "author": s.organisation, "subject": s.subtitle}, when))
+    written = [target]
     seen: set[str] = set()
-    written: list[Path] = []
-    for files, messages in results:
-        written += files
-        for message in messages:
-            if message not in seen:
-                seen.add(message)
-                if warn is not None:
-                    warn(str(path), message)
-    return written
+    for message in messages + [m for _, _, ms in results for m in ms]:
+        if message not in seen:
+            seen.add(message)
+            if warn is not None:
+                warn(str(path), message)
+    return written + [f for files, _, _ in results for f in files]

@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from docx.oxml.ns import NamespacePrefixedTag, qn
-from docx.oxml.parser import oxml_parser
+from docx.oxml.ns import NamespacePrefixedTag, nsmap, qn
+from docx.oxml.parser import oxml_parser, parse_xml
 from lxml.etree import _Element
 
 Element = str  # a serialised body element (see the module docstring)
@@ -42,6 +42,12 @@ def node(tag: str, attrs: dict[str, str] | None = None, *children: Node) -> Node
     return made
 
 
+def to_node(xml: Element) -> Node:
+    """The lxml element of one serialised element (e.g. `run(...)`), for editing a part."""
+    wrapped = f'<w:x xmlns:w="{nsmap["w"]}" xmlns:r="{nsmap["r"]}">{xml}</w:x>'
+    return parse_xml(wrapped)[0]
+
+
 # characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -65,9 +71,21 @@ def escape_attr(value: str) -> str:
     return xml_text(value).translate(_ATTR_ESCAPES)
 
 
+_SLOT = re.compile("\x00\\d+\x00")
+
+
+def slot(index: int) -> str:
+    """A placeholder for a value filled in later (see `fragment`); kept as is by `el`."""
+    return f"\x00{index}\x00"
+
+
+def _attr(value: str) -> str:
+    return value if "\x00" in value and _SLOT.fullmatch(value) else escape_attr(value)
+
+
 @lru_cache(maxsize=4096)
 def _open(tag: str, attrs: tuple[tuple[str, str], ...]) -> str:
-    return "<" + tag + "".join(f' {k}="{escape_attr(v)}"' for k, v in attrs)
+    return "<" + tag + "".join(f' {k}="{_attr(v)}"' for k, v in attrs)
 
 
 def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Element:

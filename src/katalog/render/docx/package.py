@@ -17,8 +17,10 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
+from docx.document import Document
 from docx.opc.coreprops import CoreProperties
 
 CONTENT_TYPES = "[Content_Types].xml"
@@ -112,6 +114,13 @@ def set_properties(props: CoreProperties, title: str, author: str, when: dt.date
     props.created = when
     props.modified = when
     props.revision = 1
+
+
+def save_reproducible(doc: Document, path: Path, when: dt.datetime) -> None:
+    """Write a python-docx document to `path` with every zip entry dated `when`."""
+    raw = io.BytesIO()
+    doc.save(raw)
+    path.write_bytes(normalise_zip(raw.getvalue(), when))
 
 
 def normalise_zip(data: bytes, when: dt.datetime) -> bytes:

@@ -209,6 +209,12 @@ class WordTemplate:
         return cls(path, styles, width, _skeleton(data, path, toc=True),
                    _skeleton(data, path, toc=False))
 
+    def scratch(self) -> Context:
+        """A context on a throw-away copy of the numbering and relationships (for
+        `fragment.record`, which only borrows its styles, width and list styles)."""
+        return Context(self.styles, Lists(deepcopy(self.attachment.numbering), self.styles),
+                       Relationships(self.attachment.rels_base), self.width)
+
     def render(self, skeleton: Skeleton, build: Callable[[Context], Sequence[Element]],
                values: Mapping[str, str], properties: Mapping[str, str],
                when: dt.datetime) -> bytes:
