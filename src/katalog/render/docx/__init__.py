@@ -77,8 +77,9 @@ class _Writer:
         props = {"author": s.organisation, "subject": s.subtitle}
         written, fragments = [], []
         (b.out / "docx").mkdir(parents=True, exist_ok=True)
+        scratch = t.scratch()
         for p in b.cat.proposals[job[0]:job[1]]:
-            fragment = record(t.scratch(), lambda ctx, p=p: proposal_parts(ctx, p, b.cat, b.totals, 2))  # type: ignore[misc]
+            fragment = record(scratch, lambda ctx, p=p: proposal_parts(ctx, p, b.cat, b.totals, 2))  # type: ignore[misc]
             title = f"{p.id} {p.title}"
             target = b.out / "docx" / f"{p.id}.docx"
             data = t.render(t.attachment,

@@ -18,11 +18,10 @@ from typing import Callable, Sequence
 
 from .context import Context
 from .lists import Lists
-from .ooxml import Element, el, slot
+from .ooxml import Element, escape_attr, slot
 from .styles import Styles
 
 _HEADING = re.compile(r"Heading ([1-6])")
-_SLOTS = re.compile('<w:pStyle w:val="\x00(\\d+)\x00"/>|\x00(\\d+)\x00')
 
 # ("style", kind, name): a style looked up; ("heading", level): a heading style, in a slot;
 # ("list", ordered, depth, start): a list started, its numId in a slot; ("link", url): a link
@@ -36,24 +35,36 @@ class Fragment:
 
     def fill(self, ctx: Context, shift: int = 0) -> Element:
         """The text for the document of `ctx`, headings `shift` levels lower (at most 6)."""
-        values: list[str] = []
+        if not self.ops:
+            return self.text
+        values: list[str | None] = []
         styles = ctx.styles
         for op in self.ops:
             kind = op[0]
             if kind == "style":
                 getattr(styles, op[1])(op[2])
                 values.append("")
-            elif kind == "heading":
+            elif kind == "heading":  # None: no style, and no w:pStyle element either
                 sid = styles.para(f"Heading {min(6, op[1] + shift)}")
-                values.append(el("w:pStyle", {"w:val": sid}) if sid else "")
+                values.append(escape_attr(sid) if sid else None)
             elif kind == "list":
                 num = ctx.lists.start(op[1], op[2], op[3])[1]
                 values.append(str(num[0]) if num is not None else "")
             else:
-                values.append(ctx.link(op[1]))
-        if not values:
-            return self.text
-        return _SLOTS.sub(lambda m: values[int(m.group(1) or m.group(2))], self.text)
+                values.append(escape_attr(ctx.link(op[1])))
+        pieces = self.text.split("\x00")  # text, slot, text, slot, …, text
+        for i in range(1, len(pieces), 2):
+            value = values[int(pieces[i])]
+            if value is None:
+                assert pieces[i - 1].endswith(_PSTYLE), "a heading style outside w:pStyle"
+                pieces[i - 1] = pieces[i - 1][:-len(_PSTYLE)]
+                pieces[i + 1] = pieces[i + 1][3:]  # '"/>'
+                value = ""
+            pieces[i] = value
+        return "".join(pieces)
+
+
+_PSTYLE = '<w:pStyle w:val="'
 
 
 class _Styles:
