@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -62,3 +62,27 @@ def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None 
     with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
                              initializer=initializer, initargs=initargs) as pool:
         return list(pool.map(fn, items, chunksize=chunksize))
+
+
+def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
+                   min_items: int = 2, chunksize: int = 1,
+                   initializer: Callable[..., object] | None = None,
+                   initargs: tuple[object, ...] = ()) -> Iterator[R]:
+    """`map_processes`, yielding each result (in input order) as soon as it is ready, so the
+    caller can use the first results while the pool works on the rest. Without a pool each
+    item is done when its result is asked for. Closing the generator early cancels the
+    items not started yet."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(items) < max(2, min_items):
+        if initializer is not None:
+            initializer(*initargs)
+        for item in items:
+            yield fn(item)
+        return
+    context = multiprocessing.get_context(start_method())
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
+                               initializer=initializer, initargs=initargs)
+    try:
+        yield from pool.map(fn, items, chunksize=chunksize)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

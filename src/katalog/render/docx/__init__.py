@@ -21,11 +21,13 @@ from typing import Callable
 
 from ... import markdown, parallel
 from ...compute import Totals
-from ...model import Catalogue
+from ...model import Catalogue, Proposal
 from ..html import danish_date
 from ..templates import TemplateSet
 from .compose import catalogue_body, proposal_body, proposal_parts
+from .context import Context
 from .fragment import Fragment, record
+from .ooxml import Element
 from .template import TemplateError, WordTemplate
 
 TEMPLATE = "word/katalog.docx"
@@ -54,7 +56,7 @@ class _Build:
     bodies: dict[str, str]  # Markdown source → HTML, as `katalog.markdown` has them primed
 
 
-Job = tuple[int, int]  # the attachments cat.proposals[start:end]
+Job = tuple[int, ...]  # the attachments of these proposals (indexes in cat.proposals)
 
 
 class _Writer:
@@ -66,19 +68,19 @@ class _Writer:
         self.template = WordTemplate.load(build.template, build.template_path,
                                           self.messages.append)
 
-    def run(self, job: Job) -> tuple[list[Path], list[Fragment], list[str]]:
-        """Write the job's attachments; returns them, each proposal's content as a fragment
-        (for the catalogue) and the warnings raised meanwhile."""
+    def run(self, job: Job) -> tuple[list[tuple[str, Path, Fragment]], list[str]]:
+        """Write the job's attachments; returns (proposal id, file, the proposal's content as
+        a fragment for the catalogue) for each, and the warnings raised meanwhile."""
         b, t = self.build, self.template
         s = b.cat.settings
         when = _when(b.date)
         values = {"undertitel": s.subtitle, "organisation": s.organisation,
                   "dato": danish_date(b.date)}
         props = {"author": s.organisation, "subject": s.subtitle}
-        written, fragments = [], []
+        done = []
         (b.out / "docx").mkdir(parents=True, exist_ok=True)
         scratch = t.scratch()
-        for p in b.cat.proposals[job[0]:job[1]]:
+        for p in (b.cat.proposals[i] for i in job):
             fragment = record(scratch, lambda ctx, p=p: proposal_parts(ctx, p, b.cat, b.totals, 2))  # type: ignore[misc]
             title = f"{p.id} {p.title}"
             target = b.out / "docx" / f"{p.id}.docx"
@@ -87,10 +89,9 @@ class _Writer:
                                 ctx, p, b.cat, b.totals, lambda c, _p, level: [f.fill(c, level - 2)]),
                             {"titel": title, **values}, {"title": title, **props}, when)
             target.write_bytes(data)
-            written.append(target)
-            fragments.append(fragment)
+            done.append((p.id, target, fragment))
         messages, self.messages[:] = list(self.messages), []
-        return written, fragments, messages
+        return done, messages
 
 
 _worker: _Writer | None = None
@@ -105,9 +106,16 @@ def _start_worker(build: _Build) -> None:
     _worker = _Writer(build)
 
 
-def _run_job(job: Job) -> tuple[list[Path], list[Fragment], list[str]]:
+def _run_job(job: Job) -> tuple[list[tuple[str, Path, Fragment]], list[str]]:
     assert _worker is not None, "_start_worker was not run"
     return _worker.run(job)
+
+
+def _stop_worker() -> None:
+    """Forget the writer (in this process, when it worked without a pool)."""
+    global _worker
+    _worker = None
+    _worker_markdown.close()
 
 
 def render_docx(
@@ -128,39 +136,56 @@ def render_docx(
                  if (d / name).is_file()), None)
     if path is None:
         raise TemplateError(f"Word-skabelonen {TEMPLATE} findes ikke")
-    n = len(cat.proposals)
-    jobs = [(i, min(i + CHUNK, n)) for i in range(0, n, CHUNK)]
+    # in the catalogue's order, so this process writes the catalogue while the pool works
+    index = {p.id: i for i, p in enumerate(cat.proposals)}
+    order = list(dict.fromkeys([index[p.id] for t in cat.themes for p in cat.proposals_in(t.id)]
+                               + list(range(len(cat.proposals)))))
+    jobs = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
     workers = parallel.default_workers() if workers is None else workers
     data = path.read_bytes()
     messages: list[str] = []
     template = WordTemplate.load(data, path, messages.append)  # a broken template fails here
     out.mkdir(parents=True, exist_ok=True)
-    if workers <= 1 or n < PARALLEL_MIN_PROPOSALS:
-        writer = _Writer(_Build(cat, totals, out, data, path, date, {}))
-        results = [writer.run(job) for job in jobs]
+    if workers <= 1 or len(order) < PARALLEL_MIN_PROPOSALS:
+        workers, bodies = 1, {}
     else:
         sources = dict.fromkeys([t.body for t in cat.themes] + [p.body for p in cat.proposals])
-        build = _Build(cat, totals, out, data, path, date,
-                       {source: markdown.to_html(source) for source in sources})
-        results = parallel.map_processes(_run_job, jobs, workers, initializer=_start_worker,
-                                         initargs=(build,))
-    fragments = [f for _, frags, _ in results for f in frags]
-    by_id = {p.id: f for p, f in zip(cat.proposals, fragments)}
-    s = cat.settings
-    when = _when(date)
-    target = out / "katalog.docx"
-    target.write_bytes(template.render(
-        template.catalogue,
-        lambda ctx: catalogue_body(ctx, cat, totals, date,
-                                   lambda c, p, level: [by_id[p.id].fill(c, level - 2)]),
-        {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
-         "dato": danish_date(date)},
-        {"title": s.title, "author": s.organisation, "subject": s.subtitle}, when))
-    written = [target]
+        bodies = {source: markdown.to_html(source) for source in sources}
+    results = parallel.iter_processes(_run_job, jobs, workers, initializer=_start_worker,
+                                      initargs=(_Build(cat, totals, out, data, path, date,
+                                                       bodies),))
+    attachments: dict[str, Path] = {}
+    fragments: dict[str, Fragment] = {}
+    job_messages: list[str] = []
+
+    def collect(result: tuple[list[tuple[str, Path, Fragment]], list[str]]) -> None:
+        for pid, file, fragment in result[0]:
+            attachments[pid] = file
+            fragments[pid] = fragment
+        job_messages.extend(result[1])
+
+    def filled(ctx: Context, p: Proposal, level: int) -> list[Element]:
+        while p.id not in fragments:
+            collect(next(results))
+        return [fragments.pop(p.id).fill(ctx, level - 2)]
+
+    try:
+        s = cat.settings
+        target = out / "katalog.docx"
+        target.write_bytes(template.render(
+            template.catalogue, lambda ctx: catalogue_body(ctx, cat, totals, date, filled),
+            {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
+             "dato": danish_date(date)},
+            {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date)))
+        for rest in results:  # attachments of proposals outside the catalogue's themes
+            collect(rest)
+    finally:
+        results.close()
+        _stop_worker()
     seen: set[str] = set()
-    for message in messages + [m for _, _, ms in results for m in ms]:
+    for message in messages + job_messages:
         if message not in seen:
             seen.add(message)
             if warn is not None:
                 warn(str(path), message)
-    return written + [f for files, _, _ in results for f in files]
+    return [target] + [attachments[p.id] for p in cat.proposals]
