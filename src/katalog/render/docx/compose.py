@@ -8,13 +8,14 @@ detached body elements; nothing is appended to the document while building.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Callable
 
 from ...compute import Totals
 from ...markdown import render as render_markdown
 from ...model import Catalogue, Proposal, Theme
 from .. import view
-from ..html import danish_date
+from ..html import danish_date as _danish_date
 from .context import Context
 from .htmlwalk import HtmlWriter
 from .ooxml import Element, bookmark, el, field_begin, field_end, paragraph, ppr, rpr, run
@@ -49,6 +50,9 @@ def para(ctx: Context, text: str, style: str = "Normal", bold_label: str = "") -
 
 def markdown(ctx: Context, source: str, top: int) -> list[Element]:
     return HtmlWriter(ctx).convert(render_markdown(source, top).html)
+
+
+danish_date = lru_cache(maxsize=1024)(_danish_date)  # Babel is slow; dates repeat
 
 
 def _yesno(value: bool | None) -> str:

@@ -16,21 +16,29 @@ from .styles import Styles
 BULLETS = ("•", "–", "▪")
 
 
+State = tuple[dict[str, str], int, int]  # numId → abstractNumId, next numId, next abstract
+
+
+def read(root: Node) -> State:
+    """What a numbering part already defines: its instances and the next free ids."""
+    abstract_of = {
+        n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
+        for n in root.findall(qn("w:num")) if n.find(qn("w:abstractNumId")) is not None
+    }
+    ids = [int(n.get(qn("w:numId"), "0")) for n in root.findall(qn("w:num"))]
+    aids = [int(a.get(qn("w:abstractNumId"), "0")) for a in root.findall(qn("w:abstractNum"))]
+    return abstract_of, max(ids, default=0) + 1, max(aids, default=-1) + 1
+
+
 class Lists:
     """The list numbering of one document, added to its numbering part's root `root`."""
 
-    def __init__(self, root: Node, styles: Styles) -> None:
+    def __init__(self, root: Node, styles: Styles, state: "State | None" = None) -> None:
+        """`state`: `read(root)` when already known (the same for every copy of a root)."""
         self._root = root
         self._styles = styles
-        self._abstract_of: dict[str, str] = {
-            n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
-            for n in self._root.findall(qn("w:num")) if n.find(qn("w:abstractNumId")) is not None
-        }
-        ids = [int(n.get(qn("w:numId"), "0")) for n in self._root.findall(qn("w:num"))]
-        aids = [int(a.get(qn("w:abstractNumId"), "0"))
-                for a in self._root.findall(qn("w:abstractNum"))]
-        self._next_num = max(ids, default=0) + 1
-        self._next_abstract = max(aids, default=-1) + 1
+        abstract_of, self._next_num, self._next_abstract = state or read(root)
+        self._abstract_of = dict(abstract_of)
         self._own: dict[bool, str] = {}
         self._bullet_num: str | None = None
 

@@ -95,10 +95,15 @@ def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Ele
     return f"{start}>{inner}</{tag}>" if inner else start + "/>"
 
 
+_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
+
+
 def text_el(value: str, tag: str = "w:t") -> Element:
-    value = xml_text(value)
+    special = _SPECIAL.search(value) is not None
+    if special:
+        value = xml_text(value)
     space = ' xml:space="preserve"' if value != value.strip() or "  " in value else ""
-    return f"<{tag}{space}>{escape_text(value)}</{tag}>"
+    return f"<{tag}{space}>{escape_text(value) if special else value}</{tag}>"
 
 
 @lru_cache(maxsize=256)

@@ -41,8 +41,7 @@ class Member:
 
     @classmethod
     def of(cls, name: str, blob: bytes) -> "Member":
-        squeeze = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-        data = squeeze.compress(blob) + squeeze.flush()
+        data = zlib.compress(blob, LEVEL, wbits=-15)  # = zipfile's compressobj(LEVEL, DEFLATED, -15)
         return cls(name, zlib.crc32(blob), len(blob), data)
 
 

@@ -33,7 +33,8 @@ from docx.opc.rel import Relationships
 from docx.oxml.ns import nsmap, qn
 
 from .context import TEXT_WIDTH, Context
-from .lists import Lists
+from .lists import Lists, State
+from .lists import read as read_numbering
 from .ooxml import Element, Node, node, xml_text
 from .package import Member, members_of, set_properties, write_zip
 from .styles import Styles
@@ -184,6 +185,7 @@ class Skeleton:
     core_name: str
     core: Node
     placeholders: list[tuple[str, Node]]  # headers/footers holding {{…}}, by zip name
+    lists: State  # the numbering as read once, for each document's `Lists`
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,8 @@ class WordTemplate:
     def scratch(self) -> Context:
         """A context on a throw-away copy of the numbering and relationships (for
         `fragment.record`, which only borrows its styles, width and list styles)."""
-        return Context(self.styles, Lists(deepcopy(self.attachment.numbering), self.styles),
+        return Context(self.styles, Lists(deepcopy(self.attachment.numbering), self.styles,
+                                          self.attachment.lists),
                        Relationships(self.attachment.rels_base), self.width)
 
     def render(self, skeleton: Skeleton, build: Callable[[Context], Sequence[Element]],
@@ -224,7 +227,8 @@ class WordTemplate:
         rels = Relationships(skeleton.rels_base)
         for rel in skeleton.rels:
             rels[rel.rId] = rel
-        ctx = Context(self.styles, Lists(numbering, self.styles), rels, self.width)
+        lists = Lists(numbering, self.styles, skeleton.lists)
+        ctx = Context(self.styles, lists, rels, self.width)
         body = "".join(build(ctx)).encode("utf-8")
         parts = {skeleton.document: skeleton.head + body + skeleton.tail}
         if len(numbering) != len(skeleton.numbering):
@@ -280,7 +284,7 @@ def _skeleton(data: bytes, path: Path, toc: bool) -> Skeleton:
     return Skeleton(members, head, tail, document, _zip_name(doc.part.partname.rels_uri),
                     doc.part.partname.baseURI, list(doc.part.rels.values()),
                     _zip_name(numbering.partname), numbering.element, _zip_name(core.partname),
-                    core.element, placeholders)
+                    core.element, placeholders, read_numbering(numbering.element))
 
 
 def _zip_name(partname: str) -> str:
