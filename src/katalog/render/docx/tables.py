@@ -60,27 +60,30 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
              el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths))]
     text_style = ctx.styles.para("Tabeltekst")
     number_style = ctx.styles.para("Tal")
+    props_of: dict[tuple[bool, str | None, bool], str] = {}  # the same few in every table
     for row in rows:
         parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if row.header
                      else "<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        rule = _RULE_ABOVE if row.rule_above else ""
         col = 0
         for cell in row.cells:
-            width = sum(widths[col:col + cell.span])
-            col += cell.span
-            tc_pr = f'<w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>'
-            if cell.span > 1:
-                tc_pr += f'<w:gridSpan w:val="{cell.span}"/>'
-            if row.rule_above:
-                tc_pr += _RULE_ABOVE
-            style_id = number_style if cell.number else text_style
-            props = ppr(style_id, align=cell.align or ("right" if cell.number else None),
-                        keep_next=row.header)
-            if isinstance(cell.content, str):
-                bold = cell.bold or row.header
-                runs = [run(cell.content, rpr(bold=bold, italic=cell.italic))] if cell.content else []
+            span = cell.span
+            width = widths[col] if span == 1 else sum(widths[col:col + span])
+            col += span
+            span_pr = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+            key = (cell.number, cell.align, row.header)
+            props = props_of.get(key)
+            if props is None:
+                props = props_of[key] = ppr(
+                    number_style if cell.number else text_style,
+                    align=cell.align or ("right" if cell.number else None), keep_next=row.header)
+            content = cell.content
+            if isinstance(content, str):
+                runs = [run(content, rpr(cell.bold or row.header, cell.italic))] if content else []
             else:
-                runs = cell.content
-            parts.append(f"<w:tc>{tc_pr}</w:tcPr>{paragraph(props, runs)}</w:tc>")
+                runs = content
+            parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_pr}{rule}'
+                         f"</w:tcPr>{paragraph(props, runs)}</w:tc>")
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
