@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -81,17 +82,22 @@ class _Writer:
         (b.out / "docx").mkdir(parents=True, exist_ok=True)
         scratch = t.scratch()
         for p in (b.cat.proposals[i] for i in job):
-            fragment = record(scratch, lambda ctx, p=p: proposal_parts(ctx, p, b.cat, b.totals, 2))  # type: ignore[misc]
+            fragment = record(scratch, partial(proposal_parts, p=p, cat=b.cat, totals=b.totals,
+                                               level=2))
             title = f"{p.id} {p.title}"
             target = b.out / "docx" / f"{p.id}.docx"
             data = t.render(t.attachment,
-                            lambda ctx, p=p, f=fragment: proposal_body(  # type: ignore[misc]
-                                ctx, p, b.cat, b.totals, lambda c, _p, level: [f.fill(c, level - 2)]),
+                            partial(proposal_body, p=p, cat=b.cat, totals=b.totals,
+                                    parts=partial(_fill, fragment)),
                             {"titel": title, **values}, {"title": title, **props}, when)
             target.write_bytes(data)
             done.append((p.id, target, fragment))
         messages, self.messages[:] = list(self.messages), []
         return done, messages
+
+
+def _fill(fragment: Fragment, ctx: Context, _p: Proposal, level: int) -> list[Element]:
+    return [fragment.fill(ctx, level - 2)]
 
 
 _worker: _Writer | None = None

@@ -98,7 +98,8 @@ class _Lists:
         self._scratch = scratch
         self._ops = ops
 
-    def start(self, ordered: bool, depth: int, start: int = 1) -> tuple[str | None, tuple[str, int] | None]:
+    def start(self, ordered: bool, depth: int,
+              start: int = 1) -> tuple[str | None, tuple[str, int] | None]:
         style, num = self._scratch.start(ordered, depth, start)
         self._ops.append(("list", ordered, depth, start))
         return style, (slot(len(self._ops) - 1), num[1]) if num is not None else None

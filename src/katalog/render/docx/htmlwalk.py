@@ -222,8 +222,8 @@ class HtmlWriter:
             else:
                 link, link_href = None, None
                 out.append(r)
-        return [x if isinstance(x, str) else el("w:hyperlink", {"w:history": "1", "r:id": x[0]}, *x[1])
-                for x in out]
+        return [x if isinstance(x, str)
+                else el("w:hyperlink", {"w:history": "1", "r:id": x[0]}, *x[1]) for x in out]
 
     def _rpr(self, f: Fmt) -> Element | None:
         style = None

@@ -41,13 +41,14 @@ class Member:
 
     @classmethod
     def of(cls, name: str, blob: bytes) -> "Member":
-        data = zlib.compress(blob, LEVEL, wbits=-15)  # = zipfile's compressobj(LEVEL, DEFLATED, -15)
+        data = zlib.compress(blob, LEVEL, wbits=-15)  # as zipfile's compressobj(LEVEL, …, -15)
         return cls(name, zlib.crc32(blob), len(blob), data)
 
 
 def stamp(when: dt.datetime) -> tuple[int, int, int, int, int, int]:
     """The zip entries' date: `when` (at least 1980), as zip stores it."""
-    return max(when.replace(tzinfo=None), dt.datetime(1980, 1, 1)).timetuple()[:6]  # type: ignore[return-value]
+    day = max(when.replace(tzinfo=None), dt.datetime(1980, 1, 1))
+    return day.year, day.month, day.day, day.hour, day.minute, day.second
 
 
 def write_zip(members: Sequence[Member], overrides: Mapping[str, bytes],

@@ -89,7 +89,8 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
     return "".join(parts)
 
 
-_RULE_ABOVE = '<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/></w:tcBorders>'
+_RULE_ABOVE = ('<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/>'
+               "</w:tcBorders>")
 
 
 def caption(ctx: Context, text: str) -> Element:

@@ -206,7 +206,8 @@ class WordTemplate:
         styles = Styles(doc, warn)
         section = doc.sections[-1]
         width = TEXT_WIDTH
-        if section.page_width and section.left_margin is not None and section.right_margin is not None:
+        if section.page_width and section.left_margin is not None \
+                and section.right_margin is not None:
             width = int((section.page_width - section.left_margin - section.right_margin) / 635)
         return cls(path, styles, width, _skeleton(data, path, toc=True),
                    _skeleton(data, path, toc=False))
