@@ -531,28 +531,31 @@ def test_any_markdown_converts_to_well_formed_word_xml() -> None:
     from lxml import etree
 
     from katalog.render.docx.compose import markdown
-    from katalog.render.docx.context import Context
-    from katalog.render.docx.template import clear_body, open_template, splice
+    from katalog.render.docx.template import WordTemplate
 
-    data = TEMPLATE.read_bytes()
+    template = WordTemplate.load(TEMPLATE.read_bytes(), TEMPLATE, lambda _m: None)
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
     @settings(max_examples=60, deadline=None)
     @given(st.lists(st.one_of(st.sampled_from(MARKDOWN_PIECES), st.text(max_size=8)),
                     max_size=12))
     def check_body(pieces: list[str]) -> None:
         source = "".join(pieces)
-        doc = open_template(data, TEMPLATE)
-        sect = clear_body(doc)
-        ctx = Context.create(doc, lambda _m: None)
-        elements = markdown(ctx, source, 2)
-        splice(sect, elements)
-        xml = etree.tostring(doc.element)
-        etree.fromstring(xml)  # well-formed
-        for p in doc.element.body.iter(qn("w:p")):  # paragraphs only hold valid children
+        data = template.render(template.attachment, lambda ctx: markdown(ctx, source, 2), {},
+                               {"title": "T", "author": "A"}, when)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = z.read("word/document.xml")
+        root = etree.fromstring(xml)  # well-formed
+        # written exactly as lxml writes the same elements (an empty text is "<w:t></w:t>")
+        again = etree.tostring(root, encoding="UTF-8", standalone=True)
+        assert xml.replace(b"<w:t></w:t>", b"<w:t/>") == again
+        body = root.find(qn("w:body"))
+        assert body[-1].tag == qn("w:sectPr")
+        for p in body.iter(qn("w:p")):  # paragraphs only hold valid children
             assert all(c.tag in (qn("w:pPr"), qn("w:r"), qn("w:hyperlink")) for c in p)
-        for tc in doc.element.body.iter(qn("w:tc")):
+        for tc in body.iter(qn("w:tc")):
             assert tc[-1].tag == qn("w:p")  # Word requires a paragraph last in every cell
-        assert b"script" not in xml
+        assert b"<script" not in xml  # as text (in a code span) it is escaped
 
     check_body()
 

@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,12 +51,45 @@ def starts_cheaply() -> bool:
 
 
 def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-                  min_items: int = 2, chunksize: int = 1) -> list[R]:
+                  min_items: int = 2, chunksize: int = 1,
+                  initializer: Callable[..., object] | None = None,
+                  initargs: tuple[object, ...] = ()) -> list[R]:
     """`[fn(x) for x in items]`, in a pool of `workers` processes when there are at least
-    `min_items` items (`fn` must be a module-level function of picklable values)."""
+    `min_items` items (`fn` must be a module-level function of picklable values).
+
+    `initializer(*initargs)` runs once in each worker before its first item (to hand every
+    worker the same large state once instead of with each item); without a pool it runs
+    once in this process."""
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < max(2, min_items):
+        if initializer is not None:
+            initializer(*initargs)
         return [fn(x) for x in items]
     context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
+                             initializer=initializer, initargs=initargs) as pool:
         return list(pool.map(fn, items, chunksize=chunksize))
+
+
+def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
+                   min_items: int = 2, chunksize: int = 1,
+                   initializer: Callable[..., object] | None = None,
+                   initargs: tuple[object, ...] = ()) -> Iterator[R]:
+    """`map_processes`, yielding each result (in input order) as soon as it is ready, so the
+    caller can use the first results while the pool works on the rest. Without a pool each
+    item is done when its result is asked for. Closing the generator early cancels the
+    items not started yet."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(items) < max(2, min_items):
+        if initializer is not None:
+            initializer(*initargs)
+        for item in items:
+            yield fn(item)
+        return
+    context = multiprocessing.get_context(start_method())
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
+                               initializer=initializer, initargs=initargs)
+    try:
+        yield from pool.map(fn, items, chunksize=chunksize)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -38,7 +38,7 @@ def _plain_fonts(style) -> None:  # type: ignore[no-untyped-def]
     rpr = style.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
-        fonts = ooxml.el("w:rFonts")
+        fonts = ooxml.node("w:rFonts")
         rpr.insert(0, fonts)
     for attr in list(fonts.attrib):
         del fonts.attrib[attr]
@@ -67,9 +67,9 @@ def make(path: Path) -> None:
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
     for old in rpr.findall(qn("w:lang")) + rpr.findall(qn("w:rFonts")):
         rpr.remove(old)
-    rpr.insert(0, ooxml.el("w:rFonts", {"w:ascii": FONT, "w:hAnsi": FONT, "w:cs": FONT,
+    rpr.insert(0, ooxml.node("w:rFonts", {"w:ascii": FONT, "w:hAnsi": FONT, "w:cs": FONT,
                                          "w:eastAsia": FONT}))
-    rpr.append(ooxml.el("w:lang", {"w:val": "da-DK", "w:eastAsia": "da-DK", "w:bidi": "ar-SA"}))
+    rpr.append(ooxml.node("w:lang", {"w:val": "da-DK", "w:eastAsia": "da-DK", "w:bidi": "ar-SA"}))
 
     normal = styles["Normal"]
     _plain_fonts(normal)
@@ -152,7 +152,7 @@ def make(path: Path) -> None:
     num = _style(doc, "Tal", base="Tabeltekst")
     num.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     num_rpr = num.element.get_or_add_rPr()
-    num_rpr.append(ooxml.el("w:noProof"))
+    num_rpr.append(ooxml.node("w:noProof"))
 
     note = _style(doc, "Note", base="Normal")
     note.font.size = Pt(8)
@@ -188,12 +188,12 @@ def make(path: Path) -> None:
     for footer in (section.footer, section.first_page_footer):
         p = footer.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        p._p.append(ooxml.run("Side "))
+        p._p.append(ooxml.to_node(ooxml.run("Side ")))
         for r in ooxml.field("PAGE", "1"):
-            p._p.append(r)
-        p._p.append(ooxml.run(" af "))
+            p._p.append(ooxml.to_node(r))
+        p._p.append(ooxml.to_node(ooxml.run(" af ")))
         for r in ooxml.field("NUMPAGES", "1"):
-            p._p.append(r)
+            p._p.append(ooxml.to_node(r))
     section.first_page_header.paragraphs[0].text = ""
     assert section.start_type == WD_SECTION.NEW_PAGE
 
@@ -233,27 +233,27 @@ def _table_style(doc) -> None:  # type: ignore[no-untyped-def]
     """"Katalogtabel": thin rules, an accent header row with white bold text."""
     st = _style(doc, "Katalogtabel", WD_STYLE_TYPE.TABLE, base="Normal Table")
     e = st.element
-    e.append(ooxml.el("w:pPr", None, ooxml.el("w:spacing", {"w:before": "0", "w:after": "0",
+    e.append(ooxml.node("w:pPr", None, ooxml.node("w:spacing", {"w:before": "0", "w:after": "0",
                                                             "w:line": "240", "w:lineRule": "auto"})))
-    e.append(ooxml.el("w:rPr", None, ooxml.el("w:sz", {"w:val": "17"}),
-                      ooxml.el("w:szCs", {"w:val": "17"})))
+    e.append(ooxml.node("w:rPr", None, ooxml.node("w:sz", {"w:val": "17"}),
+                      ooxml.node("w:szCs", {"w:val": "17"})))
     rule = {"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "A6A6A6"}
-    e.append(ooxml.el("w:tblPr", None,
-                      ooxml.el("w:tblBorders", None,
-                               ooxml.el("w:top", rule), ooxml.el("w:bottom", rule),
-                               ooxml.el("w:insideH", rule)),
-                      ooxml.el("w:tblCellMar", None,
-                               ooxml.el("w:top", {"w:w": "30", "w:type": "dxa"}),
-                               ooxml.el("w:left", {"w:w": "80", "w:type": "dxa"}),
-                               ooxml.el("w:bottom", {"w:w": "30", "w:type": "dxa"}),
-                               ooxml.el("w:right", {"w:w": "80", "w:type": "dxa"}))))
-    e.append(ooxml.el("w:tblStylePr", {"w:type": "firstRow"},
-                      ooxml.el("w:rPr", None, ooxml.el("w:b"), ooxml.el("w:bCs"),
-                               ooxml.el("w:color", {"w:val": "FFFFFF"})),
-                      ooxml.el("w:tblPr"),
-                      ooxml.el("w:trPr", None, ooxml.el("w:tblHeader")),
-                      ooxml.el("w:tcPr", None,
-                               ooxml.el("w:shd", {"w:val": "clear", "w:color": "auto",
+    e.append(ooxml.node("w:tblPr", None,
+                      ooxml.node("w:tblBorders", None,
+                               ooxml.node("w:top", rule), ooxml.node("w:bottom", rule),
+                               ooxml.node("w:insideH", rule)),
+                      ooxml.node("w:tblCellMar", None,
+                               ooxml.node("w:top", {"w:w": "30", "w:type": "dxa"}),
+                               ooxml.node("w:left", {"w:w": "80", "w:type": "dxa"}),
+                               ooxml.node("w:bottom", {"w:w": "30", "w:type": "dxa"}),
+                               ooxml.node("w:right", {"w:w": "80", "w:type": "dxa"}))))
+    e.append(ooxml.node("w:tblStylePr", {"w:type": "firstRow"},
+                      ooxml.node("w:rPr", None, ooxml.node("w:b"), ooxml.node("w:bCs"),
+                               ooxml.node("w:color", {"w:val": "FFFFFF"})),
+                      ooxml.node("w:tblPr"),
+                      ooxml.node("w:trPr", None, ooxml.node("w:tblHeader")),
+                      ooxml.node("w:tcPr", None,
+                               ooxml.node("w:shd", {"w:val": "clear", "w:color": "auto",
                                                   "w:fill": ACCENT_HEX}))))
 
 

@@ -8,16 +8,23 @@ detached body elements; nothing is appended to the document while building.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
+from typing import Callable
 
 from ...compute import Totals
 from ...markdown import render as render_markdown
 from ...model import Catalogue, Proposal, Theme
 from .. import view
-from ..html import danish_date
+from ..html import danish_date as _danish_date
 from .context import Context
 from .htmlwalk import HtmlWriter
 from .ooxml import Element, bookmark, el, field_begin, field_end, paragraph, ppr, rpr, run
 from .tables import amount_table, text_table
+
+
+# (ctx, proposal, section level) → everything below the proposal's heading; by default
+# `proposal_parts`, or the proposal's `fragment.Fragment` filled in for the document
+Parts = Callable[[Context, Proposal, int], list[Element]]
 
 
 def heading(ctx: Context, level: int, text: str, new_page: bool = False,
@@ -43,6 +50,9 @@ def para(ctx: Context, text: str, style: str = "Normal", bold_label: str = "") -
 
 def markdown(ctx: Context, source: str, top: int) -> list[Element]:
     return HtmlWriter(ctx).convert(render_markdown(source, top).html)
+
+
+danish_date = lru_cache(maxsize=1024)(_danish_date)  # Babel is slow; dates repeat
 
 
 def _yesno(value: bool | None) -> str:
@@ -101,7 +111,7 @@ def toc_elements(ctx: Context, entries: list[tuple[int, str, str]]) -> list[Elem
 
 
 def catalogue_body(ctx: Context, cat: Catalogue, totals: Totals,
-                   date: dt.date | None) -> list[Element]:
+                   date: dt.date | None, parts: Parts | None = None) -> list[Element]:
     s = cat.settings
     toc: list[tuple[int, str, str]] = []
     cover = [paragraph(ppr(ctx.styles.para("Title")), [run(s.title)])]
@@ -117,12 +127,12 @@ def catalogue_body(ctx: Context, cat: Catalogue, totals: Totals,
     if target is not None:
         body += amount_table(ctx, target)
     for t in cat.themes:
-        body += theme_parts(ctx, t, cat, totals, toc)
+        body += theme_parts(ctx, t, cat, totals, toc, parts)
     return cover + toc_elements(ctx, toc) + body
 
 
 def theme_parts(ctx: Context, t: Theme, cat: Catalogue, totals: Totals,
-                toc: list[tuple[int, str, str]]) -> list[Element]:
+                toc: list[tuple[int, str, str]], parts: Parts | None = None) -> list[Element]:
     out = [heading(ctx, 1, f"Tema {t.number}: {t.title}", new_page=True, toc=toc)]
     if t.merged_into:
         merged = cat.theme(t.merged_into)
@@ -133,13 +143,18 @@ def theme_parts(ctx: Context, t: Theme, cat: Catalogue, totals: Totals,
         out += amount_table(ctx, view.theme_table(t, cat, totals))
     for p in cat.proposals_in(t.id):
         out.append(heading(ctx, 2, f"{p.id} {p.title}", new_page=True, toc=toc))
-        out += proposal_parts(ctx, p, cat, totals, 3)
+        out += (parts or _parts(cat, totals))(ctx, p, 3)
     return out
 
 
-def proposal_body(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> list[Element]:
+def proposal_body(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
+                  parts: Parts | None = None) -> list[Element]:
     """One proposal as a stand-alone agenda attachment."""
     s = cat.settings
     out = [heading(ctx, 1, f"{p.id} {p.title}"),
            para(ctx, f"Bilag til {s.title}, {s.organisation}", "Note")]
-    return out + proposal_parts(ctx, p, cat, totals, 2)
+    return out + (parts or _parts(cat, totals))(ctx, p, 2)
+
+
+def _parts(cat: Catalogue, totals: Totals) -> Parts:
+    return lambda ctx, p, level: proposal_parts(ctx, p, cat, totals, level)

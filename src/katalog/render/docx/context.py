@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
 
-from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.rel import Relationships
 
 from .lists import Lists
 from .styles import Styles
@@ -16,26 +15,20 @@ TEXT_WIDTH = 9072  # twips: A4 minus 2 × 2.5 cm, used when the template says no
 
 @dataclass
 class Context:
-    doc: Document
+    """One document being written: the template's `styles` (shared by every document of a
+    build), this document's `lists` and relationships `rels`, and the text width."""
+
     styles: Styles
     lists: Lists
+    rels: Relationships
     width: int = TEXT_WIDTH
     _links: dict[str, str] = field(default_factory=dict)
     _bookmark: int = 0
 
-    @classmethod
-    def create(cls, doc: Document, warn: Callable[[str], None]) -> "Context":
-        styles = Styles(doc, warn)
-        section = doc.sections[-1]
-        width = TEXT_WIDTH
-        if section.page_width and section.left_margin is not None and section.right_margin is not None:
-            width = int((section.page_width - section.left_margin - section.right_margin) / 635)
-        return cls(doc, styles, Lists(doc, styles), width)
-
     def link(self, url: str) -> str:
         """Relationship id of an external hyperlink (one per distinct URL)."""
         if url not in self._links:
-            self._links[url] = self.doc.part.relate_to(url, RT.HYPERLINK, is_external=True)
+            self._links[url] = self.rels.get_or_add_ext_rel(RT.HYPERLINK, url)
         return self._links[url]
 
     def next_bookmark(self) -> tuple[int, str]:

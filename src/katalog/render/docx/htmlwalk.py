@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass, replace
 
 import lxml.html
-from docx.oxml.ns import qn
 
 from .context import Context
-from .ooxml import Element, el, paragraph, ppr, rpr, run
+from .ooxml import Element, Node, el, paragraph, ppr, rpr, run
 from .tables import Cell, TRow, build_table
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table", "pre",
@@ -57,7 +56,7 @@ class HtmlWriter:
 
     # -- blocks -----------------------------------------------------------------------------
 
-    def _blocks(self, node: Element, style: str | None, out: list[Element], depth: int) -> None:
+    def _blocks(self, node: Node, style: str | None, out: list[Element], depth: int) -> None:
         pending: list[object] = []
         if node.text:
             pending.append(node.text)
@@ -79,7 +78,7 @@ class HtmlWriter:
         if runs:
             out.append(paragraph(ppr(style, num=num), runs))
 
-    def _block(self, node: Element, style: str | None, out: list[Element], depth: int) -> None:
+    def _block(self, node: Node, style: str | None, out: list[Element], depth: int) -> None:
         tag = node.tag
         if tag == "p" or tag == "div":
             self._blocks(node, style, out, depth)
@@ -101,7 +100,7 @@ class HtmlWriter:
         elif tag == "hr":
             out.append(paragraph(ppr(style, border_top=True)))
 
-    def _list(self, node: Element, out: list[Element], depth: int) -> None:
+    def _list(self, node: Node, out: list[Element], depth: int) -> None:
         ordered = node.tag == "ol"
         try:
             start = int(node.get("start", "1"))
@@ -139,7 +138,7 @@ class HtmlWriter:
             if first:  # an empty item still shows its bullet
                 out.append(paragraph(ppr(style, num=num)))
 
-    def _table(self, node: Element) -> Element:
+    def _table(self, node: Node) -> Element:
         rows: list[TRow] = []
         for tr in node.iter("tr"):
             header = tr.getparent() is not None and tr.getparent().tag == "thead"
@@ -159,7 +158,7 @@ class HtmlWriter:
         return build_table(self.ctx, rows, widths)
 
     @staticmethod
-    def _children(node: Element) -> list[object]:
+    def _children(node: Node) -> list[object]:
         items: list[object] = [node.text] if node.text else []
         for child in node:
             items.append(child)
@@ -210,22 +209,21 @@ class HtmlWriter:
             cleaned[-1] = (cleaned[-1][0].rstrip(" "), cleaned[-1][1])
             if not cleaned[-1][0]:
                 cleaned.pop()
-        out: list[Element] = []
-        link: Element | None = None
+        out: list[Element | tuple[str, list[Element]]] = []
+        link: list[Element] | None = None  # the runs of the hyperlink being filled
         link_href: str | None = None
         for text, f in cleaned:
-            r = el("w:r", None, el("w:br")) if text == "\n" else run(text, self._rpr(f))
+            r = "<w:r><w:br/></w:r>" if text == "\n" else run(text, self._rpr(f))
             if f.href:
                 if link is None or link_href != f.href:
-                    link = el("w:hyperlink", {"w:history": "1"})
-                    link.set(qn("r:id"), self.ctx.link(f.href))
-                    link_href = f.href
-                    out.append(link)
+                    link, link_href = [], f.href
+                    out.append((self.ctx.link(f.href), link))
                 link.append(r)
             else:
                 link, link_href = None, None
                 out.append(r)
-        return out
+        return [x if isinstance(x, str)
+                else el("w:hyperlink", {"w:history": "1", "r:id": x[0]}, *x[1]) for x in out]
 
     def _rpr(self, f: Fmt) -> Element | None:
         style = None

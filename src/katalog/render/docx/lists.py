@@ -8,28 +8,37 @@ continuing the previous list. Styles without numbering get katalog's own definit
 
 from __future__ import annotations
 
-from docx.document import Document
 from docx.oxml.ns import qn
 
-from .ooxml import Element, el
+from .ooxml import Node, node
 from .styles import Styles
 
 BULLETS = ("•", "–", "▪")
 
 
+State = tuple[dict[str, str], int, int]  # numId → abstractNumId, next numId, next abstract
+
+
+def read(root: Node) -> State:
+    """What a numbering part already defines: its instances and the next free ids."""
+    abstract_of = {
+        n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
+        for n in root.findall(qn("w:num")) if n.find(qn("w:abstractNumId")) is not None
+    }
+    ids = [int(n.get(qn("w:numId"), "0")) for n in root.findall(qn("w:num"))]
+    aids = [int(a.get(qn("w:abstractNumId"), "0")) for a in root.findall(qn("w:abstractNum"))]
+    return abstract_of, max(ids, default=0) + 1, max(aids, default=-1) + 1
+
+
 class Lists:
-    def __init__(self, doc: Document, styles: Styles) -> None:
-        self._root: Element = doc.part.numbering_part.element
+    """The list numbering of one document, added to its numbering part's root `root`."""
+
+    def __init__(self, root: Node, styles: Styles, state: "State | None" = None) -> None:
+        """`state`: `read(root)` when already known (the same for every copy of a root)."""
+        self._root = root
         self._styles = styles
-        self._abstract_of: dict[str, str] = {
-            n.get(qn("w:numId"), ""): n.find(qn("w:abstractNumId")).get(qn("w:val"), "")
-            for n in self._root.findall(qn("w:num")) if n.find(qn("w:abstractNumId")) is not None
-        }
-        ids = [int(n.get(qn("w:numId"), "0")) for n in self._root.findall(qn("w:num"))]
-        aids = [int(a.get(qn("w:abstractNumId"), "0"))
-                for a in self._root.findall(qn("w:abstractNum"))]
-        self._next_num = max(ids, default=0) + 1
-        self._next_abstract = max(aids, default=-1) + 1
+        abstract_of, self._next_num, self._next_abstract = state or read(root)
+        self._abstract_of = dict(abstract_of)
         self._own: dict[bool, str] = {}
         self._bullet_num: str | None = None
 
@@ -60,9 +69,9 @@ class Lists:
     def _instance(self, abstract: str, ilvl: int, start: int) -> int:
         num_id = self._next_num
         self._next_num += 1
-        num = el("w:num", {"w:numId": str(num_id)}, el("w:abstractNumId", {"w:val": abstract}))
-        num.append(el("w:lvlOverride", {"w:ilvl": str(ilvl)},
-                      el("w:startOverride", {"w:val": str(start)})))
+        num = node("w:num", {"w:numId": str(num_id)}, node("w:abstractNumId", {"w:val": abstract}))
+        num.append(node("w:lvlOverride", {"w:ilvl": str(ilvl)},
+                      node("w:startOverride", {"w:val": str(start)})))
         cleanup = self._root.find(qn("w:numIdMacAtCleanup"))
         if cleanup is not None:  # must stay last
             cleanup.addprevious(num)
@@ -76,18 +85,18 @@ class Lists:
             return self._own[ordered]
         aid = str(self._next_abstract)
         self._next_abstract += 1
-        abstract = el("w:abstractNum", {"w:abstractNumId": aid},
-                      el("w:multiLevelType", {"w:val": "hybridMultilevel"}))
+        abstract = node("w:abstractNum", {"w:abstractNumId": aid},
+                      node("w:multiLevelType", {"w:val": "hybridMultilevel"}))
         for lvl in range(9):
             fmt = ("decimal", "lowerLetter", "lowerRoman")[lvl % 3] if ordered else "bullet"
             text = f"%{lvl + 1}." if ordered else BULLETS[lvl % 3]
             indent = 360 * (lvl + 1)
-            abstract.append(el("w:lvl", {"w:ilvl": str(lvl)},
-                               el("w:start", {"w:val": "1"}),
-                               el("w:numFmt", {"w:val": fmt}),
-                               el("w:lvlText", {"w:val": text}),
-                               el("w:lvlJc", {"w:val": "left"}),
-                               el("w:pPr", None, el("w:ind", {"w:left": str(indent),
+            abstract.append(node("w:lvl", {"w:ilvl": str(lvl)},
+                               node("w:start", {"w:val": "1"}),
+                               node("w:numFmt", {"w:val": fmt}),
+                               node("w:lvlText", {"w:val": text}),
+                               node("w:lvlJc", {"w:val": "left"}),
+                               node("w:pPr", None, node("w:ind", {"w:left": str(indent),
                                                                "w:hanging": "360"}))))
         existing = self._root.findall(qn("w:abstractNum"))
         if existing:

@@ -1,21 +1,24 @@
-"""Small WordprocessingML builders on lxml: paragraphs, runs, fields, bookmarks.
+"""Small WordprocessingML builders: paragraphs, runs, fields, bookmarks, as XML text.
 
-Elements are created detached (not inside the document) so a whole body can be assembled
-first and spliced into the document once, which keeps the build linear in its size.
+A Word body has hundreds of thousands of elements; they are written straight to text
+(`el`, `paragraph`, `run`, …), exactly as lxml would serialise the same elements inside the
+template's `w:document` (prefixes `w:`/`r:`, attributes in the order given, empty elements as
+`<x/>`), and the text is spliced into the template's document part once. `node` makes a real
+lxml element, for the few edits of the template's own parts (numbering, settings, styles).
 """
 
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from functools import lru_cache
 from typing import Iterable
 
-from docx.oxml.ns import NamespacePrefixedTag, qn
-from docx.oxml.parser import oxml_parser
+from docx.oxml.ns import NamespacePrefixedTag, nsmap, qn
+from docx.oxml.parser import oxml_parser, parse_xml
 from lxml.etree import _Element
 
-Element = _Element
+Element = str  # a serialised body element (see the module docstring)
+Node = _Element
 
 
 @lru_cache(maxsize=None)
@@ -28,22 +31,29 @@ def _tag(tag: str) -> tuple[str, dict[str, str]]:
 _qn = lru_cache(maxsize=None)(qn)
 
 
-def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Element:
-    """`el("w:jc", {"w:val": "right"})` → a detached element with namespaced attributes.
-
-    The same element `OxmlElement(tag)` makes, without parsing the tag again each time
-    (a Word body has hundreds of thousands of elements)."""
+def node(tag: str, attrs: dict[str, str] | None = None, *children: Node) -> Node:
+    """`node("w:jc", {"w:val": "right"})` → a detached lxml element (as `OxmlElement` makes)."""
     clark, nsmap = _tag(tag)
-    node = oxml_parser.makeelement(clark, nsmap=nsmap)
+    made = oxml_parser.makeelement(clark, nsmap=nsmap)
     for key, value in (attrs or {}).items():
-        node.set(_qn(key), value)
+        made.set(_qn(key), value)
     for child in children:
-        node.append(child)
-    return node
+        made.append(child)
+    return made
+
+
+def to_node(xml: Element) -> Node:
+    """The lxml element of one serialised element (e.g. `run(...)`), for editing a part."""
+    wrapped = f'<w:x xmlns:w="{nsmap["w"]}" xmlns:r="{nsmap["r"]}">{xml}</w:x>'
+    return parse_xml(wrapped)[0]
 
 
 # characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
 
 
 def xml_text(value: str) -> str:
@@ -51,15 +61,52 @@ def xml_text(value: str) -> str:
     return _NOT_XML.sub("", value)
 
 
+def escape_text(value: str) -> str:
+    """Character data as lxml writes it (`value` must already be XML text)."""
+    return value.translate(_TEXT_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
+def escape_attr(value: str) -> str:
+    """An attribute value as lxml writes it (characters XML cannot hold are dropped)."""
+    return xml_text(value).translate(_ATTR_ESCAPES)
+
+
+_SLOT = re.compile("\x00\\d+\x00")
+
+
+def slot(index: int) -> str:
+    """A placeholder for a value filled in later (see `fragment`); kept as is by `el`."""
+    return f"\x00{index}\x00"
+
+
+def _attr(value: str) -> str:
+    return value if "\x00" in value and _SLOT.fullmatch(value) else escape_attr(value)
+
+
+@lru_cache(maxsize=4096)
+def _open(tag: str, attrs: tuple[tuple[str, str], ...]) -> str:
+    return "<" + tag + "".join(f' {k}="{_attr(v)}"' for k, v in attrs)
+
+
+def el(tag: str, attrs: dict[str, str] | None = None, *children: Element) -> Element:
+    """`el("w:jc", {"w:val": "right"})` → `<w:jc w:val="right"/>`; children are joined inside."""
+    start = _open(tag, tuple(attrs.items())) if attrs else "<" + tag
+    inner = "".join(children)
+    return f"{start}>{inner}</{tag}>" if inner else start + "/>"
+
+
+_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
+
+
 def text_el(value: str, tag: str = "w:t") -> Element:
-    node = el(tag)
-    value = xml_text(value)
-    node.text = value
-    if value != value.strip() or "  " in value:
-        node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return node
+    special = _SPECIAL.search(value) is not None
+    if special:
+        value = xml_text(value)
+    space = ' xml:space="preserve"' if value != value.strip() or "  " in value else ""
+    return f"<{tag}{space}>{escape_text(value) if special else value}</{tag}>"
 
 
+@lru_cache(maxsize=256)
 def rpr(
     bold: bool = False,
     italic: bool = False,
@@ -70,43 +117,39 @@ def rpr(
     vert: str | None = None,
 ) -> Element | None:
     """Run properties in schema order, or None when there are none."""
-    props = el("w:rPr")
+    props = []
     if style:
         props.append(el("w:rStyle", {"w:val": style}))
     if font:
         props.append(el("w:rFonts", {"w:ascii": font, "w:hAnsi": font, "w:cs": font}))
     if bold:
-        props.append(el("w:b"))
-        props.append(el("w:bCs"))
+        props += ["<w:b/>", "<w:bCs/>"]
     if italic:
-        props.append(el("w:i"))
-        props.append(el("w:iCs"))
+        props += ["<w:i/>", "<w:iCs/>"]
     if strike:
-        props.append(el("w:strike"))
+        props.append("<w:strike/>")
     if underline:
-        props.append(el("w:u", {"w:val": "single"}))
+        props.append('<w:u w:val="single"/>')
     if vert:
         props.append(el("w:vertAlign", {"w:val": vert}))
-    return props if len(props) else None
+    return el("w:rPr", None, *props) if props else None
 
 
 def run(value: str, props: Element | None = None) -> Element:
     """A run with text; newlines become `<w:br/>`."""
-    node = el("w:r")
-    if props is not None:
-        node.append(_copy(props))
-    for i, part in enumerate(value.split("\n")):
-        if i:
-            node.append(el("w:br"))
-        if part:
-            node.append(text_el(part))
-    return node
+    parts = [props] if props else []
+    if "\n" in value:
+        for i, part in enumerate(value.split("\n")):
+            if i:
+                parts.append("<w:br/>")
+            if part:
+                parts.append(text_el(part))
+    elif value:
+        parts.append(text_el(value))
+    return "<w:r>" + "".join(parts) + "</w:r>" if parts else "<w:r/>"
 
 
-def _copy(node: Element) -> Element:
-    return deepcopy(node)
-
-
+@lru_cache(maxsize=1024)
 def ppr(
     style: str | None = None,
     align: str | None = None,
@@ -116,14 +159,14 @@ def ppr(
     border_top: bool = False,
     indent_left: int | None = None,
 ) -> Element:
-    """Paragraph properties in schema order."""
-    props = el("w:pPr")
+    """Paragraph properties in schema order ("" when there are none)."""
+    props = []
     if style:
         props.append(el("w:pStyle", {"w:val": style}))
     if keep_next:
-        props.append(el("w:keepNext"))
+        props.append("<w:keepNext/>")
     if page_break_before:
-        props.append(el("w:pageBreakBefore"))
+        props.append("<w:pageBreakBefore/>")
     if num is not None:
         props.append(el("w:numPr", None,
                         el("w:ilvl", {"w:val": str(num[1])}),
@@ -135,48 +178,41 @@ def ppr(
         props.append(el("w:ind", {"w:left": str(indent_left)}))
     if align:
         props.append(el("w:jc", {"w:val": align}))
-    return props
+    return el("w:pPr", None, *props) if props else ""
 
 
 def paragraph(props: Element | None = None, children: Iterable[Element] = ()) -> Element:
-    node = el("w:p")
-    if props is not None and len(props):
-        node.append(props)
-    for child in children:
-        node.append(child)
-    return node
+    inner = (props or "") + "".join(children)
+    return f"<w:p>{inner}</w:p>" if inner else "<w:p/>"
 
 
 def field(instruction: str, result: Iterable[Element] | str = "",
           props: Element | None = None) -> list[Element]:
     """A complex field: begin, instruction, separate, cached result runs, end."""
-    def mark(kind: str) -> Element:
-        attrs = {"w:fldCharType": kind}
-        r = el("w:r")
-        if props is not None:
-            r.append(_copy(props))
-        r.append(el("w:fldChar", attrs))
-        return r
+    pre = props or ""
 
-    instr = el("w:r")
-    if props is not None:
-        instr.append(_copy(props))
-    instr.append(text_el(f" {instruction} ", "w:instrText"))
-    instr[-1].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    def mark(kind: str) -> Element:
+        return f'<w:r>{pre}<w:fldChar w:fldCharType="{kind}"/></w:r>'
+
+    instr = f"<w:r>{pre}{_instr(instruction)}</w:r>"
     cached = [run(result, props)] if isinstance(result, str) else list(result)
     return [mark("begin"), instr, mark("separate"), *cached, mark("end")]
 
 
+def _instr(instruction: str) -> Element:
+    text = escape_text(xml_text(f" {instruction} "))
+    return f'<w:instrText xml:space="preserve">{text}</w:instrText>'
+
+
 def field_begin(instruction: str) -> list[Element]:
     """The first half of a field whose result spans several paragraphs (a TOC)."""
-    instr = el("w:r", None, text_el(f" {instruction} ", "w:instrText"))
-    instr[-1].set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return [el("w:r", None, el("w:fldChar", {"w:fldCharType": "begin"})), instr,
-            el("w:r", None, el("w:fldChar", {"w:fldCharType": "separate"}))]
+    return ['<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+            f"<w:r>{_instr(instruction)}</w:r>",
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>']
 
 
 def field_end() -> Element:
-    return el("w:r", None, el("w:fldChar", {"w:fldCharType": "end"}))
+    return '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
 
 
 def bookmark(bid: int, name: str) -> tuple[Element, Element]:

@@ -1,26 +1,108 @@
-"""Saving a python-docx document reproducibly: same content → same bytes.
+"""Writing .docx packages reproducibly and fast: same content → same bytes.
 
-python-docx stamps every zip entry with the current time; here the package is written to
-memory and copied into a new zip with one fixed timestamp, in python-docx's (deterministic)
-part order with `[Content_Types].xml` first. Core properties are set from the document date.
+Every file is a zip of the template's parts (as python-docx serialises them) in python-docx's
+part order with `[Content_Types].xml` first, every entry deflated at level 6 and dated with
+the document date. Parts that are the same in every file (styles, theme, fonts, …) are
+compressed once per build (`Member`) and their compressed bytes copied into each file; only
+the parts that differ (the document, its relationships, numbering, headers and footers,
+core properties) are compressed per file. The bytes are exactly what `zipfile` writes
+(`normalise_zip`, kept for reference and tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Sequence
 
 from docx.document import Document
+from docx.opc.coreprops import CoreProperties
 
 CONTENT_TYPES = "[Content_Types].xml"
+LEVEL = 6
+_VERSION = 20  # zipfile's version for a deflated entry (needed to extract, made by)
+_ATTR = 0o644 << 16
+_UTF8 = 0x800
 
 
-def set_properties(doc: Document, title: str, author: str, when: dt.datetime,
+@dataclass(frozen=True)
+class Member:
+    """One zip entry, compressed: its name, CRC-32, size and deflated bytes."""
+
+    name: str
+    crc: int
+    size: int
+    data: bytes
+
+    @classmethod
+    def of(cls, name: str, blob: bytes) -> "Member":
+        data = zlib.compress(blob, LEVEL, wbits=-15)  # as zipfile's compressobj(LEVEL, …, -15)
+        return cls(name, zlib.crc32(blob), len(blob), data)
+
+
+def stamp(when: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    """The zip entries' date: `when` (at least 1980), as zip stores it."""
+    day = max(when.replace(tzinfo=None), dt.datetime(1980, 1, 1))
+    return day.year, day.month, day.day, day.hour, day.minute, day.second
+
+
+def write_zip(members: Sequence[Member], overrides: Mapping[str, bytes],
+              when: dt.datetime) -> bytes:
+    """The package of `members` in order, each replaced by `overrides[name]` when given;
+    byte for byte what `normalise_zip` makes of the same parts."""
+    entries = [Member.of(m.name, overrides[m.name]) if m.name in overrides else m
+               for m in members]
+    if any(m.size * 1.05 > zipfile.ZIP64_LIMIT or len(m.data) > zipfile.ZIP64_LIMIT
+           for m in entries):  # a giant document: let zipfile write its Zip64 records
+        return _zipfile_write([(m.name, zlib.decompress(m.data, -15)) for m in entries], when)
+    year, month, day, hour, minute, second = stamp(when)
+    dosdate = (year - 1980) << 9 | month << 5 | day
+    dostime = hour << 11 | minute << 5 | second // 2
+    out = io.BytesIO()
+    central = []
+    for m in entries:
+        try:
+            name, flags = m.name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            name, flags = m.name.encode("utf-8"), _UTF8
+        offset = out.tell()
+        out.write(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, _VERSION, 0,
+                              flags, zipfile.ZIP_DEFLATED, dostime, dosdate, m.crc,
+                              len(m.data), m.size, len(name), 0))
+        out.write(name)
+        out.write(m.data)
+        central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir,
+                                   _VERSION, 0, _VERSION, 0, flags, zipfile.ZIP_DEFLATED,
+                                   dostime, dosdate, m.crc, len(m.data), m.size, len(name),
+                                   0, 0, 0, 0, _ATTR, offset) + name)
+    start = out.tell()
+    for record in central:
+        out.write(record)
+    size = out.tell() - start
+    if start > zipfile.ZIP64_LIMIT or size > zipfile.ZIP64_LIMIT:
+        return _zipfile_write([(m.name, zlib.decompress(m.data, -15)) for m in entries], when)
+    out.write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0,
+                          len(entries), len(entries), size, start, 0))
+    return out.getvalue()
+
+
+def members_of(package: bytes) -> list[Member]:
+    """The entries of a package python-docx saved, `[Content_Types].xml` first (else in
+    python-docx's order), each compressed as katalog writes it."""
+    with zipfile.ZipFile(io.BytesIO(package)) as src:
+        names = src.namelist()
+        names.sort(key=lambda n: n != CONTENT_TYPES)  # stable: keeps python-docx's order
+        return [Member.of(name, src.read(name)) for name in names]
+
+
+def set_properties(props: CoreProperties, title: str, author: str, when: dt.datetime,
                    subject: str = "", keywords: str = "") -> None:
     """Title, author (the organisation), language and fixed dates in docProps/core.xml."""
-    props = doc.core_properties
     props.title = title
     props.subject = subject
     props.author = author
@@ -35,23 +117,27 @@ def set_properties(doc: Document, title: str, author: str, when: dt.datetime,
 
 
 def save_reproducible(doc: Document, path: Path, when: dt.datetime) -> None:
-    """Write `doc` to `path` with every zip entry dated `when` (at least 1980)."""
+    """Write a python-docx document to `path` with every zip entry dated `when`."""
     raw = io.BytesIO()
     doc.save(raw)
     path.write_bytes(normalise_zip(raw.getvalue(), when))
 
 
 def normalise_zip(data: bytes, when: dt.datetime) -> bytes:
-    stamp = max(when.replace(tzinfo=None), dt.datetime(1980, 1, 1)).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    """A package with every entry dated `when`, `[Content_Types].xml` first (via zipfile)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
-        names.sort(key=lambda n: n != CONTENT_TYPES)  # stable: keeps python-docx's order
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+        names.sort(key=lambda n: n != CONTENT_TYPES)
+        return _zipfile_write([(name, src.read(name)) for name in names], when)
+
+
+def _zipfile_write(parts: Sequence[tuple[str, bytes]], when: dt.datetime) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, blob in parts:
+            info = zipfile.ZipInfo(name, date_time=stamp(when))
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.external_attr = _ATTR
             info.create_system = 0
-            dst.writestr(info, src.read(name), compresslevel=6)
+            dst.writestr(info, blob, compresslevel=LEVEL)
     return out.getvalue()

@@ -40,7 +40,7 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
                 title: str = "") -> Element:
     """A `w:tbl` from rows; `widths` in twips per grid column; `title` is its alt text."""
     style = ctx.styles.table("Katalogtabel")
-    tbl_pr = el("w:tblPr")
+    tbl_pr = []
     if style:
         tbl_pr.append(el("w:tblStyle", {"w:val": style}))
     tbl_pr.append(el("w:tblW", {"w:w": str(sum(widths)), "w:type": "dxa"}))
@@ -48,7 +48,7 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
         line = {"w:val": "single", "w:sz": "4", "w:space": "0", "w:color": "808080"}
         tbl_pr.append(el("w:tblBorders", None, el("w:top", line), el("w:bottom", line),
                          el("w:insideH", line)))
-    tbl_pr.append(el("w:tblLayout", {"w:type": "fixed"}))
+    tbl_pr.append('<w:tblLayout w:type="fixed"/>')
     has_head = bool(rows) and rows[0].header
     tbl_pr.append(el("w:tblLook", {"w:val": "0420" if has_head else "0400",
                                    "w:firstRow": "1" if has_head else "0", "w:lastRow": "0",
@@ -56,36 +56,41 @@ def build_table(ctx: Context, rows: Sequence[TRow], widths: Sequence[int],
                                    "w:noHBand": "1", "w:noVBand": "1"}))
     if title:
         tbl_pr.append(el("w:tblCaption", {"w:val": title[:255]}))
-    tbl = el("w:tbl", None, tbl_pr,
-             el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths)))
+    parts = ["<w:tbl>", el("w:tblPr", None, *tbl_pr),
+             el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths))]
     text_style = ctx.styles.para("Tabeltekst")
     number_style = ctx.styles.para("Tal")
+    props_of: dict[tuple[bool, str | None, bool], str] = {}  # the same few in every table
     for row in rows:
-        tr_pr = el("w:trPr", None, el("w:cantSplit"))
-        if row.header:
-            tr_pr.append(el("w:tblHeader"))
-        tr = el("w:tr", None, tr_pr)
+        parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if row.header
+                     else "<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+        rule = _RULE_ABOVE if row.rule_above else ""
         col = 0
         for cell in row.cells:
-            width = sum(widths[col:col + cell.span])
-            col += cell.span
-            tc_pr = el("w:tcPr", None, el("w:tcW", {"w:w": str(width), "w:type": "dxa"}))
-            if cell.span > 1:
-                tc_pr.append(el("w:gridSpan", {"w:val": str(cell.span)}))
-            if row.rule_above:
-                tc_pr.append(el("w:tcBorders", None, el("w:top", {
-                    "w:val": "single", "w:sz": "8", "w:space": "0", "w:color": "auto"})))
-            style_id = number_style if cell.number else text_style
-            props = ppr(style_id, align=cell.align or ("right" if cell.number else None),
-                        keep_next=row.header)
-            if isinstance(cell.content, str):
-                bold = cell.bold or row.header
-                runs = [run(cell.content, rpr(bold=bold, italic=cell.italic))] if cell.content else []
+            span = cell.span
+            width = widths[col] if span == 1 else sum(widths[col:col + span])
+            col += span
+            span_pr = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+            key = (cell.number, cell.align, row.header)
+            props = props_of.get(key)
+            if props is None:
+                props = props_of[key] = ppr(
+                    number_style if cell.number else text_style,
+                    align=cell.align or ("right" if cell.number else None), keep_next=row.header)
+            content = cell.content
+            if isinstance(content, str):
+                runs = [run(content, rpr(cell.bold or row.header, cell.italic))] if content else []
             else:
-                runs = cell.content
-            tr.append(el("w:tc", None, tc_pr, paragraph(props, runs)))
-        tbl.append(tr)
-    return tbl
+                runs = content
+            parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_pr}{rule}'
+                         f"</w:tcPr>{paragraph(props, runs)}</w:tc>")
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+_RULE_ABOVE = ('<w:tcBorders><w:top w:val="single" w:sz="8" w:space="0" w:color="auto"/>'
+               "</w:tcBorders>")
 
 
 def caption(ctx: Context, text: str) -> Element:
