@@ -11,19 +11,23 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from katalog import cache as cache_module
 from katalog.build import build
 from katalog.cache import (
     _DOCUMENT_FORMAT,
+    _PACK_FORMAT,
     DOCUMENTS,
     FOLDER,
+    PACK,
     DocumentCache,
     PageCache,
+    _read_pack,
+    _write_pack,
 )
 from katalog.cli import main
 from katalog.load import read_folder
 from katalog.pipeline import Checked, check, check_files
 from katalog.render import totals as totals_render
-
 from test_bench_generate import gen
 
 
@@ -38,9 +42,9 @@ def _copy_example(example: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(example, tmp_path / "content"))
 
 
-def _entries(cache: DocumentCache) -> list[Path]:
-    assert cache.store.folder is not None
-    return sorted((cache.store.folder / DOCUMENTS).glob("*/*"))
+def _entries(cache: DocumentCache) -> dict[str, bytes]:
+    assert cache.pack_path is not None
+    return _read_pack(cache.pack_path)
 
 
 def test_cached_check_equals_uncached_on_example(example: Path, tmp_path: Path) -> None:
@@ -52,7 +56,8 @@ def test_cached_check_equals_uncached_on_example(example: Path, tmp_path: Path) 
     second = DocumentCache.beside(content)
     assert _outcome(check(content, second)) == plain
     assert second.misses == 0 and second.hits == first.misses
-    assert (tmp_path / FOLDER / DOCUMENTS).is_dir()
+    assert (tmp_path / FOLDER / PACK).is_file()  # one file for the whole folder
+    assert not (tmp_path / FOLDER / DOCUMENTS).exists()
 
 
 def test_cached_check_equals_uncached_on_generated(tmp_path: Path) -> None:
@@ -109,16 +114,16 @@ def test_corrupt_entries_are_ignored(example: Path, tmp_path: Path) -> None:
     cache = DocumentCache.beside(content)
     check(content, cache)
     entries = _entries(cache)
-    assert entries
-    for i, entry in enumerate(entries):
-        data = bytearray(entry.read_bytes())
+    assert entries and cache.pack_path is not None
+    damaged = {}
+    for i, (key, value) in enumerate(entries.items()):
         if i % 3 == 0:
-            data[-1] ^= 0xFF  # damaged: the checksum no longer matches
+            damaged[key] = value[:-7] + b"garbage"  # damaged inside a sound pack
         elif i % 3 == 1:
-            data = data[: len(data) // 2]  # truncated
+            damaged[key] = value[: len(value) // 2]  # truncated
         else:
-            data = bytearray(b"")  # empty
-        entry.write_bytes(bytes(data))
+            damaged[key] = b""  # empty
+    _write_pack(cache.pack_path, damaged)
     again = DocumentCache.beside(content)
     assert _outcome(check(content, again)) == plain
     assert again.hits == 0
@@ -140,9 +145,9 @@ def test_foreign_objects_in_an_entry_are_refused(example: Path, tmp_path: Path) 
         def __reduce__(self) -> tuple[object, ...]:
             return (os.remove, (str(victim),))
 
-    for entry in _entries(cache):
-        key = entry.name
-        cache.store.put(DOCUMENTS, key, _DOCUMENT_FORMAT + pickle.dumps(("doc", Remove())))
+    assert cache.pack_path is not None
+    _write_pack(cache.pack_path, {key: _DOCUMENT_FORMAT + pickle.dumps(("doc", Remove()))
+                                  for key in _entries(cache)})
     again = DocumentCache.beside(content)
     assert _outcome(check(content, again)) == plain
     assert again.hits == 0
@@ -161,10 +166,85 @@ def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
     assert not (tmp_path / FOLDER).exists()
     monkeypatch.delenv("KATALOG_NO_CACHE")
     cached = runner.invoke(main, ["totals", "--format", "json", str(content)])
-    assert (tmp_path / FOLDER / DOCUMENTS).is_dir()
+    assert (tmp_path / FOLDER / PACK).is_file()
     uncached = runner.invoke(main, ["totals", "--format", "json", "--no-cache", str(content)])
     assert cached.exit_code == uncached.exit_code == 0
     assert cached.output == uncached.output
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign", "classes"])
+def test_a_damaged_or_foreign_pack_is_an_empty_cache(example: Path, tmp_path: Path,
+                                                     damage: str) -> None:
+    content = _copy_example(example, tmp_path)
+    plain = _outcome(check(content))
+    cache = DocumentCache.beside(content)
+    check(content, cache)
+    assert cache.pack_path is not None
+    raw = cache.pack_path.read_bytes()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("x", encoding="utf-8")
+
+    class Remove:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.remove, (str(victim),))
+
+    if damage == "flip":
+        raw = raw[:-1] + bytes([raw[-1] ^ 0xFF])
+    elif damage == "truncate":
+        raw = raw[: len(raw) // 2]
+    elif damage == "empty":
+        raw = b""
+    elif damage == "foreign":
+        raw = b"PK\x03\x04" + raw[4:]
+    else:  # a sound checksum over a pickle that would run code
+        import hashlib
+
+        payload = pickle.dumps({"k": Remove()})
+        raw = _PACK_FORMAT + hashlib.sha256(payload).digest() + payload
+    cache.pack_path.write_bytes(raw)
+    again = DocumentCache.beside(content)
+    assert _outcome(check(content, again)) == plain
+    assert again.hits == 0 and victim.exists()
+    third = DocumentCache.beside(content)  # the pack was written anew
+    assert _outcome(check(content, third)) == plain and third.misses == 0
+
+
+def test_pack_written_only_when_something_is_new(example: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _copy_example(example, tmp_path)
+    writes: list[int] = []
+    real = cache_module._write_pack
+    monkeypatch.setattr(cache_module, "_write_pack",
+                        lambda path, entries: (writes.append(len(entries)), real(path, entries)))
+    check(content, DocumentCache.beside(content))
+    assert len(writes) == 1
+    check(content, DocumentCache.beside(content))  # warm: nothing new, nothing written
+    assert len(writes) == 1
+    target = next((content / "proposals").glob("*.md"))
+    target.write_text(target.read_text(encoding="utf-8") + "\nEn ny sætning.\n",
+                      encoding="utf-8")
+    check(content, DocumentCache.beside(content))
+    assert len(writes) == 2 and writes[1] == writes[0] + 1  # the old version is kept, too
+
+
+def test_old_entries_are_dropped_when_they_pile_up(tmp_path: Path) -> None:
+    content = gen.generate(tmp_path / "gen", 4)
+    cache = DocumentCache.beside(content)
+    assert cache.pack_path is not None
+    _write_pack(cache.pack_path, {f"{i:064x}": _DOCUMENT_FORMAT + b"x" for i in range(400)})
+    check(content, cache)
+    entries = _entries(DocumentCache.beside(content))
+    assert len(entries) == cache.misses  # only what this check used is left
+
+
+def test_per_file_entries_of_older_versions_are_removed(example: Path, tmp_path: Path) -> None:
+    content = _copy_example(example, tmp_path)
+    legacy = tmp_path / FOLDER / DOCUMENTS / "ab"
+    legacy.mkdir(parents=True)
+    (legacy / ("ab" + "0" * 62)).write_bytes(b"old entry")
+    check(content, DocumentCache.beside(content))
+    assert not (tmp_path / FOLDER / DOCUMENTS).exists()
+    assert (tmp_path / FOLDER / PACK).is_file()
 
 
 # -- a whole build with the caches ---------------------------------------------------------
@@ -219,7 +299,8 @@ def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
 
 def _spy_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Parse ahead from 2 files on, in 2 processes; the sizes of the pool's batches."""
-    from katalog import cache as cache_module, parallel
+    from katalog import cache as cache_module
+    from katalog import parallel
 
     calls: list[int] = []
     real = parallel.map_processes

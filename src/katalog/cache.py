@@ -23,6 +23,7 @@ import hashlib
 import io
 import os
 import pickle
+import shutil
 import tempfile
 from decimal import Decimal
 from functools import lru_cache
@@ -336,50 +337,105 @@ def _decode(value: bytes, path: str) -> "Document":
     return Document(path, data, positions, key_positions, body, body_line)
 
 
-def _parse_entry(item: tuple[bytes, bool, str | None, str]) -> bytes | None:
-    """One file parsed (in a pool worker) into an entry, stored in the cache folder given
-    (under `key`); None when parsing raised anything but a SourceError (the reader then
-    parses it again itself and reports it as always)."""
+def _parse_entry(item: tuple[bytes, bool]) -> bytes | None:
+    """One file parsed (in a pool worker) into an entry; None when parsing raised anything
+    but a SourceError (the reader then parses it again itself and reports it as always)."""
     from .source import SourceError, read_document
 
-    raw, front_matter, folder, key = item
+    raw, front_matter = item
     try:
         doc = read_document(raw, "", front_matter)
-        entry = _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body,
-                         doc.body_line))
+        return _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body,
+                        doc.body_line))
     except SourceError as exc:
-        entry = _encode(("error", exc.code, exc.message, exc.line, exc.col))
+        return _encode(("error", exc.code, exc.message, exc.line, exc.col))
     except Exception:  # noqa: BLE001
         return None
-    if entry is not None and folder is not None:
-        PageCache(folder).put(DOCUMENTS, key, entry)  # written here, beside the parsing
-    return entry
+
+
+PACK = "documents.pack"  # every parsed content file of a folder, in one file
+_PACK_FORMAT = b"katalog-documents-pack-1\n"
+
+
+class _PackUnpickler(pickle.Unpickler):
+    """A pack is a dict of str → bytes: no class at all may be loaded."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+def _read_pack(path: Path) -> dict[str, bytes]:
+    """The entries of a pack file; {} when it is missing, damaged, foreign or older."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return {}
+    head = len(_PACK_FORMAT)
+    digest, payload = raw[head:head + _DIGEST], raw[head + _DIGEST:]
+    if not raw.startswith(_PACK_FORMAT) or hashlib.sha256(payload).digest() != digest:
+        return {}
+    try:
+        pack = _PackUnpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 - a bad pack is an empty cache
+        return {}
+    if not isinstance(pack, dict):
+        return {}
+    return {k: v for k, v in pack.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+def _write_pack(path: Path, entries: Mapping[str, bytes]) -> None:
+    """Replace the pack atomically (a concurrent reader sees the old or the new one)."""
+    payload = pickle.dumps(dict(sorted(entries.items())), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(_PACK_FORMAT + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 class DocumentCache:
-    """`source.read_document` with its results kept in a `PageCache` namespace.
+    """`source.read_document` with its results kept in one pack file of the cache folder.
 
     Key: SHA-256 of the file's bytes, whether it has front matter, and `_document_version()`
     (katalog's code and the YAML library), so any edit or upgrade is a miss. The path is not
     part of the key; the shown path is put back on every hit. A file that cannot be read
     (`SourceError`) is cached as that error. Values are pickled tuples of plain data, read
-    back with an unpickler that allows only `Decimal`, dates and `UNKNOWN`, behind the
-    store's checksum: a damaged, foreign or older entry is a miss, never an error.
-    `hits` and `misses` count this run's lookups.
+    back with an unpickler that allows only `Decimal`, dates and `UNKNOWN`; the pack (a
+    dict of key → value, `documents.pack`) is behind a checksum: a damaged, foreign or older
+    pack or entry is a miss, never an error. One file instead of one per content file: a cold
+    check of 1,000 files creates one file, not a thousand, and a warm one opens one.
+    `save()` writes the pack when this run parsed something new. `hits` and `misses` count
+    this run's lookups.
     """
 
     def __init__(self, store: PageCache) -> None:
         self.store = store
         self.hits = 0
         self.misses = 0
-        # parsed (and stored) by `prefetch`: (raw, front matter) → (entry, True)
-        self._ahead: dict[tuple[bytes, bool], tuple[bytes, bool]] = {}
+        self._pack: dict[str, bytes] | None = None  # read at the first lookup
+        self._new: dict[str, bytes] = {}  # parsed in this run
+        self._used: set[str] = set()
+        # parsed by `prefetch`: (raw, front matter) → entry
+        self._ahead: dict[tuple[bytes, bool], bytes] = {}
 
     @classmethod
     def beside(cls, content: Path | str) -> "DocumentCache":
         """The cache of content folder `content`: `.katalog-cache/` in its parent folder,
         where `katalog build`'s default output folder keeps its cache too."""
         return cls(PageCache(Path(content).resolve().parent / FOLDER))
+
+    @property
+    def pack_path(self) -> Path | None:
+        return self.store.folder / PACK if self.store.folder is not None else None
+
+    def _entries(self) -> dict[str, bytes]:
+        if self._pack is None:
+            path = self.pack_path
+            self._pack = _read_pack(path) if path is not None else {}
+        return self._pack
 
     def _key(self, raw: bytes, front_matter: bool) -> str:
         h = hashlib.sha256(_document_version().encode("ascii"))
@@ -390,34 +446,36 @@ class DocumentCache:
     def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache does not have in the
         process pool, when they are many and the pool starts cheaply (else `read` parses each
-        when asked); the workers store the entries, `read` takes them from memory. Results
-        and messages are exactly those of `read` alone."""
+        when asked); `read` takes the results from memory. Results and messages are exactly
+        those of `read` alone."""
         workers = parallel.default_workers() if workers is None else workers
-        folder = str(self.store.folder) if self.store.folder is not None else None
-        jobs: list[tuple[bytes, bool, str | None, str]] = []  # the files the cache lacks
+        stored = self.store.folder is not None
+        jobs: list[tuple[bytes, bool]] = []  # the files the cache lacks
         for raw, fm in dict.fromkeys(
                 (raw, rel.endswith(".md")) for rel, raw in files.items()
                 if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")):
-            key = self._key(raw, fm) if folder else ""
-            if not (key and self.store._path(DOCUMENTS, key).is_file()):
-                jobs.append((raw, fm, folder, key))
+            if not (stored and self._key(raw, fm) in self._entries()):
+                jobs.append((raw, fm))
         if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
             return  # a second of parsing at most: not worth starting new interpreters for
         entries = parallel.map_processes(_parse_entry, jobs, workers,
                                          chunksize=max(1, len(jobs) // (4 * workers)))
-        for (raw, fm, _folder, _key), entry in zip(jobs, entries):
+        for job, entry in zip(jobs, entries):
             if entry is not None:
-                self._ahead[(raw, fm)] = (entry, True)
+                self._ahead[job] = entry
 
     def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
         from .source import SourceError, read_document
 
         key = self._key(raw, front_matter) if self.store.folder is not None else ""
-        entry, fresh = self._ahead.pop((raw, front_matter), (None, False))
+        entry = self._ahead.pop((raw, front_matter), None)
+        fresh = entry is not None
         if key:
-            self.store._used.setdefault(DOCUMENTS, set()).add(key)  # kept at the next prune
+            self._used.add(key)
             if entry is None:
-                entry = self.store.get(DOCUMENTS, key)
+                entry = self._new.get(key) or self._entries().get(key)
+            elif entry.startswith(_DOCUMENT_FORMAT):
+                self._new[key] = entry
         if entry is not None and entry.startswith(_DOCUMENT_FORMAT):
             try:
                 doc = _decode(entry, path)
@@ -425,7 +483,7 @@ class DocumentCache:
                 self._count(fresh)
                 raise
             except Exception:  # noqa: BLE001 - a bad entry is a miss
-                pass
+                self._new.pop(key, None)
             else:
                 self._count(fresh)
                 return doc
@@ -450,15 +508,25 @@ class DocumentCache:
     def _put(self, key: str, entry: tuple[Any, ...]) -> None:
         data = _encode(entry)
         if data is not None:
-            self.store.put(DOCUMENTS, key, data)
+            self._new[key] = data
 
-    def tidy(self) -> None:
-        """Drop entries this run did not use once they are many more than it used (so two
-        revisions or folders can share the cache, while old edits do not pile up)."""
-        folder = self.store.folder
-        if folder is None or not (folder / DOCUMENTS).is_dir():
+    def save(self) -> None:
+        """Write the pack when this run parsed something new: the entries it used, plus the
+        older ones while they are not many more (so two revisions or folders can share the
+        cache, while old edits do not pile up). Removes the per-file entries of katalog
+        versions before the pack."""
+        path = self.pack_path
+        if path is None:
             return
-        used = self.store._used.get(DOCUMENTS, set())
-        entries = list((folder / DOCUMENTS).glob("*/*"))
-        if len(entries) > 4 * len(used) + 256:
-            self.store.prune(DOCUMENTS)
+        old = self._entries()
+        stale = len(old.keys() - self._used)
+        if self._new or stale > 3 * len(self._used) + 256:
+            keep = {**old, **self._new}
+            if len(keep) > 4 * len(self._used) + 256:
+                keep = {k: v for k, v in keep.items() if k in self._used}
+            _write_pack(path, keep)
+            self._pack = keep
+            self._new = {}
+        legacy = path.parent / DOCUMENTS
+        if legacy.is_dir():
+            shutil.rmtree(legacy, ignore_errors=True)

@@ -67,5 +67,5 @@ def check(content: Path | str, cache: DocumentCache | bool | None = None) -> Che
     reader.prefetch(files)  # many files: parsed in the process pool
     checked = check_files(files, label=os.fspath(content), read=reader.read)
     if cache:
-        cache.tidy()
+        cache.save()
     return checked
