@@ -9,7 +9,7 @@ CONTENT ?= content
 OUT     ?= build
 FORMATS ?=
 
-.PHONY: catalogue test install install-test check totals bench clean
+.PHONY: catalogue test install install-test check totals bench lint clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ totals: install
 
 test: install-test
 	$(PY) -m pytest
+
+# Static checks of the library: ruff (errors, imports) and mypy --strict on src/katalog
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[lint]'
+	@touch $@
+
+lint: $(VENV)/.installed-lint
+	$(VENV)/bin/ruff check src --select E4,E7,E9,F,I
+	$(VENV)/bin/mypy
 
 # Benchmarks (docs/performance.md); e.g. make bench BENCH_ARGS="--sizes 50,200 --stages check,html"
 $(VENV)/.installed-bench: $(VENV)/.installed

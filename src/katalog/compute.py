@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable, Iterable, Mapping
 
-from .model import ALLOCATION_KEY, AREAS, GROUPS, UNKNOWN, Amount, Amounts, Catalogue, Proposal, Settings
+from .model import (
+    ALLOCATION_KEY,
+    AREAS,
+    GROUPS,
+    UNKNOWN,
+    Amount,
+    Amounts,
+    Catalogue,
+    Proposal,
+    Settings,
+)
 
 ZERO = Decimal(0)
 ONE_DECIMAL = Decimal("0.1")

@@ -7,7 +7,6 @@ right kind of value. Rules across files live in `validate`.
 from __future__ import annotations
 
 import functools
-
 import os
 from decimal import Decimal
 from pathlib import Path

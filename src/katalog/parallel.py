@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generator, Sequence, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,14 +67,14 @@ def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None 
         return [fn(x) for x in items]
     context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
-                             initializer=initializer, initargs=initargs) as pool:
+                             initializer=initializer, initargs=cast(Any, initargs)) as pool:
         return list(pool.map(fn, items, chunksize=chunksize))
 
 
 def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
                    min_items: int = 2, chunksize: int = 1,
                    initializer: Callable[..., object] | None = None,
-                   initargs: tuple[object, ...] = ()) -> Iterator[R]:
+                   initargs: tuple[object, ...] = ()) -> Generator[R, None, None]:
     """`map_processes`, yielding each result (in input order) as soon as it is ready, so the
     caller can use the first results while the pool works on the rest. Without a pool each
     item is done when its result is asked for. Closing the generator early cancels the
@@ -88,7 +88,7 @@ def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None
         return
     context = multiprocessing.get_context(start_method())
     pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
-                               initializer=initializer, initargs=initargs)
+                               initializer=initializer, initargs=cast(Any, initargs))
     try:
         yield from pool.map(fn, items, chunksize=chunksize)
     finally:

@@ -138,7 +138,7 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-class _Resolver(VersionedResolver):  # type: ignore[misc]
+class _Resolver(VersionedResolver):
     """ruamel's resolver with its implicit-tag table looked up once per document instead of
     twice per scalar (each lookup works out the YAML version through two caught
     AttributeErrors). Only for the C parser's path, which never sees a `%YAML` directive, so
@@ -148,7 +148,7 @@ class _Resolver(VersionedResolver):  # type: ignore[misc]
     def versioned_resolver(self) -> Any:
         table = self.__dict__.get("_katalog_table")
         if table is None:
-            table = VersionedResolver.versioned_resolver.fget(self)
+            table = super().versioned_resolver
             self.__dict__["_katalog_table"] = table
         return table
 

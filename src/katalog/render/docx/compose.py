@@ -21,7 +21,6 @@ from .htmlwalk import HtmlWriter
 from .ooxml import Element, bookmark, el, field_begin, field_end, paragraph, ppr, rpr, run
 from .tables import amount_table, text_table
 
-
 # (ctx, proposal, section level) → everything below the proposal's heading; by default
 # `proposal_parts`, or the proposal's `fragment.Fragment` filled in for the document
 Parts = Callable[[Context, Proposal, int], list[Element]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .context import Context
 from .lists import Lists
@@ -25,7 +25,7 @@ _HEADING = re.compile(r"Heading ([1-6])")
 
 # ("style", kind, name): a style looked up; ("heading", level): a heading style, in a slot;
 # ("list", ordered, depth, start): a list started, its numId in a slot; ("link", url): a link
-Op = tuple
+Op = tuple[Any, ...]
 
 
 @dataclass

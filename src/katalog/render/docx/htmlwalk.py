@@ -185,7 +185,7 @@ class HtmlWriter:
                 href = node.get("href", "")  # type: ignore[attr-defined]
                 if href.startswith(("http://", "https://", "mailto:")):
                     inner = replace(fmt, href=href)
-            self._segments(self._children(node), inner, acc)  # type: ignore[arg-type]
+            self._segments(self._children(node), inner, acc)
 
     def _inline(self, items: list[object], fmt: Fmt) -> list[Element]:
         acc: list[tuple[str, Fmt]] = []

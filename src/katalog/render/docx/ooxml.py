@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, TypeAlias
 
 from docx.oxml.ns import NamespacePrefixedTag, nsmap, qn
 from docx.oxml.parser import oxml_parser, parse_xml
 from lxml.etree import _Element
 
 Element = str  # a serialised body element (see the module docstring)
-Node = _Element
+Node: TypeAlias = _Element
 
 
 @lru_cache(maxsize=None)

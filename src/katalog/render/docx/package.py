@@ -18,13 +18,14 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from docx.document import Document
 from docx.opc.coreprops import CoreProperties
 
 CONTENT_TYPES = "[Content_Types].xml"
 LEVEL = 6
+_ZIP: Any = zipfile  # its header layouts (`structFileHeader`, …) are not in the stubs
 _VERSION = 20  # zipfile's version for a deflated entry (needed to extract, made by)
 _ATTR = 0o644 << 16
 _UTF8 = 0x800
@@ -71,12 +72,12 @@ def write_zip(members: Sequence[Member], overrides: Mapping[str, bytes],
         except UnicodeEncodeError:
             name, flags = m.name.encode("utf-8"), _UTF8
         offset = out.tell()
-        out.write(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, _VERSION, 0,
+        out.write(struct.pack(_ZIP.structFileHeader, _ZIP.stringFileHeader, _VERSION, 0,
                               flags, zipfile.ZIP_DEFLATED, dostime, dosdate, m.crc,
                               len(m.data), m.size, len(name), 0))
         out.write(name)
         out.write(m.data)
-        central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir,
+        central.append(struct.pack(_ZIP.structCentralDir, _ZIP.stringCentralDir,
                                    _VERSION, 0, _VERSION, 0, flags, zipfile.ZIP_DEFLATED,
                                    dostime, dosdate, m.crc, len(m.data), m.size, len(name),
                                    0, 0, 0, 0, _ATTR, offset) + name)
@@ -86,7 +87,7 @@ def write_zip(members: Sequence[Member], overrides: Mapping[str, bytes],
     size = out.tell() - start
     if start > zipfile.ZIP64_LIMIT or size > zipfile.ZIP64_LIMIT:
         return _zipfile_write([(m.name, zlib.decompress(m.data, -15)) for m in entries], when)
-    out.write(struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0,
+    out.write(struct.pack(_ZIP.structEndArchive, _ZIP.stringEndArchive, 0, 0,
                           len(entries), len(entries), size, start, 0))
     return out.getvalue()
 

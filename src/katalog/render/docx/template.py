@@ -22,7 +22,7 @@ import zipfile
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 import docx
 from docx.document import Document
@@ -179,7 +179,7 @@ class Skeleton:
     document: str  # zip names of the parts written per document
     rels_name: str
     rels_base: str
-    rels: list  # the document part's relationships (python-docx `_Relationship`)
+    rels: list[Any]  # the document part's relationships (python-docx `_Relationship`)
     numbering_name: str
     numbering: Node
     core_name: str
@@ -235,7 +235,7 @@ class WordTemplate:
         if len(numbering) != len(skeleton.numbering):
             parts[skeleton.numbering_name] = serialize_part_xml(numbering)
         if len(rels) != len(skeleton.rels):
-            parts[skeleton.rels_name] = rels.xml
+            parts[skeleton.rels_name] = cast(bytes, rels.xml)  # annotated str; it is bytes
         for name, root in skeleton.placeholders:
             filled = deepcopy(root)
             fill_placeholders(filled, values)
