@@ -25,7 +25,7 @@ import tempfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from . import __version__
 from .model import UNKNOWN
@@ -343,3 +343,30 @@ class DocumentCache:
         entries = list((folder / DOCUMENTS).glob("*/*"))
         if len(entries) > 4 * len(used) + 256:
             self.store.prune(DOCUMENTS)
+
+
+# --- Cached parallel work --------------------------------------------------------------------
+
+def cached_map(cache: PageCache | None, namespace: str, fn: Callable[[Any], bytes],
+               items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
+               workers: int | None = None, min_items: int = 2) -> list[bytes]:
+    """`[fn(x) for x in items]` for pure `fn`: each result from `cache` by its key when it is
+    there, the others computed in the process pool (`katalog.parallel`) and stored."""
+    from . import parallel
+
+    results: list[bytes | None] = []
+    missing: list[int] = []
+    for i, key in enumerate(keys):
+        hit = cache.use(namespace, key) if cache is not None else None
+        if hit is not None and cache is not None:
+            cache.reused.append(labels[i])
+        else:
+            missing.append(i)
+        results.append(hit)
+    done = parallel.map_processes(fn, [items[i] for i in missing], workers, min_items=min_items)
+    for i, value in zip(missing, done):
+        results[i] = value
+        if cache is not None:
+            cache.rendered.append(labels[i])
+            cache.put(namespace, keys[i], value)
+    return [r for r in results if r is not None]
