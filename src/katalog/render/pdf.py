@@ -20,6 +20,7 @@ of a build's `pdf/<id>.pdf`.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +28,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader
@@ -262,7 +263,7 @@ def assets_digest(templates: TemplateSet) -> str:
 
 def layout(job: PdfJob) -> LaidOut:
     """Lay out one job with WeasyPrint: tagged PDF/UA-1, fonts embedded, reproducible."""
-    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # heavy: only PDF builds
+    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy: only PDF builds
 
     options = {
         "pdf_variant": PDF_VARIANT,
@@ -270,11 +271,16 @@ def layout(job: PdfJob) -> LaidOut:
         "pdf_identifier": job.identifier,
     }
     fetcher = _fetcher(job.template_dirs)
-    html = pdf_parts.with_stubs(job.html) if job.kind != "document" else job.html
-    extra = [CSS(string=job.extra_css, base_url=job.base_url, url_fetcher=fetcher)] \
-        if job.extra_css else []
+    html = job.html
+    extra: dict[str, Any] = {}
+    if job.kind != "document":
+        html = pdf_parts.with_stubs(html)
+        if STYLESHEET_LINK in html:  # parse the stylesheet once per process, not per part
+            html = html.replace(STYLESHEET_LINK, "", 1)
+            fonts, sheets = _parsed_stylesheets(job)
+            extra = {"stylesheets": sheets, "font_config": fonts}
     document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-        stylesheets=extra, **options)
+        **extra, **options)
     data = document.write_pdf(finisher=_describe_links, **options)
     pages = len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0)
     bookmarks, anchors = [], []
@@ -284,6 +290,32 @@ def layout(job: PdfJob) -> LaidOut:
             bookmarks.append((level, label, i, round(x * 0.75, 2), round(height - y * 0.75, 2)))
         anchors.extend(page.anchors)
     return LaidOut(data, pages, tuple(bookmarks), tuple(anchors))
+
+
+STYLESHEET_LINK = '<link rel="stylesheet" href="katalog.css">'
+_PARSED: dict[tuple[str, ...], tuple[Any, list[Any]]] = {}
+atexit.register(_PARSED.clear)  # before the interpreter tears down WeasyPrint's modules
+
+
+def _parsed_stylesheets(job: PdfJob) -> tuple[Any, list[Any]]:
+    """`pdf/katalog.css` and the part's extra rules, parsed once per process (with the
+    font configuration their `@font-face` rules load into): most of a small part's layout
+    time was parsing the same stylesheet again."""
+    key = (job.assets, job.base_url, job.extra_css, *job.template_dirs)
+    if key not in _PARSED:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = _fetcher(job.template_dirs)
+        fonts = FontConfiguration()
+        url = urljoin(job.base_url, "katalog.css")
+        sheets = [CSS(url=url, url_fetcher=fetcher, font_config=fonts)]
+        if job.extra_css:
+            sheets.append(CSS(string=job.extra_css, base_url=job.base_url,
+                              url_fetcher=fetcher, font_config=fonts))
+        _PARSED.clear()
+        _PARSED[key] = (fonts, sheets)
+    return _PARSED[key]
 
 
 def _layout_bytes(job: PdfJob) -> bytes:
@@ -400,31 +432,37 @@ def render_pdf(
     the_plan = plan(cat, totals, templates, date)
     code = code_fingerprint() if cache is not None else ""
 
-    def run(fn: Any, items: Sequence[Any], keys: Sequence[str], labels: Sequence[str]) -> list[bytes]:
+    def run(fn: Any, items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
+            min_items: int = PARALLEL_MIN_JOBS) -> list[bytes]:
         return cached_map(cache, CACHE, fn, items, [_digest(code, k) for k in keys], labels,
-                          workers=n, min_items=PARALLEL_MIN_JOBS)
+                          workers=n, min_items=min_items)
 
-    parts = [LaidOut.from_bytes(raw) for raw in
-             run(_layout_bytes, the_plan.parts, [j.key for j in the_plan.parts],
-                 [j.name for j in the_plan.parts])]
-    front_pages = _front_guess(the_plan, parts)
+    # 1. The parts, and the front matter with stand-in page numbers (for its page count).
+    guess_job = _front_job(the_plan, None, 0)
+    first = [guess_job, *the_plan.parts]
+    laid = [LaidOut.from_bytes(raw) for raw in
+            run(_layout_bytes, first, [j.key for j in first], ["forside (prøve)"] +
+                [j.name for j in the_plan.parts])]
+    front_pages, parts = laid[0].pages, laid[1:]
+    own_counts = sorted({p.pages for p, j in zip(parts, the_plan.parts) if j.kind == "proposal"})
+    own_stamps = [StampJob(the_plan.stylesheet, the_plan.stylesheet_url, _dirs(templates),
+                           the_plan.boxes, 1, k, k) for k in own_counts]
+    # 2. The front matter with its page numbers, and the stamps.
     for _attempt in range(3):
         front_job = _front_job(the_plan, parts, front_pages)
-        [front_raw] = run(_layout_bytes, [front_job], [front_job.key], ["forside"])
+        stamp_jobs = _catalogue_stamps(the_plan, templates,
+                                       front_pages + sum(p.pages for p in parts))
+        second: list[Any] = [front_job, *stamp_jobs, *own_stamps]
+        done = run(_second, second, [j.key for j in second],
+                   ["forside"] + [f"sidetal {j.first}-{j.first + j.pages - 1} af {j.total}"
+                                  for j in second[1:]], min_items=2)
+        front_raw = done[0]
         front = LaidOut.from_bytes(front_raw)
         if front.pages == front_pages:
             break
         front_pages = front.pages
-    total = front.pages + sum(p.pages for p in parts)
-    stamp_jobs = _catalogue_stamps(the_plan, templates, total)
-    own_counts = sorted({p.pages for p, j in zip(parts, the_plan.parts) if j.kind == "proposal"})
-    own_stamps = [StampJob(the_plan.stylesheet, the_plan.stylesheet_url, _dirs(templates),
-                           the_plan.boxes, 1, k, k) for k in own_counts]
-    all_stamps = stamp_jobs + own_stamps
-    stamps = run(stamp, all_stamps, [j.key for j in all_stamps],
-                 [f"stamp {j.first}-{j.first + j.pages - 1}/{j.total}" for j in all_stamps])
-    by_count = dict(zip(own_counts, stamps[len(stamp_jobs):]))
-    catalogue_stamps = stamps[:len(stamp_jobs)]
+    catalogue_stamps = done[1:1 + len(stamp_jobs)]
+    by_count = dict(zip(own_counts, done[1 + len(stamp_jobs):]))
     tasks: list[tuple[str, Any]] = []
     keys, names = [], []
     part_raws = [p.to_bytes() for p in parts]
@@ -449,17 +487,19 @@ def render_pdf(
     return written
 
 
-def _front_guess(the_plan: Plan, parts: Sequence[LaidOut]) -> int:
-    """The front matter's page count, to number the table of contents before it is laid out
-    (it is laid out again when the guess was wrong): from a layout with the numbers it would
-    have if it had no pages (digit counts rarely change its length)."""
-    return 0
+def _second(job: PdfJob | StampJob) -> bytes:
+    return stamp(job) if isinstance(job, StampJob) else _layout_bytes(job)
 
 
-def _front_job(the_plan: Plan, parts: Sequence[LaidOut], front_pages: int) -> PdfJob:
+def _front_job(the_plan: Plan, parts: Sequence[LaidOut] | None, front_pages: int) -> PdfJob:
+    """The front matter with the table of contents' page numbers; with `parts=None`, with
+    stand-in numbers of about the right width (to learn its page count early)."""
     numbers: dict[str, int] = {}
     page = front_pages + 1
-    for anchor, part in zip(the_plan.anchors, parts):
+    if parts is None:
+        guess = int("8" * len(str(3 * len(the_plan.anchors) + 20)))
+        numbers = {anchor: guess for anchor in the_plan.anchors}
+    for anchor, part in zip(the_plan.anchors, parts or ()):
         numbers[anchor] = page
         page += part.pages
     return replace(the_plan.front, html=pdf_parts.numbered_toc(the_plan.front.html, numbers))
