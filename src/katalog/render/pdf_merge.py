@@ -198,9 +198,8 @@ def _stamp(out: Pdf, stamps: Sequence[bytes]) -> None:
 
 
 def _outline(out: Pdf, bookmarks: Sequence[Bookmark]) -> None:
-    if not bookmarks:
-        return
     with out.open_outline() as outline:
+        outline.root.clear()  # the base's own bookmarks: replaced by the whole document's
         stack: list[tuple[int, Any]] = []
         for b in bookmarks:
             item = pikepdf.OutlineItem(b.title, b.page, "XYZ", left=b.x, top=b.y)
