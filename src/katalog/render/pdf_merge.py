@@ -77,27 +77,8 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
     key = 0
     for page in out.pages:
         key = _renumber(page, base_nums, nums, key, lambda o: o)
-    copy = _copier(out)
     for source in others:
-        pdf = _open(source.data)
-        src_doc = pdf.Root.StructTreeRoot.K[0]
-        src_nums = _nums(pdf)
-        kept = {pdf.pages[i].objgen for i in range(source.pages)}
-        for i in range(source.pages):
-            out.pages.append(pdf.pages[i])
-        tops = [k for k in src_doc.K if k.get("/Pg") is not None and k.Pg.objgen in kept]
-        for top in tops:
-            del top["/P"]  # so copying does not drag the part's own root along
-        copied = [out.copy_foreign(t) for t in tops]
-        for c in copied:
-            c.P = document
-        kids.extend(copied)
-        for name, dest in _dests(pdf):
-            if dest[0].objgen in kept:
-                dests.append((name, copy(dest)))
-        for i in range(source.pages):
-            page = out.pages[len(out.pages) - source.pages + i]
-            key = _renumber(page, src_nums, nums, key, copy)
+        key = _append(out, document, Source(source.data, source.pages), kids, nums, dests, key)
     document.K = Array(kids)
     root = out.Root.StructTreeRoot
     root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
@@ -112,6 +93,43 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
     out.save(buf, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buf.getvalue()
+
+
+def _append(out: Pdf, document: Any, source: Source, kids: list[Any],
+            nums: list[tuple[int, Any]], dests: list[tuple[str, Any]], key: int) -> int:
+    """Append the kept pages of `source` to `out`, with their structure elements, parent-tree
+    entries (from key `key` on; returns the next key) and destinations. Everything the
+    pages refer to is copied in one go (qpdf maps references to pages already copied)."""
+    pdf = _open(source.data)
+    src_nums = _nums(pdf)
+    pages = [pdf.pages[i] for i in range(source.pages)]
+    kept = {p.objgen for p in pages}
+    tops = [k for k in pdf.Root.StructTreeRoot.K[0].K
+            if "/Pg" in k and k.Pg.objgen in kept]
+    for top in tops:
+        del top["/P"]  # so copying does not drag the part's own root along
+    keys, values = [], []
+    for page in pages:  # renumber here, so the copies carry the new keys
+        for obj, field in [(page.obj, "/StructParents")] + [
+                (a, "/StructParent") for a in page.obj.get("/Annots", Array())]:
+            if field in obj:
+                old = int(obj[field])
+                if old in src_nums:
+                    keys.append(key)
+                    values.append(src_nums[old])
+                obj[field] = key
+                key += 1
+    named = [(n, d) for n, d in _dests(pdf) if d[0].objgen in kept]
+    for page in pages:
+        out.pages.append(page)
+    bundle = pdf.make_indirect(Array([Array(tops), Array(values), Array([d for _, d in named])]))
+    copied = out.copy_foreign(bundle)
+    for c in copied[0]:
+        c.P = document
+        kids.append(c)
+    nums.extend(zip(keys, copied[1]))
+    dests.extend((n, d) for (n, _), d in zip(named, copied[2]))
+    return key
 
 
 def _copier(out: Pdf) -> Any:
