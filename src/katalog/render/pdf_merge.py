@@ -13,6 +13,7 @@ the outline is built from the parts' bookmarks. Extra pages of stand-ins (see
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -87,6 +88,8 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
     if heading_shift:
         _shift_headings(document, heading_shift)
     _set_dests(out, dests)
+    if others:
+        _dedupe_fonts(out)
     _stamp(out, stamps)
     _outline(out, outline)
     buf = io.BytesIO()
@@ -225,3 +228,24 @@ def _outline(out: Pdf, bookmarks: Sequence[Bookmark]) -> None:
                 stack.pop()
             (stack[-1][1].children if stack else outline.root).append(item)
             stack.append((b.level, item))
+
+
+def _dedupe_fonts(out: Pdf) -> None:
+    """Let identical embedded font programs (the same subset in several parts) be one."""
+    first: dict[bytes, Any] = {}
+    seen: set[tuple[int, int]] = set()
+    for page in out.pages:
+        fonts = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
+        for font in fonts.values():
+            if font.objgen in seen:
+                continue
+            seen.add(font.objgen)
+            for descendant in font.get("/DescendantFonts", Array()):
+                descriptor = descendant.get("/FontDescriptor")
+                if descriptor is None:
+                    continue
+                for field in ("/FontFile2", "/FontFile3", "/FontFile"):
+                    program = descriptor.get(field)
+                    if program is not None:
+                        digest = hashlib.sha256(program.read_raw_bytes()).digest()
+                        descriptor[field] = first.setdefault(digest, program)
