@@ -56,8 +56,9 @@ CACHE = "pdf"  # namespace of laid-out parts, stamps and finished PDFs in the bu
 @dataclass(frozen=True)
 class PdfJob:
     """Everything one PDF is made from. `name` is its path in the output folder; `kind` is
-    "document" (laid out as it is), "part" (a piece of the catalogue: page counters off) or
-    "proposal" (a proposal's part, which is also its own PDF)."""
+    "document" (laid out as it is), "part" (a piece of the catalogue: page counters off),
+    "proposal" (a proposal's part, which is also its own PDF) or "count" (a part laid out
+    only to learn its page count)."""
 
     name: str
     html: str
@@ -281,6 +282,8 @@ def layout(job: PdfJob) -> LaidOut:
             extra = {"stylesheets": sheets, "font_config": fonts}
     document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
         **extra, **options)
+    if job.kind == "count":  # only the page count is wanted: no drawing, no PDF
+        return LaidOut(b"", len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0))
     data = document.write_pdf(finisher=_describe_links, **options)
     pages = len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0)
     bookmarks, anchors = [], []
@@ -438,7 +441,7 @@ def render_pdf(
                           workers=n, min_items=min_items)
 
     # 1. The parts, and the front matter with stand-in page numbers (for its page count).
-    guess_job = _front_job(the_plan, None, 0)
+    guess_job = replace(_front_job(the_plan, None, 0), kind="count")
     first = [guess_job, *the_plan.parts]
     laid = [LaidOut.from_bytes(raw) for raw in
             run(_layout_bytes, first, [j.key for j in first], ["forside (prøve)"] +
