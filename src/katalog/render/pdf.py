@@ -201,8 +201,7 @@ def plan(cat: Catalogue, totals: Totals, templates: TemplateSet,
     site = Site(cat, totals, date)
     ctx = _context(site, date)
     assets = assets_digest(templates)
-    css_path = templates.files(TEMPLATE_DIR).get("katalog.css")
-    css = css_path.read_text(encoding="utf-8") if css_path else ""
+    css, css_url = _stylesheet(_dirs(templates))
     boxes = pdf_parts.counter_boxes(css)
     extra = pdf_parts.part_css(boxes)
     front, themes = pdf_parts.split_main(str(_main(env, site)))
@@ -229,7 +228,6 @@ def plan(cat: Catalogue, totals: Totals, templates: TemplateSet,
             name = f"{PROPOSALS_DIR}/{p.id}.pdf" if p else f"tema/{article_anchor}"
             parts.append(PdfJob(name, html, base, dirs, assets, "proposal", extra))
             anchors.append(article_anchor)
-    css_url = css_path.as_uri() if css_path else base
     return Plan(front_job, tuple(parts), tuple(anchors), css, css_url, tuple(sorted(boxes)))
 
 
@@ -241,7 +239,9 @@ def _attr(tag: str, name: str) -> str:
 def proposal_job(cat: Catalogue, totals: Totals, p: Proposal, templates: TemplateSet,
                  date: dt.date | None = None, env: Environment | None = None,
                  assets: str = "") -> PdfJob:
-    """The job for `pdf/<id>.pdf`: the proposal's part of the catalogue."""
+    """The job for `pdf/<id>.pdf`: the proposal's part of the catalogue, cut from the whole
+    single page so that it is exactly the build's (`env` and `assets` are not needed any
+    more; kept for callers)."""
     name = f"{PROPOSALS_DIR}/{p.id}.pdf"
     return next(j for j in plan(cat, totals, templates, date).parts if j.name == name)
 
@@ -349,14 +349,14 @@ def render_job(job: PdfJob) -> RenderedPdf:
 
 
 def _stamp_for(job: PdfJob, pages: int) -> bytes:
+    """The page numbers of a PDF of `pages` pages on its own ("Side 1 af 2")."""
     css, url = _stylesheet(job.template_dirs)
-    from .pdf_parts import counter_boxes
-
-    return stamp(StampJob(css, url, job.template_dirs, tuple(sorted(counter_boxes(css))),
-                          1, pages, pages))
+    boxes = tuple(sorted(pdf_parts.counter_boxes(css)))
+    return stamp(StampJob(css, url, job.template_dirs, boxes, 1, pages, pages))
 
 
 def _stylesheet(template_dirs: Sequence[str]) -> tuple[str, str]:
+    """The text and URL of the first `pdf/katalog.css` in the templates folders."""
     for d in template_dirs:
         path = Path(d) / TEMPLATE_DIR / "katalog.css"
         if path.is_file():

@@ -77,9 +77,9 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
     nums: list[tuple[int, Any]] = []
     key = 0
     for page in out.pages:
-        key = _renumber(page, base_nums, nums, key, lambda o: o)
+        key = _renumber(page, base_nums, nums, key)
     for source in others:
-        key = _append(out, document, Source(source.data, source.pages), kids, nums, dests, key)
+        key = _append(out, document, source, kids, nums, dests, key)
     document.K = Array(kids)
     root = out.Root.StructTreeRoot
     root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
@@ -111,60 +111,34 @@ def _append(out: Pdf, document: Any, source: Source, kids: list[Any],
             if "/Pg" in k and k.Pg.objgen in kept]
     for top in tops:
         del top["/P"]  # so copying does not drag the part's own root along
-    keys, values = [], []
-    for page in pages:  # renumber here, so the copies carry the new keys
-        for obj, field in [(page.obj, "/StructParents")] + [
-                (a, "/StructParent") for a in page.obj.get("/Annots", Array())]:
-            if field in obj:
-                old = int(obj[field])
-                if old in src_nums:
-                    keys.append(key)
-                    values.append(src_nums[old])
-                obj[field] = key
-                key += 1
+    entries: list[tuple[int, Any]] = []
+    for page in pages:  # renumbered before copying, so the copies carry the new keys
+        key = _renumber(page, src_nums, entries, key)
     named = [(n, d) for n, d in _dests(pdf) if d[0].objgen in kept]
     for page in pages:
         out.pages.append(page)
-    bundle = pdf.make_indirect(Array([Array(tops), Array(values), Array([d for _, d in named])]))
+    bundle = pdf.make_indirect(Array([Array(tops), Array([v for _, v in entries]),
+                                      Array([d for _, d in named])]))
     copied = out.copy_foreign(bundle)
     for c in copied[0]:
         c.P = document
         kids.append(c)
-    nums.extend(zip(keys, copied[1]))
+    nums.extend((k, v) for (k, _), v in zip(entries, copied[1]))
     dests.extend((n, d) for (n, _), d in zip(named, copied[2]))
     return key
 
 
-def _copier(out: Pdf) -> Any:
-    """`out.copy_foreign` for indirect objects, element by element for direct ones."""
-
-    def copy(obj: Any) -> Any:
-        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
-            return out.copy_foreign(obj)
-        if isinstance(obj, pikepdf.Array):
-            return Array([copy(x) for x in obj])
-        if isinstance(obj, pikepdf.Dictionary):
-            return Dictionary({k: copy(v) for k, v in obj.items()})
-        return obj
-
-    return copy
-
-
-def _renumber(page: Any, src_nums: dict[int, Any], nums: list[tuple[int, Any]], key: int,
-              copy: Any) -> int:
-    """Give `page` and its annotations the next parent-tree keys; returns the next key."""
-    if "/StructParents" in page.obj:
-        old = int(page.obj.StructParents)
-        if old in src_nums:
-            nums.append((key, copy(src_nums[old])))
-        page.obj.StructParents = key
-        key += 1
-    for annot in page.obj.get("/Annots", Array()):
-        if "/StructParent" in annot:
-            old = int(annot.StructParent)
+def _renumber(page: Any, src_nums: dict[int, Any], nums: list[tuple[int, Any]],
+              key: int) -> int:
+    """Give `page` and its annotations the next parent-tree keys, collecting their entries
+    in `nums`; returns the next key."""
+    for obj, field in [(page.obj, "/StructParents")] + [
+            (a, "/StructParent") for a in page.obj.get("/Annots", Array())]:
+        if field in obj:
+            old = int(obj[field])
             if old in src_nums:
-                nums.append((key, copy(src_nums[old])))
-            annot.StructParent = key
+                nums.append((key, src_nums[old]))
+            obj[field] = key
             key += 1
     return key
 
