@@ -349,9 +349,11 @@ class DocumentCache:
 
 def cached_map(cache: PageCache | None, namespace: str, fn: Callable[[Any], bytes],
                items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
-               workers: int | None = None, min_items: int = 2) -> list[bytes]:
+               workers: int | None = None, min_items: int = 2,
+               mapper: Callable[..., list[Any]] | None = None) -> list[bytes]:
     """`[fn(x) for x in items]` for pure `fn`: each result from `cache` by its key when it is
-    there, the others computed in the process pool (`katalog.parallel`) and stored."""
+    there, the others computed in the process pool (`katalog.parallel`, or the `mapper` of a
+    `parallel.pool()`) and stored."""
     from . import parallel
 
     results: list[bytes | None] = []
@@ -363,7 +365,9 @@ def cached_map(cache: PageCache | None, namespace: str, fn: Callable[[Any], byte
         else:
             missing.append(i)
         results.append(hit)
-    done = parallel.map_processes(fn, [items[i] for i in missing], workers, min_items=min_items)
+    todo = [items[i] for i in missing]
+    done = (mapper(fn, todo, min_items=min_items) if mapper is not None
+            else parallel.map_processes(fn, todo, workers, min_items=min_items))
     for i, value in zip(missing, done):
         results[i] = value
         if cache is not None:

@@ -432,62 +432,63 @@ def render_pdf(
     """Write `out/katalog.pdf` and `out/pdf/<id>.pdf`; returns the files written. Laid-out
     parts, stamps and finished PDFs are taken from `cache` when their inputs are unchanged."""
     n = parallel.default_workers() if workers is None else workers
-    the_plan = plan(cat, totals, templates, date)
-    code = code_fingerprint() if cache is not None else ""
+    with parallel.pool(n) as pmap:  # one set of workers for every step
+        the_plan = plan(cat, totals, templates, date)
+        code = code_fingerprint() if cache is not None else ""
 
-    def run(fn: Any, items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
-            min_items: int = PARALLEL_MIN_JOBS) -> list[bytes]:
-        return cached_map(cache, CACHE, fn, items, [_digest(code, k) for k in keys], labels,
-                          workers=n, min_items=min_items)
+        def run(fn: Any, items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
+                min_items: int = PARALLEL_MIN_JOBS) -> list[bytes]:
+            return cached_map(cache, CACHE, fn, items, [_digest(code, k) for k in keys], labels,
+                              workers=n, min_items=min_items, mapper=pmap)
 
-    # 1. The parts, and the front matter with stand-in page numbers (for its page count).
-    guess_job = replace(_front_job(the_plan, None, 0), kind="count")
-    first = [guess_job, *the_plan.parts]
-    laid = [LaidOut.from_bytes(raw) for raw in
-            run(_layout_bytes, first, [j.key for j in first], ["forside (prøve)"] +
-                [j.name for j in the_plan.parts])]
-    front_pages, parts = laid[0].pages, laid[1:]
-    own_counts = sorted({p.pages for p, j in zip(parts, the_plan.parts) if j.kind == "proposal"})
-    own_stamps = [StampJob(the_plan.stylesheet, the_plan.stylesheet_url, _dirs(templates),
-                           the_plan.boxes, 1, k, k) for k in own_counts]
-    # 2. The front matter with its page numbers, and the stamps.
-    for _attempt in range(3):
-        front_job = _front_job(the_plan, parts, front_pages)
-        stamp_jobs = _catalogue_stamps(the_plan, templates,
-                                       front_pages + sum(p.pages for p in parts))
-        second: list[Any] = [front_job, *stamp_jobs, *own_stamps]
-        done = run(_second, second, [j.key for j in second],
-                   ["forside"] + [f"sidetal {j.first}-{j.first + j.pages - 1} af {j.total}"
-                                  for j in second[1:]], min_items=2)
-        front_raw = done[0]
-        front = LaidOut.from_bytes(front_raw)
-        if front.pages == front_pages:
-            break
-        front_pages = front.pages
-    catalogue_stamps = done[1:1 + len(stamp_jobs)]
-    by_count = dict(zip(own_counts, done[1 + len(stamp_jobs):]))
-    tasks: list[tuple[str, Any]] = []
-    keys, names = [], []
-    part_raws = [p.to_bytes() for p in parts]
-    tasks.append(("catalogue", (front_raw, part_raws, catalogue_stamps)))
-    keys.append(_digest("catalogue", front_job.key, *[j.key for j in the_plan.parts],
-                        *[j.key for j in stamp_jobs]))
-    names.append(CATALOGUE_FILE)
-    for job, laid, raw in zip(the_plan.parts, parts, part_raws):
-        if job.kind != "proposal":
-            continue
-        tasks.append(("proposal", (by_count[laid.pages], raw)))
-        keys.append(_digest("proposal", job.key, own_stamps[own_counts.index(laid.pages)].key))
-        names.append(job.name)
-    written = []
-    for name, data in zip(names, run(_finish, tasks, keys, names)):
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        written.append(path)
-    if cache is not None:
-        cache.prune(CACHE)
-    return written
+        # 1. The parts, and the front matter with stand-in page numbers (for its page count).
+        guess_job = replace(_front_job(the_plan, None, 0), kind="count")
+        first = [guess_job, *the_plan.parts]
+        laid = [LaidOut.from_bytes(raw) for raw in
+                run(_layout_bytes, first, [j.key for j in first], ["forside (prøve)"] +
+                    [j.name for j in the_plan.parts])]
+        front_pages, parts = laid[0].pages, laid[1:]
+        own_counts = sorted({p.pages for p, j in zip(parts, the_plan.parts) if j.kind == "proposal"})
+        own_stamps = [StampJob(the_plan.stylesheet, the_plan.stylesheet_url, _dirs(templates),
+                               the_plan.boxes, 1, k, k) for k in own_counts]
+        # 2. The front matter with its page numbers, and the stamps.
+        for _attempt in range(3):
+            front_job = _front_job(the_plan, parts, front_pages)
+            stamp_jobs = _catalogue_stamps(the_plan, templates,
+                                           front_pages + sum(p.pages for p in parts))
+            second: list[Any] = [front_job, *stamp_jobs, *own_stamps]
+            done = run(_second, second, [j.key for j in second],
+                       ["forside"] + [f"sidetal {j.first}-{j.first + j.pages - 1} af {j.total}"
+                                      for j in second[1:]], min_items=2)
+            front_raw = done[0]
+            front = LaidOut.from_bytes(front_raw)
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        catalogue_stamps = done[1:1 + len(stamp_jobs)]
+        by_count = dict(zip(own_counts, done[1 + len(stamp_jobs):]))
+        tasks: list[tuple[str, Any]] = []
+        keys, names = [], []
+        part_raws = [p.to_bytes() for p in parts]
+        tasks.append(("catalogue", (front_raw, part_raws, catalogue_stamps)))
+        keys.append(_digest("catalogue", front_job.key, *[j.key for j in the_plan.parts],
+                            *[j.key for j in stamp_jobs]))
+        names.append(CATALOGUE_FILE)
+        for job, laid, raw in zip(the_plan.parts, parts, part_raws):
+            if job.kind != "proposal":
+                continue
+            tasks.append(("proposal", (by_count[laid.pages], raw)))
+            keys.append(_digest("proposal", job.key, own_stamps[own_counts.index(laid.pages)].key))
+            names.append(job.name)
+        written = []
+        for name, data in zip(names, run(_finish, tasks, keys, names)):
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+        if cache is not None:
+            cache.prune(CACHE)
+        return written
 
 
 def _second(job: PdfJob | StampJob) -> bytes:
