@@ -86,8 +86,13 @@ def _checked(content: Path) -> Any:
 
 
 def _pages(folder: Path) -> int:
+    """The catalogue's pages (`katalog.pdf`) when there is one, else those of every PDF. The
+    per-proposal PDFs repeat the catalogue's pages, so counting them too would credit katalog
+    with pages the single-process baseline never makes."""
     from pypdf import PdfReader
 
+    if (folder / "katalog.pdf").is_file():
+        return len(PdfReader(folder / "katalog.pdf").pages)
     return sum(len(PdfReader(p).pages) for p in sorted(folder.rglob("*.pdf")))
 
 
@@ -119,7 +124,29 @@ def work_render(name: str) -> Callable[[Path, Path], dict[str, Any]]:
 
 
 def work_weasyprint(content: Path, out: Path) -> dict[str, Any]:
-    """The PDF baseline: one WeasyPrint process on the HTML site's single-page catalogue."""
+    """The PDF baseline: one WeasyPrint process on the same HTML as `katalog.pdf` (the site's
+    single page in the PDF template, same stylesheet and options: tagged PDF/UA-1), laid out
+    as one document. Without katalog's PDF renderer: the single-page site as it is."""
+    try:
+        from katalog.render import pdf
+    except ImportError:
+        pdf = None
+    if pdf is not None and hasattr(pdf, "catalogue_job"):
+        from katalog.build import document_date
+        from katalog.render.templates import TemplateSet
+
+        checked = _checked(content)
+        cat = checked.catalogue
+        job = pdf.catalogue_job(cat, checked.totals, TemplateSet.create(),
+                                document_date(cat.settings.date, content))
+        t0 = time.perf_counter()
+        data = pdf.render_job(job).data
+        seconds = time.perf_counter() - t0
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "weasyprint.pdf").write_bytes(data)
+        from pypdf import PdfReader
+
+        return {"seconds": seconds, "pages": len(PdfReader(out / "weasyprint.pdf").pages)}
     from weasyprint import HTML
 
     from katalog.build import build

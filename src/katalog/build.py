@@ -63,7 +63,7 @@ def _write_docx(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> Non
 
 
 def _write_pdf(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
-    render_pdf(cat, totals, out, opts.templates, opts.date)
+    render_pdf(cat, totals, out, opts.templates, opts.date, cache=opts.cache)
 
 
 # name → (renderer, the paths in the output folder it owns)

@@ -28,7 +28,7 @@ import tempfile
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from . import __version__, parallel
 from .model import UNKNOWN
@@ -530,3 +530,34 @@ class DocumentCache:
         legacy = path.parent / DOCUMENTS
         if legacy.is_dir():
             shutil.rmtree(legacy, ignore_errors=True)
+
+
+# --- Cached parallel work --------------------------------------------------------------------
+
+def cached_map(cache: PageCache | None, namespace: str, fn: Callable[[Any], bytes],
+               items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
+               workers: int | None = None, min_items: int = 2,
+               mapper: Callable[..., list[Any]] | None = None) -> list[bytes]:
+    """`[fn(x) for x in items]` for pure `fn`: each result from `cache` by its key when it is
+    there, the others computed in the process pool (`katalog.parallel`, or the `mapper` of a
+    `parallel.pool()`) and stored."""
+    from . import parallel
+
+    results: list[bytes | None] = []
+    missing: list[int] = []
+    for i, key in enumerate(keys):
+        hit = cache.use(namespace, key) if cache is not None else None
+        if hit is not None and cache is not None:
+            cache.reused.append(labels[i])
+        else:
+            missing.append(i)
+        results.append(hit)
+    todo = [items[i] for i in missing]
+    done = (mapper(fn, todo, min_items=min_items) if mapper is not None
+            else parallel.map_processes(fn, todo, workers, min_items=min_items))
+    for i, value in zip(missing, done):
+        results[i] = value
+        if cache is not None:
+            cache.rendered.append(labels[i])
+            cache.put(namespace, keys[i], value)
+    return [r for r in results if r is not None]

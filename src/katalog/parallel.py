@@ -13,7 +13,8 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Generator, Sequence, TypeVar, cast
+from contextlib import contextmanager
+from typing import Any, Callable, Generator, Iterator, Sequence, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -87,9 +88,33 @@ def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None
             yield fn(item)
         return
     context = multiprocessing.get_context(start_method())
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
-                               initializer=initializer, initargs=cast(Any, initargs))
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
+                                   initializer=initializer, initargs=cast(Any, initargs))
     try:
-        yield from pool.map(fn, items, chunksize=chunksize)
+        yield from executor.map(fn, items, chunksize=chunksize)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def pool(workers: int | None = None) -> Iterator[Callable[..., list[Any]]]:
+    """A `map_processes` whose worker processes are kept for several calls (they keep what
+    they loaded, e.g. a parsed stylesheet); started only when a call has enough items."""
+    n = default_workers() if workers is None else workers
+    executor: ProcessPoolExecutor | None = None
+
+    def run(fn: Callable[[T], R], items: Sequence[T], min_items: int = 2,
+            chunksize: int = 1) -> list[R]:
+        nonlocal executor
+        if n <= 1 or len(items) < max(2, min_items):
+            return [fn(x) for x in items]
+        if executor is None:
+            executor = ProcessPoolExecutor(max_workers=n,
+                                           mp_context=multiprocessing.get_context(start_method()))
+        return list(executor.map(fn, items, chunksize=chunksize))
+
+    try:
+        yield run
+    finally:
+        if executor is not None:
+            executor.shutdown()

@@ -1,0 +1,161 @@
+"""The catalogue PDF laid out in parts and assembled: the proposals' own PDFs are the
+catalogue's pages, the merged structure tree is consistent, page numbers are pagination
+artifacts, links jump to the right pages, and editing one proposal lays out only its part."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from katalog.build import build
+from katalog.cache import PageCache
+from katalog.pipeline import check
+from katalog.render import pdf_parts
+
+from conftest import EXAMPLE, require_program, write_tree
+
+
+def pages_text(path: Path) -> list[str]:
+    exe = require_program("pdftotext")
+    out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.split("\f")[:-1]
+
+
+def without_page_number(page: str) -> list[str]:
+    """A page's words, without "Side X af Y"."""
+    return re.sub(r"Side \d+ af \d+", "", page).split()
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("parts") / "build"
+    build(EXAMPLE, out, formats=["pdf"], cache=False)
+    return out
+
+
+def test_each_proposal_pdf_is_its_pages_of_the_catalogue(example_build: Path) -> None:
+    catalogue = [without_page_number(p) for p in pages_text(example_build / "katalog.pdf")]
+    cat = check(EXAMPLE).catalogue
+    assert cat is not None
+    for p in cat.proposals:
+        own = pages_text(example_build / "pdf" / f"{p.id}.pdf")
+        assert f"Side 1 af {len(own)}" in own[0] and f"Side {len(own)} af {len(own)}" in own[-1]
+        words = [without_page_number(page) for page in own]
+        start = catalogue.index(words[0])
+        assert catalogue[start:start + len(words)] == words, p.id
+
+
+def _elements(document: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    found, stack = [], list(document.K)
+    while stack:
+        e = stack.pop()
+        found.append(e)
+        kids = e.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k)
+    return found
+
+
+def test_merged_structure_tree_is_one_consistent_document(example_build: Path) -> None:
+    with pikepdf.open(example_build / "katalog.pdf") as doc:
+        root = doc.Root.StructTreeRoot
+        assert len(root.K) == 1 and root.K[0].S == "/Document"
+        document = root.K[0]
+        pages = {p.objgen: i for i, p in enumerate(doc.pages)}
+        elements = _elements(document)
+        assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)
+        assert all(e.P.objgen == document.objgen for e in document.K)
+        flat = list(root.ParentTree.Nums)
+        nums = {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+        assert len(nums) == len(flat) // 2 == int(root.ParentTreeNextKey)
+        for page in doc.pages:  # each page's marked content maps to elements on that page
+            mapped = nums[int(page.obj.StructParents)]
+            assert all(e.Pg.objgen == page.objgen for e in mapped if "/Pg" in e)
+        annots = [a for page in doc.pages for a in page.obj.get("/Annots", [])]
+        assert annots and all(nums[int(a.StructParent)].S == "/Link" for a in annots)
+        headings = [str(e.S) for e in elements if re.fullmatch(r"/H\d", str(e.S))]
+        assert headings.count("/H1") == 1  # the cover's title; themes H2, proposals H3
+        assert headings.count("/H3") == len(check(EXAMPLE).catalogue.proposals)
+        assert doc.Root.Lang == "da" and doc.Root.MarkInfo.Marked
+        assert doc.Root.ViewerPreferences.DisplayDocTitle
+
+
+def test_page_numbers_are_pagination_artifacts(example_build: Path) -> None:
+    for path in (example_build / "katalog.pdf", example_build / "pdf" / "ADM-01.pdf"):
+        with pikepdf.open(path) as doc:
+            for page in doc.pages:
+                content = page.obj.Contents
+                streams = list(content) if isinstance(content, pikepdf.Array) else [content]
+                last = streams[-1].read_bytes()
+                assert b"/Artifact <</Type /Pagination>> BDC" in last
+                name = re.search(rb"(/\w+) Do EMC", last).group(1).decode()
+                assert page.obj.Resources.XObject[name].Subtype == "/Form"
+
+
+def test_proposal_pdf_starts_with_h1_and_lists_its_sections(example_build: Path) -> None:
+    with pikepdf.open(example_build / "pdf" / "ADM-01.pdf") as doc:
+        headings = [str(e.S) for e in _elements(doc.Root.StructTreeRoot.K[0])
+                    if re.fullmatch(r"/H\d", str(e.S))]
+        assert "/H1" in headings and "/H3" not in headings[:1]
+        assert headings.count("/H1") == 1
+
+
+def test_table_of_contents_links_jump_to_the_proposals(example_build: Path) -> None:
+    reader = PdfReader(example_build / "katalog.pdf")
+    pages = pages_text(example_build / "katalog.pdf")
+    dests = reader.named_destinations
+    cat = check(EXAMPLE).catalogue
+    links = [a.get_object() for a in reader.pages[1]["/Annots"]]
+    assert links
+    for p in cat.proposals:
+        link = next((a for a in links if str(a["/Contents"]) == f"{p.id} {p.title}"), None)
+        if link is None:  # on the next page of the table of contents
+            continue
+        target = reader.get_destination_page_number(dests[str(link["/Dest"])])
+        assert pages[target].split("\n", 1)[1].strip().startswith(p.id), p.id
+
+
+def test_editing_one_proposal_lays_out_only_its_part(small: Path, tmp_path: Path) -> None:
+    cache = PageCache(tmp_path / "cache")
+    build(small, tmp_path / "a", formats=["pdf"], cache=cache)
+    assert "pdf/A1.pdf" in cache.rendered and "pdf/I1.pdf" in cache.rendered
+    path = small / "proposals" / "I1.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Robotter",
+                                                             "title: Flere robotter"),
+                    encoding="utf-8")
+    warm = PageCache(tmp_path / "cache")
+    build(small, tmp_path / "b", formats=["pdf"], cache=warm)
+    laid_out = {label for label in warm.rendered if label.startswith("pdf/")}
+    assert laid_out == {"pdf/I1.pdf"}  # the part, and then its own finished PDF
+    assert "pdf/A1.pdf" in warm.reused
+    cold = tmp_path / "cold"
+    build(small, cold, formats=["pdf"], cache=False)
+    for rel in ("katalog.pdf", "pdf/A1.pdf", "pdf/I1.pdf"):
+        assert (tmp_path / "b" / rel).read_bytes() == (cold / rel).read_bytes(), rel
+    assert "I1 Flere robotter" in " ".join(pages_text(tmp_path / "b" / "katalog.pdf")[1].split())
+
+
+def test_restyled_page_numbers_are_stamped_in_the_build(small: Path, tmp_path: Path) -> None:
+    """A municipality's own page-number box (here "Blad N", bottom centre) is found in its
+    stylesheet and drawn with the catalogue's numbering."""
+    own = write_tree(tmp_path / "mine", {"pdf/katalog.css": """
+        @page { size: A5; @bottom-center { content: "Blad " counter(page); }
+                @top-center { content: string(section); } }
+        @page cover { @bottom-center { content: none; } }
+        .pdf-cover { page: cover; break-after: page; }
+        .theme { break-before: page; }
+        """})
+    assert pdf_parts.counter_boxes((own / "pdf" / "katalog.css").read_text()) == {"bottom-center"}
+    out = tmp_path / "out"
+    build(small, out, formats=["pdf"], templates=own, cache=False)
+    pages = pages_text(out / "katalog.pdf")
+    assert "Blad" not in pages[0]
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.count("Blad ") == 1 and f"Blad {number}" in page, number
+    assert any("Administration" in p.splitlines()[0] for p in pages[1:] if p.strip())
