@@ -207,8 +207,8 @@ def machine() -> dict[str, str]:
     info["System"] = f"{platform.system()} {platform.release()}"
     info["Python"] = platform.python_version()
     versions = []
-    for dist in ("katalog", "ruamel.yaml", "ruamel.yaml.clib", "markdown", "jinja2", "babel",
-                 "weasyprint", "python-docx", "pypdf", "pypandoc-binary"):
+    for dist in ("katalog", "ruamel.yaml", "ruamel.yaml.clib", "cmarkgfm", "nh3", "jinja2",
+                 "babel", "weasyprint", "python-docx", "pikepdf", "pypdf", "pypandoc-binary"):
         try:
             versions.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:
