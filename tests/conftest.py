@@ -162,6 +162,16 @@ def require_program(*names: str) -> str:
     pytest.skip(message)
 
 
+def pdf_pages_text(path: Path) -> list[str]:
+    """The text of every page of a PDF (pdftotext -layout), in page order."""
+    import subprocess
+
+    exe = require_program("pdftotext")
+    out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.split("\f")[:-1]
+
+
 def require_file(path: Path, what: str) -> Path:
     """Like `require_program`, for a file that .ci/run fetches (e.g. axe-core)."""
     if path.is_file():

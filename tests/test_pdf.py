@@ -15,15 +15,10 @@ from katalog.pipeline import Checked, check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet
 
-from conftest import EXAMPLE, SMALL, require_program, write_tree, shown
+from conftest import EXAMPLE, SMALL, pdf_pages_text, require_program, shown, write_tree
 
 
-def pages_text(path: Path) -> list[str]:
-    """The text of every page (pdftotext -layout), in page order."""
-    exe = require_program("pdftotext")
-    out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    return out.split("\f")[:-1]
+pages_text = pdf_pages_text
 
 
 def content_lines(page: str) -> list[str]:

@@ -5,7 +5,6 @@ artifacts, links jump to the right pages, and editing one proposal lays out only
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -17,14 +16,10 @@ from katalog.cache import PageCache
 from katalog.pipeline import check
 from katalog.render import pdf_parts
 
-from conftest import EXAMPLE, require_program, write_tree
+from conftest import EXAMPLE, pdf_pages_text, write_tree
 
 
-def pages_text(path: Path) -> list[str]:
-    exe = require_program("pdftotext")
-    out = subprocess.run([exe, "-layout", str(path), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    return out.split("\f")[:-1]
+pages_text = pdf_pages_text
 
 
 def without_page_number(page: str) -> list[str]:
