@@ -302,7 +302,9 @@ def test_markdown_body_is_converted_faithfully(small_build: tuple[Path, Path]) -
 
 
 def _strip_styles(template: Path, target: Path, names: set[str]) -> None:
-    """A copy of `template` without the named styles (as a municipality's own file might be)."""
+    """A copy of `template` without the named styles (as a municipality's own file might be);
+    names match whatever their case (Word stores built-in ones as "heading 1")."""
+    names = {n.casefold() for n in names}
     with zipfile.ZipFile(template) as src, zipfile.ZipFile(target, "w") as dst:
         for item in src.infolist():
             data = src.read(item.filename)
@@ -312,7 +314,7 @@ def _strip_styles(template: Path, target: Path, names: set[str]) -> None:
                 root = etree.fromstring(data)
                 for style in root.findall(f"{W}style"):
                     name = style.find(f"{W}name")
-                    if name is not None and name.get(f"{W}val") in names:
+                    if name is not None and name.get(f"{W}val").casefold() in names:
                         root.remove(style)
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                       standalone=True)

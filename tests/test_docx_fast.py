@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import ROOT
+from test_docx import _strip_styles
 from katalog.pipeline import check
 from katalog.render.docx import render_docx
 from katalog.render.docx.compose import proposal_parts
@@ -101,18 +102,7 @@ def test_write_zip_is_byte_for_byte_what_zipfile_writes() -> None:
 
 
 def _strip(names: set[str], target: Path) -> Path:
-    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(target, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/styles.xml":
-                root = etree.fromstring(data)
-                for style in root.findall(f"{{{W}}}style"):
-                    name = style.find(f"{{{W}}}name")
-                    if name is not None and name.get(f"{{{W}}}val").casefold() in names:
-                        root.remove(style)
-                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                      standalone=True)
-            dst.writestr(item, data)
+    _strip_styles(TEMPLATE, target, names)
     return target
 
 
