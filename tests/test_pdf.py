@@ -53,7 +53,7 @@ def test_toc_page_numbers_point_at_the_headings(
     pages = example_pages
     cat = example_checked.catalogue
     toc = "\n".join(p for p in pages if content_lines(p)[:1] == ["Indhold"])
-    printed = {m[1]: int(m[2]) for m in re.finditer(r"^\s*(\S+) .*?\.{3,}\s*(\d+)\s*$", toc, re.M)}
+    printed = {m[1]: int(m[2]) for m in re.finditer(r"^\s*(\S+) .*?\s(\d+)\s*$", toc, re.M)}
     actual = {}
     for number, page in enumerate(pages, start=1):
         first = content_lines(page)[:1]
@@ -64,7 +64,7 @@ def test_toc_page_numbers_point_at_the_headings(
     assert {pid: printed.get(pid) for pid in actual} == actual
     # themes too: "Tema 3: Digitalisering ... 13"
     for t in cat.themes:
-        m = re.search(rf"^\s*Tema {t.number}: .*?\.{{3,}}\s*(\d+)\s*$", toc, re.M)
+        m = re.search(rf"^\s*Tema {t.number}: .*?\s(\d+)\s*$", toc, re.M)
         assert m, t.id
         assert content_lines(pages[int(m[1]) - 1])[0].startswith(f"Tema {t.number}: ")
 

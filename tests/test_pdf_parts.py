@@ -136,6 +136,41 @@ def test_editing_one_proposal_lays_out_only_its_part(small: Path, tmp_path: Path
     assert "I1 Flere robotter" in " ".join(pages_text(tmp_path / "b" / "katalog.pdf")[1].split())
 
 
+def test_amount_edit_lays_out_the_part_and_the_overview_not_the_contents(
+        small: Path, tmp_path: Path) -> None:
+    """The overview is a part of its own: an amount edit changes it and the proposal, while
+    the cover and table of contents (titles and page numbers only) come from the cache."""
+    build(small, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    path = small / "proposals" / "A1.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("2027: -6000, 2028: -6000",
+                                                             "2027: -6125, 2028: -6000"),
+                    encoding="utf-8")
+    warm = PageCache(tmp_path / "cache")
+    build(small, tmp_path / "b", formats=["pdf"], cache=warm)
+    laid_out = {label for label in warm.rendered if not label.startswith("sidetal")}
+    # the proposal, its theme (the theme total) and the overview; then the catalogue
+    assert laid_out == {"pdf/A1.pdf", "tema/tema-administration", "forside/oversigt-afsnit",
+                        "katalog.pdf"}
+    assert {"forside", "forside (prøve)"} <= set(warm.reused)
+    pages = pages_text(tmp_path / "b" / "katalog.pdf")
+    assert "-6.125" in pages[pages.index(next(p for p in pages if "-6.125" in p))]
+    cold = tmp_path / "cold"
+    build(small, cold, formats=["pdf"], cache=False)
+    assert (tmp_path / "b" / "katalog.pdf").read_bytes() == (cold / "katalog.pdf").read_bytes()
+
+
+def test_contents_number_every_entry_with_its_page(example_build: Path) -> None:
+    """Every entry of the table of contents, the overview included, ends in the number of
+    the page its heading is on."""
+    pages = pages_text(example_build / "katalog.pdf")
+    toc = pages[1]
+    m = re.search(r"^\s*Oversigt over temaer\s+(\d+)\s*$", toc, re.M)
+    assert m, toc[:300]
+    overview = pages[int(m[1]) - 1].split("\n", 1)[1]
+    assert overview.strip().startswith("Oversigt over temaer")
+    assert "Oversigt over temaer" in pages[int(m[1]) - 1].split("\n", 1)[0]  # running header
+
+
 def test_restyled_page_numbers_are_stamped_in_the_build(small: Path, tmp_path: Path) -> None:
     """A municipality's own page-number box (here "Blad N", bottom centre) is found in its
     stylesheet and drawn with the catalogue's numbering."""

@@ -205,6 +205,7 @@ def plan(cat: Catalogue, totals: Totals, templates: TemplateSet,
     boxes = pdf_parts.counter_boxes(css)
     extra = pdf_parts.part_css(boxes)
     front, themes = pdf_parts.split_main(str(_main(env, site)))
+    front, sections = pdf_parts.split_front(front)
     base, dirs = _base_url(templates), _dirs(templates)
     front_html = env.get_template("katalog.html").render(**ctx, main=Markup(front))
     front_job = PdfJob(CATALOGUE_FILE, front_html, base, dirs, assets, "part", extra)
@@ -212,6 +213,13 @@ def plan(cat: Catalogue, totals: Totals, templates: TemplateSet,
     proposals = {f"forslag-{p.id}": p for p in cat.proposals}
     s = cat.settings
     parts, anchors = [], []
+    for anchor, opening, content in sections:  # the overview
+        heading = re.search(r"<h2\b[^>]*>(.*?)</h2>", content, re.S)
+        section = Markup(heading.group(1) if heading else "")
+        html = part_template.render(**ctx, opening=Markup(opening), part=Markup(content),
+                                    section=section, title=section, description=s.title)
+        parts.append(PdfJob(f"forside/{anchor}", html, base, dirs, assets, "part", extra))
+        anchors.append(anchor)
     for opening, intro, articles in themes:
         section = Markup(_attr(opening, "data-title"))
         anchor = _attr(opening, "id")

@@ -33,6 +33,8 @@ _THEME = re.compile(r'^<section class="theme"[^>]*>', re.M)
 _ARTICLE = re.compile(r'^<article class="proposal[^>]*>.*?^</article>\n?', re.M | re.S)
 _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'\bhref="#([^"]+)"')
+_TOC_LINK = re.compile(r'<a href="#([^"]+)">.*?</a>', re.S)
+_SECTION = re.compile(r'^(<section\b[^>]*>)(.*?)^</section>\n?', re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,38 @@ def has_stubs(html: str) -> bool:
 
 
 def numbered_toc(front: str, pages: dict[str, int]) -> str:
-    """The front matter with each table-of-contents link's page number as `data-page`."""
+    """The front matter with each table-of-contents link in a `<span class="toc-entry"
+    data-page="N">`, N being its page number: the stylesheet draws the dots and the number
+    around the link (a CSS `leader()` is laid out and drawn one dot at a time)."""
 
     def add(m: re.Match[str]) -> str:
         number = pages.get(m.group(1))
-        return m.group(0) if number is None else f'{m.group(0)} data-page="{number}"'
+        if number is None:
+            return m.group(0)
+        return f'<span class="toc-entry" data-page="{number}">{m.group(0)}</span>'
 
-    return _HREF.sub(add, front)
+    start = front.find('<nav class="toc"')
+    end = front.find("</nav>", start)
+    if start < 0 or end < 0:
+        return front
+    return front[:start] + _TOC_LINK.sub(add, front[start:end]) + front[end:]
+
+
+def split_front(front: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The front matter → (cover and table of contents, [(anchor, opening tag, content)] for
+    each section after the table of contents, e.g. the overview). Those sections are parts
+    of their own: they do not need the page numbers, and an amount edit changes them but not
+    the table of contents."""
+    end = front.find("</nav>")
+    if end < 0:
+        return front, []
+    end += len("</nav>")
+    sections = []
+    for m in _SECTION.finditer(front, end):
+        anchor = _ID.search(m.group(1))
+        sections.append((anchor.group(1) if anchor else "", m.group(1), m.group(2)))
+    cut = sections and front.find(sections[0][1], end)
+    return (front[:cut] if sections else front), sections
 
 
 # --- Page counters: in the parts switched off, in the stamp the only thing drawn ------------
