@@ -22,6 +22,20 @@ from conftest import EXAMPLE, pdf_pages_text, write_tree
 pages_text = pdf_pages_text
 
 
+def objects(path: Path) -> list[str]:
+    """Every object of a PDF, in the order a traversal from its trailer meets them (qpdf's
+    QDF form), without their numbers in the file they were read from."""
+    import io
+
+    buf = io.BytesIO()
+    with pikepdf.open(path) as pdf:
+        pdf.save(buf, qdf=True, object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                 stream_decode_level=pikepdf.StreamDecodeLevel.none, deterministic_id=True)
+    text = buf.getvalue().decode("latin-1")
+    return [line for line in text[:text.rindex("\nxref\n")].splitlines()
+            if not line.startswith("%% Original object ID")]
+
+
 def without_page_number(page: str) -> list[str]:
     """A page's words, without "Side X af Y"."""
     return re.sub(r"Side \d+ af \d+", "", page).split()
@@ -157,6 +171,38 @@ def test_amount_edit_lays_out_the_part_and_the_overview_not_the_contents(
     cold = tmp_path / "cold"
     build(small, cold, formats=["pdf"], cache=False)
     assert (tmp_path / "b" / "katalog.pdf").read_bytes() == (cold / "katalog.pdf").read_bytes()
+
+
+def test_small_edit_is_spliced_into_the_previous_catalogue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text edit that moves no page: the new part replaces the old one's pages in the last
+    build's catalogue (no full assembly), and the result is object for object a cold
+    build's (only the objects' numbering in the file may differ)."""
+    import shutil
+
+    from katalog.render import pdf_merge
+
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    monkeypatch.setenv("KATALOG_WORKERS", "1")  # the spy below sees calls in this process
+    build(content, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    path = content / "proposals" / "ADM-02.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("22 skoler og 31 dagtilbud", "22 skoler og 32 dagtilbud"),
+                    encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(pdf_merge, "splice",
+                        lambda *a, real=pdf_merge.splice: calls.append(a) or real(*a))
+    warm = PageCache(tmp_path / "cache")
+    build(content, tmp_path / "b", formats=["pdf"], cache=warm)
+    assert {label for label in warm.rendered if not label.startswith("sidetal")} == {
+        "pdf/ADM-02.pdf", "katalog.pdf"}
+    assert len(calls) == 1 and len(calls[0][1]) == 1  # one part spliced in
+    cold = tmp_path / "cold"
+    build(content, cold, formats=["pdf"], cache=False)
+    assert objects(tmp_path / "b" / "katalog.pdf") == objects(cold / "katalog.pdf")
+    assert objects(tmp_path / "a" / "katalog.pdf") != objects(cold / "katalog.pdf")
+    assert "32 dagtilbud" in " ".join(" ".join(pages_text(cold / "katalog.pdf")).split())
 
 
 def test_contents_number_every_entry_with_its_page(example_build: Path) -> None:

@@ -51,6 +51,8 @@ MAX_WORKERS = parallel.MAX_WORKERS
 PARALLEL_MIN_JOBS = 6  # fewer PDFs than this are rendered in this process
 STAMP_PAGES = 150  # the catalogue's page-number stamp is laid out in pieces of this many pages
 CACHE = "pdf"  # namespace of laid-out parts, stamps and finished PDFs in the build cache
+LATEST = "latest-catalogue"  # cache key of the last catalogue's layout (to splice into it)
+SPLICE_SHARE = 4  # the catalogue is spliced when at most a quarter of its parts changed
 
 
 @dataclass(frozen=True)
@@ -384,18 +386,26 @@ def finish_proposal(stamp_pdf: bytes, laid: LaidOut) -> bytes:
 
 
 def _finish(task: tuple[str, Any]) -> bytes:
-    """A finishing step run in the pool: ("proposal", (stamp, laid)) or ("catalogue", …)."""
+    """A finishing step run in the pool: ("proposal", (stamp, laid)), ("catalogue", …) or
+    ("splice", …)."""
+    from .pdf_merge import Source, splice
+
     kind, args = task
     if kind == "proposal":
         stamp_pdf, raw = args
         return finish_proposal(stamp_pdf, LaidOut.from_bytes(raw))
-    front_raw, part_raws, stamps = args
+    if kind == "splice":
+        previous, changed, marks = args
+        parts = [(first, LaidOut.from_bytes(raw)) for first, raw in changed]
+        return splice(previous, [(first, Source(p.data, p.pages)) for first, p in parts], marks)
+    front_raw, part_raws, stamps, marks = args
     return _finish_catalogue(LaidOut.from_bytes(front_raw),
-                             [LaidOut.from_bytes(r) for r in part_raws], stamps)
+                             [LaidOut.from_bytes(r) for r in part_raws], stamps, marks)
 
 
-def _finish_catalogue(front: LaidOut, parts: Sequence[LaidOut], stamps: Sequence[bytes]) -> bytes:
-    from .pdf_merge import Bookmark, Source, assemble
+def _catalogue_marks(front: LaidOut, parts: Sequence[LaidOut]) -> list[Any]:
+    """The catalogue's bookmarks: the front matter's, then themes and proposals."""
+    from .pdf_merge import Bookmark
 
     marks = [Bookmark(*b) for b in front.bookmarks if b[0] <= 2]
     offset = front.pages
@@ -403,6 +413,15 @@ def _finish_catalogue(front: LaidOut, parts: Sequence[LaidOut], stamps: Sequence
         marks.extend(Bookmark(level, label, page + offset, x, y)
                      for level, label, page, x, y in part.bookmarks if level <= 2)
         offset += part.pages
+    return marks
+
+
+def _finish_catalogue(front: LaidOut, parts: Sequence[LaidOut], stamps: Sequence[bytes],
+                      marks: Sequence[Any] | None = None) -> bytes:
+    from .pdf_merge import Source, assemble
+
+    if marks is None:
+        marks = _catalogue_marks(front, parts)
     return assemble(Source(front.data, front.pages),
                     [Source(p.data, p.pages) for p in parts], stamps, marks)
 
@@ -476,12 +495,25 @@ def render_pdf(
             front_pages = front.pages
         catalogue_stamps = done[1:1 + len(stamp_jobs)]
         by_count = dict(zip(own_counts, done[1 + len(stamp_jobs):]))
+        # 3. The catalogue (from the previous one when only a few parts changed), and each
+        # proposal's own PDF.
         tasks: list[tuple[str, Any]] = []
         keys, names = [], []
         part_raws = [p.to_bytes() for p in parts]
-        tasks.append(("catalogue", (front_raw, part_raws, catalogue_stamps)))
-        keys.append(_digest("catalogue", front_job.key, *[j.key for j in the_plan.parts],
-                            *[j.key for j in stamp_jobs]))
+        marks = _catalogue_marks(front, parts)
+        layout_now = {"code": code, "front": front_job.key, "stamps": [j.key for j in stamp_jobs],
+                      "parts": [[j.key, p.pages] for j, p in zip(the_plan.parts, parts)]}
+        catalogue_key = _digest("catalogue", front_job.key, *[j.key for j in the_plan.parts],
+                                *[j.key for j in stamp_jobs])
+        layout_now["catalogue"] = _digest(code, catalogue_key)
+        previous = _previous_catalogue(cache, layout_now)
+        if previous is not None:
+            data, changed = previous
+            starts = [front.pages + sum(p.pages for p in parts[:i]) for i in range(len(parts))]
+            tasks.append(("splice", (data, [(starts[i], part_raws[i]) for i in changed], marks)))
+        else:
+            tasks.append(("catalogue", (front_raw, part_raws, catalogue_stamps, marks)))
+        keys.append(catalogue_key)
         names.append(CATALOGUE_FILE)
         for job, part, raw in zip(the_plan.parts, parts, part_raws):
             if job.kind != "proposal":
@@ -496,8 +528,33 @@ def render_pdf(
             path.write_bytes(data)
             written.append(path)
         if cache is not None:
+            cache.put(CACHE, LATEST, json.dumps(layout_now).encode("utf-8"))
             cache.prune(CACHE)
         return written
+
+
+def _previous_catalogue(cache: PageCache | None,
+                        layout_now: dict[str, Any]) -> tuple[bytes, list[int]] | None:
+    """The last build's catalogue and the indexes of the parts that changed since, when
+    splicing them in is the cheaper way to the new one: the same code, front matter, stamps
+    and page count of every part, and few parts changed (`pdf_merge.splice`)."""
+    raw = cache.use(CACHE, LATEST) if cache is not None else None
+    if cache is None or raw is None:
+        return None
+    try:
+        old = json.loads(raw)
+        if (old["catalogue"] == layout_now["catalogue"]
+                or any(old[k] != layout_now[k] for k in ("code", "front", "stamps"))
+                or [p for _, p in old["parts"]] != [p for _, p in layout_now["parts"]]):
+            return None
+        changed = [i for i, (a, b) in enumerate(zip(old["parts"], layout_now["parts"]))
+                   if a[0] != b[0]]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not changed or len(changed) * SPLICE_SHARE > len(layout_now["parts"]):
+        return None
+    data = cache.get(CACHE, old["catalogue"])
+    return None if data is None else (data, changed)
 
 
 def _second(job: PdfJob | StampJob) -> bytes:

@@ -92,10 +92,75 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
         _dedupe_fonts(out)
     _stamp(out, stamps)
     _outline(out, outline)
+    return _save(out)
+
+
+def _save(out: Pdf) -> bytes:
     buf = io.BytesIO()
     out.save(buf, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buf.getvalue()
+
+
+def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
+           outline: Sequence[Bookmark]) -> bytes:
+    """`previous` (a document made by `assemble`) with some of its parts replaced: each
+    `(first page, source)` puts the kept pages of `source` in place of as many pages from
+    `first` on, with their structure elements, destinations and links, and keeps the old
+    pages' stamps. The page count and every other page stay as they are, so this gives the
+    same document as assembling everything again, while reading only the new parts."""
+    out = _open(previous)
+    document = out.Root.StructTreeRoot.K[0]
+    kids = list(document.K)
+    dests = _dests(out)
+    nums = _nums(out)
+    new_nums: dict[int, Any] = {}  # parent-tree entries of the new pages, by stand-in key
+    key = -1  # stand-in keys of the new pages are negative until everything is renumbered
+    for first, source in replacements:
+        pdf = _open(source.data)
+        src_nums = _nums(pdf)
+        pages = [pdf.pages[i] for i in range(source.pages)]
+        kept = {p.objgen for p in pages}
+        olds = [out.pages[first + i] for i in range(source.pages)]
+        gone = {p.objgen for p in olds}
+        forms = [p.obj.Resources.XObject[STAMP] for p in olds]
+        tops = [k for k in pdf.Root.StructTreeRoot.K[0].K if "/Pg" in k and k.Pg.objgen in kept]
+        for top in tops:
+            del top["/P"]
+        entries: list[tuple[int, Any]] = []
+        for page in pages:
+            key = _renumber(page, src_nums, entries, key, step=-1)
+        named = [(n, d) for n, d in _dests(pdf) if d[0].objgen in kept]
+        for i, page in enumerate(pages):
+            out.pages.insert(first + i, page)
+            del out.pages[first + i + 1]
+        bundle = pdf.make_indirect(Array([Array(tops), Array([v for _, v in entries]),
+                                          Array([d for _, d in named])]))
+        copied = out.copy_foreign(bundle)
+        at = next((i for i, k in enumerate(kids) if k.get("/Pg") is not None
+                   and k.Pg.objgen in gone), len(kids))
+        kids = [k for k in kids if k.get("/Pg") is None or k.Pg.objgen not in gone]
+        for c in copied[0]:
+            c.P = document
+        kids[at:at] = list(copied[0])
+        new_nums.update((k, v) for (k, _), v in zip(entries, copied[1]))
+        dests = [(n, d) for n, d in dests if d[0].objgen not in gone]
+        dests.extend((n, d) for (n, _), d in zip(named, copied[2]))
+        for i, form in enumerate(forms):
+            _draw_stamp(out, out.pages[first + i], form)
+    document.K = Array(kids)
+    ordered: list[tuple[int, Any]] = []
+    key = 0
+    for page in out.pages:  # the parent tree numbered in page order, as `assemble` does
+        key = _renumber(page, {**nums, **new_nums}, ordered, key)
+    root = out.Root.StructTreeRoot
+    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
+        [x for k, v in ordered for x in (k, v)])))
+    root.ParentTreeNextKey = key
+    _set_dests(out, dests)
+    _dedupe_fonts(out)
+    _outline(out, outline)
+    return _save(out)
 
 
 def _append(out: Pdf, document: Any, source: Source, kids: list[Any],
@@ -129,9 +194,9 @@ def _append(out: Pdf, document: Any, source: Source, kids: list[Any],
 
 
 def _renumber(page: Any, src_nums: dict[int, Any], nums: list[tuple[int, Any]],
-              key: int) -> int:
-    """Give `page` and its annotations the next parent-tree keys, collecting their entries
-    in `nums`; returns the next key."""
+              key: int, step: int = 1) -> int:
+    """Give `page` and its annotations the next parent-tree keys (counting by `step`),
+    collecting their entries in `nums`; returns the next key."""
     for obj, field in [(page.obj, "/StructParents")] + [
             (a, "/StructParent") for a in page.obj.get("/Annots", Array())]:
         if field in obj:
@@ -139,7 +204,7 @@ def _renumber(page: Any, src_nums: dict[int, Any], nums: list[tuple[int, Any]],
             if old in src_nums:
                 nums.append((key, src_nums[old]))
             obj[field] = key
-            key += 1
+            key += step
     return key
 
 
@@ -179,17 +244,20 @@ def _stamp(out: Pdf, stamps: Sequence[bytes]) -> None:
         for spage in stamp.pages:
             if index >= len(out.pages):
                 return
-            page = out.pages[index]
-            form = out.copy_foreign(spage.as_form_xobject())
-            # WeasyPrint's pages share one resource dictionary: give each page its own.
-            resources = Dictionary(dict(page.obj.get("/Resources", Dictionary()).items()))
-            xobjects = Dictionary(dict(resources.get("/XObject", Dictionary()).items()))
-            xobjects[STAMP] = form
-            resources.XObject = xobjects
-            page.obj.Resources = resources
-            page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
-            page.contents_add(pikepdf.Stream(out, b"Q\n" + PAGINATION), prepend=False)
+            _draw_stamp(out, out.pages[index], out.copy_foreign(spage.as_form_xobject()))
             index += 1
+
+
+def _draw_stamp(out: Pdf, page: Any, form: Any) -> None:
+    """Draw the Form XObject `form` over `page`, as a pagination artifact."""
+    # WeasyPrint's pages share one resource dictionary: give each page its own.
+    resources = Dictionary(dict(page.obj.get("/Resources", Dictionary()).items()))
+    xobjects = Dictionary(dict(resources.get("/XObject", Dictionary()).items()))
+    xobjects[STAMP] = form
+    resources.XObject = xobjects
+    page.obj.Resources = resources
+    page.contents_add(pikepdf.Stream(out, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(out, b"Q\n" + PAGINATION), prepend=False)
 
 
 def _outline(out: Pdf, bookmarks: Sequence[Bookmark]) -> None:
@@ -207,6 +275,7 @@ def _outline(out: Pdf, bookmarks: Sequence[Bookmark]) -> None:
 def _dedupe_fonts(out: Pdf) -> None:
     """Let identical embedded font programs (the same subset in several parts) be one."""
     first: dict[bytes, Any] = {}
+    digests: dict[tuple[int, int], bytes] = {}  # a program shared by several fonts: hashed once
     seen: set[tuple[int, int]] = set()
     for page in out.pages:
         fonts = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
@@ -221,5 +290,8 @@ def _dedupe_fonts(out: Pdf) -> None:
                 for field in ("/FontFile2", "/FontFile3", "/FontFile"):
                     program = descriptor.get(field)
                     if program is not None:
-                        digest = hashlib.sha256(program.read_raw_bytes()).digest()
+                        digest = digests.get(program.objgen)
+                        if digest is None:
+                            digest = hashlib.sha256(program.read_raw_bytes()).digest()
+                            digests[program.objgen] = digest
                         descriptor[field] = first.setdefault(digest, program)

@@ -114,8 +114,9 @@ def split_front(front: str) -> tuple[str, list[tuple[str, str, str]]]:
     for m in _SECTION.finditer(front, end):
         anchor = _ID.search(m.group(1))
         sections.append((anchor.group(1) if anchor else "", m.group(1), m.group(2)))
-    cut = sections and front.find(sections[0][1], end)
-    return (front[:cut] if sections else front), sections
+    if not sections:
+        return front, []
+    return front[:front.find(sections[0][1], end)], sections
 
 
 # --- Page counters: in the parts switched off, in the stamp the only thing drawn ------------
