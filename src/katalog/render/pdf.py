@@ -48,7 +48,7 @@ PROPOSALS_DIR = "pdf"
 TEMPLATE_DIR = "pdf"
 PDF_VARIANT = "pdf/ua-1"
 MAX_WORKERS = parallel.MAX_WORKERS
-PARALLEL_MIN_JOBS = 6  # fewer PDFs than this are rendered in this process
+PARALLEL_MIN_JOBS = 6  # fewer PDFs than this are rendered in this process (unless by `fork`)
 STAMP_PAGES = 150  # the catalogue's page-number stamp is laid out in pieces of this many pages
 CACHE = "pdf"  # namespace of laid-out parts, stamps and finished PDFs in the build cache
 LATEST = "latest-catalogue"  # cache key of the last catalogue's layout (to splice into it)
@@ -465,7 +465,8 @@ def render_pdf(
         code = code_fingerprint() if cache is not None else ""
 
         def run(fn: Any, items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
-                min_items: int = PARALLEL_MIN_JOBS) -> list[bytes]:
+                min_items: int = 2 if parallel.starts_cheaply() else PARALLEL_MIN_JOBS
+                ) -> list[bytes]:
             return cached_map(cache, CACHE, fn, items, [_digest(code, k) for k in keys], labels,
                               workers=n, min_items=min_items, mapper=pmap)
 
