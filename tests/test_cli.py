@@ -124,3 +124,28 @@ def test_subprocess_console_script(small):
     usage = subprocess.run([*cmd, "totals", "--format", "xml"], capture_output=True, text=True,
                            check=False)
     assert usage.returncode == 2
+
+
+def test_build_runs_no_other_thread_so_the_pool_can_fork(
+        small: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The build's status line is redrawn at each step, not by a thread: with a thread
+    running, the process pool would start new interpreters (forkserver) instead of forking."""
+    import threading
+
+    import katalog.build
+    from katalog import parallel
+
+    seen = []
+    real = katalog.build.build
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((threading.active_count(), parallel.start_method()))
+        kwargs["progress"]("Skriver totals")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(katalog.build, "build", spy)
+    result = run("build", str(small), "--out", str(tmp_path / "out"), "--format", "totals")
+    assert result.exit_code == 0, result.output
+    if sys.platform.startswith("linux"):
+        assert seen == [(1, "fork")]
+    assert (tmp_path / "out" / "totals.json").is_file()

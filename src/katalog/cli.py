@@ -12,6 +12,8 @@ from typing import Iterable
 
 import click
 from rich.console import Console
+from rich.live import Live
+from rich.spinner import Spinner
 
 from . import __version__
 from .issues import Issue, Report, Severity
@@ -116,9 +118,17 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None,
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     console = Console(stderr=True, highlight=False)
+    # A status line redrawn at each step, not by a refresh thread: with no other thread
+    # running, the process pool can start its workers by `fork` (katalog.parallel).
+    status = Spinner("dots", text="Bygger …")
     try:
-        with console.status("Bygger …") as status:
-            result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"),
+        with Live(status, console=console, auto_refresh=False, transient=True) as live:
+
+            def progress(msg: str) -> None:
+                status.update(text=msg + " …")
+                live.refresh()
+
+            result = build(folder, out, formats, progress=progress,
                            templates=templates, cache=not no_cache)
     except OutputRefused as exc:
         raise click.UsageError(str(exc)) from None
