@@ -204,6 +204,18 @@ def test_small_edit_is_spliced_into_the_previous_catalogue(
     assert objects(tmp_path / "a" / "katalog.pdf") != objects(cold / "katalog.pdf")
     assert "32 dagtilbud" in " ".join(" ".join(pages_text(cold / "katalog.pdf")).split())
 
+    # A catalogue the splice cannot handle: everything is assembled again, as without a cache.
+    path.write_text(text.replace("22 skoler og 31 dagtilbud", "22 skoler og 33 dagtilbud"),
+                    encoding="utf-8")
+
+    def broken(*_args: object) -> bytes:
+        raise ValueError("ukendt struktur")
+
+    monkeypatch.setattr(pdf_merge, "splice", broken)
+    build(content, tmp_path / "c", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    build(content, cold, formats=["pdf"], cache=False)
+    assert (tmp_path / "c" / "katalog.pdf").read_bytes() == (cold / "katalog.pdf").read_bytes()
+
 
 def test_contents_number_every_entry_with_its_page(example_build: Path) -> None:
     """Every entry of the table of contents, the overview included, ends in the number of

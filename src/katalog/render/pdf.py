@@ -395,9 +395,13 @@ def _finish(task: tuple[str, Any]) -> bytes:
         stamp_pdf, raw = args
         return finish_proposal(stamp_pdf, LaidOut.from_bytes(raw))
     if kind == "splice":
-        previous, changed, marks = args
+        previous, changed, marks, whole = args
         parts = [(first, LaidOut.from_bytes(raw)) for first, raw in changed]
-        return splice(previous, [(first, Source(p.data, p.pages)) for first, p in parts], marks)
+        try:
+            return splice(previous, [(first, Source(p.data, p.pages)) for first, p in parts],
+                          marks)
+        except Exception:  # noqa: BLE001 - a catalogue it cannot read: assemble it all again
+            args = whole
     front_raw, part_raws, stamps, marks = args
     return _finish_catalogue(LaidOut.from_bytes(front_raw),
                              [LaidOut.from_bytes(r) for r in part_raws], stamps, marks)
@@ -511,7 +515,8 @@ def render_pdf(
         if previous is not None:
             data, changed = previous
             starts = [front.pages + sum(p.pages for p in parts[:i]) for i in range(len(parts))]
-            tasks.append(("splice", (data, [(starts[i], part_raws[i]) for i in changed], marks)))
+            tasks.append(("splice", (data, [(starts[i], part_raws[i]) for i in changed], marks,
+                                     (front_raw, part_raws, catalogue_stamps, marks))))
         else:
             tasks.append(("catalogue", (front_raw, part_raws, catalogue_stamps, marks)))
         keys.append(catalogue_key)
