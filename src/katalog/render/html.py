@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, NamedTuple
 from urllib.parse import quote
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from .. import parallel
 from ..cache import Memo, PageCache, code_fingerprint, fingerprint, tree_fingerprint
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
@@ -244,6 +245,7 @@ def render_html(
     env = environment(templates)
     site = Site(cat, totals, date, env)
     cache = cache or PageCache(None)
+    cache.pack(NAMESPACE)  # one file for ~1,000 pages: creating a file each costs more
     inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
     memo: Memo = {}  # pages share a proposal's tables and records: each is hashed once
     written: list[Path] = []
@@ -279,9 +281,21 @@ def render_html(
         item["proposals"] = [site.proposal_link(p, "../") for p in cat.proposals_in(t.id)]
         page("theme.html", f"tema/{page_name(t.id)}", "../", "theme", t=item)
 
-    for p in cat.proposals:
-        page("proposal.html", f"forslag/{page_name(p.id)}", "../", "proposal",
-             p=site.proposal(p, "../", top=2))
+    # proposal pages are independent once the site is built: rendered and written in the
+    # pool when there are many, each proposal's parts (also on the single page) sent back
+    if cat.proposals:
+        (out / "forslag").mkdir(parents=True, exist_ok=True)
+        folders.add(out / "forslag")
+    env.get_template("proposal.html")  # compiled once, before the workers are forked
+    job = _Pages(site, out, cache, inputs, memo)
+    n = len(cat.proposals)
+    done = parallel.map_inherited(_proposal_page, job, range(n), min_items=PARALLEL_MIN_PROPOSALS,
+                                  chunksize=max(1, n // (4 * parallel.default_workers())))
+    for p, done_page in zip(cat.proposals, done):
+        rel = f"forslag/{page_name(p.id)}"
+        site._parts[p.id] = done_page.parts
+        cache.record(NAMESPACE, rel, done_page.key, done_page.fresh, done_page.value)
+        written.append(out / rel)
 
     page("all.html", "hele-kataloget.html", "", "all", **single_page(site))
 
@@ -310,12 +324,56 @@ def render_html(
     page("search.html", "soeg.html", "", "search",
          themes=themes_index, rows=rows, departments=departments, notes=notes,
          statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
-    write(f"{ASSETS}/search-index.js", search_index(cat).encode("utf-8"))
+    write(f"{ASSETS}/search-index.js",
+          search_index(cat, {p.id: d.text for p, d in zip(cat.proposals, done)}).encode("utf-8"))
 
     for rel, src in templates.files(f"html/{ASSETS}").items():
         write(f"{ASSETS}/{rel}", src.read_bytes())
     cache.prune(NAMESPACE)
     return written
+
+
+PARALLEL_MIN_PROPOSALS = 100  # fewer proposal pages are rendered in this process
+
+
+@dataclass
+class _Pages:
+    """What rendering a proposal page needs; pool workers inherit it when they are forked."""
+
+    site: Site
+    out: Path
+    cache: PageCache
+    inputs: tuple[str, str]  # the templates' and katalog's fingerprints
+    memo: Memo
+
+
+class _Page(NamedTuple):
+    """A proposal page written by `_proposal_page`: what the main process needs of it."""
+
+    key: str  # its cache key
+    fresh: bool  # rendered now (else taken from the cache)
+    value: bytes | None  # the bytes to store in the cache (None: nothing to store)
+    parts: dict[str, Any]  # `Site._proposal_parts`, which the single page shows too
+    text: str  # the body's plain text, for the search index
+
+
+def _proposal_page(job: _Pages, i: int) -> _Page:
+    """Write the page of proposal number `i` (from the cache, or rendered now)."""
+    site, cache = job.site, job.cache
+    assert site.env is not None
+    p = site.cat.proposals[i]
+    rel = f"forslag/{page_name(p.id)}"
+    context = {**site.base("../", "proposal"), "p": site.proposal(p, "../", top=2)}
+    # no cache: no key to compute (fingerprinting every context costs real time)
+    key = (fingerprint("proposal.html", context, *job.inputs, memo=job.memo)
+           if cache.folder is not None else rel)
+    value = cache.get(NAMESPACE, key)
+    fresh = value is None
+    if value is None:
+        value = site.env.get_template("proposal.html").render(**context).encode("utf-8")
+    (job.out / rel).write_bytes(value)
+    return _Page(key, fresh, value if fresh and cache.folder is not None else None,
+                 site._parts[p.id], markdown_text(markdown_html(p.body)))
 
 
 def single_page(site: Site) -> dict[str, Any]:
@@ -345,14 +403,17 @@ def render_block(env: Environment, template: str, block: str, context: dict[str,
     return Markup("".join(tmpl.blocks[block](ctx)))
 
 
-def search_index(cat: Catalogue) -> str:
-    """`window.KATALOG_INDEX = [...]`: a script, so it also loads from `file://`."""
+def search_index(cat: Catalogue, body_text: Mapping[str, str] | None = None) -> str:
+    """`window.KATALOG_INDEX = [...]`: a script, so it also loads from `file://`.
+    `body_text`: each proposal's body as plain text by id, when already worked out."""
     entries = []
     for p in cat.proposals:
         theme = cat.theme(p.theme)
         text = " ".join([
             p.id, p.title, p.summary, theme.title if theme else "",
-            cat.department_name(p.department), render_markdown(p.body).text, " ".join(p.tags),
+            cat.department_name(p.department),
+            body_text[p.id] if body_text is not None else render_markdown(p.body).text,
+            " ".join(p.tags),
         ])
         entries.append({"id": p.id, "text": text})
     data = json.dumps(entries, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
