@@ -236,3 +236,20 @@ def test_record_books_a_page_looked_up_elsewhere(tmp_path):
     assert cache.rendered == ["a"] and cache.reused == ["b"]
     cache.prune("html")
     assert _packed(tmp_path / FOLDER).get("html", fingerprint("a")) == b"a"
+
+
+def test_memo_digests_travel_with_equal_objects():
+    import pickle
+
+    from katalog.cache import memo_export, memo_import
+
+    parts = {"t": Point(1, (Point(2), D("2.50"))), "s": "text", "u": Point(3)}
+    memo: dict = {}
+    key = fingerprint("page", parts, memo=memo)
+    digests = memo_export(memo, parts)
+    assert sorted(digests) == ["t", "u"]  # frozen dataclasses only
+    received = pickle.loads(pickle.dumps(parts))
+    other: dict = {}
+    memo_import(other, received, digests)
+    assert fingerprint("page", received, memo=other) == key == fingerprint("page", received, memo={})
+    assert len(other) == 2  # not walked again: nothing added for the inner Point

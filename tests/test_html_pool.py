@@ -54,6 +54,7 @@ def test_pool_and_serial_give_the_same_bytes(example: Path, tmp_path: Path,
 
 
 def test_pool_rebuild_renders_only_changed_pages(small: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
                                                  pool: list[int]) -> None:
     out = tmp_path / "out"
     first = PageCache.beside(out)
@@ -64,6 +65,11 @@ def test_pool_rebuild_renders_only_changed_pages(small: Path, tmp_path: Path,
     unchanged = PageCache.beside(out)
     build(small, out, ["html"], cache=unchanged)
     assert unchanged.rendered == [] and sorted(unchanged.reused) == sorted(first.rendered)
+    monkeypatch.setenv("KATALOG_WORKERS", "1")  # the serial path makes the same keys
+    serial = PageCache.beside(out)
+    build(small, out, ["html"], cache=serial)
+    assert serial.rendered == [] and len(pool) == 2
+    monkeypatch.setenv("KATALOG_WORKERS", "2")
 
     i1 = small / "proposals/I1.md"
     i1.write_text(i1.read_text(encoding="utf-8") + "Ny tekst i brødteksten.\n", encoding="utf-8")

@@ -153,6 +153,20 @@ def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
     return h.hexdigest()
 
 
+def memo_export(memo: Memo, objects: Mapping[str, Any]) -> dict[str, bytes]:
+    """The digests `memo` holds for `objects` (by name), for a process that receives the
+    objects themselves (pickled, e.g. from a pool worker) to `memo_import` with them."""
+    found = {name: memo.get(id(obj)) for name, obj in objects.items()}
+    return {name: hit[1] for name, hit in found.items() if hit is not None and hit[0] is objects[name]}
+
+
+def memo_import(memo: Memo, objects: Mapping[str, Any], digests: Mapping[str, bytes]) -> None:
+    """Put `memo_export`'s digests into `memo` for these (equal, received) objects, so they
+    are not walked again: a digest depends on values only."""
+    for name, digest in digests.items():
+        memo[id(objects[name])] = (objects[name], digest)
+
+
 def tree_fingerprint(folders: Iterable[Path]) -> str:
     """Digest of every file (relative path and bytes) under `folders`, in search order."""
     h = hashlib.sha256()

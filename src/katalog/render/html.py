@@ -22,7 +22,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from .. import parallel
-from ..cache import Memo, PageCache, code_fingerprint, fingerprint, tree_fingerprint
+from ..cache import (
+    Memo,
+    PageCache,
+    code_fingerprint,
+    fingerprint,
+    memo_export,
+    memo_import,
+    tree_fingerprint,
+)
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
@@ -294,6 +302,7 @@ def render_html(
     for p, done_page in zip(cat.proposals, done):
         rel = f"forslag/{page_name(p.id)}"
         site._parts[p.id] = done_page.parts
+        memo_import(memo, done_page.parts, done_page.digests)  # hashed once, by the worker
         cache.record(NAMESPACE, rel, done_page.key, done_page.fresh, done_page.value)
         written.append(out / rel)
 
@@ -354,6 +363,7 @@ class _Page(NamedTuple):
     fresh: bool  # rendered now (else taken from the cache)
     value: bytes | None  # the bytes to store in the cache (None: nothing to store)
     parts: dict[str, Any]  # `Site._proposal_parts`, which the single page shows too
+    digests: dict[str, bytes]  # the parts' fingerprint digests (`cache.memo_export`)
     text: str  # the body's plain text, for the search index
 
 
@@ -372,8 +382,9 @@ def _proposal_page(job: _Pages, i: int) -> _Page:
     if value is None:
         value = site.env.get_template("proposal.html").render(**context).encode("utf-8")
     (job.out / rel).write_bytes(value)
+    parts = site._parts[p.id]
     return _Page(key, fresh, value if fresh and cache.folder is not None else None,
-                 site._parts[p.id], markdown_text(markdown_html(p.body)))
+                 parts, memo_export(job.memo, parts), markdown_text(markdown_html(p.body)))
 
 
 def single_page(site: Site) -> dict[str, Any]:
