@@ -249,6 +249,10 @@ def render_html(
 
     Each page goes through `cache` (see katalog.cache): its key is the page's render context,
     the template sources and katalog's code, so only pages whose inputs changed are rendered.
+    The cache keeps the pages in one pack file. With `PARALLEL_MIN_PROPOSALS` proposals or
+    more, the proposal pages are made and written by forked pool workers
+    (`parallel.map_inherited`), which send back what the rest of the site needs; the bytes
+    are the same either way.
     """
     env = environment(templates)
     site = Site(cat, totals, date, env)
