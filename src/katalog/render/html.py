@@ -301,8 +301,9 @@ def render_html(
     env.get_template("proposal.html")  # compiled once, before the workers are forked
     job = _Pages(site, out, cache, inputs, memo)
     n = len(cat.proposals)
+    chunk = max(1, n // (8 * parallel.default_workers()))  # small: the workers end together
     done = parallel.map_inherited(_proposal_page, job, range(n), min_items=PARALLEL_MIN_PROPOSALS,
-                                  chunksize=max(1, n // (4 * parallel.default_workers())))
+                                  chunksize=chunk)
     for p, done_page in zip(cat.proposals, done):
         rel = f"forslag/{page_name(p.id)}"
         site._parts[p.id] = done_page.parts
