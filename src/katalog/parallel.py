@@ -2,9 +2,8 @@
 
 Used by the PDF renderer (one WeasyPrint layout per job), the content cache (many content
 files parsed ahead, `cache.DocumentCache.prefetch`) and the HTML renderer (proposal pages,
-`map_inherited`). Work is split only when there is enough of
-it; the results come back in input order, so output never depends on the number of
-workers.
+`map_inherited`). Work is split only when there is enough of it; the results come back in
+input order, so output never depends on the number of workers.
 """
 
 from __future__ import annotations
