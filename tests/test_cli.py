@@ -124,24 +124,3 @@ def test_subprocess_console_script(small):
     usage = subprocess.run([*cmd, "totals", "--format", "xml"], capture_output=True, text=True,
                            check=False)
     assert usage.returncode == 2
-
-
-def test_build_without_a_terminal_runs_no_spinner_thread(small, tmp_path, monkeypatch):
-    """No spinner where nobody sees it: with no other thread, the pool may start by fork."""
-    import threading
-
-    import katalog.build
-
-    threads = []
-    real = katalog.build.build
-
-    def spy(*args, **kwargs):
-        threads.append(threading.active_count())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(katalog.build, "build", spy)
-    before = threading.active_count()
-    result = run("build", str(small), "--out", str(tmp_path / "out"), "--format", "html")
-    assert result.exit_code == 0, result.output
-    assert threads == [before]  # no thread of its own during the build
-    assert (tmp_path / "out/html/index.html").is_file()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Iterable
 
@@ -118,11 +117,8 @@ def build_cmd(content: str, out: str, fmt: str | None, templates: str | None,
         raise click.UsageError(str(exc)) from None
     console = Console(stderr=True, highlight=False)
     try:
-        # the spinner runs a thread, and with a thread running the process pool cannot start
-        # by fork (katalog.parallel): no spinner where nobody sees it (CI, a pipe, a log)
-        with (console.status("Bygger …") if console.is_terminal else nullcontext()) as status:
-            result = build(folder, out, formats,
-                           progress=(lambda msg: status.update(msg + " …")) if status else None,
+        with console.status("Bygger …") as status:
+            result = build(folder, out, formats, progress=lambda msg: status.update(msg + " …"),
                            templates=templates, cache=not no_cache)
     except OutputRefused as exc:
         raise click.UsageError(str(exc)) from None
