@@ -127,3 +127,129 @@ def test_put_writes_new_entries_in_place_and_replaces_damaged_ones(tmp_path):
     cache.put("html", key, b"two")
     assert cache.get("html", key) == b"two"
     assert [p.name for p in entry.parent.iterdir()] == [key]  # no temporary file left
+
+
+# -- a namespace kept in one pack file (PageCache.pack) -----------------------------------------
+
+def _packed(folder) -> PageCache:
+    cache = PageCache(folder)
+    cache.pack("html")
+    return cache
+
+
+def test_packed_namespace_is_one_file_and_is_reused(tmp_path):
+    first = _packed(tmp_path / FOLDER)
+    for name in ("a", "b"):
+        first.page("html", name, fingerprint(name), lambda: name.encode())
+    first.prune("html")
+    assert sorted(p.name for p in (tmp_path / FOLDER).iterdir()) == ["html.pack"]
+    again = _packed(tmp_path / FOLDER)
+    assert again.page("html", "a", fingerprint("a"), lambda: b"rendered again") == b"a"
+    assert again.reused == ["a"] and again.rendered == []
+    again.prune("html")  # b was not used: dropped
+    third = _packed(tmp_path / FOLDER)
+    assert third.get("html", fingerprint("a")) == b"a" and third.get("html", fingerprint("b")) is None
+
+
+def test_packed_namespace_leaves_the_others_as_files(tmp_path):
+    cache = _packed(tmp_path / FOLDER)
+    cache.put("html", fingerprint("a"), b"a")
+    cache.put("pdf", fingerprint("c"), b"c")
+    cache.prune("html")
+    assert next((tmp_path / FOLDER / "pdf").rglob(fingerprint("c"))).is_file()
+    assert PageCache(tmp_path / FOLDER).get("pdf", fingerprint("c")) == b"c"
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]),  # a flipped bit: the checksum says no
+    lambda raw: raw[: len(raw) // 2],  # half written
+    lambda raw: b"katalog-documents-pack-1\n" + raw.split(b"\n", 1)[1],  # another pack's kind
+    lambda raw: b"",
+    lambda raw: b"not a pack at all",
+])  # fmt: skip
+def test_damaged_or_foreign_pack_is_an_empty_cache_and_is_written_anew(tmp_path, damage):
+    first = _packed(tmp_path / FOLDER)
+    first.page("html", "a", fingerprint("a"), lambda: b"a")
+    first.prune("html")
+    pack = tmp_path / FOLDER / "html.pack"
+    pack.write_bytes(damage(pack.read_bytes()))
+    again = _packed(tmp_path / FOLDER)
+    assert again.get("html", fingerprint("a")) is None
+    assert again.page("html", "a", fingerprint("a"), lambda: b"a") == b"a"
+    assert again.rendered == ["a"]
+    again.prune("html")
+    assert _packed(tmp_path / FOLDER).get("html", fingerprint("a")) == b"a"
+
+
+def test_pack_holding_a_class_is_refused(tmp_path):
+    import hashlib
+    import pickle
+
+    class Remove:
+        def __reduce__(self):  # would run os.remove on load
+            import os
+            return (os.remove, (str(tmp_path / "victim"),))
+
+    (tmp_path / "victim").write_text("x", encoding="utf-8")
+    payload = pickle.dumps({fingerprint("a"): Remove()})
+    folder = tmp_path / FOLDER
+    folder.mkdir()
+    (folder / "html.pack").write_bytes(b"katalog-pages-pack-1\n" + hashlib.sha256(payload).digest()
+                                       + payload)
+    assert _packed(folder).get("html", fingerprint("a")) is None
+    assert (tmp_path / "victim").exists()
+
+
+def test_pack_is_written_only_when_what_it_holds_changes(tmp_path, monkeypatch):
+    from katalog import cache as cache_module
+
+    writes = []
+    real = cache_module._write_pack
+    monkeypatch.setattr(cache_module, "_write_pack",
+                        lambda *args, **kw: (writes.append(1), real(*args, **kw)))
+    first = _packed(tmp_path / FOLDER)
+    first.page("html", "a", fingerprint("a"), lambda: b"a")
+    first.prune("html")
+    assert len(writes) == 1
+    same = _packed(tmp_path / FOLDER)
+    same.page("html", "a", fingerprint("a"), lambda: b"a")
+    same.prune("html")
+    assert len(writes) == 1  # nothing new, nothing dropped
+    fewer = _packed(tmp_path / FOLDER)
+    fewer.prune("html")
+    assert len(writes) == 2 and _packed(tmp_path / FOLDER).get("html", fingerprint("a")) is None
+
+
+def test_pack_replaces_the_entries_of_versions_before_it(tmp_path):
+    PageCache(tmp_path / FOLDER).put("html", fingerprint("old"), b"old")  # one file per entry
+    assert (tmp_path / FOLDER / "html").is_dir()
+    cache = _packed(tmp_path / FOLDER)
+    cache.page("html", "a", fingerprint("a"), lambda: b"a")
+    cache.prune("html")
+    assert not (tmp_path / FOLDER / "html").exists()
+
+
+def test_record_books_a_page_looked_up_elsewhere(tmp_path):
+    cache = _packed(tmp_path / FOLDER)
+    cache.record("html", "a", fingerprint("a"), True, b"a")
+    cache.record("html", "b", fingerprint("b"), False, None)
+    assert cache.rendered == ["a"] and cache.reused == ["b"]
+    cache.prune("html")
+    assert _packed(tmp_path / FOLDER).get("html", fingerprint("a")) == b"a"
+
+
+def test_memo_digests_travel_with_equal_objects():
+    import pickle
+
+    from katalog.cache import memo_export, memo_import
+
+    parts = {"t": Point(1, (Point(2), D("2.50"))), "s": "text", "u": Point(3)}
+    memo: dict = {}
+    key = fingerprint("page", parts, memo=memo)
+    digests = memo_export(memo, parts)
+    assert sorted(digests) == ["t", "u"]  # frozen dataclasses only
+    received = pickle.loads(pickle.dumps(parts))
+    other: dict = {}
+    memo_import(other, received, digests)
+    assert fingerprint("page", received, memo=other) == key == fingerprint("page", received, memo={})
+    assert len(other) == 2  # not walked again: nothing added for the inner Point

@@ -497,3 +497,19 @@ def test_front_page_facts_and_search_notes(site):
     assert pairs["Beløb"] == unit_label(1000, 2026)
     notes = [p.get_text() for p in soup(site / "html/soeg.html").find_all("p", class_="table-note")]
     assert any("negativt fortegn" in n for n in notes) and any("endnu ikke kendt" in n for n in notes)
+
+
+def test_table_pattern_matches_as_the_plain_form():
+    """`_TABLE` starts with "<" for speed; it must find exactly what the plain form finds."""
+    import itertools
+
+    from katalog.render.html import _TABLE
+
+    plain = re.compile(r"(?:<p>(?P<cap>Tabel\s[^<]*(?:<(?!/p>)[^<]*)*)</p>\s*)?<table>(?P<inner>.*?)</table>",
+                       re.DOTALL)
+    pieces = ["<p>", "</p>", "Tabel 1", "Tabel", "<table>", "</table>", "<", " \n", "<em>x</em>", "p>"]
+    texts = ["".join(c) for n in range(1, 6) for c in itertools.product(pieces, repeat=n)]
+    assert len(texts) > 100_000
+    for text in texts:
+        found = [(m.span(), m.groupdict()) for m in _TABLE.finditer(text)]
+        assert found == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text

@@ -12,6 +12,12 @@ it half-written finds its digest wrong: a miss); an existing one is replaced ato
 concurrent builds are safe.
 After a build, `prune()` drops the namespace's entries that build did not use, which keeps the
 folder as big as one build.
+
+A namespace of many small entries can instead be kept in one pack file (`PageCache.pack`, e.g.
+the HTML pages: `.katalog-cache/html.pack`): read once at the start of a build, written once
+by `prune()` when the build changed it, behind a checksum like the content cache's pack. On a
+disk where creating a file costs a few tenths of a millisecond, that is most of what a
+thousand small entries would cost.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ if TYPE_CHECKING:
 
 FOLDER = ".katalog-cache"
 _DIGEST = hashlib.sha256().digest_size
+_PAGES_PACK_SUFFIX = ".pack"  # a packed namespace's file: `<namespace>.pack` (`PageCache.pack`)
+_PAGES_PACK_FORMAT = b"katalog-pages-pack-1\n"
 
 
 class Unhashable(TypeError):
@@ -151,6 +159,20 @@ def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
     return h.hexdigest()
 
 
+def memo_export(memo: Memo, objects: Mapping[str, Any]) -> dict[str, bytes]:
+    """The digests `memo` holds for `objects` (by name), for a process that receives the
+    objects themselves (pickled, e.g. from a pool worker) to `memo_import` with them."""
+    found = {name: memo.get(id(obj)) for name, obj in objects.items()}
+    return {name: hit[1] for name, hit in found.items() if hit is not None and hit[0] is objects[name]}
+
+
+def memo_import(memo: Memo, objects: Mapping[str, Any], digests: Mapping[str, bytes]) -> None:
+    """Put `memo_export`'s digests into `memo` for these (equal, received) objects, so they
+    are not walked again: a digest depends on values only."""
+    for name, digest in digests.items():
+        memo[id(objects[name])] = (objects[name], digest)
+
+
 def tree_fingerprint(folders: Iterable[Path]) -> str:
     """Digest of every file (relative path and bytes) under `folders`, in search order."""
     h = hashlib.sha256()
@@ -198,6 +220,8 @@ class PageCache:
         self.rendered: list[str] = []
         self.reused: list[str] = []
         self._used: dict[str, set[str]] = {}
+        self._packs: dict[str, dict[str, bytes]] = {}  # packed namespaces: their entries
+        self._packs_changed: set[str] = set()  # packed namespaces with entries put this build
 
     @classmethod
     def beside(cls, out: Path | str) -> "PageCache":
@@ -208,9 +232,26 @@ class PageCache:
         assert self.folder is not None
         return self.folder / namespace / key[:2] / key
 
+    def pack(self, namespace: str) -> None:
+        """Keep `namespace` in one pack file (`<namespace>.pack`, read now) instead of one file
+        per entry: for namespaces of many small entries (the HTML pages), where creating a
+        file per entry costs more than rewriting the pack. `prune` writes it. Like the content
+        cache's pack it is behind a checksum and holds only a dict of str → bytes: a damaged,
+        foreign or older pack is an empty cache, never an error."""
+        if self.folder is None or namespace in self._packs:
+            return
+        self._packs[namespace] = _read_pack(self._pack_path(namespace), _PAGES_PACK_FORMAT)
+
+    def _pack_path(self, namespace: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{namespace}{_PAGES_PACK_SUFFIX}"
+
     def get(self, namespace: str, key: str) -> bytes | None:
         if self.folder is None:
             return None
+        packed = self._packs.get(namespace)
+        if packed is not None:
+            return packed.get(key)
         try:
             raw = self._path(namespace, key).read_bytes()
         except OSError:
@@ -222,6 +263,11 @@ class PageCache:
 
     def put(self, namespace: str, key: str, value: bytes) -> None:
         if self.folder is None:
+            return
+        packed = self._packs.get(namespace)
+        if packed is not None:
+            packed[key] = value
+            self._packs_changed.add(namespace)
             return
         path = self._path(namespace, key)
         data = hashlib.sha256(value).digest() + value
@@ -261,11 +307,34 @@ class PageCache:
         self.put(namespace, key, value)
         return value
 
+    def record(self, namespace: str, label: str, key: str, rendered: bool,
+               value: bytes | None) -> None:
+        """Book a page `page` would have given, looked up elsewhere (e.g. by a pool worker,
+        with `get`): its entry is kept at the next `prune`, and `value` (the bytes of a page
+        rendered now) stored."""
+        self._used.setdefault(namespace, set()).add(key)
+        (self.rendered if rendered else self.reused).append(label)
+        if rendered and value is not None:
+            self.put(namespace, key, value)
+
     def prune(self, namespace: str) -> None:
-        """Drop the entries of `namespace` that this build did not use."""
-        if self.folder is None or not (self.folder / namespace).is_dir():
+        """Drop the entries of `namespace` that this build did not use (a packed namespace:
+        write its pack, when this build changed what it holds)."""
+        if self.folder is None:
             return
         used = self._used.get(namespace, set())
+        packed = self._packs.get(namespace)
+        if packed is not None:
+            if namespace in self._packs_changed or packed.keys() - used:
+                self._packs[namespace] = {k: v for k, v in packed.items() if k in used}
+                _write_pack(self._pack_path(namespace), self._packs[namespace],
+                            _PAGES_PACK_FORMAT)
+                self._packs_changed.discard(namespace)
+            if (self.folder / namespace).is_dir():  # entries of versions before the pack
+                shutil.rmtree(self.folder / namespace, ignore_errors=True)
+            return
+        if not (self.folder / namespace).is_dir():
+            return
         for path in (self.folder / namespace).glob("*/*"):
             if path.name not in used:
                 try:
@@ -364,15 +433,15 @@ class _PackUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 
 
-def _read_pack(path: Path) -> dict[str, bytes]:
+def _read_pack(path: Path, fmt: bytes = _PACK_FORMAT) -> dict[str, bytes]:
     """The entries of a pack file; {} when it is missing, damaged, foreign or older."""
     try:
         raw = path.read_bytes()
     except OSError:
         return {}
-    head = len(_PACK_FORMAT)
+    head = len(fmt)
     digest, payload = raw[head:head + _DIGEST], raw[head + _DIGEST:]
-    if not raw.startswith(_PACK_FORMAT) or hashlib.sha256(payload).digest() != digest:
+    if not raw.startswith(fmt) or hashlib.sha256(payload).digest() != digest:
         return {}
     try:
         pack = _PackUnpickler(io.BytesIO(payload)).load()
@@ -383,14 +452,14 @@ def _read_pack(path: Path) -> dict[str, bytes]:
     return {k: v for k, v in pack.items() if isinstance(k, str) and isinstance(v, bytes)}
 
 
-def _write_pack(path: Path, entries: Mapping[str, bytes]) -> None:
+def _write_pack(path: Path, entries: Mapping[str, bytes], fmt: bytes = _PACK_FORMAT) -> None:
     """Replace the pack atomically (a concurrent reader sees the old or the new one)."""
     payload = pickle.dumps(dict(sorted(entries.items())), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(_PACK_FORMAT + hashlib.sha256(payload).digest() + payload)
+            f.write(fmt + hashlib.sha256(payload).digest() + payload)
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written only costs time

@@ -1,9 +1,9 @@
 """The one place katalog runs work in parallel: a small process pool for pure functions.
 
-Used by the PDF renderer (one WeasyPrint layout per job) and by the content cache (many content
-files parsed ahead, `cache.DocumentCache.prefetch`). Work is split only when there is enough of
-it; the results come back in input order, so output never depends on the number of
-workers.
+Used by the PDF renderer (one WeasyPrint layout per job), the content cache (many content
+files parsed ahead, `cache.DocumentCache.prefetch`) and the HTML renderer (proposal pages,
+`map_inherited`). Work is split only when there is enough of it; the results come back in
+input order, so output never depends on the number of workers.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Callable, Generator, Iterator, Sequence, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 MAX_WORKERS = 2
 ENV = "KATALOG_WORKERS"  # e.g. KATALOG_WORKERS=1 keeps everything in this process
@@ -118,3 +119,31 @@ def pool(workers: int | None = None) -> Iterator[Callable[..., list[Any]]]:
     finally:
         if executor is not None:
             executor.shutdown()
+
+
+_INHERITED: list[Any] = []  # (fn, state) of the running `map_inherited`, for forked workers
+
+
+def _call_inherited(item: Any) -> Any:
+    fn, state = _INHERITED[-1]
+    return fn(state, item)
+
+
+def map_inherited(fn: Callable[[S, T], R], state: S, items: Sequence[T],
+                  workers: int | None = None, min_items: int = 2,
+                  chunksize: int = 1) -> list[R]:
+    """`[fn(state, x) for x in items]`, in a pool of `workers` forked processes that inherit
+    `state` from this one (it is never pickled, so it may hold anything: a template
+    environment, a loaded cache), when there are at least `min_items` items and the pool
+    starts by `fork` (`starts_cheaply`); else in this process. Items and results must be
+    picklable; results come back in input order."""
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(items) < max(2, min_items) or not starts_cheaply():
+        return [fn(state, x) for x in items]
+    _INHERITED.append((fn, state))  # before the pool forks its workers
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                                 mp_context=multiprocessing.get_context("fork")) as executor:
+            return list(executor.map(_call_inherited, items, chunksize=chunksize))
+    finally:
+        _INHERITED.pop()
