@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import lxml.html
 
 from .context import Context
-from .ooxml import Element, Node, el, paragraph, ppr, rpr, run
+from .ooxml import Element, Node, el, paragraph, ppr, rpr, run, xml_text
 from .tables import Cell, TRow, build_table
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table", "pre",
@@ -47,6 +47,7 @@ class HtmlWriter:
         self.ctx = ctx
 
     def convert(self, html: str) -> list[Element]:
+        html = xml_text(html)  # lxml refuses a fragment with control characters in it
         if not html.strip():
             return []
         root = lxml.html.fragment_fromstring(html, create_parent="div")
