@@ -11,13 +11,11 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
+from conftest import EXAMPLE, pdf_pages_text, write_tree
 from katalog.build import build
 from katalog.cache import PageCache
 from katalog.pipeline import check
 from katalog.render import pdf_parts
-
-from conftest import EXAMPLE, pdf_pages_text, write_tree
-
 
 pages_text = pdf_pages_text
 
@@ -34,6 +32,13 @@ def objects(path: Path) -> list[str]:
     text = buf.getvalue().decode("latin-1")
     return [line for line in text[:text.rindex("\nxref\n")].splitlines()
             if not line.startswith("%% Original object ID")]
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a content file as a writer would: `old` → `new` (which must be there)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def without_page_number(page: str) -> list[str]:
@@ -134,10 +139,7 @@ def test_editing_one_proposal_lays_out_only_its_part(small: Path, tmp_path: Path
     cache = PageCache(tmp_path / "cache")
     build(small, tmp_path / "a", formats=["pdf"], cache=cache)
     assert "pdf/A1.pdf" in cache.rendered and "pdf/I1.pdf" in cache.rendered
-    path = small / "proposals" / "I1.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("title: Robotter",
-                                                             "title: Flere robotter"),
-                    encoding="utf-8")
+    replace_in(small / "proposals" / "I1.md", "title: Robotter", "title: Flere robotter")
     warm = PageCache(tmp_path / "cache")
     build(small, tmp_path / "b", formats=["pdf"], cache=warm)
     laid_out = {label for label in warm.rendered if label.startswith("pdf/")}
@@ -155,10 +157,8 @@ def test_amount_edit_lays_out_the_part_and_the_overview_not_the_contents(
     """The overview is a part of its own: an amount edit changes it and the proposal, while
     the cover and table of contents (titles and page numbers only) come from the cache."""
     build(small, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
-    path = small / "proposals" / "A1.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("2027: -6000, 2028: -6000",
-                                                             "2027: -6125, 2028: -6000"),
-                    encoding="utf-8")
+    replace_in(small / "proposals" / "A1.md", "2027: -6000, 2028: -6000",
+               "2027: -6125, 2028: -6000")
     warm = PageCache(tmp_path / "cache")
     build(small, tmp_path / "b", formats=["pdf"], cache=warm)
     laid_out = {label for label in warm.rendered if not label.startswith("sidetal")}
@@ -166,8 +166,7 @@ def test_amount_edit_lays_out_the_part_and_the_overview_not_the_contents(
     assert laid_out == {"pdf/A1.pdf", "tema/tema-administration", "forside/oversigt-afsnit",
                         "katalog.pdf"}
     assert {"forside", "forside (prøve)"} <= set(warm.reused)
-    pages = pages_text(tmp_path / "b" / "katalog.pdf")
-    assert "-6.125" in pages[pages.index(next(p for p in pages if "-6.125" in p))]
+    assert any("-6.125" in page for page in pages_text(tmp_path / "b" / "katalog.pdf"))
     cold = tmp_path / "cold"
     build(small, cold, formats=["pdf"], cache=False)
     assert (tmp_path / "b" / "katalog.pdf").read_bytes() == (cold / "katalog.pdf").read_bytes()
@@ -187,9 +186,7 @@ def test_small_edit_is_spliced_into_the_previous_catalogue(
     monkeypatch.setenv("KATALOG_WORKERS", "1")  # the spy below sees calls in this process
     build(content, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
     path = content / "proposals" / "ADM-02.md"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("22 skoler og 31 dagtilbud", "22 skoler og 32 dagtilbud"),
-                    encoding="utf-8")
+    replace_in(path, "22 skoler og 31 dagtilbud", "22 skoler og 32 dagtilbud")
     calls = []
     monkeypatch.setattr(pdf_merge, "splice",
                         lambda *a, real=pdf_merge.splice: calls.append(a) or real(*a))
@@ -205,8 +202,7 @@ def test_small_edit_is_spliced_into_the_previous_catalogue(
     assert "32 dagtilbud" in " ".join(" ".join(pages_text(cold / "katalog.pdf")).split())
 
     # A catalogue the splice cannot handle: everything is assembled again, as without a cache.
-    path.write_text(text.replace("22 skoler og 31 dagtilbud", "22 skoler og 33 dagtilbud"),
-                    encoding="utf-8")
+    replace_in(path, "22 skoler og 32 dagtilbud", "22 skoler og 33 dagtilbud")
 
     def broken(*_args: object) -> bytes:
         raise ValueError("ukendt struktur")
