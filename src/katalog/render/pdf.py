@@ -421,11 +421,9 @@ def _catalogue_marks(front: LaidOut, parts: Sequence[LaidOut]) -> list[Any]:
 
 
 def _finish_catalogue(front: LaidOut, parts: Sequence[LaidOut], stamps: Sequence[bytes],
-                      marks: Sequence[Any] | None = None) -> bytes:
+                      marks: Sequence[Any]) -> bytes:
     from .pdf_merge import Source, assemble
 
-    if marks is None:
-        marks = _catalogue_marks(front, parts)
     return assemble(Source(front.data, front.pages),
                     [Source(p.data, p.pages) for p in parts], stamps, marks)
 
