@@ -18,7 +18,6 @@ puts the PDFs together.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html import escape
 
 MARGIN_BOXES = (
@@ -35,16 +34,6 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'\bhref="#([^"]+)"')
 _TOC_LINK = re.compile(r'<a href="#([^"]+)">.*?</a>', re.S)
 _SECTION = re.compile(r'^(<section\b[^>]*>)(.*?)^</section>\n?', re.M | re.S)
-
-
-@dataclass(frozen=True)
-class Part:
-    """One piece of the catalogue: a theme's introduction or one proposal."""
-
-    kind: str  # "theme" or "proposal"
-    name: str  # the theme's or the proposal's id
-    anchor: str  # the id of its first element (the link target in the table of contents)
-    html: str  # the markup, as in the site's single page
 
 
 def split_main(main: str) -> tuple[str, list[tuple[str, str, list[tuple[str, str]]]]]:
