@@ -25,7 +25,7 @@ from katalog.cache import (
     _write_pack,
 )
 from katalog.cli import main
-from katalog.load import read_folder
+from katalog.folder import read_folder
 from katalog.pipeline import Checked, check, check_files
 from katalog.render import totals as totals_render
 from test_bench_generate import gen

@@ -26,10 +26,10 @@ from helpers import (
     replace,
     with_files,
 )
-from katalog.pipeline import check_files
 from katalog.fields import did_you_mean, suggest
+from katalog.folder import read_folder
 from katalog.issues import Report, Severity
-from katalog.load import load_files, read_folder
+from katalog.load import load_files
 from katalog.model import UNKNOWN
 from katalog.pipeline import Checked, check_files
 

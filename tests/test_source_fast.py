@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 
 from katalog import source
-from katalog.load import read_folder
+from katalog.folder import read_folder
 from katalog.source import MAX_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -615,7 +615,7 @@ def diff_revisions(base: str, head: str | None = None, content: str = "content",
     from pathlib import Path
 
     from . import gitsource
-    from .load import read_folder
+    from .folder import read_folder
     from .pipeline import check_files
 
     repo = gitsource.toplevel(cwd or ".")
@@ -660,7 +660,7 @@ def diff_folders(old: str, new: str) -> Diff:
     import os
     from pathlib import Path
 
-    from .load import read_folder
+    from .folder import read_folder
     from .pipeline import check_files
 
     old_root, new_root = os.fspath(Path(old)), os.fspath(Path(new))

@@ -35,8 +35,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
+from .folder import PROPOSALS_DIR, THEMES_DIR
 from .issues import Issue, Severity
-from .load import PROPOSALS_DIR, THEMES_DIR
 from .source import SourceError, decode, parse_yaml
 
 PROPOSAL_ORDER = (

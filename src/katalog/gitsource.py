@@ -3,7 +3,7 @@
 One `git ls-tree -r -z` lists the revision's files under the content folder and one
 `git cat-file --batch` process returns all their blobs, so reading a revision costs two git
 processes however many proposals there are. The result is the same `relative path → bytes`
-mapping that `load.read_folder()` gives for a folder on disk, ready for
+mapping that `folder.read_folder()` gives for a folder on disk, ready for
 `pipeline.check_files()`.
 """
 
@@ -13,7 +13,7 @@ import os
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from .load import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR
+from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR
 
 _FILE_MODES = {"100644", "100755"}
 
@@ -86,7 +86,7 @@ def content_path(repo: Path, content: str | Path, cwd: Path | None = None) -> st
 
 
 def _wanted(rel: str) -> bool:
-    """Whether a path inside the content folder is read (as `load.read_folder` does)."""
+    """Whether a path inside the content folder is read (as `folder.read_folder` does)."""
     parts = rel.split("/")
     if parts == [CATALOGUE_FILE]:
         return True

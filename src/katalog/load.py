@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
 from .fields import Fields, did_you_mean
+from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR, read_folder
 from .issues import Report
 from .model import (
     AREAS,
@@ -42,9 +43,6 @@ from .source import Document, SourceError, read_document
 
 T = TypeVar("T")
 
-CATALOGUE_FILE = "catalogue.yaml"
-THEMES_DIR = "themes"
-PROPOSALS_DIR = "proposals"
 
 CATALOGUE_KEYS = (
     "title", "organisation", "years", "price_level", "unit", "savings_sign", "average_salary",
@@ -61,27 +59,6 @@ DEPARTMENT_KEYS = ("code", "name", "share")
 CONSULTED_KEYS = ("party", "approved", "date", "note")
 HEARING_KEYS = ("body", "comment")
 FOLLOWUP_KEYS = ("goal", "measure", "responsible", "when")
-
-
-def read_folder(content: Path) -> dict[str, bytes | OSError]:
-    """The catalogue's files under `content`, keyed by relative POSIX path."""
-    files: dict[str, bytes | OSError] = {}
-    wanted = [content / CATALOGUE_FILE]
-    for sub in (THEMES_DIR, PROPOSALS_DIR):
-        folder = content / sub
-        if folder.is_dir():
-            wanted.extend(sorted(p for p in folder.iterdir() if not p.name.startswith(".")))
-    for path in wanted:
-        rel = path.relative_to(content).as_posix()
-        if not path.exists() and rel == CATALOGUE_FILE:
-            continue
-        if path.is_dir():
-            continue
-        try:
-            files[rel] = path.read_bytes()
-        except OSError as exc:
-            files[rel] = exc
-    return files
 
 
 def load(content: Path | str) -> tuple[Catalogue, Report]:

@@ -13,8 +13,9 @@ from typing import Callable, Mapping
 
 from .cache import DocumentCache, PageCache, caching_enabled
 from .compute import Totals, compute
+from .folder import read_folder
 from .issues import Report
-from .load import load_files, read_folder
+from .load import load_files
 from .model import Catalogue
 from .reconcile import reconcile
 from .source import Document

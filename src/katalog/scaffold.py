@@ -14,7 +14,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .fields import did_you_mean, one_of
-from .load import PROPOSALS_DIR, load
+from .folder import PROPOSALS_DIR
+from .load import load
 from .model import AREAS, DEFAULT_COUNTED, ID_PATTERN, KINDS, STATUSES, Catalogue
 from .numbers import unit_label
 from .render.templates import TemplateSet
