@@ -317,3 +317,31 @@ def test_any_order_is_made_canonical_keeping_comments_and_body(case):
     assert text.count("# om linje") == raw.decode("utf-8").count("# om linje")
     assert out.endswith(raw[raw.index(b"## Tekst"):])
     assert out.startswith(b"\xef\xbb\xbf---" if raw.startswith(b"\xef\xbb\xbf") else b"---")
+
+
+def test_a_planted_symlink_at_the_old_temporary_name_is_never_written_through(tmp_path):
+    """A commit that plants `proposals/.X.md.katalog-fmt → ../../victim.sh` (dotfiles are not
+    checked) used to make `katalog fmt` overwrite the victim, exec bit kept."""
+    content = tmp_path / "repo" / "content"
+    (content / "proposals").mkdir(parents=True)
+    victim = tmp_path / "victim.sh"
+    victim.write_text("#!/bin/sh\necho uskyldig\n", encoding="utf-8")
+    victim.chmod(0o755)
+    target = content / "proposals" / "ADM-04.md"
+    target.write_text(MESSY, encoding="utf-8")
+    (content / "proposals" / ".ADM-04.md.katalog-fmt").symlink_to(victim)
+    results = format_paths([content])
+    assert [r.changed for r in results] == [True]
+    assert victim.read_text(encoding="utf-8") == "#!/bin/sh\necho uskyldig\n"
+    assert not target.is_symlink() and fm_keys(target.read_bytes())[0] == "id"
+
+
+def test_a_symlinked_proposal_is_reported_not_followed_or_written(tmp_path):
+    content = tmp_path / "content"
+    (content / "proposals").mkdir(parents=True)
+    outside = tmp_path / "outside.md"
+    outside.write_text(MESSY, encoding="utf-8")
+    (content / "proposals" / "ADM-04.md").symlink_to(outside)
+    [result] = format_paths([content])
+    assert result.error is not None and "symbolsk link" in result.error.message
+    assert outside.read_text(encoding="utf-8") == MESSY

@@ -37,7 +37,8 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from .folder import PROPOSALS_DIR, THEMES_DIR
 from .issues import Issue, Severity
-from .source import SourceError, decode, parse_yaml
+from .safefs import read_regular, write_atomic
+from .source import MAX_FILE_BYTES, SourceError, decode, parse_yaml
 
 PROPOSAL_ORDER = (
     "id", "title", "theme", "department", "status", "kind", "price_level", "summary", "economy",
@@ -324,7 +325,7 @@ def skipped(paths: Iterable[Path | str]) -> list[Path]:
 def format_file(path: Path) -> FileResult:
     shown = os.fspath(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
         return FileResult(path, b"", None,
                           Issue(shown, 1, 1, Severity.ERROR, "read",
@@ -341,7 +342,5 @@ def format_paths(paths: Iterable[Path | str], write: bool = True) -> list[FileRe
     if write:
         for r in results:
             if r.changed and r.formatted is not None:
-                tmp = r.path.with_name(f".{r.path.name}.katalog-fmt")
-                tmp.write_bytes(r.formatted)
-                os.replace(tmp, r.path)
+                write_atomic(r.path, r.formatted)  # never through a symlink or a planted name
     return results
