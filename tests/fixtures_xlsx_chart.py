@@ -183,3 +183,39 @@ def write_mio(root: Path) -> Path:
 
 def write_seed_001(root: Path) -> Path:
     return write_tree(root / "seed001", seed_001_files())
+
+
+def many_themes_files(n: int = 14) -> dict[str, str]:
+    """`n` themes with long titles, one proposal each, savings negative, one year with a
+    net extra cost in one theme."""
+    files = {"catalogue.yaml": """
+        title: Mange temaer
+        organisation: Prøveby Kommune
+        years: [2026, 2027, 2028]
+        price_level: 2026
+        targets: {2026: -20000, 2027: -30000, 2028: -30000}
+        """}
+    for i in range(1, n + 1):
+        files[f"themes/t{i:02}.md"] = f"""
+        ---
+        id: t{i}
+        number: {i}
+        title: Tema nummer {i} med en lang titel om administration og opgaver
+        ---
+        """
+        first = 500 if i == 3 else -100 * i
+        files[f"proposals/P{i}.md"] = f"""
+        ---
+        id: P{i}
+        title: Forslag {i}
+        theme: t{i}
+        department: ADM
+        summary: Forslag {i}.
+        economy:
+          - text: Linje
+            area: service
+            group: varig
+            amounts: {{2026: {first}, 2027: {-200 * i}, 2028: {-250 * i}}}
+        ---
+        """
+    return files
