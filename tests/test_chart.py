@@ -339,3 +339,14 @@ def test_weasyprint_tags_the_inline_svg_as_a_figure_with_its_title(cases: dict) 
         assert figures == [expected]
         if title:  # the desc would repeat the title: left out
             assert parse(svg).find(f"{SVG}desc") is None
+
+
+def test_importing_the_renderers_loads_neither_matplotlib_nor_xlsxwriter() -> None:
+    """Both are imported inside the functions that draw or write: `katalog --help` and the
+    formats that do not need them stay fast."""
+    code = ("import sys, katalog.render.chart, katalog.render.xlsx; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('matplotlib', 'xlsxwriter', 'numpy', 'PIL')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

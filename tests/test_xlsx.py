@@ -467,3 +467,26 @@ def _numbers(rows: list[list[str]]) -> list[list[str]]:
         return str(parse_number(plain).normalize()) + cell[len(plain):]
 
     return [[row[0], *map(norm, row[1:])] for row in rows]
+
+
+@pytest.mark.parametrize("drop_proposal", [False, True])
+def test_a_catalogue_without_targets_departments_or_proposals(drop_proposal: bool) -> None:
+    from helpers import check as check_files
+    from helpers import minimal, with_files
+
+    files = with_files(minimal(), {"proposals/P1.md": None}) if drop_proposal else minimal()
+    result = check_files(files)
+    assert result.totals is not None
+    wb = load(workbook(result.catalogue, result.totals), values=True)
+    ov = wb["Oversigt"]
+    assert [row_of(ov, "I alt")] and all(
+        c.value not in ("Mål", difference_label("negative")) for c in ov["A"])
+    total = row_of(ov, "I alt")
+    assert [ov.cell(total, c).value for c in (2, 3, 4)] == (
+        [0, 0, 0] if drop_proposal else [-100, -200, 0])
+    fo = wb["Forslag"]
+    (table,) = fo.tables.values()  # one data row, empty when there are no proposals
+    assert table.ref.endswith(str(header_row(fo, "Id") + 1))
+    fd = wb["Fordeling"]
+    assert [c.value for c in fd[header_row(fd, "Forvaltning") + 1]][:2] == (
+        ["I alt", None] if drop_proposal else ["SOF", "SOF"])
