@@ -153,13 +153,12 @@ class Sheet:
         elif style:
             ws.write_blank(row, col, None, self.styles.get(**style))
 
-    def total(self, ws: Any, row: int, col: int, formula: str, series: Series | None,
-              year: int, decimals: int | None = None, bold: bool = True) -> None:
+    def total(self, ws: Any, row: int, col: int, formula: str, series: Series, year: int,
+              decimals: int | None = None, bold: bool = True) -> None:
         """A formula cell whose cached value is the exact total the formula computes (the
         known part of an unknown year; 0, shown `-`, where nothing gives an amount)."""
         places = self.decimals if decimals is None else decimals
         style = {"bold": True, "top": 1} if bold else {}
-        series = series or Series()
         value = series.get(year)
         if year in series.unknown:
             known = series.known(year)
