@@ -1,20 +1,22 @@
 """Fresh processes and what the operating system says they cost (used by every benchmark).
 
-`run_command` runs a program to the end and reads its figures from `wait4`, the kernel's own
-accounting of the finished process: wall time (measured around it), CPU time (user + system)
-and peak resident memory. Both include the children it waited for — katalog's pool workers,
-pandoc's WeasyPrint — so CPU is the whole tree's, and peak memory is the largest single
-process of the tree (as `/usr/bin/time -v` reports it), not a sum.
+`run_command` runs a program to the end in a small parent of its own (`measure.py`) and takes
+its figures from `wait4`, the kernel's own accounting of the finished process: wall time
+(measured around it), CPU time (user + system) and peak resident memory. Both include the
+children it waited for — katalog's pool workers, pandoc's WeasyPrint — so CPU is the whole
+tree's, and peak memory is the largest single process of the tree (as `/usr/bin/time -v`
+reports it), not a sum.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,31 +44,32 @@ class CommandFailed(RuntimeError):
         self.run = run
 
 
+MEASURE = Path(__file__).with_name("measure.py")
+
+
 def run_command(args: list[str], cwd: Path | None = None, timeout: float = TIMEOUT,
                 env: dict[str, str] | None = None) -> Run:
-    """Run `args` to the end (killed after `timeout` s); its figures come from wait4."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                cwd=cwd, env=env)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.002)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    """Run `args` to the end (its process group killed after `timeout` s) under
+    `measure.py`, which reports the kernel's figures for it alone."""
+    with tempfile.TemporaryDirectory(prefix="katalog-bench-") as tmp, \
+            open(Path(tmp) / "out", "w+b") as out, open(Path(tmp) / "err", "w+b") as err:
+        figures = Path(tmp) / "figures.json"
+        wrapper = [sys.executable, "-S", "-I", str(MEASURE), str(figures), *args]
+        proc = subprocess.Popen(wrapper, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                cwd=cwd, env=env, start_new_session=True)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, cpu, usage.ru_maxrss, proc.returncode, stdout, stderr)
+        if not figures.exists():
+            return Run(float(timeout), 0.0, 0, -9, stdout, stderr + "\n(killed: timeout)")
+        data = json.loads(figures.read_text(encoding="utf-8"))
+    return Run(data["seconds"], data["cpu"], data["rss_kib"], data["code"], stdout, stderr)
 
 
 def checked(args: list[str], what: str, ok: tuple[int, ...] = (0,), **kwargs: object) -> Run:

@@ -45,6 +45,34 @@ def R(seconds, cpu=1.0, rss=1024, code=0):  # noqa: N802 - a short name for a te
     return procs.Run(seconds, cpu, rss, code)
 
 
+# -- one measured process --------------------------------------------------------------------
+
+
+def test_peak_memory_is_the_commands_not_the_runners():
+    """A child started by a big process begins as a copy of it; the small parent in
+    measure.py keeps the runner's memory out of the command's peak."""
+    ballast = bytearray(300 * 1024 * 1024)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page: resident
+    small = procs.run_command([sys.executable, "-S", "-c", "pass"])
+    assert small.code == 0 and 0 < small.rss_kib < 100 * 1024
+    big = procs.run_command([sys.executable, "-S", "-c",
+                             "b = bytearray(150 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"])
+    assert big.rss_kib > 150 * 1024  # the command's own peak is seen
+    del ballast
+
+
+def test_exit_codes_output_and_timeout_of_a_measured_command(tmp_path):
+    done = procs.run_command(["sh", "-c", "echo ud; echo fejl >&2; exit 3"], cwd=tmp_path)
+    assert (done.code, done.stdout, done.stderr) == (3, "ud\n", "fejl\n")
+    assert done.cpu >= 0 and done.seconds > 0
+    missing = procs.run_command(["no-such-command-here"])
+    assert missing.code == 127
+    stopped = procs.run_command(["sh", "-c", "sleep 30 & wait"], timeout=1)
+    assert stopped.code != 0 and "timeout" in stopped.stderr
+    with pytest.raises(procs.CommandFailed, match="exited 3"):
+        procs.checked(["sh", "-c", "exit 3"], "sh")
+
+
 # -- the figures ------------------------------------------------------------------------------
 
 
