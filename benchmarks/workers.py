@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from procs import Run, run_command
 
+
 def _checked(content: Path) -> Any:
     from katalog.pipeline import check
 

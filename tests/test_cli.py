@@ -38,12 +38,14 @@ def test_check_reports_every_problem_sorted_and_exits_1(small):
     (small / "proposals/A1.md").write_text("---\nid: [\n---\n", encoding="utf-8")
     result = run("check", str(small))
     assert result.exit_code == 1
-    lines = [l for l in result.output.splitlines() if ": fejl: " in l]
-    paths = [l.split(":")[0] for l in lines]
+    lines = [line for line in result.output.splitlines() if ": fejl: " in line]
+    paths = [line.split(":")[0] for line in lines]
     assert paths == sorted(paths)
-    assert any(l.startswith(f"{small}/proposals/A2.md:4:8: fejl: ukendt tema 'adm'") for l in lines)
-    assert any("A2.md:8:" in l and "mente du -6000?" in l for l in lines)
-    assert any(l.startswith(f"{small}/proposals/A1.md:") and "ugyldig YAML" in l for l in lines)
+    assert any(line.startswith(f"{small}/proposals/A2.md:4:8: fejl: ukendt tema 'adm'")
+               for line in lines)
+    assert any("A2.md:8:" in line and "mente du -6000?" in line for line in lines)
+    assert any(line.startswith(f"{small}/proposals/A1.md:") and "ugyldig YAML" in line
+               for line in lines)
     assert "Traceback" not in result.output
 
 
