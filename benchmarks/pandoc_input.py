@@ -9,6 +9,8 @@ introduction. Building this text is not timed; only pandoc's conversion of it is
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from katalog.compute import Totals
 from katalog.model import Catalogue
@@ -33,7 +35,7 @@ def table_markdown(table: view.Table) -> str:
     lines = [f"*{table.caption}* ({table.unit})", "",
              "| " + " | ".join(head) + " |", "|" + "|".join(align) + "|", *rows, ""]
     lines += [f"{note}  " for note in table.notes]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"  # a blank line: what follows is a new block
 
 
 def _shift(body: str, levels: int) -> str:
@@ -54,3 +56,18 @@ def catalogue_markdown(cat: Catalogue, totals: Totals) -> str:
             parts.append(table_markdown(view.economy_table(p, pt, s)))
             parts.append(_shift(p.body.strip(), 1) + "\n")
     return "\n".join(parts)
+
+
+def write_inputs(content: Path, folder: Path) -> Path:
+    """Write the catalogue as `folder/katalog.md` and the PDF stylesheet beside it (not timed);
+    returns the Markdown file."""
+    from katalog.pipeline import check
+
+    checked = check(content, cache=False)
+    if not checked.ok or checked.catalogue is None or checked.totals is None:
+        raise RuntimeError(f"{content}: invalid content")
+    folder.mkdir(parents=True, exist_ok=True)
+    md = folder / "katalog.md"
+    md.write_text(catalogue_markdown(checked.catalogue, checked.totals), encoding="utf-8")
+    shutil.copyfile(Path(__file__).with_name("pandoc.css"), folder / "pandoc.css")
+    return md

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from katalog.build import convert_markdown, document_date
 from katalog import markdown
+from katalog.build import convert_markdown, document_date
 from katalog.pipeline import check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet

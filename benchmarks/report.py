@@ -1,66 +1,200 @@
-"""Results, targets and reports of the benchmark runner: the rich table, the Markdown for
-docs/performance.md (written between markers), the machine description and the profiles."""
+"""Results of the benchmark runner and how they are shown: figures per row (median, min, max,
+pairwise ratios, pages/s, CPU-s per page), the tables for the terminal and for
+docs/performance.md (between markers), the machine description and issue 14's targets."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import platform
-import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from workers import pandoc_path
+from procs import Run, pandoc_path
 
 MARK = ("<!-- bench:start -->", "<!-- bench:end -->")
+STAGES_MARK = ("<!-- stages:start -->", "<!-- stages:end -->")
 PROFILE_MARK = ("<!-- profile:start -->", "<!-- profile:end -->")
-UNAVAILABLE = "ikke tilgængelig"
+UNAVAILABLE = "not in this katalog"
 LOAD = "Load average at start (1/5/15 min)"
-PDF_TARGET = "PDF ≥ 1.8× the pages/s of one WeasyPrint process"
-GIB = 1024 * 1024  # KiB
+LIBRARIES = ("katalog", "click", "ruamel.yaml", "ruamel.yaml.clib", "cmarkgfm", "nh3", "jinja2",
+             "babel", "rich", "weasyprint", "pydyf", "tinycss2", "python-docx", "xlsxwriter",
+             "pikepdf", "pypdf", "pypandoc-binary")
 
 
 @dataclass
-class Result:
-    stage: str
-    n: int
-    seconds: float | None = None
-    rss_kib: int | None = None
-    cpu: float | None = None  # CPU seconds of the whole measuring process (less noisy than wall)
-    pandoc_seconds: float | None = None
-    pandoc_rss_kib: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+class Row:
+    """One command at one size in one mode ("cold", "warm", "after edit"), with the pandoc
+    runs made beside it (run i of each belongs to the same round, for pairwise ratios)."""
+
+    command: str
+    n: int | None
+    mode: str
+    runs: list[Run] = field(default_factory=list)
+    pandoc: list[Run] = field(default_factory=list)
+    pandoc_command: str = ""
+    pages: int | None = None
+    pandoc_pages: int | None = None
     note: str = ""
 
     @property
+    def measured(self) -> bool:
+        return bool(self.runs)
+
+    def seconds(self) -> list[float]:
+        return [r.seconds for r in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds())
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def rss_kib(self) -> int:
+        return max(r.rss_kib for r in self.runs)
+
+    @property
+    def pandoc_median(self) -> float | None:
+        return statistics.median(r.seconds for r in self.pandoc) if self.pandoc else None
+
+    @property
+    def pandoc_cpu(self) -> float | None:
+        return statistics.median(r.cpu for r in self.pandoc) if self.pandoc else None
+
+    @property
+    def pandoc_rss_kib(self) -> int | None:
+        return max(r.rss_kib for r in self.pandoc) if self.pandoc else None
+
+    @property
     def ratio(self) -> float | None:
-        if self.seconds and self.pandoc_seconds:
-            return self.pandoc_seconds / self.seconds
-        return None
+        """pandoc ÷ katalog, the median of the ratios round by round (> 1: katalog faster)."""
+        pairs = [p.seconds / k.seconds for k, p in zip(self.runs, self.pandoc) if k.seconds]
+        return statistics.median(pairs) if pairs else None
+
+    @property
+    def pages_per_second(self) -> float | None:
+        return self.pages / self.median if self.pages and self.runs else None
+
+    @property
+    def cpu_per_page(self) -> float | None:
+        return self.cpu / self.pages if self.pages and self.runs else None
+
+    @property
+    def pandoc_pages_per_second(self) -> float | None:
+        med = self.pandoc_median
+        return self.pandoc_pages / med if self.pandoc_pages and med else None
+
+    @property
+    def pandoc_cpu_per_page(self) -> float | None:
+        cpu = self.pandoc_cpu
+        return cpu / self.pandoc_pages if self.pandoc_pages and cpu is not None else None
 
 
-def _note(r: Result) -> str:
-    if r.note:
-        return r.note
-    parts = []
-    if "formats" in r.extra:
-        parts.append(f"formats: {r.extra['formats']}")
-    if "pandoc_cpu" in r.extra:
-        parts.append(f"pandoc CPU {r.extra['pandoc_cpu']:.2f} s")
-    if "first_build" in r.extra:
-        parts.append(f"after a first build of {r.extra['first_build']:.1f} s")
-    if "warm" in r.extra:
-        parts.append(f"warm {r.extra['warm']:.2f} s")
-    if "pages" in r.extra and r.seconds:
-        parts.append(f"{r.extra['pages']} pages, {r.extra['pages'] / r.seconds:.1f} pages/s")
-    if "weasyprint_seconds" in r.extra:
-        wp = r.extra["weasyprint_pages"] / r.extra["weasyprint_seconds"]
-        parts.append(f"one WeasyPrint process {wp:.1f} pages/s")
-    return "; ".join(parts)
+# --------------------------------------------------------------------------- formatting
+
+
+def spread(values: list[float]) -> str:
+    """`median (min–max)` in seconds; one value alone."""
+    if not values:
+        return ""
+    med = statistics.median(values)
+    if len(values) == 1:
+        return f"{med:.2f}"
+    return f"{med:.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def _mib(kib: int | None) -> str:
+    return "" if kib is None else f"{kib / 1024:.0f}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+MAIN_HEAD = ["command", "N", "run", "katalog s: median (min–max)", "CPU s", "peak MiB",
+             "pandoc s: median (min–max)", "pandoc CPU s", "pandoc peak MiB", "pandoc ÷ katalog",
+             "runs", "note"]
+PDF_HEAD = ["command", "N", "run", "pages", "pages/s", "CPU s/page", "pandoc pages",
+            "pandoc pages/s", "pandoc CPU s/page"]
+
+
+def main_rows(rows: list[Row]) -> list[list[str]]:
+    out = []
+    for r in rows:
+        n = "" if r.n is None else f"{r.n:,}"
+        if not r.measured:
+            out.append([r.command, n, r.mode, "", "", "", "", "", "", "", "0", r.note])
+            continue
+        ratio = f"{r.ratio:.2f}×" if r.ratio else ""
+        out.append([r.command, n, r.mode, spread(r.seconds()), _num(r.cpu), _mib(r.rss_kib),
+                    spread([p.seconds for p in r.pandoc]), _num(r.pandoc_cpu),
+                    _mib(r.pandoc_rss_kib), ratio, str(len(r.runs)), r.note])
+    return out
+
+
+def pdf_rows(rows: list[Row]) -> list[list[str]]:
+    out = []
+    for r in rows:
+        if not r.measured or not r.pages:
+            continue
+        out.append([r.command, f"{r.n:,}" if r.n else "", r.mode, str(r.pages),
+                    _num(r.pages_per_second, 1), _num(r.cpu_per_page, 3),
+                    str(r.pandoc_pages or ""), _num(r.pandoc_pages_per_second, 1),
+                    _num(r.pandoc_cpu_per_page, 3)])
+    return out
+
+
+def markdown_table(head: list[str], rows: list[list[str]], left: int = 3) -> list[str]:
+    """A pipe table; the first `left` columns and the last (a note) left-aligned."""
+    align = ["---" if i < left or (i == len(head) - 1 and head[i] == "note") else "---:"
+             for i in range(len(head))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
+
+
+def print_tables(rows: list[Row], targets: list[Target]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(200, console_width()))
+    for title, head, body in (("Whole commands, fresh processes", MAIN_HEAD, main_rows(rows)),
+                              ("PDF pages", PDF_HEAD, pdf_rows(rows))):
+        if not body:
+            continue
+        table = Table(title=title)
+        for i, h in enumerate(head):
+            table.add_column(h, justify="left" if i < 3 or h == "note" else "right")
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+    for line in legend(rows):
+        console.print(line, highlight=False)
+    if targets:
+        goals = Table(title="Issue 14's targets (this run)")
+        for h in ("target", "measured", "status"):
+            goals.add_column(h)
+        for t in targets:
+            goals.add_row(t.text, t.measured, t.verdict)
+        console.print(goals)
+
+
+def legend(rows: list[Row]) -> list[str]:
+    """The pandoc command beside each katalog command (one line each)."""
+    seen = dict.fromkeys((r.command, r.pandoc_command) for r in rows if r.pandoc_command)
+    return [f"beside `{ours}`: `{theirs}`" for ours, theirs in seen]
+
+
+def console_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 # --------------------------------------------------------------------------- targets
@@ -73,142 +207,76 @@ class Target:
     measured: str = ""
 
 
-def _find(results: list[Result], stage: str, n: int) -> Result | None:
-    return next((r for r in results
-                 if r.stage == stage and r.n == n and r.seconds is not None), None)
+def find(rows: list[Row], command: str, n: int | None, mode: str) -> Row | None:
+    return next((r for r in rows if r.command == command and r.n == n and r.mode == mode
+                 and r.measured), None)
 
 
-def evaluate(results: list[Result]) -> list[Target]:
-    def verdict(ok: bool) -> str:
-        return "reached" if ok else "not reached"
+def _judge(text: str, row: Row | None, value: float | None, ok: bool | None,
+           shown: str) -> Target:
+    if row is None or value is None or ok is None:
+        return Target(text, "not measured")
+    return Target(text, "reached" if ok else "not reached", shown)
 
+
+def evaluate(rows: list[Row]) -> list[Target]:
+    """Issue 14's targets on the whole commands, from whatever this run measured."""
     targets = []
-    r = _find(results, "check", 1000)
-    targets.append(Target("`katalog check` 1,000 proposals < 3 s cold",
-                          verdict(r.seconds < 3) if r else "not measured",
-                          f"{r.seconds:.2f} s (CPU {r.cpu:.2f} s)" if r and r.cpu else ""))
-    targets.append(Target("`katalog check` 1,000 proposals < 1 s warm",
-                          verdict(r.extra["warm"] < 1) if r else "not measured",
-                          f"{r.extra['warm']:.2f} s" if r else ""))
-    r = _find(results, "html", 1000)
-    targets.append(Target("HTML site 1,000 proposals < 5 s",
-                          verdict(r.seconds < 5) if r else "not measured",
-                          f"{r.seconds:.2f} s" if r else ""))
-    targets.append(Target("HTML ≥ 5× faster than pandoc (1,000)",
-                          verdict(r.ratio >= 5) if r and r.ratio else "not measured",
-                          f"{r.ratio:.1f}×" if r and r.ratio else ""))
-    r, small = _find(results, "docx", 1000), _find(results, "docx", 200)
-    targets.append(Target("DOCX 1,000 proposals < 10 s",
-                          verdict(r.seconds < 10) if r else "not measured",
-                          f"{r.seconds:.2f} s" if r else ""))
-    growth = r.seconds / small.seconds if r and small and small.seconds else None
-    targets.append(Target("DOCX linear: 200 → 1,000 grows ≤ 5.5×",
-                          verdict(growth <= 5.5) if growth else "not measured",
-                          f"{growth:.2f}×" if growth else ""))
-    pdfs = [x for x in results
-            if x.stage == "pdf" and x.seconds and "weasyprint_seconds" in x.extra]
-    if pdfs:
-        x = max(pdfs, key=lambda x: x.n)
-        ours = x.extra["pages"] / x.seconds
-        base = x.extra["weasyprint_pages"] / x.extra["weasyprint_seconds"]
-        targets.append(Target(f"{PDF_TARGET} ({x.n} proposals)",
-                              verdict(ours >= 1.8 * base), f"{ours / base:.2f}×"))
-    else:
-        targets.append(Target(PDF_TARGET, "not measured"))
-    r = _find(results, "build", 500)
-    missing = [f for f in ("html", "pdf", "docx")
-               if r and f not in str(r.extra.get("formats", "")).split(",")]
-    partial = f" (without {', '.join(missing)}: not in this katalog)" if missing else ""
-    targets.append(Target("Full cold `make catalogue`, 500 proposals, all formats < 120 s",
-                          verdict(r.seconds < 120) + partial if r else "not measured",
-                          f"{r.seconds:.1f} s" if r else ""))
-    targets.append(Target("… peak memory (largest process) < 2 GiB",
-                          verdict(r.rss_kib < 2 * GIB) + partial if r and r.rss_kib
-                          else "not measured",
-                          f"{r.rss_kib / 1024:.0f} MiB" if r and r.rss_kib else ""))
-    r = _find(results, "edit", 500)
-    targets.append(Target("PDF rebuild after editing one proposal of 500 < 10 s",
-                          verdict(r.seconds < 10) if r else "not measured",
-                          f"{r.seconds:.1f} s (first build {r.extra['first_build']:.0f} s)"
-                          if r else ""))
-    r = _find(results, "diff", 500)
-    targets.append(Target("`katalog diff` of two 500-proposal revisions < 2 s",
-                          verdict(r.seconds < 2) if r else "not measured",
-                          f"{r.seconds:.2f} s" if r else ""))
+    for fmt, goal in (("html", 5.0), ("docx", 2.5), ("pdf", 2.0)):
+        for n in (200, 1000):
+            r = find(rows, f"katalog build --format {fmt}", n, "cold")
+            ratio = r.ratio if r else None
+            targets.append(_judge(f"{fmt.upper()} ≥ {goal}× pandoc, cold, N = {n:,}", r, ratio,
+                                  ratio >= goal if ratio else None,
+                                  f"{ratio:.2f}×" if ratio else ""))
+    r = find(rows, "katalog check", 1000, "warm")
+    targets.append(_judge("`katalog check` of 1,000 < 1 s warm", r, r and r.median,
+                          r.median < 1 if r else None, f"{r.median:.2f} s" if r else ""))
+    r = find(rows, "katalog --help", None, "-")
+    targets.append(_judge("`katalog --help` < 0.15 s", r, r and r.median,
+                          r.median < 0.15 if r else None, f"{r.median:.3f} s" if r else ""))
+    for n in (200, 1000):
+        r = find(rows, "katalog build --format pdf", n, "cold")
+        ours, theirs = (r.cpu_per_page, r.pandoc_cpu_per_page) if r else (None, None)
+        targets.append(_judge(
+            f"PDF CPU per page ≤ pandoc → WeasyPrint's (one pass), N = {n:,}", r, ours,
+            ours <= theirs if ours and theirs else None,
+            f"{ours:.3f} vs {theirs:.3f} CPU s/page" if ours and theirs else ""))
+    r = find(rows, "katalog build", 500, "cold")
+    targets.append(_judge("full cold build of 500, all formats < 90 s", r, r and r.median,
+                          r.median < 90 if r else None, f"{r.median:.1f} s" if r else ""))
+    r = find(rows, "katalog build", 500, "after edit")
+    targets.append(_judge("one-proposal edit of 500, rebuild of all formats < 5 s", r,
+                          r and r.median, r.median < 5 if r else None,
+                          f"{r.median:.2f} s" if r else ""))
     return targets
 
 
-# --------------------------------------------------------------------------- reporting
-
-
-def _fmt_s(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def _fmt_mib(kib: int | None) -> str:
-    return "" if kib is None else f"{kib / 1024:.0f}"
-
-
-def rows(results: list[Result]) -> list[list[str]]:
-    out = []
-    for r in results:
-        ratio = f"{r.ratio:.1f}×" if r.ratio else ""
-        if r.seconds is None:
-            out.append([r.stage, str(r.n), r.note or UNAVAILABLE, "", "", "", "", "", ""])
-        else:
-            out.append([r.stage, str(r.n), _fmt_s(r.seconds), _fmt_s(r.cpu), _fmt_mib(r.rss_kib),
-                        _fmt_s(r.pandoc_seconds), _fmt_mib(r.pandoc_rss_kib), ratio, _note(r)])
-    return out
-
-
-HEAD = ["stage", "proposals", "katalog s", "process CPU s", "katalog MiB", "pandoc s", "pandoc MiB",
-        "pandoc ÷ katalog", "note"]
-
-
-def print_table(results: list[Result], targets: list[Target]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="katalog benchmark")
-    for i, h in enumerate(HEAD):
-        table.add_column(h, justify="right" if 1 <= i <= 7 else "left")
-    for row in rows(results):
-        table.add_row(*row)
-    console = Console(width=max(140, shutil.get_terminal_size().columns))
-    console.print(table)
-    goals = Table(title="Targets (2 cores)")
-    for h in ("target", "measured", "status"):
-        goals.add_column(h)
-    for t in targets:
-        goals.add_row(t.text, t.measured, t.verdict)
-    console.print(goals)
+# --------------------------------------------------------------------------- the record
 
 
 def machine() -> dict[str, str]:
-    """Cores, RAM, CPU, Python and library versions, for the record."""
+    """Date, machine, load at the start, system, Python and library versions."""
     info = {"Date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    info["Cores"] = str(os.cpu_count())
-    try:
-        mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
-        info["RAM"] = f"{int(mem) / GIB:.1f} GiB"
-    except (OSError, IndexError, ValueError):
-        info["RAM"] = "?"
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
         cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo
                    if line.startswith("model name"))
-        info["CPU"] = cpu
     except (OSError, StopIteration):
-        info["CPU"] = platform.processor() or "?"
+        cpu = platform.processor() or "?"
+    try:
+        mem = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1]) / 1024 / 1024
+        ram = f"{mem:.1f} GiB"
+    except (OSError, IndexError, ValueError):
+        ram = "? GiB"
+    info["Machine"] = f"{os.cpu_count()} cores, {ram} RAM, {cpu}"
     try:
         info[LOAD] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         pass
-    info["System"] = f"{platform.system()} {platform.release()}"
-    info["Python"] = platform.python_version()
+    info["System"] = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     versions = []
-    for dist in ("katalog", "ruamel.yaml", "ruamel.yaml.clib", "cmarkgfm", "nh3", "jinja2",
-                 "babel", "weasyprint", "python-docx", "pikepdf", "pypdf", "pypandoc-binary"):
+    for dist in LIBRARIES:
         try:
             versions.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:
@@ -221,32 +289,25 @@ def machine() -> dict[str, str]:
     return info
 
 
-def markdown_report(results: list[Result], targets: list[Target], info: dict[str, str],
-                    args: argparse.Namespace) -> str:
+def markdown_report(rows: list[Row], targets: list[Target], info: dict[str, str],
+                    command: str, minutes: float) -> str:
     lines = [MARK[0], "", "## Latest measurement", ""]
     lines += [f"- **{k}:** {v}" for k, v in info.items()]
-    command = " ".join(["python benchmarks/run.py", *args.argv])
-    lines.append(f"- **Command:** `{command}`")
-    lines.append(f"- **Repeats:** {args.repeat} (median time, largest peak memory)")
-    lines += ["", "| " + " | ".join(HEAD) + " |", "|" + "---|" * 2 + "---:|" * 6 + "---|"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows(results)]
-    lines += ["", "### Targets", "", "| target | measured | status |", "|---|---:|---|"]
+    lines.append(f"- **Command:** `{command}` ({minutes:.0f} min)")
+    lines += ["", "### Whole commands, fresh processes", ""]
+    lines += markdown_table(MAIN_HEAD, main_rows(rows))
+    if legend(rows):
+        lines += ["", "pandoc, on the same content as one Markdown file "
+                  "(benchmarks/pandoc_input.py, benchmarks/pandoc.css):", ""]
+        lines += [f"- {line}" for line in legend(rows)]
+    pdf = pdf_rows(rows)
+    if pdf:
+        lines += ["", "### PDF pages (katalog: `katalog.pdf` only; pandoc: its one PDF)", ""]
+        lines += markdown_table(PDF_HEAD, pdf)
+    lines += ["", "### Issue 14's targets in this run", "", "| target | measured | status |",
+              "|---|---:|---|"]
     lines += [f"| {t.text} | {t.measured} | {t.verdict} |" for t in targets]
     lines += ["", MARK[1]]
-    return "\n".join(lines)
-
-
-def profile_markdown(profiles: list[tuple[str, int, dict[str, Any]]], info: dict[str, str]) -> str:
-    lines = [PROFILE_MARK[0], "", f"Profiled {info['Date']} (cProfile, one run each; "
-             f"{info['Cores']} cores, load average {info.get(LOAD, '?')}). "
-             "Times under cProfile are higher than without it.", ""]
-    for stage, n, data in profiles:
-        lines += [f"#### {stage}, {n} proposals: {data['seconds']:.2f} s under cProfile", "",
-                  "| function | calls | own s | cumulative s |", "|---|---:|---:|---:|"]
-        lines += [f"| `{r['where']}` | {r['calls']} | {r['own']:.2f} | {r['cum']:.2f} |"
-                  for r in data["top"]]
-        lines.append("")
-    lines.append(PROFILE_MARK[1])
     return "\n".join(lines)
 
 

@@ -1,79 +1,20 @@
-"""Processes and the measurements that run inside them (used by `run.py`).
+"""In-process stage timings, for profiling only (run.py --stages / --profile).
 
-`run_command` runs a program to the end and reads its own peak memory and CPU time from
-`wait4`. `run.py --worker STAGE CONTENT OUT` runs one of `WORKERS` in a fresh process and writes
-its JSON result to OUT/result.json.
+`run.py --worker STAGE CONTENT OUT` runs one of `WORKERS` in a fresh process and writes its
+JSON result to OUT/result.json: the seconds one library call took (no interpreter start, no
+imports, no command line). No target is judged on these figures; they show where the time of
+the whole commands goes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-TIMEOUT = 3 * 3600
-
-
-@dataclass
-class Run:
-    """One finished subprocess: wall seconds, CPU seconds (user + system, with the children it
-    waited for), peak RSS in KiB, exit code, output."""
-
-    seconds: float
-    cpu: float
-    rss_kib: int
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_command(args: list[str], cwd: Path | None = None, timeout: float = TIMEOUT,
-                env: dict[str, str] | None = None) -> Run:
-    """Run `args` to the end; its own peak memory comes from wait4 (not the whole session's)."""
-    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"katalog-bench-{os.getpid()}.out"
-    err_path = out_path.with_suffix(".err")
-    with open(out_path, "w+b") as out, open(err_path, "w+b") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd, env=env)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.005)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode("utf-8", "replace")
-        stderr = err.read().decode("utf-8", "replace")
-    out_path.unlink(missing_ok=True)
-    err_path.unlink(missing_ok=True)
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, cpu, usage.ru_maxrss, proc.returncode, stdout, stderr)
-
-
-def katalog_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "katalog", *args]
-
-
-def pandoc_path() -> str | None:
-    try:
-        import pypandoc  # type: ignore[import-untyped]
-
-        return str(pypandoc.get_pandoc_path())
-    except (ImportError, OSError):
-        return shutil.which("pandoc")
+from procs import Run, run_command
 
 
 def _checked(content: Path) -> Any:
@@ -159,64 +100,28 @@ def work_weasyprint(content: Path, out: Path) -> dict[str, Any]:
     return {"seconds": seconds, "pages": _pages(out)}
 
 
-def _pandoc_markdown(content: Path, out: Path) -> Path:
-    from pandoc_input import catalogue_markdown
-
-    checked = _checked(content)
-    md = out / "katalog.md"
-    md.write_text(catalogue_markdown(checked.catalogue, checked.totals), encoding="utf-8")
-    return md
-
-
-def _pandoc(md: Path, target: Path, fmt: str) -> Run:
-    pandoc = pandoc_path()
-    if not pandoc:
-        raise SystemExit("pandoc not found (pip install -e '.[bench]')")
-    run = run_command([pandoc, str(md), "-f", "markdown", "-t", fmt, "-s",
-                       "--metadata", "lang=da", "-o", str(target)])
-    if run.code:
-        raise SystemExit(f"pandoc failed: {run.stderr[:500]}")
-    return run
-
-
-def work_pandoc(fmt: str) -> Callable[[Path, Path], dict[str, Any]]:
-    def work(content: Path, out: Path) -> dict[str, Any]:
-        md = _pandoc_markdown(content, out)
-        run = _pandoc(md, out / f"pandoc.{fmt}", "html5" if fmt == "html" else fmt)
-        return {"seconds": run.seconds, "cpu": run.cpu, "rss_kib": run.rss_kib}
-
-    return work
-
-
-def work_pandoc_pdf(content: Path, out: Path) -> dict[str, Any]:
-    """pandoc → standalone HTML → WeasyPrint (in this process)."""
-    import resource
-
-    from weasyprint import HTML
-
-    md = _pandoc_markdown(content, out)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    run = _pandoc(md, out / "pandoc.html", "html5")
-    t0 = time.perf_counter()
-    HTML(filename=str(out / "pandoc.html")).write_pdf(out / "pandoc.pdf")
-    seconds = run.seconds + time.perf_counter() - t0
-    rss = max(run.rss_kib, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = run.cpu + usage.ru_utime + usage.ru_stime  # includes this process's setup
-    return {"seconds": seconds, "cpu": cpu, "rss_kib": rss, "pages": _pages(out),
-            "rss_note": f"Python before WeasyPrint {rss_before // 1024} MiB"}
-
-
 WORKERS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
     "compute": work_compute,
     "html": work_render("html"),
     "pdf": work_render("pdf"),
     "docx": work_render("docx"),
     "weasyprint": work_weasyprint,
-    "pandoc-html": work_pandoc("html"),
-    "pandoc-docx": work_pandoc("docx"),
-    "pandoc-pdf": work_pandoc_pdf,
 }
+
+
+def worker(stage: str, content: Path, out: Path, env: dict[str, str],
+           profile: bool = False) -> tuple[dict[str, Any], Run]:
+    """Run one worker in a fresh process; its JSON result and the process's Run."""
+    args = [sys.executable, str(Path(__file__).with_name("run.py")), "--worker", stage,
+            str(content), str(out)]
+    if profile:
+        args.append("--profile")
+    run = run_command(args, cwd=out, env=env)
+    result_file = out / "result.json"
+    if run.code or not result_file.exists():
+        tail = (run.stderr or run.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{stage} failed: " + " | ".join(tail))
+    return json.loads(result_file.read_text(encoding="utf-8")), run
 
 
 def worker_main(stage: str, content: Path, out: Path, profile: bool) -> None:

@@ -1,48 +1,147 @@
 """`katalog` on the command line: a thin layer over the library that prints and exits.
 
-Exit codes: 0 success, 1 invalid content, 2 wrong usage.
+Exit codes: 0 success, 1 invalid content or a failure, 2 wrong usage.
+
+Start-up is part of the interface (`katalog --help` answers at once, issue 14): this module
+imports only click and the CLI's Danish words, and every command imports the library parts
+it needs inside itself — nothing of the pipeline, the cache, rich, Jinja2, WeasyPrint or
+python-docx is loaded before a command needs it (tests/test_cli.py checks it in a fresh
+process).
+
+Nothing ends in a traceback: click's own words are Danish (`cli_da`), OS errors become Danish
+messages (exit 2 when they are about a path the user gave, else 1), and any other exception
+is one Danish line, exit 1; KATALOG_DEBUG=1 shows the traceback instead.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
-from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, NoReturn
 
 import click
-from rich.console import Console
-from rich.live import Live
-from rich.spinner import Spinner
 
-from . import __version__
-from .issues import Issue, Report, Severity
-from .pipeline import check
-from .render import totals as totals_render
+from . import __version__, cli_da
+
+cli_da.install()  # before the commands below are declared (see cli_da.install)
+
+if TYPE_CHECKING:
+    from pathlib import Path  # imported where used: pathlib alone is ~10 ms of start-up
+
+    from .issues import Issue, Report
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+OPTIONS_METAVAR = "[TILVALG]"
+MAX_MESSAGE = 500  # an exception's text shown on one line is cut here
+TEXTCONV_LIMIT = 16 * 1024 * 1024
+
+
+# -- the one way out for text -----------------------------------------------------------------
+
+
+def printable(text: str) -> str:
+    """Text derived from content (paths, titles, issues, exception messages) as it may reach
+    the terminal. The single place to neutralise terminal escapes: plug
+    `textsafe.printable` in here. Every line below is printed through `say` or raised
+    through `usage_error`, both of which call this."""
+    return text
+
+
+def say(text: str, *, err: bool = True, nl: bool = True) -> None:
+    """Print a message (standard error by default) or output (`err=False`)."""
+    click.echo(printable(text), err=err, nl=nl)
+
+
+def usage_error(message: str) -> click.UsageError:
+    """A usage error (exit 2) whose message may carry content-derived text."""
+    return click.UsageError(printable(message))
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("KATALOG_DEBUG"))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + " …"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _unexpected(exc: Exception, note: str = "") -> NoReturn:
+    """The last resort: one Danish line and exit 1 (callers re-raise under KATALOG_DEBUG)."""
+    extra = f"; {note}" if note else ""
+    say(f"katalog fejlede uventet: {_one_line(exc)}{extra}; "
+        "kør med KATALOG_DEBUG=1 for detaljer")
+    sys.exit(1)
+
+
+# -- click's classes, set to katalog's words and rules ---------------------------------------
+
+
+class KatalogCommand(click.Command):
+    """A command whose usage line reads `[TILVALG]` (click hard-codes "[OPTIONS]")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class KatalogGroup(click.Group):
+    """The `katalog` group: Danish usage words, and no command ends in a traceback."""
+
+    command_class = KatalogCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "KOMMANDO [ARGUMENTER]...")
+        super().__init__(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE or _debug():
+                raise  # click itself ends a broken pipe (`katalog totals | head`) quietly
+            say(f"katalog stoppede: {cli_da.describe(exc)}")
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the catch-all the module docstring promises
+            if _debug():
+                raise
+            _unexpected(exc)
+
+
+# -- helpers shared by the commands -----------------------------------------------------------
 
 
 def _content(path: str) -> Path:
+    from pathlib import Path
+
     folder = Path(path)
     if not folder.is_dir():
-        raise click.UsageError(f"indholdsmappen '{path}' findes ikke (angiv fx ./content)")
+        raise usage_error(f"indholdsmappen '{path}' findes ikke (angiv fx ./content)")
     return folder
 
 
 def _print_issues(issues: Iterable[Issue], err: bool = False) -> None:
     for issue in issues:
-        click.echo(issue.format(), err=err)
+        say(issue.format(), err=err)
 
 
 def _summary(report: Report) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
-    parts = [f"{errors} {'fejl' if errors != 1 else 'fejl'}",
-             f"{warnings} {'advarsler' if warnings != 1 else 'advarsel'}"]
-    return ", ".join(parts)
+    return f"{errors} fejl, {warnings} {'advarsel' if warnings == 1 else 'advarsler'}"
 
 
-@click.group(context_settings=CONTEXT)
+def _cache_option(func: Any) -> Any:
+    return click.option("--no-cache", "no_cache", is_flag=True,
+                        help="Brug ikke mellemlageret; læs og beregn alt forfra.")(func)
+
+
+@click.group(cls=KatalogGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", message="katalog %(version)s")
 def main() -> None:
     """katalog: budget- og sparekataloger fra YAML/Markdown til Word, PDF og HTML.
@@ -51,50 +150,118 @@ def main() -> None:
     """
 
 
-@main.command(context_settings=CONTEXT)
+# -- check and totals -------------------------------------------------------------------------
+
+
+@main.command(name="check")
 @click.argument("content", default="content", metavar="[INDHOLD]")
-@click.option("--no-cache", "no_cache", is_flag=True,
-              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
+@_cache_option
 def check_cmd(content: str, no_cache: bool) -> None:
     """Kontrollér kataloget og vis alle fejl og advarsler med fil og linje."""
+    from .pipeline import check
+
     checked = check(_content(content), cache=not no_cache)
     _print_issues(checked.report.sorted())
     if checked.report.has_errors:
-        click.echo(f"Kataloget er ikke gyldigt: {_summary(checked.report)}.", err=True)
+        say(f"Kataloget er ikke gyldigt: {_summary(checked.report)}.")
         sys.exit(1)
     cat = checked.catalogue
-    click.echo(f"Kataloget er gyldigt: {len(cat.themes)} temaer, {len(cat.proposals)} forslag "
-               f"({_summary(checked.report)}).", err=True)
+    say(f"Kataloget er gyldigt: {len(cat.themes)} temaer, {len(cat.proposals)} forslag "
+        f"({_summary(checked.report)}).")
 
 
-check_cmd.name = "check"
-
-
-@main.command(context_settings=CONTEXT)
+@main.command(name="totals")
 @click.argument("content", default="content", metavar="[INDHOLD]")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]),
               default="table", show_default=True, help="Uddataformat.")
-@click.option("--no-cache", "no_cache", is_flag=True,
-              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
-def totals(content: str, fmt: str, no_cache: bool) -> None:
+@_cache_option
+def totals_cmd(content: str, fmt: str, no_cache: bool) -> None:
     """Vis de beregnede totaler pr. tema, forslag og år, med mål og difference."""
+    from .issues import Severity
+    from .pipeline import check
+
     checked = check(_content(content), cache=not no_cache)
     if checked.totals is None:
-        _print_issues((i for i in checked.report.sorted() if i.severity is Severity.ERROR), err=True)
-        click.echo(f"Totalerne kan ikke beregnes: {_summary(checked.report)}.", err=True)
+        _print_issues((i for i in checked.report.sorted() if i.severity is Severity.ERROR),
+                      err=True)
+        say(f"Totalerne kan ikke beregnes: {_summary(checked.report)}.")
         sys.exit(1)
+    from .render import totals as totals_render
+
     cat, t = checked.catalogue, checked.totals
-    if fmt == "json":
-        click.echo(totals_render.to_json(cat, t), nl=False)
-    elif fmt == "csv":
-        click.echo(totals_render.to_csv(cat, t), nl=False)
-    elif fmt == "markdown":
-        click.echo(totals_render.to_markdown(cat, t), nl=False)
-    else:
+    if fmt == "table":
+        from rich.console import Console
+
         Console(highlight=False).print(totals_render.to_table(cat, t))
+        return
+    render = {"json": totals_render.to_json, "csv": totals_render.to_csv,
+              "markdown": totals_render.to_markdown}[fmt]
+    say(render(cat, t), err=False, nl=False)
 
 
-@main.command(name="build", context_settings=CONTEXT)
+# -- build ------------------------------------------------------------------------------------
+
+
+def _output_folder(out: str) -> Path:
+    """`--out` as a path, refused (exit 2) before any work when it can never be a folder:
+    the nearest existing part of it is not a folder (`--out /dev/null/x`, `--out file/x`)."""
+    from pathlib import Path
+
+    path = Path(out)
+    for part in (path, *path.parents):
+        try:
+            if part.exists() or part.is_symlink():
+                if part is not path and not part.is_dir():
+                    raise usage_error(f"uddatamappen '{out}' kan ikke oprettes: '{part}' er "
+                                      "ikke en mappe")
+                break
+        except OSError as exc:
+            raise usage_error(f"uddatamappen '{out}' kan ikke bruges: "
+                              f"{cli_da.describe(exc)}") from None
+    return path
+
+
+def _about_output(exc: OSError, out: Path) -> bool:
+    """Whether an OS error concerns the output folder: the folder, a folder above it, its
+    build-in-progress sibling (`.<name>.tmp-*`) or anything in them."""
+    from pathlib import Path
+
+    target = Path(os.path.abspath(out))
+    for name in (exc.filename, exc.filename2):
+        if not isinstance(name, (str, bytes, os.PathLike)):
+            continue
+        path = Path(os.path.abspath(os.fsdecode(name)))
+        if path == target or path in target.parents or target in path.parents:
+            return True
+        sibling = path.relative_to(target.parent) if target.parent in path.parents else None
+        if sibling is not None and sibling.parts[0].startswith(f".{target.name}.tmp-"):
+            return True
+    return False
+
+
+def _run_build(folder: Path, out: str, formats: list[str], templates: str | None,
+               cache: bool) -> Any:
+    """`build.build` with a status line on standard error. The line is redrawn at each step,
+    not by a refresh thread: with no other thread running, the process pool can start its
+    workers by `fork` (katalog.parallel)."""
+    from rich.console import Console
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    from .build import build
+
+    status = Spinner("dots", text="Bygger …")
+    console = Console(stderr=True, highlight=False)
+    with Live(status, console=console, auto_refresh=False, transient=True) as live:
+
+        def progress(msg: str) -> None:
+            status.update(text=msg + " …")
+            live.refresh()
+
+        return build(folder, out, formats, progress=progress, templates=templates, cache=cache)
+
+
+@main.command(name="build")
 @click.argument("content", default="content", metavar="[INDHOLD]")
 @click.option("--out", "out", default="build", show_default=True, metavar="MAPPE",
               help="Uddatamappe; erstattes kun hvis den er tom eller skrevet af katalog.")
@@ -104,50 +271,46 @@ def totals(content: str, fmt: str, no_cache: bool) -> None:
               type=click.Path(file_okay=False),
               help="Egen skabelonmappe, der søges i før standardskabelonerne "
                    "(standard: templates/ ved siden af indholdsmappen, hvis den findes).")
-@click.option("--no-cache", "no_cache", is_flag=True,
-              help="Brug ikke mellemlageret (.katalog-cache/); læs og beregn alt forfra.")
+@_cache_option
 def build_cmd(content: str, out: str, fmt: str | None, templates: str | None,
               no_cache: bool) -> None:
     """Byg dokumenterne til uddatamappen (kun hvis indholdet er gyldigt)."""
-    # imported here: the renderers are slow to import, and check/totals do not need them
-    from .build import BuildError, OutputRefused, build, parse_formats
+    from .build import BuildError, OutputRefused, parse_formats
 
     folder = _content(content)
     try:
         formats = parse_formats(fmt)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    console = Console(stderr=True, highlight=False)
-    # A status line redrawn at each step, not by a refresh thread: with no other thread
-    # running, the process pool can start its workers by `fork` (katalog.parallel).
-    status = Spinner("dots", text="Bygger …")
+        raise usage_error(str(exc)) from None
+    out_path = _output_folder(out)
     try:
-        with Live(status, console=console, auto_refresh=False, transient=True) as live:
-
-            def progress(msg: str) -> None:
-                status.update(text=msg + " …")
-                live.refresh()
-
-            result = build(folder, out, formats, progress=progress,
-                           templates=templates, cache=not no_cache)
+        result = _run_build(folder, out, formats, templates, not no_cache)
     except OutputRefused as exc:
-        raise click.UsageError(str(exc)) from None
+        raise usage_error(str(exc)) from None
     except BuildError as exc:
         _print_issues(exc.report.sorted(), err=True)
-        click.echo(f"Intet er skrevet: kataloget er ikke gyldigt ({_summary(exc.report)}).", err=True)
+        say(f"Intet er skrevet: kataloget er ikke gyldigt ({_summary(exc.report)}).")
+        sys.exit(1)
+    except OSError as exc:
+        if _debug() or exc.errno == errno.EPIPE:
+            raise
+        if _about_output(exc, out_path) and exc.errno not in cli_da.DISK_FULL:
+            raise usage_error(f"der kan ikke skrives i uddatamappen '{out}' "
+                              f"({cli_da.describe(exc)})") from None
+        say(f"Bygningen stoppede: {cli_da.describe(exc)}; {out}/ er uændret.")
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - a renderer bug must not end in a traceback
-        if os.environ.get("KATALOG_DEBUG"):
+        if _debug():
             raise
-        click.echo(f"Bygningen fejlede ({type(exc).__name__}: {exc}); {out}/ er uændret. "
-                   "Sæt KATALOG_DEBUG=1 for detaljer.", err=True)
-        sys.exit(1)
+        _unexpected(exc, f"{out}/ er uændret")
     _print_issues(result.report.sorted(), err=True)
-    click.echo(f"Skrev {len(result.files)} filer til {result.out}/ ({', '.join(result.formats)}).",
-               err=True)
+    say(f"Skrev {len(result.files)} filer til {result.out}/ ({', '.join(result.formats)}).")
 
 
-@main.command(name="new", context_settings=CONTEXT)
+# -- writers' tools ---------------------------------------------------------------------------
+
+
+@main.command(name="new")
 @click.argument("proposal_id", metavar="ID")
 @click.option("--theme", "theme", required=True, metavar="TEMA", help="Temaets id.")
 @click.option("--department", "department", required=True, metavar="FORVALTNING",
@@ -165,12 +328,17 @@ def new_cmd(proposal_id: str, theme: str, department: str, title: str | None,
     try:
         path = new_proposal(folder, req)
     except ScaffoldError as exc:
-        click.echo(f"Forslaget er ikke oprettet: {exc}", err=True)
+        say(f"Forslaget er ikke oprettet: {exc}")
         sys.exit(1)
-    click.echo(f"Oprettede {path}. Udfyld felterne, og kør 'katalog check {content}'.", err=True)
+    except OSError as exc:
+        if _debug():
+            raise
+        say(f"Forslaget er ikke oprettet: {cli_da.describe(exc)}")
+        sys.exit(1)
+    say(f"Oprettede {path}. Udfyld felterne, og kør 'katalog check {content}'.")
 
 
-@main.command(name="fmt", context_settings=CONTEXT)
+@main.command(name="fmt")
 @click.argument("paths", nargs=-1, metavar="[STIER]...")
 @click.option("--check", "check_only", is_flag=True,
               help="Skriv intet; list filer, der ville blive ændret, og afslut med 1.")
@@ -184,24 +352,29 @@ def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
 
     targets = list(paths) or ["content"]
     for target in targets:
-        if not Path(target).exists():
-            raise click.UsageError(f"'{target}' findes ikke")
+        if not os.path.lexists(target):
+            raise usage_error(f"'{target}' findes ikke")
     for path in skipped(targets):
-        click.echo(f"springes over: {path} (kun front matter i .md-filer formateres)", err=True)
-    results = format_paths(targets, write=not check_only)
+        say(f"springes over: {path} (kun front matter i .md-filer formateres)")
+    try:
+        results = format_paths(targets, write=not check_only)
+    except OSError as exc:
+        if _debug():
+            raise
+        say(f"Formateringen stoppede: {cli_da.describe(exc)}.")
+        sys.exit(1)
     errors = [r.error for r in results if r.error is not None]
     changed = [r for r in results if r.changed]
     _print_issues(errors, err=True)
     for r in changed:
-        click.echo(f"{'ville blive ændret' if check_only else 'formateret'}: {r.path}")
-    click.echo(f"{len(results)} filer gennemgået: {len(changed)} "
-               f"{'skal formateres' if check_only else 'formateret'}, {len(errors)} med fejl.",
-               err=True)
+        say(f"{'ville blive ændret' if check_only else 'formateret'}: {r.path}", err=False)
+    say(f"{len(results)} filer gennemgået: {len(changed)} "
+        f"{'skal formateres' if check_only else 'formateret'}, {len(errors)} med fejl.")
     if errors or (check_only and changed):
         sys.exit(1)
 
 
-@main.command(name="schema", context_settings=CONTEXT)
+@main.command(name="schema")
 @click.argument("name", required=False, type=click.Choice(["catalogue", "theme", "proposal"]))
 @click.option("--content", "content", default=None, metavar="MAPPE",
               help="Tilpas skemaet til et katalog (temaer, forvaltninger og år som valgmuligheder).")
@@ -209,23 +382,34 @@ def fmt_cmd(paths: tuple[str, ...], check_only: bool) -> None:
               help="Skriv skemaerne som <navn>.schema.json i MAPPE i stedet for at udskrive dem.")
 def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
     """Udskriv JSON Schema for catalogue.yaml, temaer eller forslag (til editorer)."""
+    if out is None and name is None:
+        raise usage_error("angiv catalogue, theme eller proposal (eller --out MAPPE)")
+    if out is not None and (os.path.lexists(out) and not os.path.isdir(out)):
+        raise usage_error(f"--out skal være en mappe, men '{out}' er en fil")
+    folder = _content(content) if content else None
     from .load import load
     from .schema import NAMES, to_json, write_schemas
 
-    cat = load(_content(content))[0] if content else None
-    if out:
-        for path in write_schemas(out, (name,) if name else NAMES, cat):
-            click.echo(f"Skrev {path}", err=True)
+    cat = load(folder)[0] if folder else None
+    if out is None:
+        assert name is not None
+        say(to_json(name, cat), err=False, nl=False)
         return
-    if name is None:
-        raise click.UsageError("angiv catalogue, theme eller proposal (eller --out MAPPE)")
-    click.echo(to_json(name, cat), nl=False)
+    try:
+        written = write_schemas(out, (name,) if name else NAMES, cat)
+    except OSError as exc:
+        if _debug():
+            raise
+        raise usage_error(f"skemaerne kan ikke skrives i '{out}' ({cli_da.describe(exc)})"
+                          ) from None
+    for path in written:
+        say(f"Skrev {path}")
 
 
-@main.command(name="serve", context_settings=CONTEXT)
+@main.command(name="serve")
 @click.argument("content", default="content", metavar="[INDHOLD]")
-@click.option("--port", "port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Porten på 127.0.0.1.")
+@click.option("--port", "port", default=8000, show_default=True, metavar="PORT",
+              type=click.IntRange(0, 65535), help="Porten på 127.0.0.1.")
 @click.option("--templates", "templates", default=None, metavar="MAPPE",
               type=click.Path(file_okay=False), help="Egen skabelonmappe (som ved build).")
 def serve_cmd(content: str, port: int, templates: str | None) -> None:
@@ -238,25 +422,28 @@ def serve_cmd(content: str, port: int, templates: str | None) -> None:
 
     from .serve import Preview
 
-    preview = Preview(_content(content), templates=templates,
-                      log=lambda msg: click.echo(msg, err=True))
+    preview = Preview(_content(content), templates=templates, log=say)
     try:
         url = preview.start(port)
     except OSError as exc:
         preview.stop()
-        raise click.UsageError(f"kan ikke lytte på 127.0.0.1:{port} ({exc.strerror or exc}); "
-                               "prøv en anden --port") from None
-    click.echo(f"Forhåndsvisning på {url}  (stop med Ctrl+C)", err=True)
+        raise usage_error(f"kan ikke lytte på 127.0.0.1:{port} ({cli_da.reason(exc)}); "
+                          "prøv en anden --port") from None
+    say(f"Forhåndsvisning på {url}  (stop med Ctrl+C)")
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))  # clean up on kill, too
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        click.echo("Stopper.", err=True)
+        say("Stopper.")
     finally:
         preview.stop()
 
-@main.command(name="diff", context_settings=CONTEXT)
+
+# -- reviewers' tools -------------------------------------------------------------------------
+
+
+@main.command(name="diff")
 @click.argument("base", metavar="FØR")
 @click.argument("head", required=False, metavar="[EFTER]")
 @click.option("--content", "content", default="content", show_default=True, metavar="STI",
@@ -270,47 +457,47 @@ def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
     arbejdskopien. Er både FØR og EFTER mapper, sammenlignes de to indholdsmapper direkte.
     Afslutningskode 0: ingen fejl (med eller uden ændringer), 1: en revision er ugyldig.
     """
+    from pathlib import Path
+
     from .diff import diff_folders, diff_revisions
     from .gitsource import GitError
-    from .render import diff as diff_render
 
     if head is None and Path(base).is_dir() and Path(base, "catalogue.yaml").is_file():
-        raise click.UsageError(f"'{base}' er en mappe: angiv to mapper for at sammenligne "
-                               "mapper (katalog diff GAMMEL NY)")
+        raise usage_error(f"'{base}' er en mappe: angiv to mapper for at sammenligne "
+                          "mapper (katalog diff GAMMEL NY)")
     try:
         if head is not None and Path(base).is_dir() and Path(head).is_dir():
             result = diff_folders(base, head)
         else:
             result = diff_revisions(base, head, content)
     except GitError as exc:
-        raise click.UsageError(str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - a bug must not end in a traceback
-        if os.environ.get("KATALOG_DEBUG"):
-            raise
-        click.echo(f"Sammenligningen fejlede ({type(exc).__name__}: {exc}). "
-                   "Sæt KATALOG_DEBUG=1 for detaljer.", err=True)
-        sys.exit(1)
+        raise usage_error(str(exc)) from None
+    from .render import diff as diff_render
+
     if fmt == "json":
-        click.echo(diff_render.to_json(result), nl=False)
+        say(diff_render.to_json(result), err=False, nl=False)
     elif fmt == "markdown":
-        click.echo(diff_render.to_markdown(result), nl=False)
+        say(diff_render.to_markdown(result), err=False, nl=False)
     else:
+        from rich.console import Console
+
         diff_render.print_text(result, Console(highlight=False))
     if not result.ok:
         sys.exit(1)
 
 
-@main.command(name="textconv", context_settings=CONTEXT)
+@main.command(name="textconv")
 @click.argument("file", type=click.Path(dir_okay=False), metavar="FIL")
 def textconv_cmd(file: str) -> None:
     """Vis en forslagsfil med beløbene som tabel (git textconv-driver til git diff)."""
+    from .safefs import read_regular
     from .textconv import textconv
 
     try:
-        raw = Path(file).read_bytes()
+        raw = read_regular(file, TEXTCONV_LIMIT)  # never a FIFO, a device or a symlink
     except OSError as exc:
-        raise click.UsageError(f"filen '{file}' kan ikke læses ({exc.strerror})") from None
-    click.echo(textconv(raw, file), nl=False)
+        raise usage_error(f"filen kan ikke læses: {cli_da.describe(exc)}") from None
+    say(textconv(raw, file), err=False, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
