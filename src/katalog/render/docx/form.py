@@ -56,6 +56,10 @@ FORM = "word/forslag.docx"
 FIELDS_DOC = "docs/word-form.md"
 _MARKER = "@@katalog-formular@@"
 _TAG = re.compile(r"<[^>]+>")
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
+# where a paragraph or table may stand
+_BLOCK_PARENTS = {qn(f"w:{t}") for t in ("body", "tc", "sdtContent", "txbxContent",
+                                         "customXml", "comment", "footnote", "endnote")}
 
 
 class FormError(Exception):
@@ -304,7 +308,9 @@ class Form:
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         for escaped, plain in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
             xml = xml.replace(escaped, plain)
-        return str(self.tpl.resolve_listing(xml))
+        if _LISTING.search(xml):  # a value with line breaks, tabs (docxtpl's listing marks)
+            xml = str(self.tpl.resolve_listing(xml))
+        return xml
 
     def _part(self, part: _Part, values: dict[str, Any], p: Proposal) -> bytes:
         xml = MARK.sub("", self._render(part, values, p))
@@ -322,6 +328,12 @@ class Form:
             tree = etree.fromstring(wrapped.encode("utf-8"))
         except etree.XMLSyntaxError as exc:
             raise FormError(self._invalid(wrapped, exc, p)) from None
+        misplaced = self._misplaced(tree)
+        if misplaced is not None:
+            what = f"feltet {misplaced}" if misplaced else "et felt"
+            raise FormError(f"{self.name}: {what} giver tabeller eller flere afsnit og skal stå "
+                            f"alene i sit eget afsnit som {{{{p {misplaced or 'felt'} }}}} "
+                            f"(forslag {p.id})")
         stray = [t for t in [tree.text, *(c.tail for c in tree)] if t and t.strip()]
         if stray:
             raise FormError(f"{self.name}: teksten »{stray[0].strip()[:60]}« står uden for et "
@@ -344,6 +356,22 @@ class Form:
             xml = "" if text.endswith("/>") and "</w:body>" not in text \
                 else text[text.index(">") + 1:-len("</w:body>")]
         return MARK.sub("", xml)
+
+    @staticmethod
+    def _misplaced(tree: Node) -> str | None:
+        """The field whose paragraphs or tables stand inside a paragraph (`{{ }}` where
+        `{{p }}` was needed), if any: the mark just before them names it."""
+        for item in tree.iter(qn("w:p"), qn("w:tbl")):
+            parent = item.getparent()
+            if parent is None or parent.tag in _BLOCK_PARENTS:
+                continue
+            for before in item.itersiblings(preceding=True):
+                m = MARK.fullmatch(f"<!--{before.text}-->") if before.tag is etree.Comment \
+                    else None
+                if m:
+                    return m.group(1)
+            return ""
+        return None
 
     def _invalid(self, wrapped: str, exc: etree.XMLSyntaxError, p: Proposal) -> str:
         """Which field broke the XML: the last block inserted before the error."""

@@ -82,8 +82,8 @@ def _facts(doc: Any) -> None:
                 paragraph.style = doc.styles[cell_style]
             paragraph.add_run(text).bold = bold and not text.startswith("{%")
     section = doc.sections[-1]
-    text = int((section.page_width - section.left_margin - section.right_margin) / 635)
-    widths = (text * 7 // 20, text - text * 7 // 20)  # twips, label column 35 %
+    full = int((section.page_width - section.left_margin - section.right_margin) / 635)
+    widths = (full * 7 // 20, full - full * 7 // 20)  # twips, label column 35 %
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), str(width))
     for row in table.rows:

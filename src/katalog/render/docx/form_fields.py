@@ -118,15 +118,24 @@ def _split(ctx: Context, html: str, name: str) -> tuple[Block, list[tuple[str, B
 
 
 class Body:
-    """The proposal's Markdown body: whole, by section, and the sections a form leaves out."""
+    """The proposal's Markdown body: whole, by section, and the sections a form leaves out;
+    each converted when the form first asks for it."""
 
     def __init__(self, ctx: Context, source: str) -> None:
         self.ctx = ctx
         self.source = source
-        self.whole = Block("forslag.tekst", "".join(HtmlWriter(ctx).convert(
-            render_markdown(source, SECTION_TOP + 1).html)))
-        self.intro, sections = _split(ctx, render_markdown(source, SECTION_TOP).html, "forslag")
-        self.sections = Sections(sections)
+        self._split: tuple[Block, Sections] | None = None
+
+    def whole(self) -> Block:
+        return Block("forslag.tekst", "".join(HtmlWriter(self.ctx).convert(
+            render_markdown(self.source, SECTION_TOP + 1).html)))
+
+    def split(self) -> tuple[Block, Sections]:
+        if self._split is None:
+            intro, sections = _split(self.ctx, render_markdown(self.source, SECTION_TOP).html,
+                                     "forslag")
+            self._split = intro, Sections(sections)
+        return self._split
 
     def others(self, *names: str) -> Block:
         """`forslag.øvrige_afsnit('Beskrivelse', 'Økonomi')`: the text before the first
@@ -146,55 +155,90 @@ class Body:
         return Block("forslag.øvrige_afsnit", "".join(HtmlWriter(self.ctx).convert("".join(parts))))
 
 
+class Fields(Mapping[str, Any]):
+    """Field values by name; those given as functions are computed when first read, so a
+    form pays only for the tables and texts it shows (in the order it shows them)."""
+
+    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]]) -> None:
+        self._values = values
+        self._lazy = lazy
+        self._names = [*values, *lazy]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._values[name] = self._lazy.pop(name)()
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _yesno(value: bool | None) -> str:
     return "" if value is None else "Ja" if value else "Nej"
 
 
-def _tables(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> dict[str, Block]:
+def _table_of(ctx: Context, name: str, head: tuple[str, ...], items: list[dict[str, str]],
+              shares: tuple[int, ...]) -> Block:
+    if not items:
+        return Block(name, "", [])
+    return Block(name, text_table(ctx, head, [tuple(i.values()) for i in items], shares), items)
+
+
+def _tables(ctx: Context, p: Proposal, cat: Catalogue,
+            totals: Totals) -> dict[str, Callable[[], Block]]:
+    """The tables, each made when first asked for."""
     pt = totals.proposals[p.id]
     years = cat.settings.years
     table = view.economy_table(p, pt, cat.settings)
     rows = [{"tekst": r.label, "område": r.area, "type": r.kind,
              "beløb": dict(zip(years, r.cells))} for r in table.rows]
-    economy = amount_table(ctx, table)
-    allocation = view.allocation_table(p, pt, cat)
+    made: list[list[str]] = []
+
+    def economy() -> list[str]:
+        if not made:
+            made.append(amount_table(ctx, table))
+        return made[0]
+
+    def allocation() -> Block:
+        allocated = view.allocation_table(p, pt, cat)
+        return Block("forslag.fordeling",
+                     "".join(amount_table(ctx, allocated)) if allocated else "")
+
     followup = [{"mål": f.goal, "måling": f.measure, "ansvarlig": f.responsible,
                  "hvornår": f.when} for f in p.followup]
     consulted = [{"part": c.party, "godkendt": _yesno(c.approved), "dato": danish_date(c.date),
                   "bemærkning": c.note} for c in p.consulted]
     hearing = [{"part": h.body, "bemærkning": plain_text(render_markdown(h.comment).html)}
                for h in p.hearing]
-
-    def table_of(name: str, head: tuple[str, ...], items: list[dict[str, str]],
-                 shares: tuple[int, ...]) -> Block:
-        if not items:
-            return Block(name, "", [])
-        return Block(name, text_table(ctx, head, [tuple(i.values()) for i in items], shares),
-                     items)
-
     return {
-        "økonomi": Block("forslag.økonomi", "".join(economy), rows),
-        "økonomitabel": Block("forslag.økonomitabel",
-                              next(e for e in economy if e.startswith("<w:tbl>")), rows),
-        "fordeling": Block("forslag.fordeling",
-                           "".join(amount_table(ctx, allocation)) if allocation else ""),
-        "fakta": Block("forslag.fakta", text_table(ctx, None, view.facts(p, cat, totals), (1, 3))),
-        "opfølgning": table_of("forslag.opfølgning",
-                               ("Opfølgningsmål", "Hvordan måles det?", "Ansvarlig", "Hvornår"),
-                               followup, (4, 4, 3, 3)),
-        "hørt": table_of("forslag.hørt", ("Part", "Godkendt", "Dato", "Bemærkning"),
-                         consulted, (4, 2, 3, 6)),
-        "høring": table_of("forslag.høring", ("Part", "Bemærkning"), hearing, (1, 3)),
+        "økonomi": lambda: Block("forslag.økonomi", "".join(economy()), rows),
+        "økonomitabel": lambda: Block("forslag.økonomitabel", next(
+            e for e in economy() if e.startswith("<w:tbl>")), rows),
+        "fordeling": allocation,
+        "fakta": lambda: Block("forslag.fakta",
+                               text_table(ctx, None, view.facts(p, cat, totals), (1, 3))),
+        "opfølgning": lambda: _table_of(
+            ctx, "forslag.opfølgning",
+            ("Opfølgningsmål", "Hvordan måles det?", "Ansvarlig", "Hvornår"), followup,
+            (4, 4, 3, 3)),
+        "hørt": lambda: _table_of(ctx, "forslag.hørt", ("Part", "Godkendt", "Dato", "Bemærkning"),
+                                  consulted, (4, 2, 3, 6)),
+        "høring": lambda: _table_of(ctx, "forslag.høring", ("Part", "Bemærkning"), hearing, (1, 3)),
     }
 
 
-def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> dict[str, Any]:
+def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> Fields:
     """Everything under `forslag` (see docs/word-form.md)."""
     pt = totals.proposals[p.id]
     years = cat.settings.years
     theme = cat.theme(p.theme)
     body = Body(ctx, p.body)
-    return {
+    values = {
         "id": p.id, "titel": p.title, "resume": p.summary,
         "forvaltning": cat.department_name(p.department), "forvaltning_kode": p.department,
         "tema": theme.title if theme else p.theme, "tema_nummer": theme.number if theme else "",
@@ -213,10 +257,10 @@ def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -
                     "gruppe": GROUP_LABELS[line.group],
                     "beløb": dict(zip(years, view.cells(Series.of(line.amounts), years)))}
                    for line in p.lines],
-        "tekst": body.whole, "indledning": body.intro, "afsnit": body.sections,
         "øvrige_afsnit": body.others,
-        **_tables(ctx, p, cat, totals),
     }
+    return Fields(values, {"tekst": body.whole, "indledning": lambda: body.split()[0],
+                           "afsnit": lambda: body.split()[1], **_tables(ctx, p, cat, totals)})
 
 
 def catalogue_fields(cat: Catalogue, date: dt.date | None) -> dict[str, Any]:

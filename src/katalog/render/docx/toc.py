@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import zipfile
@@ -40,7 +41,7 @@ from docx.oxml.parser import parse_xml
 
 from .context import TEXT_WIDTH, Context
 from .ooxml import Element, Node, el, node, paragraph, ppr, run, to_node
-from .package import members_of, write_zip
+from .package import CONTENT_TYPES, Member, write_zip
 
 DOCUMENT = "word/document.xml"
 SETTINGS = "word/settings.xml"
@@ -60,6 +61,7 @@ STATUS_NONE = "ingen indholdsfortegnelse"
 
 _PAGEREF = re.compile(r"^\s*PAGEREF\s+(\S+)")
 _TOC = re.compile(r"^\s*TOC\b")
+_TOC_FIELD = re.compile(rb"<w:instrText[^>]*>\s*TOC\b")
 # pPr children that come before w:tabs (ECMA-376 CT_PPrBase order)
 _BEFORE_TABS = {qn(f"w:{t}") for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore",
                                        "framePr", "widowControl", "numPr",
@@ -107,24 +109,54 @@ def contents_elements(ctx: Context, entries: Sequence[tuple[int, str, str]],
 class _Package:
     data: bytes
     when: datetime
-    document: Node
+    xml: bytes  # the document part as written
     settings: bytes | None
     styles: bytes | None
+    _document: Node | None = None
 
     @classmethod
     def read(cls, data: bytes) -> "_Package":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
             when = datetime(*z.infolist()[0].date_time, tzinfo=timezone.utc)
-            return cls(data, when, parse_xml(z.read(DOCUMENT)),
+            return cls(data, when, z.read(DOCUMENT),
                        z.read(SETTINGS) if SETTINGS in names else None,
                        z.read(STYLES) if STYLES in names else None)
 
+    @property
+    def document(self) -> Node:
+        """The document part, parsed when first needed (tens of MB for a big catalogue)."""
+        if self._document is None:
+            self._document = parse_xml(self.xml)
+        return self._document
+
     def write(self, settings: bytes | None) -> bytes:
-        parts = {DOCUMENT: serialize_part_xml(self.document)}
+        """The package with the (parsed) document part and `settings` written anew; every
+        other part's compressed bytes are copied as they are."""
+        parts = {}
+        if self._document is not None:
+            parts[DOCUMENT] = serialize_part_xml(self._document)
         if settings is not None:
             parts[SETTINGS] = settings
-        return write_zip(members_of(self.data), parts, self.when)
+        return write_zip(_members(self.data), parts, self.when)
+
+
+def _members(data: bytes) -> list[Member]:
+    """The package's entries with their compressed bytes as stored (deflated entries are
+    copied, others compressed as katalog does), `[Content_Types].xml` first."""
+    out = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+                out.append(Member.of(info.filename, z.read(info.filename)))
+                continue
+            start = info.header_offset
+            name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
+            begin = start + 30 + name_len + extra_len
+            out.append(Member(info.filename, info.CRC, info.file_size,
+                              data[begin:begin + info.compress_size]))
+    out.sort(key=lambda m: m.name != CONTENT_TYPES)
+    return out
 
 
 def _quiet_settings(blob: bytes | None) -> bytes | None:
@@ -412,9 +444,14 @@ def finish_contents(docx: bytes, *, libreoffice: bool = True, soffice: str | Non
     """
     package = _Package.read(docx)
     settings = _quiet_settings(package.settings)
+    if not _TOC_FIELD.search(package.xml) and b"w:dirty=" not in package.xml \
+            and (not libreoffice or b"PAGEREF" not in package.xml):
+        # nothing to turn into entries, no flags, no numbers to compute: no parsing
+        status = STATUS_SKIPPED if b"PAGEREF" in package.xml else STATUS_NONE
+        return (docx if settings is None else package.write(settings)), status
     root = package.document
-    changed = _untoc(root, package.styles)
-    changed = _undirty(root) or changed
+    _untoc(root, package.styles)
+    _undirty(root)
     refs = _pagerefs(root)
     if not refs:
         status = STATUS_NONE
@@ -422,9 +459,6 @@ def finish_contents(docx: bytes, *, libreoffice: bool = True, soffice: str | Non
         status = STATUS_SKIPPED
     else:
         status = _numbers(package, settings, refs, soffice, timeout)
-        changed = True
-    if not changed and settings is None:
-        return docx, status
     return package.write(settings), status
 
 
