@@ -371,3 +371,35 @@ def test_libreoffice_opens_filled_forms(example: Any, tmp_path: Path) -> None:
         format_exact(pt.total.get(y)) for y in years) in text["default"]
     assert "5. Hvem er hørt?" in text["default"] and "Side 1 af" in text["default"]
     assert "Sag SER-02" in text["other"] and "Tabel 1. Forslagets samlede" in text["other"]
+
+
+def test_docs_list_every_field(example: Any) -> None:
+    """docs/word-form.md lists exactly the fields the form gets."""
+    from katalog.render.docx.form_fields import catalogue_fields, proposal_fields
+    from katalog.render.docx.template import WordTemplate
+
+    doc = (ROOT / "docs" / "word-form.md").read_text(encoding="utf-8")
+    listed: dict[str, set[str]] = {}
+    for section in ("forslag", "katalog"):
+        block = doc.split(f"### `{section}`")[1].split("\n\n")[1]
+        names = set()
+        for row in block.splitlines()[2:]:
+            for name in re.findall(r"`([^`]+)`", row.split("|")[1]):
+                names.add(re.split(r"[\[(]", name)[0])
+        listed[section] = names
+    template = WordTemplate.load((WORD / "katalog.docx").read_bytes(), WORD / "katalog.docx",
+                                 lambda m: None)
+    cat = example.catalogue
+    fields = proposal_fields(template.scratch(), cat.proposals[0], cat, example.totals)
+    assert listed["forslag"] == set(fields)
+    assert listed["katalog"] == set(catalogue_fields(cat, cat.settings.date))
+
+
+def test_line_breaks_in_a_value_become_line_breaks(tmp_path: Path) -> None:
+    files = dict(SMALL)
+    files["proposals/A1.md"] = SMALL["proposals/A1.md"].replace(
+        "summary: Administrationen samles.", "summary: \"Første linje\\nanden linje\"")
+    checked = check(write_tree(tmp_path / "c", files))
+    data = fill(make_form("Resumé: {{ forslag.resume }}"), checked, "A1")
+    assert "<w:br/>" in part(data, "word/document.xml")
+    assert texts(read(data))[0] == "Resumé: Første linje\nanden linje"
