@@ -40,7 +40,7 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 
 from .context import TEXT_WIDTH, Context
-from .ooxml import Element, Node, el, node, paragraph, ppr, run, to_node
+from .ooxml import Element, Node, el, node, paragraph, ppr, run
 from .package import CONTENT_TYPES, Member, write_zip
 
 DOCUMENT = "word/document.xml"
@@ -282,18 +282,27 @@ def _add_tab(p: Node, width: int, tabbed: set[str]) -> None:
     for i, child in enumerate(props):
         if child.tag in _BEFORE_TABS:
             index = i + 1
-    props.insert(index, to_node(_tabs(width)))
+    props.insert(index, node("w:tabs", None, node("w:tab", {
+        "w:val": "right", "w:leader": "dot", "w:pos": str(width)})))
+
+
+def _run_of(child: Node) -> Node:
+    return node("w:r", None, child)
 
 
 def _entry_runs(link: Node) -> None:
     """Give a hyperlinked entry a tab and a PAGEREF field, unless it has a field already."""
     if any(f for f in link.iter(qn("w:instrText")) if _PAGEREF.match(f.text or "")):
         return
-    for tab in link.iter(qn("w:tab")):  # an old tab without a number: drop it
+    for tab in list(link.iter(qn("w:tab"))):  # an old tab without a number: drop it
         r = tab.getparent()
         r.getparent().remove(r)
-    for xml in ("<w:r><w:tab/></w:r>", *pageref(link.get(qn("w:anchor"), ""))):
-        link.append(to_node(xml))
+    instr = node("w:instrText", {"xml:space": "preserve"})
+    instr.text = f" PAGEREF {link.get(qn('w:anchor'), '')} \\h "
+    for child in (node("w:tab"), node("w:fldChar", {"w:fldCharType": "begin"}), instr,
+                  node("w:fldChar", {"w:fldCharType": "separate"}),
+                  node("w:fldChar", {"w:fldCharType": "end"})):
+        link.append(_run_of(child))
 
 
 def _untoc(root: Node, styles: bytes | None) -> bool:
@@ -348,7 +357,9 @@ def _set_result(f: _Field, number: str) -> None:
     for old in list(parent)[start + 1:stop]:
         parent.remove(old)
     if number:
-        f.separate.addnext(to_node(run(number)))
+        text = node("w:t")
+        text.text = number
+        f.separate.addnext(_run_of(text))
 
 
 def _first_page(root: Node) -> int | None:
@@ -451,7 +462,8 @@ def finish_contents(docx: bytes, *, libreoffice: bool = True, soffice: str | Non
         return (docx if settings is None else package.write(settings)), status
     root = package.document
     _untoc(root, package.styles)
-    _undirty(root)
+    if b"w:dirty=" in package.xml:
+        _undirty(root)
     refs = _pagerefs(root)
     if not refs:
         status = STATUS_NONE
