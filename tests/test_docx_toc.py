@@ -143,8 +143,11 @@ def test_contents_numbers_are_the_pages_where_libreoffice_puts_the_headings(
 
 
 def test_no_prompt_to_update_fields(example_docx: bytes) -> None:
-    assert "updateFields" in part(example_docx, "word/settings.xml")  # as rendered today
-    finished, _ = finish_contents(example_docx, libreoffice=False)
+    asking = _replace(example_docx, "word/settings.xml", lambda x: x.replace(
+        "<w:defaultTabStop", '<w:updateFields w:val="true"/><w:defaultTabStop', 1)
+        if "updateFields" not in x else x)
+    assert '<w:updateFields w:val="true"/>' in part(asking, "word/settings.xml")
+    finished, _ = finish_contents(asking, libreoffice=False)
     assert "updateFields" not in part(finished, "word/settings.xml")
     document = part(finished, "word/document.xml")
     assert "w:dirty" not in document
@@ -153,7 +156,8 @@ def test_no_prompt_to_update_fields(example_docx: bytes) -> None:
     listed = entries(finished)
     marks = set(re.findall(r'<w:bookmarkStart w:id="\d+" w:name="([^"]+)"', document))
     assert listed and {anchor for _, anchor, _ in listed} <= marks
-    assert [n for _, _, n in listed] == [""] * len(listed)  # not computed: left empty
+    stored = {anchor: number for _, anchor, number in entries(example_docx)}
+    assert [n for _, a, n in listed] == [stored.get(a, "") for _, a, _ in listed]  # as given
 
 
 def test_dirty_fields_lose_their_flag(small_docx: bytes) -> None:
@@ -295,3 +299,18 @@ def test_contents_written_while_composing_gets_its_numbers(tmp_path: Path) -> No
     first_lines = heading_pages(pages, "·")
     assert numbers == [page_of(f"Kapitel {n}", first_lines) for n in range(1, 6)]
     assert numbers[0] == 2 and len(set(numbers)) == 5
+
+
+def test_stale_numbers_are_dropped_when_they_cannot_be_computed(
+        small_docx: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    entries_only, _ = finish_contents(small_docx, libreoffice=False)
+    stale = _replace(entries_only, "word/document.xml", lambda x: x.replace(
+        '<w:fldChar w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="end"/>',
+        '<w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>99</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/>'))
+    assert {n for _, _, n in entries(stale)} == {"99"}
+    assert {n for _, _, n in entries(finish_contents(stale, libreoffice=False)[0])} == {"99"}
+    monkeypatch.setattr(toc, "find_soffice", lambda: None)
+    cleared, status = finish_contents(stale)
+    assert status == STATUS_NO_LIBREOFFICE
+    assert {n for _, _, n in entries(cleared)} == {""}

@@ -449,8 +449,9 @@ def finish_contents(docx: bytes, *, libreoffice: bool = True, soffice: str | Non
                     timeout: float = TIMEOUT) -> tuple[bytes, str]:
     """`docx` with a finished contents, and a short Danish status for the build summary.
 
-    `libreoffice=False` skips the layout (the numbers are then left to the reader's program);
-    `soffice` is the LibreOffice program (default: found on PATH). Never raises for a
+    `libreoffice=False` skips the layout (stored numbers are kept as they are; new entries
+    get none); when LibreOffice is missing or fails, no number is stored (none is better than
+    a stale one). `soffice` is the LibreOffice program (default: found on PATH). Never raises for a
     LibreOffice problem: the status says what happened. Same input → same bytes.
     """
     package = _Package.read(docx)
@@ -477,14 +478,14 @@ def finish_contents(docx: bytes, *, libreoffice: bool = True, soffice: str | Non
 def _numbers(package: _Package, settings: bytes | None, refs: list[tuple[str, _Field]],
              soffice: str | None, timeout: float) -> str:
     """Fill the PAGEREF results with LibreOffice's pages; the status."""
+    for _, f in refs:  # no stored number that was not computed now (nor while laying out)
+        _set_result(f, "")
     program = soffice or find_soffice()
     if program is None:
         return STATUS_NO_LIBREOFFICE
     first = _first_page(package.document)
     if first is None:
         return STATUS_SECTIONS
-    for _, f in refs:  # LibreOffice computes these itself: lay out without stored results
-        _set_result(f, "")
     names = list(dict.fromkeys(name for name, _ in refs))
     try:
         pages = libreoffice_pages(package.write(settings), names, program, timeout)
