@@ -403,3 +403,28 @@ def test_line_breaks_in_a_value_become_line_breaks(tmp_path: Path) -> None:
     data = fill(make_form("Resumé: {{ forslag.resume }}"), checked, "A1")
     assert "<w:br/>" in part(data, "word/document.xml")
     assert texts(read(data))[0] == "Resumé: Første linje\nanden linje"
+
+
+def test_a_form_saved_by_libreoffice_still_fills(example: Any, tmp_path: Path) -> None:
+    """The default form after a round trip through LibreOffice, as a municipality edits it;
+    the form itself opens there too (its fields show as text)."""
+    soffice = require_program("soffice", "libreoffice")
+    pdftotext = require_program("pdftotext")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "saved"),
+                    str(DEFAULT)], check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    saved = (tmp_path / "saved" / "forslag.docx").read_bytes()
+    assert saved != DEFAULT.read_bytes()
+    doc = read(fill(saved, example, "ADM-01"))
+    assert texts(doc)[0].startswith("ADM-01 Samling af Socialforvaltningens")
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 2"][4] == \
+        "5. Hvem er hørt?"
+    assert any(t.rows[0].cells[0].text == "Linje" for t in doc.tables)
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(DEFAULT)],
+                   check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    text = subprocess.run([pdftotext, str(tmp_path / "forslag.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "{{ forslag.id }} {{ forslag.titel }}" in text and "2. Økonomi" in text
