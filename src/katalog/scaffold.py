@@ -13,7 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .fields import did_you_mean, one_of
+from .fields import one_of
+from .reader import did_you_mean
 from .folder import PROPOSALS_DIR
 from .load import load
 from .model import AREAS, DEFAULT_COUNTED, ID_PATTERN, KINDS, STATUSES, Catalogue
