@@ -165,18 +165,36 @@ def read_record(r: Reader, path: Path_, record: Record) -> tuple[dict[str, Any],
     for f in record:
         here = path + (f.key,)
         if f.required and not r.required(here, f.label, f.hint):
-            values[f.name] = f.default
+            values[f.name] = absent(f)
             complete = False
             continue
-        value = READERS[f.kind](r, here, f)
+        value = READERS[f.kind](r, here, f) if r.get(here) is not None else None
         if f.required and value in (None, ""):
             complete = False
-        values[f.name] = f.default if value is None else value
+        values[f.name] = absent(f) if value is None else value
     return values, complete
 
 
+_EMPTY: dict[Kind, Callable[[], Any]] = {
+    Kind.TEXT: str, Kind.MARKDOWN: str, Kind.ID: str, Kind.TEXT_LIST: tuple,
+    Kind.RECORDS: tuple, Kind.CHOICES: tuple, Kind.YEARS: tuple, Kind.YEAR_MAP: dict,
+    Kind.AMOUNTS: dict, Kind.LABELS: dict,
+}
+
+
+def absent(f: Field) -> Any:
+    """The value of a field that is not given (or empty): its default, else its kind's
+    empty value (`""`, `()`, `{}`; a nested record's model with its defaults; else None)."""
+    if f.default is not None:
+        return f.default
+    if f.kind is Kind.RECORD and f.record is not None and f.record.model is not None:
+        return f.record.model()
+    make = _EMPTY.get(f.kind)
+    return make() if make else None
+
+
 def _text(r: Reader, path: Path_, f: Field) -> str:
-    return r.text(path, f.default or "")
+    return r.text(path)
 
 
 def _id(r: Reader, path: Path_, f: Field) -> str:
@@ -264,8 +282,6 @@ def _amounts(r: Reader, path: Path_, f: Field) -> dict[int, Amount]:
 
 def _fte(r: Reader, path: Path_, f: Field) -> dict[int, Any] | None:
     """`fte`: absent → None (computed); `"?"` → unknown every year; else a year map."""
-    if not r.has(path):
-        return None
     if isinstance(r.get(path), str) and r.get(path).strip() == "?":
         return {y: UNKNOWN for y in r.years}
     return r.year_map(path, "årsværk", allow_unknown=True)
@@ -273,8 +289,6 @@ def _fte(r: Reader, path: Path_, f: Field) -> dict[int, Any] | None:
 
 def _record(r: Reader, path: Path_, f: Field) -> Any:
     assert f.record is not None
-    if r.get(path) is None:
-        return f.record.model() if f.record.model else None
     if r.mapping(path, f"'{f.key}'") is None:
         return f.record.model() if f.record.model else None
     values, _ = read_record(r, path, f.record)
@@ -361,8 +375,6 @@ def _allocation(r: Reader, path: Path_, f: Field) -> Allocation | None:
 
 def _labels(r: Reader, path: Path_, f: Field) -> dict[str, str]:
     data = r.get(path)
-    if data is None:
-        return {}
     if r.mapping(path, "'labels'") is None:
         return {}
     result: dict[str, str] = {}
