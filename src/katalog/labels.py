@@ -104,8 +104,8 @@ LABELS: dict[str, str] = {
     # notes under tables
     "sign_note": "",  # default by sign convention
     "unknown_note": "? = beløbet er endnu ikke kendt. En total med ? er ufuldstændig: "
-                    "\"-10.300 + ?\" betyder, at de kendte beløb giver -10.300, og at resten "
-                    "endnu ikke er opgjort.",
+                    "\"{example} + ?\" betyder, at de kendte beløb giver {example}, og at "
+                    "resten endnu ikke er opgjort.",
     "difference_partial_note": "",  # default by sign convention
     "range_note": "Et interval som 3,5–5,5 er et lavt og et højt skøn; en total med et "
                   "interval er også et interval.",
@@ -169,6 +169,15 @@ def default_label(key: str, savings_sign: str = "negative") -> str:
     return Labels(savings_sign)[key]
 
 
+def fill(text: str, **values: str) -> str:
+    """A label with its `{placeholders}` filled; a catalogue's own wording that has other
+    braces (or none) is used as written."""
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
 # -- colour ------------------------------------------------------------------------------------
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -207,5 +216,5 @@ def contrast_with_white(colour: str) -> Decimal:
     return (Decimal("1.05") / (luminance(colour) + Decimal("0.05")))
 
 
-__all__ = ["LABELS", "Labels", "labels_for", "default_label", "parse_colour",
+__all__ = ["LABELS", "Labels", "labels_for", "default_label", "fill", "parse_colour",
            "contrast_with_white", "luminance"]

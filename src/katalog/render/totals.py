@@ -51,13 +51,13 @@ def _with_unknown(obj: dict[str, Any], series: Series, prefix: str = "",
 
 
 def _extras(obj: dict[str, Any], key: str, series: Series) -> None:
-    """`<key>_unknown`, `<key>_partial`, `<key>_ranges` for a series shown as `<key>`."""
-    if series.unknown:
-        obj[f"{key}_unknown"] = [str(y) for y in sorted(series.unknown)]
-        if series.partial:
-            obj[f"{key}_partial"] = {str(y): v for y, v in sorted(series.partial.items())}
-    if series.ranges:
-        obj[f"{key}_ranges"] = {str(y): _range_json(r) for y, r in sorted(series.ranges.items())}
+    """`<key>_unknown`, `<key>_partial`, `<key>_ranges`, `<key>_partial_ranges` for a series
+    shown as `<key>` (only those it needs)."""
+    scratch: dict[str, Any] = {}
+    _with_unknown(scratch, series)
+    for name in ("unknown", "partial", "ranges", "partial_ranges"):
+        if name in scratch:
+            obj[f"{key}_{name}"] = scratch[name]
 
 
 def _by_department_json(obj: dict[str, Any], key: str, parts: Mapping[str, Series]) -> None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from ..compute import ProposalTotals, Series, Totals
-from ..labels import Labels, labels_for
+from ..labels import Labels, fill, labels_for
 from ..model import AREAS, UNKNOWN, Catalogue, Proposal, Range, Settings, Theme
 from ..numbers import format_amount, format_fte, format_partial, format_percent, unit_label
 
@@ -52,7 +52,7 @@ KIND_LABELS = {
     "indtægt": "Indtægt",
     "andet": "Andet",
 }
-INCOMPLETE_NOTE = Labels()["unknown_note"]
+INCOMPLETE_NOTE = fill(Labels()["unknown_note"], example="-10.300")
 ALLOCATION_DECIMALS_MIO = 2  # allocations in mio. kr. are split to 0,01 (compute)
 
 
@@ -135,7 +135,7 @@ def _notes(settings: Settings, *series: Series | None, decimals: int | None = No
     notes = [labels["sign_note"]]
     present = [s for s in (*series, difference) if s is not None]
     if any(s.unknown for s in present):
-        notes.append(labels["unknown_note"])
+        notes.append(fill(labels["unknown_note"], example=example_amount(settings)))
     if difference is not None and difference.unknown:
         notes.append(labels["difference_partial_note"])
     if any(s.ranges for s in present):
@@ -143,6 +143,14 @@ def _notes(settings: Settings, *series: Series | None, decimals: int | None = No
     if decimals is not None and settings.decimals is not None and _rounds(present, decimals):
         notes.append(labels["rounded_note"].format(decimals=decimals))
     return tuple(notes)
+
+
+def example_amount(settings: Settings) -> str:
+    """An example total in the catalogue's unit and sign (10,3 mio. kr.) for the notes."""
+    value = Decimal(10300000) / settings.unit
+    if settings.savings_sign == "negative":
+        value = -value
+    return format_amount(value, max(settings.shown_decimals, 1 if settings.unit >= 10**6 else 0))
 
 
 def _decimals(settings: Settings) -> int:
