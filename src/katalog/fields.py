@@ -367,7 +367,8 @@ CATALOGUE = Record("catalogue", "catalogue.yaml", "content/catalogue.yaml", (
 THEME = Record("theme", "et tema", "content/themes/*.md", (
     Field("id", Kind.ID, "Id", "Temaets id (bogstaver, tal, '.', '-', '_'; højst 40 tegn).",
           "unique slug (letters incl. ÆØÅ, digits, `.`, `-`, `_`; at most 40 characters; not "
-          "starting with `.` or `-`; no Windows device name such as `con`)", required=True),
+          "starting with `.` or `-`; no Windows device name such as `con`)", required=True,
+          diff=False),
     Field("number", Kind.INTEGER, "Nummer", "Temaets nummer: rækkefølge og 'Tema 3'.",
           "integer, unique: ordering and \"Tema 3\"", required=True, aliases=("nummer", "nr")),
     Field("title", Kind.TEXT, "Titel", "Temaets titel.", "the theme's title", required=True,
@@ -390,18 +391,19 @@ PROPOSAL = Record("proposal", "et forslag", "content/proposals/*.md", (
     Field("id", Kind.ID, "Id", "Forslagets kode, entydig i kataloget, fx ADM-04 (bogstaver, "
           "tal, '.', '-', '_'; højst 40 tegn).", "unique across the catalogue, e.g. `TV13`, "
           "`ADM-04` (same rules as theme ids; ids differing only in case are an error)",
-          required=True),
+          required=True, diff=False),
     Field("title", Kind.TEXT, "Titel", "Forslagets titel.", "the proposal's title",
           required=True, aliases=("titel", "overskrift")),
     Field("theme", Kind.REF, "Tema", "Temaets id (fra themes/*.md).",
-          "a theme id (not a merged theme)", required=True, ref="theme", aliases=("tema",)),
+          "a theme id (not a merged theme)", required=True, ref="theme", aliases=("tema",),
+          diff=False),
     Field("department", Kind.REF, "Forvaltning", "Den ansvarlige forvaltnings kode, fx SOF.",
           "the responsible department (a code from `catalogue.departments` when given)",
           required=True, ref="department", aliases=("forvaltning", "afdeling")),
     Field("status", Kind.CHOICE, "Status", "Status; kun de statusser, kataloget tæller med "
           "(standard forslag og vedtaget), indgår i totalerne.",
           "`udkast`, `forslag`, `vedtaget`, `forkastet` or `trukket`", default="forslag",
-          choices=STATUSES, code="unknown-status", aliases=("tilstand",)),
+          choices=STATUSES, code="unknown-status", aliases=("tilstand",), diff=False),
     Field("kind", Kind.CHOICE, "Type", "Forslagstype.", "`" + "`, `".join(KINDS[:-1])
           + f"` or `{KINDS[-1]}`", choices=KINDS, code="unknown-kind",
           aliases=("type", "forslagstype")),
