@@ -175,6 +175,8 @@ def notes(changes: Changes, p: ProposalChange) -> list[str]:
 def _field_value(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "-"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
     if isinstance(value, Decimal):
         return fmt(value)
     if isinstance(value, list):
