@@ -312,8 +312,8 @@ CATALOGUE = Record("catalogue", "catalogue.yaml", "content/catalogue.yaml", (
           "integer year, shown as \"2026 p/l\"", required=True, aliases=("prisniveau",),
           hint="fx 2027"),
     Field("unit", Kind.CHOICE, "Enhed", "Beløbenes enhed: 1 (kr.), 1000 (1.000 kr.) eller "
-          "1000000 (mio. kr.).", "1, 1000 or 1000000: amounts are in kr., 1.000 kr. or mio. "
-          "kr.", default=1000, choices=UNITS,
+          "1000000 (mio. kr.).", "`1`, `1000` or `1000000`: amounts are in kr., 1.000 kr. or "
+          "mio. kr.", default=1000, choices=UNITS,
           choice_labels=("1 (kr.)", "1000 (1.000 kr.)", "1000000 (mio. kr.)"), code="unit",
           aliases=("enhed",)),
     Field("savings_sign", Kind.CHOICE, "Fortegn for besparelser", "Hvordan besparelser "
