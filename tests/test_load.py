@@ -26,12 +26,12 @@ from helpers import (
     replace,
     with_files,
 )
-from katalog.model import UNKNOWN, Allocation
+from katalog.model import UNKNOWN, Allocation, Look, Range
 from katalog.reader import did_you_mean, suggest
 from katalog.folder import read_folder
 from katalog.issues import Report, Severity
 from katalog.load import load_files
-from katalog.model import UNKNOWN, Allocation
+from katalog.model import UNKNOWN, Allocation, Look, Range
 from katalog.pipeline import Checked, check_files
 
 P = "proposals/P1.md"
@@ -1428,3 +1428,191 @@ def test_fuzz_structured_front_matter(data: object) -> None:
     # JSON is valid YAML flow syntax: every shape of data reaches the field rules.
     raw = ("---\n" + json.dumps(data, ensure_ascii=False) + "\n---\n").encode()
     _check_everything(with_files(minimal(), {P: raw}))
+
+
+# -- SPEC §7: units, decimals, ranges, FTE, notes, alternatives, allocation, labels, look ------
+
+
+@pytest.mark.parametrize("unit", [1, 1000])
+def test_thousands_dot_is_an_error_up_to_1000(unit: int) -> None:
+    path, line, col, sev, code, msg = issue_of(replace(cat_with(f"unit: {unit}\n"), P,
+                                                       "2026: -100", "2026: 0.500"))
+    assert (code, line, col) == ("thousands-dot", 11, 21)
+    assert "mente du 500?" in msg
+
+
+def test_a_dot_and_three_digits_is_a_decimal_in_mio_kr() -> None:
+    files = replace(cat_with("unit: 1000000\n"), P, "{2026: -100, 2027: -200}",
+                    "{2026: 0.500, 2027: -0.125}")
+    cat, report = load(files)
+    assert flat(report) == []
+    assert cat.proposals[0].lines[0].amounts == {2026: Decimal("0.5"), 2027: Decimal("-0.125")}
+
+
+def test_hints_use_the_catalogue_unit() -> None:
+    # a quoted "1.500.000" in mio. kr. means 1,5 mio. kr., not 1500000 mio. kr.
+    msg = issue_of(replace(cat_with("unit: 1000000\n"), P, "2026: -100", "2026: '1.500.000'"))[5]
+    assert "mente du 1.5?" in msg and "mio. kr." in msg
+    msg = issue_of(replace(cat_with("unit: 1000000\n"), P, "2026: -100", "2026: 1e16"))[5]
+    assert "mio. kr." in msg and "1.000 kr." not in msg
+
+
+@pytest.mark.parametrize(("value", "code"), [("5", "out-of-range"), ("-1", "out-of-range"),
+                                             ("1.5", "not-integer")])
+def test_decimals_must_be_0_to_4(value: str, code: str) -> None:
+    assert issue_of(cat_with(f"decimals: {value}\n"))[:5] == (p(C), 5, 11, ERR, code)
+    assert issue_of(cat_with(f"fte_decimals: {value}\n"))[:5] == (p(C), 5, 15, ERR, code)
+
+
+def test_shown_decimals_are_the_fewest_that_show_every_amount() -> None:
+    cat, _ = load(minimal())
+    assert cat.settings.shown_decimals == 0
+    cat, _ = load(amount("{low: -1.5, high: -2.25}"))
+    assert cat.settings.shown_decimals == 2
+    cat, _ = load(replace(cat_with("decimals: 1\n"), P, "2026: -100", "2026: -100.25"))
+    assert (cat.settings.decimals, cat.settings.shown_decimals) == (1, 1)
+    cat, _ = load(amount("-1.23456"))
+    assert cat.settings.shown_decimals == 4
+
+
+def test_range_amounts() -> None:
+    cat, report = load(amount("{low: -3.5, high: -5.5}"))
+    assert flat(report) == []
+    assert cat.proposals[0].lines[0].amounts[2026] == Range(Decimal("-3.5"), Decimal("-5.5"))
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{low: 1}", "range-form", "'high' mangler"),
+    ("{low: 1, high: 2, mid: 1.5}", "range-form", "'mid' hører ikke til"),
+    ("{low: 2, high: 2}", "range-equal", "skriv bare 2"),
+    ("{low: '?', high: 2}", "not-number", "(low)"),
+    ("{low: 1.000, high: 2}", "thousands-dot", "mente du 1000?"),
+])
+def test_bad_ranges(value: str, code: str, needle: str) -> None:
+    issue = issue_of(amount(value))
+    assert (issue[0], issue[1], issue[4]) == (p(P), 11, code)
+    assert needle in issue[5]
+
+
+def test_note_alternative_and_chosen_are_read() -> None:
+    cat, report = load(prop_with("note: |\n  En **note**.\n\n  Andet afsnit.\n"
+                                 "alternative_to: P9\nchosen: ja\n"))
+    assert flat(report) == []  # the unknown P9 is a cross-file rule (validate)
+    x = cat.proposals[0]
+    assert x.note == "En **note**.\n\nAndet afsnit."
+    assert (x.alternative_to, x.chosen) == ("P9", True)
+
+
+def test_theme_note_and_salary() -> None:
+    files = replace(minimal(), T, "title: Administration\n",
+                    "title: Administration\naverage_salary: 575\nnote: Se *note*.\n")
+    cat, report = load(files)
+    assert flat(report) == []
+    assert (cat.themes[0].average_salary, cat.themes[0].note) == (Decimal(575), "Se *note*.")
+
+
+def test_department_salary() -> None:
+    cat, report = load(cat_with("departments:\n  - {code: SOF, average_salary: 540}\n"))
+    assert flat(report) == []
+    assert cat.settings.departments[0].average_salary == Decimal(540)
+    assert issue_of(cat_with("departments:\n  - {code: SOF, average_salary: 0}\n"))[4] == \
+        "out-of-range"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("{amounts: {SOF: 60, BUF: 40}}", Allocation(amounts={"SOF": Decimal(60), "BUF": Decimal(40)})),
+    ("{amounts: {SOF: {2026: 60}}, from: 2026}",
+     Allocation(amounts={"SOF": {2026: Decimal(60)}}, start=2026)),
+    ("{shares: nøgle, from: 2027}", Allocation(key=True, start=2027)),
+    ("{shares: {SOF: 50, BUF: 50}}", Allocation(shares={"SOF": Decimal(50), "BUF": Decimal(50)})),
+])
+def test_allocation_long_form(value: str, expected: Allocation) -> None:
+    cat, report = load(prop_with(f"allocation: {value}\n"))
+    assert flat(report) == []
+    assert cat.proposals[0].allocation == expected
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{shares: nøgle, amounts: {SOF: 1}}", "allocation-form", "ikke begge"),
+    ("{from: 2027}", "allocation-form", "ikke ingen af dem"),
+    ("{shares: nøgle, from: 2031}", "allocation-from", "2026–2028"),
+    ("{amounts: [1]}", "not-mapping", "'amounts'"),
+])
+def test_bad_allocation_long_form(value: str, code: str, needle: str) -> None:
+    issue = issue_of(prop_with(f"allocation: {value}\n"))
+    assert issue[4] == code and needle in issue[5]
+
+
+def test_labels_override_and_unknown_keys_warn() -> None:
+    cat, report = load(cat_with("labels:\n  difference: Difference der skal fordeles\n"
+                                "  totla: I alt\n"))
+    assert flat_cols(report) == [(p(C), 7, 3, WARN, "label-unknown")]
+    assert "mente du 'total'?" in report.issues[0].message
+    assert cat.settings.labels == {"difference": "Difference der skal fordeles"}
+    assert issue_of(cat_with("labels:\n  total:\n"))[4] == "empty-required"
+
+
+def test_look_is_read_into_settings() -> None:
+    cat, report = load(cat_with("look: {accent: '#7A1F3D', page_break: flow, font: Source Sans 3}\n"))
+    assert flat(report) == []
+    assert cat.settings.look == Look(accent="#7a1f3d", page_break="flow", font="Source Sans 3")
+    assert load(minimal())[0].settings.look == Look()
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{accent: rød}", "colour", "#7a1f3d"),
+    ("{accent: '#ffcc00'}", "contrast", "1,51:1"),
+    ("{accent: '#777777'}", "contrast", "4,48:1"),
+    ("{page_break: always}", "unknown-choice", "'proposal'"),
+    ("{logo: /etc/logo.svg}", "logo-path", "i forhold til indholdsmappen"),
+    ("{logo: ../logo.svg}", "logo-path", "'..'"),
+])
+def test_bad_look(value: str, code: str, needle: str) -> None:
+    issue = issue_of(cat_with(f"look: {value}\n"))
+    assert (issue[1], issue[4]) == (5, code)
+    assert needle in issue[5]
+
+
+def test_dark_enough_accent_passes() -> None:
+    assert flat(load(cat_with("look: {accent: '#767676'}\n"))[1]) == []  # 4,54:1
+
+
+def test_logo_is_checked_in_the_content_folder(tmp_path) -> None:
+    from conftest import write_tree
+
+    folder = write_tree(tmp_path / "c", {k: v.decode() for k, v in cat_with(
+        "look: {logo: logo.svg}\n").items()})
+    _, report = load_files_folder(folder)
+    assert [i.code for i in report.errors] == ["logo-missing"]
+    (folder / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert load_files_folder(folder)[1].errors == []
+    (folder / "logo.svg").write_text("not an image")
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-type"]
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").symlink_to(tmp_path / "elsewhere.svg")
+    (tmp_path / "elsewhere.svg").write_text("<svg/>")
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-path"]
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").mkdir()
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-file"]
+
+
+def load_files_folder(folder):
+    from katalog.load import load as load_folder
+
+    return load_folder(folder)
+
+
+def test_intro_with_and_without_front_matter() -> None:
+    cat, report = load(with_files(minimal(), {"intro.md": b"---\ntitle: Forord\n---\nTekst.\n"}))
+    assert flat(report) == []
+    assert (cat.intro.title, cat.intro.body) == ("Forord", "Tekst.\n")
+    cat, report = load(with_files(minimal(), {"intro.md": b"Bare *tekst*.\n"}))
+    assert flat(report) == []
+    assert (cat.intro.title, cat.intro.body) == ("Indledning", "Bare *tekst*.\n")
+    cat, _ = load(with_files(cat_with("labels: {intro: Indhold og formål}\n"),
+                             {"intro.md": b"Tekst.\n"}))
+    assert cat.intro.title == "Indhold og formål"
+    _, report = load(with_files(minimal(), {"intro.md": b"---\ntitel: x\n---\n"}))
+    assert [(i.code, i.line) for i in report.issues] == [("unknown-field", 2)]
+    assert load(minimal())[0].intro is None

@@ -359,6 +359,9 @@ def _allocation(r: Reader, path: Path_, f: Field) -> Allocation | None:
         return _shares(r, path, f)
     values, _ = read_record(r, path, F.ALLOCATION)
     shares, amounts, start = values["shares"], values["amounts"], values["start"]
+    given = {key for key in ("shares", "amounts") if r.get(path + (key,)) is not None}
+    if len(given) == 1 and shares is None and amounts is None:
+        return None  # the one given was wrong, and has been reported
     if (shares is None) == (amounts is None):
         what = "begge" if shares is not None else "ingen af dem"
         r.problem(path, "allocation-form", detail=f" (giv enten 'shares' eller 'amounts', "

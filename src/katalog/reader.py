@@ -279,7 +279,7 @@ class Reader:
         return ' eller "?" (ukendt)' if allow_unknown else ""
 
     def _decimal(self, path: Path_, value: Decimal, what: str) -> Decimal | None:
-        if abs(value) >= MAX_NUMBER:
+        if value.copy_abs() >= MAX_NUMBER:  # copy_abs: no context, no Overflow
             self.problem(path, "too-large", what=what, value=short(plain(value)),
                          unit=unit_label(self.unit).replace("\u00a0", " "))
             return None
