@@ -467,3 +467,51 @@ def test_rules_tolerate_an_empty_catalogue() -> None:
         rule(cat, report)
     assert isinstance(report, Report)
     assert flat(report) == [(p(C), 1, ERR, "missing-file")]
+
+
+# -- alternatives (SPEC §7) -------------------------------------------------------------------------
+
+
+def alternatives(*members: tuple[str, str]) -> dict[str, bytes]:
+    """The minimal catalogue plus proposals `(id, extra front matter)`."""
+    return with_files(minimal(), {f"proposals/{pid}.md": proposal(pid, extra=extra)
+                                  for pid, extra in members})
+
+
+def test_alternatives_valid() -> None:
+    files = alternatives(("A1", ""), ("A2", "alternative_to: A1\n"),
+                         ("A3", "alternative_to: A1\nchosen: true\n"))
+    assert issues(files) == []
+    assert check(files).ok
+
+
+def test_alternative_to_unknown_self_and_chain() -> None:
+    files = alternatives(("A1", ""), ("A2", "alternative_to: A11\n"),
+                         ("A3", "alternative_to: A3\n"), ("A4", "alternative_to: A5\n"),
+                         ("A5", "alternative_to: A1\n"))
+    assert [(i[0], i[4]) for i in issues(files)] == [
+        (p("proposals/A2.md"), "alternative-unknown"),
+        (p("proposals/A3.md"), "alternative-self"),
+        (p("proposals/A4.md"), "alternative-chain"),
+    ]
+    messages = messages_of(files)
+    assert "mente du 'A1'?" in messages[0]
+    assert "peg direkte på 'A1'" in messages[2]
+
+
+def test_alternative_in_another_theme() -> None:
+    files = with_files(alternatives(("A1", "")), {
+        "themes/b.md": theme("b", 2),
+        "proposals/B1.md": proposal("B1", "b", "alternative_to: A1\n"),
+    })
+    assert [i[4] for i in issues(files)] == ["alternative-theme"]
+    assert "samme tema" in messages_of(files)[0]
+
+
+def test_two_chosen_alternatives_and_chosen_alone() -> None:
+    files = alternatives(("A1", "chosen: true\n"), ("A2", "alternative_to: A1\nchosen: true\n"),
+                         ("B1", "chosen: true\n"))
+    found = [(i[0], i[3], i[4]) for i in issues(files)]
+    assert (p("proposals/A2.md"), ERR, "alternative-chosen") in found
+    assert (p("proposals/B1.md"), WARN, "chosen-alone") in found
+    assert len(found) == 2
