@@ -19,8 +19,18 @@ from typing import Any, Mapping, Sequence
 from . import fields as F
 from .compute import Series, Totals
 from .issues import Issue, Severity
-from .model import ALLOCATION_KEY, UNKNOWN, Allocation, Amount, Catalogue, Line, Proposal, \
-    Range, Settings, Theme
+from .model import (
+    ALLOCATION_KEY,
+    UNKNOWN,
+    Allocation,
+    Amount,
+    Catalogue,
+    Line,
+    Proposal,
+    Range,
+    Settings,
+    Theme,
+)
 from .pipeline import Checked
 
 CONTEXT_WORDS = 4  # unchanged words kept on each side of a change in a word diff
@@ -42,8 +52,8 @@ class YearChange:
     year: int
     before: Amount | None
     after: Amount | None
-    before_known: Decimal | None = None
-    after_known: Decimal | None = None
+    before_known: Decimal | Range | None = None
+    after_known: Decimal | Range | None = None
     same_unknowns: bool | None = None  # None: not tracked (two "?" count as unchanged)
 
     @property

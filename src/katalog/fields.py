@@ -18,7 +18,7 @@ See docs/format.md ("Declaring a field") for the worked example of SPEC §8's `d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterator
 

@@ -27,11 +27,9 @@ from .model import (
     Allocation,
     Amount,
     Catalogue,
-    Department,
     Intro,
     Line,
     Loc,
-    Look,
     Proposal,
     Range,
     Settings,
@@ -298,7 +296,7 @@ def _record(r: Reader, path: Path_, f: Field) -> Any:
 def _records(r: Reader, path: Path_, f: Field) -> tuple[Any, ...]:
     assert f.record is not None
     record = f.record
-    result = []
+    result: list[Any] = []
     for i in r.items(path, record.one or "en samling af nøgler"):
         values, complete = read_record(r, path + (i,), record)
         if not complete:
@@ -373,6 +371,7 @@ def _allocation(r: Reader, path: Path_, f: Field) -> Allocation | None:
         start = None
     if amounts is not None:
         return Allocation(amounts=amounts, start=start)
+    assert isinstance(shares, Allocation)
     return dataclasses.replace(shares, start=start)
 
 

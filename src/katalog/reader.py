@@ -33,13 +33,14 @@ THOUSANDS_DOT_UNIT = 1000  # the thousands-dot pitfall applies up to this unit (
 
 def suggest(word: str, options: Iterable[Any], aliases: dict[str, str] | None = None) -> str | None:
     """The closest option to `word` (also via the Danish keys writers use), or None."""
-    options = [str(o) for o in options]
-    lowered = {o.casefold(): o for o in options}
+    names: list[str] = [str(o) for o in options]
+    lowered: dict[str, str] = {o.casefold(): o for o in names}
     if word.casefold() in lowered:
         return lowered[word.casefold()]
     aliases = all_aliases() if aliases is None else aliases
-    if aliases.get(word.casefold()) in options:
-        return aliases[word.casefold()]
+    alias = aliases.get(word.casefold())
+    if alias is not None and alias in names:
+        return alias
     match = difflib.get_close_matches(word.casefold(), list(lowered), n=1, cutoff=0.6)
     return lowered[match[0]] if match else None
 
@@ -298,8 +299,9 @@ class Reader:
         if text == "?" and allow_unknown:
             return UNKNOWN
         if _THOUSANDS_DOT.match(text):
+            rule, meant = self._meant_thousands(text)
             self.problem(path, "thousands-dot", text=f"'{text}'", reading="er ikke et tal",
-                         **self._meant_thousands(text))
+                         rule=rule, meant=meant)
         elif _DECIMAL_COMMA.match(text):
             self.problem(path, "decimal-comma", text=text,
                          meant=text.replace(".", "").replace(",", "."))
@@ -312,15 +314,14 @@ class Reader:
                          unknown=self._also(allow_unknown, allow_range), value=f"'{text}'")
         return None
 
-    def _meant_thousands(self, text: str) -> dict[str, str]:
-        """What a text with thousands dots meant, in the catalogue's unit."""
+    def _meant_thousands(self, text: str) -> tuple[str, str]:
+        """(rule, meant): what a text with thousands dots meant, in the catalogue's unit."""
         kroner = Decimal(text.replace(".", ""))
         if self.unit <= THOUSANDS_DOT_UNIT:
-            return {"rule": "skriv tal uden tusindtalspunktum", "meant": plain(kroner)}
+            return "skriv tal uden tusindtalspunktum", plain(kroner)
         meant = (kroner / self.unit).normalize()
         label = unit_label(self.unit).replace("\u00a0", " ")
-        return {"rule": f"beløb skrives i {label} med punktum som decimaltegn",
-                "meant": plain(meant)}
+        return f"beløb skrives i {label} med punktum som decimaltegn", plain(meant)
 
     def range(self, path: Path_, what: str) -> Range | None:
         """`{low: 3.5, high: 5.5}` → Range."""
@@ -349,8 +350,8 @@ class Reader:
         if data is None:
             return {}
         if not isinstance(data, dict):
-            first = self.years[0] if self.years else 2027
-            self.problem(path, "not-year-map", key=path[-1], year=first, example=-500,
+            self.problem(path, "not-year-map", key=path[-1],
+                         year=self.years[0] if self.years else 2027, example=-500,
                          kind=kind_of(data))
             return {}
         result: dict[int, Amount] = {}

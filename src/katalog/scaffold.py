@@ -123,7 +123,7 @@ def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | N
         department=req.department,
         department_name=next((d.name for d in s.departments if d.code == req.department), ""),
         statuses=", ".join(STATUSES),
-        counted=one_of(counted),
+        counted=one_of(list(counted)),
         kinds=", ".join(KINDS),
         areas=", ".join(AREAS),
         price_level=s.price_level,
