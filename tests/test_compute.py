@@ -335,3 +335,20 @@ def test_fte_decimals(small):
                                           encoding="utf-8")
     _, t = totals_of(small)
     assert t.proposals["A2"].fte.get(2026) == D("-2.17")  # -1250 / 575 = -2,1739
+
+
+def test_fte_that_cannot_be_computed_is_unknown_when_the_catalogue_shows_fte(small):
+    # No salary for I1's department... the catalogue has one, so first take it away and give
+    # one proposal its own FTE: the others cannot be computed and are "?", not left out.
+    text = (small / "catalogue.yaml").read_text(encoding="utf-8")
+    (small / "catalogue.yaml").write_text(text.replace("average_salary: 500\n", ""),
+                                          encoding="utf-8")
+    a1 = (small / "proposals" / "A1.md").read_text(encoding="utf-8")
+    _with(small, "A1.md", a1.replace("summary:", "fte: {2026: -6, 2027: -12, 2028: -12}\nsummary:"))
+    _, t = totals_of(small)
+    assert t.proposals["I1"].fte.unknown == {2026, 2027}
+    assert t.fte.unknown == {2026, 2027, 2028} and t.fte.known(2026) == D(-6)
+    # a catalogue without any FTE shows none (and marks none unknown)
+    _with(small, "A1.md", a1)
+    _, t = totals_of(small)
+    assert t.fte.empty and t.proposals["I1"].fte.empty

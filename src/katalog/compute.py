@@ -381,8 +381,21 @@ def counted_ids(cat: Catalogue, groups: Mapping[str, tuple[str, ...]]) -> set[st
     return counted
 
 
+def uses_fte(cat: Catalogue) -> bool:
+    """Whether the catalogue shows FTE at all: an average salary somewhere, or a proposal
+    that gives its `fte`."""
+    s = cat.settings
+    return bool(s.average_salary or any(d.average_salary for d in s.departments)
+                or any(t.average_salary for t in cat.themes)
+                or any(p.fte is not None for p in cat.proposals))
+
+
 def proposal_totals(p: Proposal, settings: Settings, theme: Theme | None = None,
-                    counted: bool | None = None, group: str | None = None) -> ProposalTotals:
+                    counted: bool | None = None, group: str | None = None,
+                    fte_shown: bool = False) -> ProposalTotals:
+    """A proposal's totals. With `fte_shown` (the catalogue shows FTE), a proposal whose FTE
+    cannot be computed (no `fte`, no salary) has unknown FTE in its varig years, so FTE
+    totals are marked incomplete instead of silently leaving it out."""
     lines = [(line, Series.of(line.amounts)) for line in p.lines]
     by_group = {g: Series.sum(s for line, s in lines if line.group == g) for g in GROUPS}
     by_area = {a: Series.sum(s for line, s in lines if line.area == a) for a in AREAS
@@ -397,6 +410,8 @@ def proposal_totals(p: Proposal, settings: Settings, theme: Theme | None = None,
     salary = salary_for(p, theme, settings)
     fte = (Series.of(p.fte) if p.fte is not None
            else fte_of(by_group["varig"], salary, settings.fte_decimals))
+    if p.fte is None and not salary and fte_shown:
+        fte = Series({}, frozenset(by_group["varig"].years()))
     has_both = not by_group["varig"].empty and not by_group["engang"].empty
     return ProposalTotals(
         total=total,
@@ -430,8 +445,9 @@ def compute(cat: Catalogue) -> Totals:
     groups = cat.alternative_groups()
     group_of = {m: g for g, members in groups.items() for m in members}
     counting = counted_ids(cat, groups)
+    shown = uses_fte(cat)
     proposals = {p.id: proposal_totals(p, s, cat.theme(p.theme), p.id in counting,
-                                       group_of.get(p.id))
+                                       group_of.get(p.id), shown)
                  for p in cat.proposals}
     counted = [p for p in cat.proposals if proposals[p.id].counted]
     codes = [d.code for d in s.departments]

@@ -111,7 +111,7 @@ LABELS: dict[str, str] = {
                   "interval er også et interval.",
     "rounded_note": "Beløbene er afrundet til {decimals} decimal(er); totalerne er beregnet af "
                     "de præcise beløb.",
-    "fte_unknown_note": "Årsværk med ? er endnu ikke opgjort for alle forslag.",
+    "fte_unknown_note": "Årsværk med ? er endnu ikke opgjort (for alle forslag).",
     "shares_rounded_note": "Andelene er regnet om, så de giver 100 %.",
 }
 

@@ -201,13 +201,16 @@ def economy_table(p: Proposal, pt: ProposalTotals, settings: Settings, number: i
     extra = {}
     if pt.payback is not None:
         extra["payback"] = f"{pt.payback} {labels['years_unit']}"
+    notes = _notes(settings, pt.total, *(Series.of(line.amounts) for line in p.lines),
+                   decimals=d)
+    if pt.fte.unknown:
+        notes += (labels["fte_unknown_note"],)
     return Table(
         caption=f"{labels['table']} {number}. {labels['economy_table']}",
         unit=_unit(settings),
         years=years,
         rows=tuple(rows),
-        notes=_notes(settings, pt.total, *(Series.of(line.amounts) for line in p.lines),
-                     decimals=d),
+        notes=notes,
         label_head=labels["line"],
         area_column=True,
         extra=extra,
