@@ -119,3 +119,12 @@ def test_backward_compatible_keys(small_totals):
     merged = next(t for t in data["themes"] if t["id"] == "gammelt")
     assert merged == {"id": "gammelt", "number": 3, "title": "Indkøb",
                       "merged_into": "administration", "amounts": {}, "complete": True}
+
+
+def test_csv_neutralises_the_catalogue_own_labels(tmp_path):
+    folder = write_tree(tmp_path / "c", SMALL)
+    path = folder / "catalogue.yaml"
+    path.write_text(path.read_text() + "labels: {total: '=1+1', sign_note: '@x'}\n")
+    rows = list(csv.reader(io.StringIO(to_csv(*checked(folder))), delimiter=";"))
+    assert rows[0][1] == "'@x"
+    assert next(r for r in rows if r[0] == "i_alt")[2] == "'=1+1"

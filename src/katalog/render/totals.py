@@ -279,7 +279,7 @@ def to_csv(cat: Catalogue, totals: Totals) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\n")
     unit = unit_label(s.unit, s.price_level).replace("\u00a0", " ")
-    writer.writerow([f"Beløb i {unit}", labels["sign_note"]])
+    writer.writerow([f"Beløb i {unit}", csv_text(labels["sign_note"])])
     writer.writerow(["niveau", "id", "titel", "tema", "status", "tæller_med", *map(str, years)])
 
     def row(level: str, ident: str, title: str, theme: str, status: str, counted: str,
