@@ -155,3 +155,200 @@ def test_incomplete_totals_keep_their_known_part():
     # Difference to a target: target − known part, still unknown.
     diff = _difference(Series({2027: D(-1000)}), total)
     assert diff.unknown == {2027} and diff.known(2027) == D(-700) and 2027 not in diff.values
+
+
+# -- SPEC §7: ranges, alternatives, allocation, FTE ------------------------------------------
+
+from conftest import write_tree  # noqa: E402
+from katalog.compute import allocate_series, salary_for  # noqa: E402
+from katalog.model import Range  # noqa: E402
+
+
+def test_series_sum_adds_lows_and_highs_apart():
+    a = Series.of({2026: Range(D("3.5"), D("5.5")), 2027: D(1)})
+    b = Series.of({2026: D(2), 2027: UNKNOWN})
+    total = Series.sum([a, b])
+    assert total.get(2026) == Range(D("5.5"), D("7.5"))
+    assert total.get(2027) is UNKNOWN and total.known(2027) == D(1)
+    c = Series.of({2027: Range(D(-1), D(-2))})
+    both = Series.sum([total, c])
+    assert both.known(2027) == Range(D(0), D(-1)) and both.get(2027) is UNKNOWN
+
+
+def test_a_range_that_closes_is_a_number():
+    total = Series.sum([Series.of({2026: Range(D(1), D(3))}), Series.of({2026: Range(D(3), D(1))})])
+    assert total.get(2026) == D(4) and not total.ranges
+
+
+def _with(small, name, text):
+    (small / "proposals" / name).write_text(text, encoding="utf-8")
+
+
+def test_range_flows_into_theme_total_and_difference(small):
+    text = (small / "proposals" / "A1.md").read_text(encoding="utf-8")
+    _with(small, "A1.md", text.replace("{2026: -3000, 2027: -6000, 2028: -6000}",
+                                       "{2026: {low: -3000, high: -4000}, 2027: -6000, 2028: -6000}"))
+    _, t = totals_of(small)
+    assert t.themes["administration"].total.get(2026) == Range(D(750), D(-250))
+    assert t.total.get(2026) == Range(D(-251), D(-1251))
+    # difference = target − total, end by end
+    assert t.difference.get(2026) == Range(D(-9749), D(-8749))
+    assert t.proposals["A1"].payback is None  # a range: no single running sum
+
+
+def test_alternatives_count_once(small):
+    _with(small, "A3.md", "---\nid: A3\ntitle: Alt\ntheme: administration\ndepartment: SOF\n"
+          "alternative_to: A2\nsummary: S.\neconomy:\n  - {text: x, area: service, group: varig,"
+          " amounts: {2026: -5000}}\n---\n")
+    _, t = totals_of(small)
+    assert t.alternative_groups == {"A2": ("A2", "A3")}
+    assert t.proposals["A2"].counted and not t.proposals["A3"].counted
+    assert t.themes["administration"].counted == ("A1", "A2")
+    text = (small / "proposals" / "A3.md").read_text(encoding="utf-8")
+    _with(small, "A3.md", text.replace("alternative_to: A2\n", "alternative_to: A2\nchosen: true\n"))
+    _, t = totals_of(small)
+    assert t.proposals["A3"].counted and not t.proposals["A2"].counted
+    # administration 2026: A1 2000 + A3 -5000
+    assert t.themes["administration"].total.get(2026) == D(-3000)
+
+
+def test_the_first_alternative_whose_status_counts(small):
+    _with(small, "A0.md", "---\nid: A0\ntitle: Alt\ntheme: administration\ndepartment: SOF\n"
+          "status: trukket\nsummary: S.\neconomy: []\n---\n")
+    text = (small / "proposals" / "A2.md").read_text(encoding="utf-8")
+    _with(small, "A2.md", text.replace("summary:", "alternative_to: A0\nsummary:"))
+    _, t = totals_of(small)
+    assert t.alternative_groups == {"A0": ("A0", "A2")}
+    assert t.proposals["A2"].counted and not t.proposals["A0"].counted
+
+
+def test_allocation_from_a_year_keeps_earlier_years_with_the_department(small):
+    text = (small / "proposals" / "I1.md").read_text(encoding="utf-8")
+    _with(small, "I1.md", text.replace("allocation: nøgle",
+                                       "allocation:\n  shares: {SOF: 50, BUF: 50}\n  from: 2027"))
+    _, t = totals_of(small)
+    parts = t.proposals["I1"].allocated
+    assert parts["BUF"].values == {2026: D(-1001), 2027: D(0)}  # I1's own department in 2026
+    assert parts["SOF"].values == {2027: D(0)}
+
+
+def test_allocation_amounts(small):
+    text = (small / "proposals" / "A1.md").read_text(encoding="utf-8")
+    _with(small, "A1.md", text.replace(
+        "summary:", "allocation:\n  amounts: {BUF: {2026: -1000, 2027: -2000, 2028: -2000}, "
+        "SOF: {2026: -2000, 2027: -4000, 2028: -4000}}\nsummary:"))
+    _, t = totals_of(small)
+    parts = t.proposals["A1"].allocated
+    # varig by the amounts; the one-off 5000 / 500 stays with A1's own department (SOF)
+    assert parts["BUF"].values == {2026: D(-1000), 2027: D(-2000), 2028: D(-2000)}
+    assert parts["SOF"].values == {2026: D(3000), 2027: D(-3500), 2028: D(-4000)}
+
+
+def test_allocation_amounts_that_do_not_add_up_are_an_error(small):
+    text = (small / "proposals" / "A1.md").read_text(encoding="utf-8")
+    _with(small, "A1.md", text.replace(
+        "summary:", "allocation:\n  amounts: {BUF: -1000, SOF: -2000}\nsummary:"))
+    checked = check(small)
+    issues = checked.report.errors
+    assert [(i.code, i.line, i.col) for i in issues] == [("allocation-amounts", 7, 12)] * 2
+    assert "i 2027" in issues[0].message and "i 2028" in issues[1].message
+    assert "-3.000" in issues[0].message and "-6.000" in issues[0].message
+    assert "2026" not in " ".join(i.message for i in issues)  # 2026 adds up
+
+
+def test_allocated_by_department_adds_up_to_the_total(small):
+    _, t = totals_of(small)
+    parts = t.allocated_by_department
+    assert list(parts) == ["SOF", "BUF"]
+    for year in (2026, 2028):
+        assert sum(p.get(year) for p in parts.values()) == t.total.get(year)
+    # 2027 is unknown where A2's "?" goes (BUF), and the known parts add up
+    assert 2027 in parts["BUF"].unknown and 2027 not in parts["SOF"].unknown
+    assert parts["SOF"].get(2027) + parts["BUF"].known(2027) == t.total.known(2027) == D(-5500)
+
+
+def test_decimal_amounts_are_allocated_exactly(small):
+    text = (small / "proposals" / "I1.md").read_text(encoding="utf-8")
+    _with(small, "I1.md", text.replace("2026: -1001", "2026: -1000.25"))
+    _, t = totals_of(small)
+    # SPEC §3's whole units (as before) in `allocation` ...
+    assert sum(v.get(2026) for v in t.proposals["I1"].allocation.values()) == D(-1000)
+    # ... but the amounts delivered add up exactly
+    assert sum(v.get(2026) for v in t.proposals["I1"].allocated.values()) == D("-1000.25")
+
+
+@given(st.lists(st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False),
+                min_size=1, max_size=5),
+       st.lists(st.integers(min_value=0, max_value=100), min_size=2, max_size=6))
+def test_exact_allocation_always_adds_up(amounts, shares):
+    if not any(shares):
+        shares[0] = 1
+    key = {f"D{i}": D(s) for i, s in enumerate(shares)}
+    series = Series({2026 + i: a for i, a in enumerate(amounts)})
+    parts = allocate_series(series, key, D(1), exact=True)
+    for year, value in series.values.items():
+        assert sum(p.get(year) or D(0) for p in parts.values()) == value
+
+
+def test_fte_salary_nearest_wins(tmp_path):
+    files = {
+        "catalogue.yaml": """
+            title: K
+            organisation: O
+            years: [2026]
+            price_level: 2026
+            average_salary: 500
+            departments:
+              - {code: SOF, average_salary: 400}
+              - {code: BUF}
+            """,
+        "themes/a.md": "---\nid: a\nnumber: 1\ntitle: A\naverage_salary: 250\n---\n",
+        "themes/b.md": "---\nid: b\nnumber: 2\ntitle: B\n---\n",
+    }
+    line = "economy:\n  - {text: x, area: service, group: varig, amounts: {2026: -1000}}\n"
+    for pid, theme, dep, extra in (("P1", "a", "SOF", ""), ("P2", "b", "SOF", ""),
+                                   ("P3", "b", "BUF", ""), ("P4", "a", "SOF", "fte: {2026: -1}\n")):
+        files[f"proposals/{pid}.md"] = (f"---\nid: {pid}\ntitle: T\ntheme: {theme}\n"
+                                        f"department: {dep}\nsummary: S.\n{extra}{line}---\n")
+    _, t = totals_of(write_tree(tmp_path / "c", files))
+    fte = {pid: t.proposals[pid].fte.get(2026) for pid in ("P1", "P2", "P3", "P4")}
+    assert fte == {"P1": D(-4), "P2": D("-2.5"), "P3": D(-2), "P4": D(-1)}
+    assert t.themes["a"].fte.get(2026) == D(-5)
+
+
+def test_fte_unknown_marks_the_total(small):
+    text = (small / "proposals" / "I1.md").read_text(encoding="utf-8")
+    _with(small, "I1.md", text.replace("allocation: nøgle", "allocation: nøgle\nfte: '?'"))
+    _, t = totals_of(small)
+    assert t.fte.unknown == {2026, 2027, 2028}
+    # A1 -3000/500 = -6, A2 -1250/500 = -2,5 → known part -8,5
+    assert t.fte.known(2026) == D("-8.5")
+
+
+def test_fte_decimals(small):
+    text = (small / "catalogue.yaml").read_text(encoding="utf-8")
+    (small / "catalogue.yaml").write_text(text + "fte_decimals: 2\naverage_salary_x: 0\n",
+                                          encoding="utf-8")
+    text = (small / "catalogue.yaml").read_text(encoding="utf-8").replace("average_salary: 500",
+                                                                          "average_salary: 575")
+    (small / "catalogue.yaml").write_text(text.replace("average_salary_x: 0\n", ""),
+                                          encoding="utf-8")
+    _, t = totals_of(small)
+    assert t.proposals["A2"].fte.get(2026) == D("-2.17")  # -1250 / 575 = -2,1739
+
+
+def test_fte_that_cannot_be_computed_is_unknown_when_the_catalogue_shows_fte(small):
+    # No salary for I1's department... the catalogue has one, so first take it away and give
+    # one proposal its own FTE: the others cannot be computed and are "?", not left out.
+    text = (small / "catalogue.yaml").read_text(encoding="utf-8")
+    (small / "catalogue.yaml").write_text(text.replace("average_salary: 500\n", ""),
+                                          encoding="utf-8")
+    a1 = (small / "proposals" / "A1.md").read_text(encoding="utf-8")
+    _with(small, "A1.md", a1.replace("summary:", "fte: {2026: -6, 2027: -12, 2028: -12}\nsummary:"))
+    _, t = totals_of(small)
+    assert t.proposals["I1"].fte.unknown == {2026, 2027}
+    assert t.fte.unknown == {2026, 2027, 2028} and t.fte.known(2026) == D(-6)
+    # a catalogue without any FTE shows none (and marks none unknown)
+    _with(small, "A1.md", a1)
+    _, t = totals_of(small)
+    assert t.fte.empty and t.proposals["I1"].fte.empty

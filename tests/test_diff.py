@@ -439,7 +439,7 @@ def test_markdown_format_has_money_table_first_then_details(edited):
     assert rows[j + 1] == "| | Efter | -100.850 | -5.500 + ? | -8.500 |"
     assert rows[j + 2] == "| | Ændring | **-100.599** | 0 | 0 |"
     k = next(n for n, r in enumerate(rows) if r.startswith("| **Difference til mål"))
-    assert rows[k + 1] == "| | Efter | 90.850 | -4.500 + ? | -1.500 |"
+    assert rows[k + 1] == "| | Efter | 90.850 | -4.500 − ? | -1.500 |"
     assert rows[k + 2] == "| | Ændring | **+100.599** | 0 | 0 |"
     assert "| ~ Lønbesparelse (varig, service) | -3.000 → -3.600 (-600) | -6.000 | -6.000 |" in md
     assert md.rstrip().endswith("</details>")
@@ -568,3 +568,78 @@ def test_a_changed_unknown_leaves_the_change_unknown(repo):
     before, after, change = year(c.total, 2027)
     assert (before, after, change) == (UNKNOWN, UNKNOWN, UNKNOWN)
     assert c.total.years[1].changed
+
+
+# -- the money fields of SPEC §7: ranges, alternatives, allocation ---------------------------
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    old = write_tree(tmp_path / "old", SMALL)
+    new = write_tree(tmp_path / "new", SMALL)
+    return old, new
+
+
+def test_a_range_amount_shows_before_after_and_its_change(tmp_path):
+    old, new = _folders(tmp_path)
+    edit(new / "proposals" / "A1.md", "amounts: {2026: -3000, 2027: -6000, 2028: -6000}",
+         "amounts: {2026: {low: -3000, high: -3500}, 2027: -6000, 2028: -6000}")
+    d = diff_folders(str(old), str(new))
+    assert d.ok
+    (p,) = d.changes.proposals
+    (line,) = [x for x in p.lines if x.kind != "unchanged"]
+    cell = render.year_cell(line.amounts.years[0])
+    assert cell == "-3.000 → -3.000\u00a0– -3.500 (0–-500)"
+    total = next(r for r in render.money_rows(d.changes) if r.kind == "total")
+    assert total.after[0] == "-251\u00a0– -751"
+    data = render.diff_data(d)
+    assert data["changes"]["total"]["after_ranges"] == {"2026": {"low": -251, "high": -751}}
+    assert data["changes"]["total"]["change_ranges"] == {"2026": {"low": 0, "high": -500}}
+    assert "2026" not in data["changes"]["total"]["after"]
+
+
+def test_choosing_another_alternative_moves_the_money_and_says_why(tmp_path):
+    old, new = _folders(tmp_path)
+    for folder in (old, new):
+        (folder / "proposals" / "A3.md").write_text(
+            "---\nid: A3\ntitle: Alternativ\ntheme: administration\ndepartment: SOF\n"
+            "alternative_to: A2\nsummary: Anden model.\neconomy:\n"
+            "  - {text: Mødetid, area: service, group: varig, amounts: {2026: -2000}}\n---\n",
+            encoding="utf-8")
+    edit(new / "proposals" / "A3.md", "alternative_to: A2\n", "alternative_to: A2\nchosen: true\n")
+    d = diff_folders(str(old), str(new))
+    changes = {p.id: p for p in d.changes.proposals}
+    assert set(changes) == {"A2", "A3"}
+    text = render.to_text(d)
+    assert "Valgt: - → ja" in text
+    assert "Tæller nu med i totalerne (valgt blandt alternativerne)" in text
+    assert "Tæller ikke længere med i totalerne (et andet alternativ er valgt)" in text
+    # administration 2026: 750 with A2 (-1250) → 750 + 1250 − 2000 = 0
+    theme = next(t for t in d.changes.themes if t.id == "administration")
+    assert theme.total.years[0].change == D(-750)
+
+
+def test_an_allocation_change_names_the_field_and_the_departments_parts(tmp_path):
+    old, new = _folders(tmp_path)
+    edit(new / "proposals" / "I1.md", "allocation: nøgle", "allocation: {SOF: 50, BUF: 50}")
+    d = diff_folders(str(old), str(new))
+    (p,) = d.changes.proposals
+    (field,) = p.fields
+    assert (field.key, field.label, field.before, field.after) == (
+        "allocation", "Fordeling", "nøgle", {"SOF": D(50), "BUF": D(50)})
+    rows = {r.label: r for r in render.money_rows(d.changes) if r.kind == "department"}
+    # I1 2026 -1001: key 62,5/37,5 → SOF -626, BUF -375; halves → -500 / -501 (largest rem.)
+    assert set(rows) == {"Forvaltning Socialforvaltningen", "Forvaltning Børne- og Ungdomsforvaltningen"}
+    data = render.diff_data(d)["changes"]["allocated_by_department"]
+    assert sum(data[c]["change"]["2026"] for c in ("SOF", "BUF")) == 0
+    assert "Fordeling: nøgle → SOF: 50, BUF: 50" in render.to_text(d)
+
+
+def test_allocation_amounts_and_from_are_shown_as_written(tmp_path):
+    old, new = _folders(tmp_path)
+    edit(new / "proposals" / "I1.md", "allocation: nøgle",
+         "allocation:\n  amounts: {SOF: {2026: -601}, BUF: {2026: -400}}\n  from: 2026")
+    d = diff_folders(str(old), str(new))
+    assert d.ok, [i.format() for i in d.head.errors]
+    (p,) = d.changes.proposals
+    assert p.fields[0].after == {"amounts": {"SOF": {"2026": D(-601)}, "BUF": {"2026": D(-400)}},
+                                 "from": 2026}

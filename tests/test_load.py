@@ -26,11 +26,12 @@ from helpers import (
     replace,
     with_files,
 )
-from katalog.fields import did_you_mean, suggest
+from katalog.model import UNKNOWN, Allocation, Look, Range
+from katalog.reader import did_you_mean, suggest
 from katalog.folder import read_folder
 from katalog.issues import Report, Severity
 from katalog.load import load_files
-from katalog.model import UNKNOWN
+from katalog.model import UNKNOWN, Allocation, Look, Range
 from katalog.pipeline import Checked, check_files
 
 P = "proposals/P1.md"
@@ -229,7 +230,7 @@ def test_economy_null_is_an_error_at_its_key() -> None:
         PROPOSAL[PROPOSAL.index("economy:") : PROPOSAL.index("---\nTekst")],
         "economy:\n",
     )
-    assert issue_of(files)[:5] == (p(P), 7, 1, ERR, "required")
+    assert issue_of(files)[:5] == (p(P), 7, 1, ERR, "empty-required")
 
 
 def test_empty_required_text() -> None:
@@ -237,7 +238,7 @@ def test_empty_required_text() -> None:
         path, line, col, sev, code, msg = issue_of(
             replace(minimal(), P, "title: Forslag et", empty)
         )
-        assert (path, line, col, sev, code) == (p(P), 3, 1, ERR, "required")
+        assert (path, line, col, sev, code) == (p(P), 3, 1, ERR, "empty-required")
         assert "tomt" in msg
 
 
@@ -277,7 +278,7 @@ def test_amounts_may_be_empty_but_not_null() -> None:
     assert flat(report) == []
     assert cat.proposals[0].lines[0].amounts == {}
     files = replace(minimal(), P, " {2026: -100, 2027: -200}", "")
-    assert issue_of(files)[:5] == (p(P), 11, 5, ERR, "required")
+    assert issue_of(files)[:5] == (p(P), 11, 5, ERR, "empty-required")
 
 
 def test_missing_several_fields_reports_all() -> None:
@@ -313,36 +314,37 @@ def test_missing_several_fields_reports_all() -> None:
 )
 def test_front_matter_must_be_a_mapping(raw: bytes, line: int) -> None:
     path, ln, col, sev, code, msg = issue_of(with_files(minimal(), {"proposals/P2.md": raw}))
-    assert (path, ln, col, sev, code) == (p("proposals/P2.md"), line, 1, ERR, "type")
+    assert (path, ln, col, sev, code) == (p("proposals/P2.md"), line, 1, ERR, "not-mapping")
     assert "samling af nøgler" in msg
 
 
 def test_catalogue_must_be_a_mapping() -> None:
     _, report = load(with_files(minimal(), {C: b"- a\n"}))
-    assert (p(C), 1, ERR, "type") in flat(report)
+    assert (p(C), 1, ERR, "not-mapping") in flat(report)
 
 
 # -- wrong types -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "line", "col", "needle"),
+    ("old", "new", "line", "col", "code", "needle"),
     [
-        ("title: Forslag et", "title: [a, b]", 3, 8, "tekst"),
-        ("title: Forslag et", "title: {a: 1}", 3, 8, "tekst"),
-        ("title: Forslag et", "title: true", 3, 8, "tekst"),
-        ("theme: adm", "theme: [adm]", 4, 8, "tekst"),
-        ("summary: Kort resumé.", "summary: {a: b}", 6, 10, "tekst"),
-        ("economy:\n  - text", "economy:\n  x:\n    text", 8, 3, "liste"),
-        ("economy:\n", "economy:\n  - Løn\n", 8, 5, "økonomilinje"),
-        ("{2026: -100, 2027: -200}", "[1, 2]", 11, 14, "samling af år"),
-        ("{2026: -100, 2027: -200}", "-100", 11, 14, "samling af år"),
-        ("area: service", "area: 3", 9, 11, "styringsområde"),
+        ("title: Forslag et", "title: [a, b]", 3, 8, "not-text", "tekst"),
+        ("title: Forslag et", "title: {a: 1}", 3, 8, "not-text", "tekst"),
+        ("title: Forslag et", "title: true", 3, 8, "not-text", "tekst"),
+        ("theme: adm", "theme: [adm]", 4, 8, "not-text", "tekst"),
+        ("summary: Kort resumé.", "summary: {a: b}", 6, 10, "not-text", "tekst"),
+        ("economy:\n  - text", "economy:\n  x:\n    text", 8, 3, "not-record-list", "liste"),
+        ("economy:\n", "economy:\n  - Løn\n", 8, 5, "not-record", "økonomilinje"),
+        ("{2026: -100, 2027: -200}", "[1, 2]", 11, 14, "not-year-map", "samling af år"),
+        ("{2026: -100, 2027: -200}", "-100", 11, 14, "not-year-map", "samling af år"),
+        ("area: service", "area: 3", 9, 11, "not-choice", "Styringsområde"),
     ],
 )
-def test_wrong_types_in_proposal(old: str, new: str, line: int, col: int, needle: str) -> None:
-    path, ln, c, sev, code, msg = issue_of(replace(minimal(), P, old, new))
-    assert (path, ln, c, sev, code) == (p(P), line, col, ERR, "type")
+def test_wrong_types_in_proposal(old: str, new: str, line: int, col: int, code: str,
+                                 needle: str) -> None:
+    path, ln, c, sev, actual, msg = issue_of(replace(minimal(), P, old, new))
+    assert (path, ln, c, sev, actual) == (p(P), line, col, ERR, code)
     assert needle in msg
 
 
@@ -357,11 +359,11 @@ def test_numbers_as_text_are_accepted_for_text_fields() -> None:
 @pytest.mark.parametrize(
     ("value", "code", "needle"),
     [
-        ("'1'", "type", "uden anførselstegn"),
-        ("1.5", "type", "decimaltal"),
-        ("one", "type", "helt tal"),
-        ("[1]", "type", "liste"),
-        ("true", "type", "helt tal"),
+        ("'1'", "quoted-number", "uden anførselstegn"),
+        ("1.5", "not-integer", "decimaltal"),
+        ("one", "not-integer", "helt tal"),
+        ("[1]", "not-integer", "liste"),
+        ("true", "not-integer", "helt tal"),
         ("1.000", "thousands-dot", "mente du 1000?"),
     ],
 )
@@ -377,16 +379,16 @@ def test_price_level_must_be_an_integer() -> None:
         4,
         14,
         ERR,
-        "type",
+        "quoted-number",
     )
-    assert issue_of(prop_with("price_level: 2026.5\n"))[:5] == (p(P), 6, 14, ERR, "type")
+    assert issue_of(prop_with("price_level: 2026.5\n"))[:5] == (p(P), 6, 14, ERR, "not-integer")
 
 
 def test_merged_into_must_be_text() -> None:
     files = replace(
         minimal(), T, "title: Administration\n", "title: Administration\nmerged_into: [x]\n"
     )
-    assert issue_of(files)[:5] == (p(T), 5, 14, ERR, "type")
+    assert issue_of(files)[:5] == (p(T), 5, 14, ERR, "not-text")
 
 
 # -- status, area, group, kind -------------------------------------------------------------------
@@ -490,7 +492,7 @@ def test_every_area_and_group_is_accepted(area: str, group: str) -> None:
 
 
 def test_status_of_wrong_type() -> None:
-    assert issue_of(prop_with("status: 3\n"))[:5] == (p(P), 6, 9, ERR, "type")
+    assert issue_of(prop_with("status: 3\n"))[:5] == (p(P), 6, 9, ERR, "not-choice")
 
 
 # -- ids -------------------------------------------------------------------------------------
@@ -532,13 +534,13 @@ def test_proposal_with_invalid_id_is_left_out() -> None:
         ("[2026, 2028, 2027]", 21, "years-order"),
         ("[2026, 2026, 2027]", 15, "years-order"),
         ("[2027, 2026, 2028]", 15, "years-order"),
-        ("['2026', 2027, 2028]", 9, "type"),
-        ("[2026, 2027.5, 2028]", 15, "type"),
-        ("[2026, 1850, 2028]", 15, "type"),
-        ("[2026, true]", 15, "type"),
-        ("2026", 8, "type"),
-        ("[]", 8, "type"),
-        ("{2026: 1}", 8, "type"),
+        ("['2026', 2027, 2028]", 9, "year"),
+        ("[2026, 2027.5, 2028]", 15, "year"),
+        ("[2026, 1850, 2028]", 15, "year"),
+        ("[2026, true]", 15, "year"),
+        ("2026", 8, "not-year-list"),
+        ("[]", 8, "not-year-list"),
+        ("{2026: 1}", 8, "not-year-list"),
     ],
 )
 def test_bad_years(years: str, col: int, code: str) -> None:
@@ -652,7 +654,7 @@ def test_unquoted_decimal_comma_is_still_caught() -> None:
 
 def test_quoted_number() -> None:
     path, line, col, sev, code, msg = issue_of(amount('"-6000"'))
-    assert (path, line, col, sev, code) == (p(P), 11, 21, ERR, "type")
+    assert (path, line, col, sev, code) == (p(P), 11, 21, ERR, "quoted-number")
     assert "anførselstegn" in msg and "-6000" in msg
 
 
@@ -661,20 +663,20 @@ def test_spaced_thousands() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "needle"),
+    ("value", "code", "needle"),
     [
-        ("true", "sand/falsk"),
-        ("'abc'", "'abc'"),
-        ("2026-01-01", "dato"),
-        ("[1]", "liste"),
-        ("{a: 1}", "samling"),
-        (".inf", "'.inf'"),
-        ("'??'", "'??'"),
+        ("true", "not-number", "sand/falsk"),
+        ("'abc'", "not-number", "'abc'"),
+        ("2026-01-01", "not-number", "dato"),
+        ("[1]", "not-number", "liste"),
+        ("{a: 1}", "range-form", "{low: 3.5, high: 5.5}"),
+        (".inf", "not-number", "'.inf'"),
+        ("'??'", "not-number", "'??'"),
     ],
 )
-def test_amount_of_wrong_kind(value: str, needle: str) -> None:
-    path, line, col, sev, code, msg = issue_of(amount(value))
-    assert (path, line, col, sev, code) == (p(P), 11, 21, ERR, "type")
+def test_amount_of_wrong_kind(value: str, code: str, needle: str) -> None:
+    path, line, col, sev, actual, msg = issue_of(amount(value))
+    assert (path, line, col, sev, actual) == (p(P), 11, 21, ERR, code)
     assert needle in msg
 
 
@@ -762,7 +764,7 @@ def test_all_bad_amounts_are_reported() -> None:
     assert flat_cols(report) == [
         (p(P), 11, 21, ERR, "thousands-dot"),
         (p(P), 11, 35, ERR, "decimal-comma"),
-        (p(P), 11, 48, ERR, "type"),
+        (p(P), 11, 48, ERR, "not-number"),
     ]
 
 
@@ -780,9 +782,9 @@ def test_units(unit: int) -> None:
     ("value", "code", "needle"),
     [
         ("100", "unit", "1000000"),
-        ("'1000'", "type", "anførselstegn"),
+        ("'1000'", "quoted-number", "anførselstegn"),
         ("1.000", "thousands-dot", "mente du 1000?"),
-        ("kr", "type", "helt tal"),
+        ("kr", "unit", "1000000 (mio. kr.)"),
     ],
 )
 def test_bad_unit(value: str, code: str, needle: str) -> None:
@@ -800,9 +802,9 @@ def test_savings_sign(sign: str) -> None:
 
 def test_bad_savings_sign() -> None:
     path, line, col, sev, code, msg = issue_of(cat_with("savings_sign: negativ\n"))
-    assert (path, line, col, sev, code) == (p(C), 5, 15, ERR, "unknown-savings_sign")
+    assert (path, line, col, sev, code) == (p(C), 5, 15, ERR, "unknown-choice")
     assert "mente du 'negative'?" in msg
-    assert issue_of(cat_with("savings_sign: -1\n"))[:5] == (p(C), 5, 15, ERR, "type")
+    assert issue_of(cat_with("savings_sign: -1\n"))[:5] == (p(C), 5, 15, ERR, "not-choice")
 
 
 @pytest.mark.parametrize("basis", ["alle", "varig"])
@@ -814,7 +816,7 @@ def test_target_basis(basis: str) -> None:
 
 def test_bad_target_basis() -> None:
     path, line, col, sev, code, msg = issue_of(cat_with("target_basis: varige\n"))
-    assert (path, line, col, sev, code) == (p(C), 5, 15, ERR, "unknown-target_basis")
+    assert (path, line, col, sev, code) == (p(C), 5, 15, ERR, "unknown-choice")
     assert "mente du 'varig'?" in msg
 
 
@@ -835,7 +837,7 @@ def test_bad_counted_status_is_located_and_named() -> None:
 
 
 def test_counted_statuses_must_be_a_list() -> None:
-    assert issue_of(cat_with("counted_statuses: vedtaget\n"))[:5] == (p(C), 5, 19, ERR, "type")
+    assert issue_of(cat_with("counted_statuses: vedtaget\n"))[:5] == (p(C), 5, 19, ERR, "not-list")
 
 
 def test_targets() -> None:
@@ -847,11 +849,11 @@ def test_targets() -> None:
 @pytest.mark.parametrize(
     ("value", "col", "code"),
     [
-        ("{2026: '?'}", 17, "type"),
+        ("{2026: '?'}", 17, "not-number"),
         ("{2026: -6.000}", 17, "thousands-dot"),
         ("{2026: '1,5'}", 17, "decimal-comma"),
         ("{2030: 1}", 11, "year-range"),
-        ("[1]", 10, "type"),
+        ("[1]", 10, "not-year-map"),
     ],
 )
 def test_bad_targets(value: str, col: int, code: str) -> None:
@@ -867,9 +869,9 @@ def test_average_salary() -> None:
     cat, report = load(cat_with("average_salary: 575.5\n"))
     assert flat(report) == []
     assert cat.settings.average_salary == Decimal("575.5")
-    assert issue_of(cat_with("average_salary: 0\n"))[:5] == (p(C), 5, 17, ERR, "average-salary")
-    assert issue_of(cat_with("average_salary: -5\n"))[:5] == (p(C), 5, 17, ERR, "average-salary")
-    assert issue_of(cat_with("average_salary: '?'\n"))[:5] == (p(C), 5, 17, ERR, "type")
+    assert issue_of(cat_with("average_salary: 0\n"))[:5] == (p(C), 5, 17, ERR, "out-of-range")
+    assert issue_of(cat_with("average_salary: -5\n"))[:5] == (p(C), 5, 17, ERR, "out-of-range")
+    assert issue_of(cat_with("average_salary: '?'\n"))[:5] == (p(C), 5, 17, ERR, "not-number")
     assert issue_of(cat_with("average_salary: 575.000\n"))[:5] == (
         p(C),
         5,
@@ -884,7 +886,7 @@ def test_catalogue_declared_totals() -> None:
     assert flat(report) == []
     assert cat.settings.declared_totals == {2026: Decimal(-100), 2027: Decimal(-200)}
     assert cat.settings.locs["totals.2027"].line == 5
-    assert issue_of(cat_with("totals: {2026: '?'}\n"))[:5] == (p(C), 5, 16, ERR, "type")
+    assert issue_of(cat_with("totals: {2026: '?'}\n"))[:5] == (p(C), 5, 16, ERR, "not-number")
     assert issue_of(cat_with("totals: {2029: 5}\n"))[:5] == (p(C), 5, 10, ERR, "year-range")
 
 
@@ -907,11 +909,11 @@ def test_departments() -> None:
 @pytest.mark.parametrize(
     ("extra", "line", "col", "code"),
     [
-        ("departments: {SOF: 1}\n", 5, 14, "type"),
-        ("departments: [SOF]\n", 5, 15, "type"),
+        ("departments: {SOF: 1}\n", 5, 14, "not-record-list"),
+        ("departments: [SOF]\n", 5, 15, "not-record"),
         ("departments:\n  - {name: Soc}\n", 6, 5, "required"),
-        ("departments:\n  - {code: SOF, share: 101}\n", 6, 24, "share"),
-        ("departments:\n  - {code: SOF, share: -1}\n", 6, 24, "share"),
+        ("departments:\n  - {code: SOF, share: 101}\n", 6, 24, "out-of-range"),
+        ("departments:\n  - {code: SOF, share: -1}\n", 6, 24, "out-of-range"),
         ("departments:\n  - {code: SOF, share: '28,4'}\n", 6, 24, "decimal-comma"),
         (
             "departments:\n  - {code: SOF}\n  - {code: BUF}\n  - {code: SOF}\n",
@@ -946,11 +948,11 @@ def test_date_subtitle_percent_sign() -> None:
         "Forslag",
         "pct.",
     )
-    assert issue_of(cat_with("date: 2026-13-01\n"))[:5] == (p(C), 5, 7, ERR, "type")
-    assert issue_of(cat_with("date: i morgen\n"))[:5] == (p(C), 5, 7, ERR, "type")
-    assert issue_of(cat_with("subtitle: [1]\n"))[:5] == (p(C), 5, 11, ERR, "type")
+    assert issue_of(cat_with("date: 2026-13-01\n"))[:5] == (p(C), 5, 7, ERR, "not-date")
+    assert issue_of(cat_with("date: i morgen\n"))[:5] == (p(C), 5, 7, ERR, "not-date")
+    assert issue_of(cat_with("subtitle: [1]\n"))[:5] == (p(C), 5, 11, ERR, "not-text")
     i = issue_of(cat_with("percent_sign: pct\n"))
-    assert i[:5] == (p(C), 5, 15, ERR, "unknown-percent_sign")
+    assert i[:5] == (p(C), 5, 15, ERR, "unknown-choice")
     assert "mente du 'pct.'?" in i[5]
 
 
@@ -1031,7 +1033,7 @@ def test_proposal_optional_fields_all_valid() -> None:
     assert flat(report) == []
     x = cat.proposals[0]
     assert x.fte == {2026: Decimal("-1.5"), 2027: Decimal(-3)}
-    assert x.allocation == {"SOF": Decimal(60), "BUF": Decimal(40)}
+    assert x.allocation == Allocation(shares={"SOF": Decimal(60), "BUF": Decimal(40)})
     assert x.declared_totals == {2026: Decimal(-100), 2027: Decimal(-200)}
     assert [(c.party, c.approved, c.date, c.note) for c in x.consulted] == [
         ("MED-udvalg", True, dt.date(2026, 8, 7), ""),
@@ -1050,17 +1052,17 @@ def test_proposal_optional_fields_all_valid() -> None:
 def test_allocation_key(value: str) -> None:
     cat, report = load(prop_with(f"allocation: {value}\n"))
     assert flat(report) == []
-    assert cat.proposals[0].allocation == "nøgle"
+    assert cat.proposals[0].allocation == Allocation(key=True)
 
 
 @pytest.mark.parametrize(
     ("value", "col", "code"),
     [
-        ("alle", 13, "allocation"),
-        ("[SOF, BUF]", 13, "allocation"),
-        ("5", 13, "allocation"),
-        ("{SOF: 160, BUF: -60}", 19, "share"),
-        ("{SOF: '?', BUF: 100}", 19, "type"),
+        ("alle", 13, "allocation-form"),
+        ("[SOF, BUF]", 13, "allocation-form"),
+        ("5", 13, "allocation-form"),
+        ("{SOF: 160, BUF: -60}", 19, "out-of-range"),
+        ("{SOF: '?', BUF: 100}", 19, "not-number"),
         ("{SOF: 62.500, BUF: 37.5}", 19, "thousands-dot"),
     ],
 )
@@ -1075,12 +1077,21 @@ def test_allocation_message_names_both_forms() -> None:
 
 
 def test_fte_rules() -> None:
-    _, report = load(prop_with("fte: {2026: -1.5, 2030: 1, 2027: '?'}\n"))
-    assert flat_cols(report) == [(p(P), 6, 19, ERR, "year-range"), (p(P), 6, 34, ERR, "type")]
+    cat, report = load(prop_with("fte: {2026: -1.5, 2030: 1, 2027: '?'}\n"))
+    assert flat_cols(report) == [(p(P), 6, 19, ERR, "year-range")]
+    assert cat.proposals[0].fte == {2026: Decimal("-1.5"), 2027: UNKNOWN}
+    _, report = load(prop_with("fte: {2026: 'x'}\n"))
+    assert flat_cols(report) == [(p(P), 6, 13, ERR, "not-number")]
+
+
+def test_fte_question_mark_means_unknown_every_year() -> None:
+    cat, report = load(prop_with("fte: '?'\n"))
+    assert flat(report) == []
+    assert cat.proposals[0].fte == {2026: UNKNOWN, 2027: UNKNOWN, 2028: UNKNOWN}
 
 
 def test_proposal_declared_totals_refuse_question_mark_and_bad_years() -> None:
-    assert issue_of(prop_with("totals: {2026: '?'}\n"))[:5] == (p(P), 6, 16, ERR, "type")
+    assert issue_of(prop_with("totals: {2026: '?'}\n"))[:5] == (p(P), 6, 16, ERR, "not-number")
     assert issue_of(prop_with("totals: {2025: 1}\n"))[:5] == (p(P), 6, 10, ERR, "year-range")
     assert issue_of(prop_with("totals: {2026: -6.000}\n"))[:5] == (
         p(P),
@@ -1099,7 +1110,8 @@ def test_theme_declared_totals_are_checked_against_catalogue_years() -> None:
         "title: Administration\ntotals: {2030: 1, 2026: '?'}\n",
     )
     _, report = load(files)
-    assert flat_cols(report) == [(p(T), 5, 10, ERR, "year-range"), (p(T), 5, 25, ERR, "type")]
+    assert flat_cols(report) == [(p(T), 5, 10, ERR, "year-range"),
+                                 (p(T), 5, 25, ERR, "not-number")]
 
 
 def test_price_level_on_proposal() -> None:
@@ -1118,10 +1130,10 @@ def test_consulted_rules() -> None:
         """)
     _, report = load(files)
     assert flat_cols(report) == [
-        (p(P), 8, 26, ERR, "type"),
-        (p(P), 8, 39, ERR, "type"),
+        (p(P), 8, 26, ERR, "not-bool"),
+        (p(P), 8, 39, ERR, "not-date"),
         (p(P), 8, 45, WARN, "unknown-field"),
-        (p(P), 9, 5, ERR, "type"),
+        (p(P), 9, 5, ERR, "not-record"),
         (p(P), 10, 5, ERR, "required"),
     ]
     assert "mente du 'note'?" in report.warnings[0].message
@@ -1140,7 +1152,7 @@ def test_hearing_rules() -> None:
         (p(P), 8, 5, ERR, "required"),
         (p(P), 9, 27, WARN, "unknown-field"),
     ]
-    assert issue_of(prop_with("hearing: noget\n"))[:5] == (p(P), 6, 10, ERR, "type")
+    assert issue_of(prop_with("hearing: noget\n"))[:5] == (p(P), 6, 10, ERR, "not-record-list")
 
 
 def test_followup_rules() -> None:
@@ -1156,7 +1168,7 @@ def test_followup_rules() -> None:
         (p(P), 9, 15, WARN, "unknown-field"),
     ]
     assert "mente du 'responsible'?" in report.warnings[0].message
-    assert issue_of(prop_with("followup: {goal: g}\n"))[:5] == (p(P), 6, 11, ERR, "type")
+    assert issue_of(prop_with("followup: {goal: g}\n"))[:5] == (p(P), 6, 11, ERR, "not-record-list")
 
 
 def test_tags() -> None:
@@ -1167,9 +1179,9 @@ def test_tags() -> None:
     assert flat(report) == []
     assert cat.proposals[0].tags == ("a", "7")
     path, line, col, sev, code, msg = issue_of(prop_with("tags: [a, [x]]\n"))
-    assert (path, line, col, sev, code) == (p(P), 6, 11, ERR, "type")
+    assert (path, line, col, sev, code) == (p(P), 6, 11, ERR, "not-text-item")
     assert "'tags'" in msg
-    assert issue_of(prop_with("tags: {a: 1}\n"))[:5] == (p(P), 6, 7, ERR, "type")
+    assert issue_of(prop_with("tags: {a: 1}\n"))[:5] == (p(P), 6, 7, ERR, "not-list")
 
 
 # -- helpers in fields -------------------------------------------------------------------------
@@ -1416,3 +1428,191 @@ def test_fuzz_structured_front_matter(data: object) -> None:
     # JSON is valid YAML flow syntax: every shape of data reaches the field rules.
     raw = ("---\n" + json.dumps(data, ensure_ascii=False) + "\n---\n").encode()
     _check_everything(with_files(minimal(), {P: raw}))
+
+
+# -- SPEC §7: units, decimals, ranges, FTE, notes, alternatives, allocation, labels, look ------
+
+
+@pytest.mark.parametrize("unit", [1, 1000])
+def test_thousands_dot_is_an_error_up_to_1000(unit: int) -> None:
+    path, line, col, sev, code, msg = issue_of(replace(cat_with(f"unit: {unit}\n"), P,
+                                                       "2026: -100", "2026: 0.500"))
+    assert (code, line, col) == ("thousands-dot", 11, 21)
+    assert "mente du 500?" in msg
+
+
+def test_a_dot_and_three_digits_is_a_decimal_in_mio_kr() -> None:
+    files = replace(cat_with("unit: 1000000\n"), P, "{2026: -100, 2027: -200}",
+                    "{2026: 0.500, 2027: -0.125}")
+    cat, report = load(files)
+    assert flat(report) == []
+    assert cat.proposals[0].lines[0].amounts == {2026: Decimal("0.5"), 2027: Decimal("-0.125")}
+
+
+def test_hints_use_the_catalogue_unit() -> None:
+    # a quoted "1.500.000" in mio. kr. means 1,5 mio. kr., not 1500000 mio. kr.
+    msg = issue_of(replace(cat_with("unit: 1000000\n"), P, "2026: -100", "2026: '1.500.000'"))[5]
+    assert "mente du 1.5?" in msg and "mio. kr." in msg
+    msg = issue_of(replace(cat_with("unit: 1000000\n"), P, "2026: -100", "2026: 1e16"))[5]
+    assert "mio. kr." in msg and "1.000 kr." not in msg
+
+
+@pytest.mark.parametrize(("value", "code"), [("5", "out-of-range"), ("-1", "out-of-range"),
+                                             ("1.5", "not-integer")])
+def test_decimals_must_be_0_to_4(value: str, code: str) -> None:
+    assert issue_of(cat_with(f"decimals: {value}\n"))[:5] == (p(C), 5, 11, ERR, code)
+    assert issue_of(cat_with(f"fte_decimals: {value}\n"))[:5] == (p(C), 5, 15, ERR, code)
+
+
+def test_shown_decimals_are_the_fewest_that_show_every_amount() -> None:
+    cat, _ = load(minimal())
+    assert cat.settings.shown_decimals == 0
+    cat, _ = load(amount("{low: -1.5, high: -2.25}"))
+    assert cat.settings.shown_decimals == 2
+    cat, _ = load(replace(cat_with("decimals: 1\n"), P, "2026: -100", "2026: -100.25"))
+    assert (cat.settings.decimals, cat.settings.shown_decimals) == (1, 1)
+    cat, _ = load(amount("-1.23456"))
+    assert cat.settings.shown_decimals == 4
+
+
+def test_range_amounts() -> None:
+    cat, report = load(amount("{low: -3.5, high: -5.5}"))
+    assert flat(report) == []
+    assert cat.proposals[0].lines[0].amounts[2026] == Range(Decimal("-3.5"), Decimal("-5.5"))
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{low: 1}", "range-form", "'high' mangler"),
+    ("{low: 1, high: 2, mid: 1.5}", "range-form", "'mid' hører ikke til"),
+    ("{low: 2, high: 2}", "range-equal", "skriv bare 2"),
+    ("{low: '?', high: 2}", "not-number", "(low)"),
+    ("{low: 1.000, high: 2}", "thousands-dot", "mente du 1000?"),
+])
+def test_bad_ranges(value: str, code: str, needle: str) -> None:
+    issue = issue_of(amount(value))
+    assert (issue[0], issue[1], issue[4]) == (p(P), 11, code)
+    assert needle in issue[5]
+
+
+def test_note_alternative_and_chosen_are_read() -> None:
+    cat, report = load(prop_with("note: |\n  En **note**.\n\n  Andet afsnit.\n"
+                                 "alternative_to: P9\nchosen: ja\n"))
+    assert flat(report) == []  # the unknown P9 is a cross-file rule (validate)
+    x = cat.proposals[0]
+    assert x.note == "En **note**.\n\nAndet afsnit."
+    assert (x.alternative_to, x.chosen) == ("P9", True)
+
+
+def test_theme_note_and_salary() -> None:
+    files = replace(minimal(), T, "title: Administration\n",
+                    "title: Administration\naverage_salary: 575\nnote: Se *note*.\n")
+    cat, report = load(files)
+    assert flat(report) == []
+    assert (cat.themes[0].average_salary, cat.themes[0].note) == (Decimal(575), "Se *note*.")
+
+
+def test_department_salary() -> None:
+    cat, report = load(cat_with("departments:\n  - {code: SOF, average_salary: 540}\n"))
+    assert flat(report) == []
+    assert cat.settings.departments[0].average_salary == Decimal(540)
+    assert issue_of(cat_with("departments:\n  - {code: SOF, average_salary: 0}\n"))[4] == \
+        "out-of-range"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("{amounts: {SOF: 60, BUF: 40}}", Allocation(amounts={"SOF": Decimal(60), "BUF": Decimal(40)})),
+    ("{amounts: {SOF: {2026: 60}}, from: 2026}",
+     Allocation(amounts={"SOF": {2026: Decimal(60)}}, start=2026)),
+    ("{shares: nøgle, from: 2027}", Allocation(key=True, start=2027)),
+    ("{shares: {SOF: 50, BUF: 50}}", Allocation(shares={"SOF": Decimal(50), "BUF": Decimal(50)})),
+])
+def test_allocation_long_form(value: str, expected: Allocation) -> None:
+    cat, report = load(prop_with(f"allocation: {value}\n"))
+    assert flat(report) == []
+    assert cat.proposals[0].allocation == expected
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{shares: nøgle, amounts: {SOF: 1}}", "allocation-form", "ikke begge"),
+    ("{from: 2027}", "allocation-form", "ikke ingen af dem"),
+    ("{shares: nøgle, from: 2031}", "allocation-from", "2026–2028"),
+    ("{amounts: [1]}", "not-mapping", "'amounts'"),
+])
+def test_bad_allocation_long_form(value: str, code: str, needle: str) -> None:
+    issue = issue_of(prop_with(f"allocation: {value}\n"))
+    assert issue[4] == code and needle in issue[5]
+
+
+def test_labels_override_and_unknown_keys_warn() -> None:
+    cat, report = load(cat_with("labels:\n  difference: Difference der skal fordeles\n"
+                                "  totla: I alt\n"))
+    assert flat_cols(report) == [(p(C), 7, 3, WARN, "label-unknown")]
+    assert "mente du 'total'?" in report.issues[0].message
+    assert cat.settings.labels == {"difference": "Difference der skal fordeles"}
+    assert issue_of(cat_with("labels:\n  total:\n"))[4] == "empty-required"
+
+
+def test_look_is_read_into_settings() -> None:
+    cat, report = load(cat_with("look: {accent: '#7A1F3D', page_break: flow, font: Source Sans 3}\n"))
+    assert flat(report) == []
+    assert cat.settings.look == Look(accent="#7a1f3d", page_break="flow", font="Source Sans 3")
+    assert load(minimal())[0].settings.look == Look()
+
+
+@pytest.mark.parametrize(("value", "code", "needle"), [
+    ("{accent: rød}", "colour", "#7a1f3d"),
+    ("{accent: '#ffcc00'}", "contrast", "1,51:1"),
+    ("{accent: '#777777'}", "contrast", "4,48:1"),
+    ("{page_break: always}", "unknown-choice", "'proposal'"),
+    ("{logo: /etc/logo.svg}", "logo-path", "i forhold til indholdsmappen"),
+    ("{logo: ../logo.svg}", "logo-path", "'..'"),
+])
+def test_bad_look(value: str, code: str, needle: str) -> None:
+    issue = issue_of(cat_with(f"look: {value}\n"))
+    assert (issue[1], issue[4]) == (5, code)
+    assert needle in issue[5]
+
+
+def test_dark_enough_accent_passes() -> None:
+    assert flat(load(cat_with("look: {accent: '#767676'}\n"))[1]) == []  # 4,54:1
+
+
+def test_logo_is_checked_in_the_content_folder(tmp_path) -> None:
+    from conftest import write_tree
+
+    folder = write_tree(tmp_path / "c", {k: v.decode() for k, v in cat_with(
+        "look: {logo: logo.svg}\n").items()})
+    _, report = load_files_folder(folder)
+    assert [i.code for i in report.errors] == ["logo-missing"]
+    (folder / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert load_files_folder(folder)[1].errors == []
+    (folder / "logo.svg").write_text("not an image")
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-type"]
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").symlink_to(tmp_path / "elsewhere.svg")
+    (tmp_path / "elsewhere.svg").write_text("<svg/>")
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-path"]
+    (folder / "logo.svg").unlink()
+    (folder / "logo.svg").mkdir()
+    assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-file"]
+
+
+def load_files_folder(folder):
+    from katalog.load import load as load_folder
+
+    return load_folder(folder)
+
+
+def test_intro_with_and_without_front_matter() -> None:
+    cat, report = load(with_files(minimal(), {"intro.md": b"---\ntitle: Forord\n---\nTekst.\n"}))
+    assert flat(report) == []
+    assert (cat.intro.title, cat.intro.body) == ("Forord", "Tekst.\n")
+    cat, report = load(with_files(minimal(), {"intro.md": b"Bare *tekst*.\n"}))
+    assert flat(report) == []
+    assert (cat.intro.title, cat.intro.body) == ("Indledning", "Bare *tekst*.\n")
+    cat, _ = load(with_files(cat_with("labels: {intro: Indhold og formål}\n"),
+                             {"intro.md": b"Tekst.\n"}))
+    assert cat.intro.title == "Indhold og formål"
+    _, report = load(with_files(minimal(), {"intro.md": b"---\ntitel: x\n---\n"}))
+    assert [(i.code, i.line) for i in report.issues] == [("unknown-field", 2)]
+    assert load(minimal())[0].intro is None

@@ -85,3 +85,27 @@ def test_half_up_matches_decimal_rounding(value, decimals):
 
     step = D(1).scaleb(-decimals)
     assert parse_number(format_number(value, decimals)) == value.quantize(step, ROUND_HALF_UP) + 0
+
+
+def test_ranges_and_unknown_parts():
+    from katalog.model import Range
+    from katalog.numbers import csv_number, format_partial, format_range
+
+    assert format_range(Range(D("3.5"), D("5.5")), 1) == "3,5–5,5"
+    assert format_range(Range(D(3), D("5.5")), None) == "3–5,5"
+    assert format_range(Range(D("-3.5"), D("-5.5")), 1) == f"-3,5{NBSP}– -5,5"
+    assert format_amount(Range(D(1000), D(2000))) == "1.000–2.000"
+    assert format_partial(D(-10300), 0) == "-10.300 + ?"
+    assert format_partial(D(1500), 0, "-") == "1.500 − ?"
+    assert format_partial(None) == "?"
+    assert format_partial(Range(D("15.5"), D("17.5")), 1) == "15,5–17,5 + ?"
+    assert format_fte(D("1.739"), 2) == "1,74"
+    assert csv_number(D("-10300")) == "-10300" and csv_number(D("12.50")) == "12,5"
+    assert csv_number(None) == "" and csv_number(UNKNOWN) == "?"
+    assert csv_number(Range(D("3.5"), D(5))) == "3,5–5"
+
+
+@given(amounts, st.integers(min_value=0, max_value=4))
+def test_fixed_decimals_never_show_minus_zero(value, decimals):
+    text = format_number(value, decimals)
+    assert not text.startswith("-") or parse_number(text) != 0

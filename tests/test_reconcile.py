@@ -123,7 +123,7 @@ def test_question_mark_in_an_undeclared_year_is_fine() -> None:
 
 def test_question_mark_cannot_itself_be_declared() -> None:
     checked = check(declared('{2026: "?"}'))
-    assert flat_cols(checked.report) == [(p(P), 6, 16, ERR, "type")]
+    assert flat_cols(checked.report) == [(p(P), 6, 16, ERR, "not-number")]
 
 
 def test_mixed_groups_add_up() -> None:

@@ -111,3 +111,82 @@ def test_template_beside_the_content_overrides_the_default(content):
     path = new_proposal(content, NewProposal("EGEN-1", "administration", "SOF", "Egen"))
     assert path.read_text(encoding="utf-8").endswith("Egen skabelon.\n")
     assert check(content).ok
+
+
+# -- ids and files that cannot be created (issue 18) -------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [".hidden", "..", ".", "-rf", "CON", "nul", "aux.md", "com1",
+                                 "LPT9.txt"])
+def test_ids_that_make_bad_files_are_refused(content, bad):
+    before = sorted(p.name for p in (content / "proposals").iterdir())
+    result = run("new", "--theme", "administration", "--department", "SOF",
+                 "--content", str(content), "--", bad)
+    assert result.exit_code == 1, result.output
+    assert "ugyldigt" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in (content / "proposals").iterdir()) == before
+
+
+def test_id_differing_only_in_case_is_refused(content):
+    with pytest.raises(ScaffoldError, match="store/små bogstaver"):
+        new_proposal(content, NewProposal("adm-01", "administration", "SOF"))
+
+
+def test_dangling_symlink_at_the_target_is_refused_in_danish(content, tmp_path):
+    link = content / "proposals" / "NY-1.md"
+    link.symlink_to(tmp_path / "findes-ikke.md")
+    result = run("new", "NY-1", "--theme", "administration", "--department", "SOF",
+                 "--content", str(content))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "findes allerede" in result.output and "symbolsk link" in result.output
+    assert not (tmp_path / "findes-ikke.md").exists()  # nothing written through the link
+
+
+def test_read_only_content_gives_a_danish_message(content):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only folders")
+    folder = content / "proposals"
+    folder.chmod(0o555)
+    try:
+        result = run("new", "NY-2", "--theme", "administration", "--department", "SOF",
+                     "--content", str(content))
+    finally:
+        folder.chmod(0o755)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "kan ikke skrives" in result.output
+
+
+def test_unwritable_target_raises_scaffold_error(content, monkeypatch):
+    # Also as root: the write itself fails (as on read-only content) → a Danish message.
+    import katalog.scaffold as scaffold
+
+    def refuse(path, data, mode=None):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(scaffold, "create_exclusive", refuse)
+    with pytest.raises(ScaffoldError, match="kan ikke skrives.*skriveadgang"):
+        new_proposal(content, NewProposal("NY-3", "administration", "SOF"))
+
+
+# -- hints in the catalogue's unit (SPEC §7) -----------------------------------------------------
+
+
+def test_scaffold_hints_use_the_catalogue_unit(small):
+    text_thousands = (small / "catalogue.yaml").read_text(encoding="utf-8")
+    path = new_proposal(small, NewProposal("N1", "administration", "SOF"))
+    thousands = path.read_text(encoding="utf-8")
+    assert "minus (-500)" in thousands and "uden tusindtalspunktum (6000, ikke 6.000)" in thousands
+    path.unlink()
+    (small / "catalogue.yaml").write_text(
+        text_thousands.replace("unit: 1000", "unit: 1000000\nsavings_sign: positive")
+        .replace("average_salary: 500", "average_salary: 0.5")
+        .replace("-10000", "-10"), encoding="utf-8")
+    path = new_proposal(small, NewProposal("N2", "administration", "SOF"))
+    millions = path.read_text(encoding="utf-8")
+    assert "Beløb i mio. kr." in millions
+    assert "plus (0.5)" in millions and "minus (-0.5)" in millions
+    assert "tusindtalspunktum" not in millions and "-500" not in millions
+    assert "decimaler med punktum" in millions
+    assert check(small).ok, [i.format() for i in check(small).report.sorted()]

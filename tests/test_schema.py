@@ -150,3 +150,77 @@ def test_cli_out_and_usage(tmp_path, example):
     assert "administration" in data["properties"]["theme"]["enum"]
     assert runner.invoke(main, ["schema"]).exit_code == 2
     assert runner.invoke(main, ["schema", "forslag"]).exit_code == 2
+
+
+# -- schema --out writes safely (issue 18) ---------------------------------------------------
+
+from katalog.schema import SchemaOutError, write_schemas  # noqa: E402
+
+
+def test_out_replaces_its_own_files(tmp_path):
+    written = write_schemas(tmp_path / "s")
+    assert [p.name for p in written] == [file_name(n) for n in NAMES]
+    (tmp_path / "s" / "theme.schema.json").write_text(to_json("theme").replace(
+        "Temaets titel.", "gammel"), encoding="utf-8")
+    write_schemas(tmp_path / "s")  # a schema katalog wrote (older): replaced
+    assert (tmp_path / "s" / "theme.schema.json").read_text(encoding="utf-8") == to_json("theme")
+
+
+def test_out_never_overwrites_another_file(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "proposal.schema.json").write_text('{"mine": true}', encoding="utf-8")
+    with pytest.raises(SchemaOutError, match="ikke et skema, katalog har skrevet"):
+        write_schemas(folder)
+    assert (folder / "proposal.schema.json").read_text(encoding="utf-8") == '{"mine": true}'
+    assert not (folder / "catalogue.schema.json").exists()  # nothing written at all
+
+
+def test_out_never_writes_through_a_symlink(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    victim = tmp_path / "victim.json"
+    victim.write_text(to_json("theme"), encoding="utf-8")  # even one that looks like ours
+    (folder / "theme.schema.json").symlink_to(victim)
+    with pytest.raises(SchemaOutError, match="symbolsk link"):
+        write_schemas(folder)
+    dangling = tmp_path / "d"
+    dangling.mkdir()
+    (dangling / "catalogue.schema.json").symlink_to(tmp_path / "nowhere.json")
+    with pytest.raises(SchemaOutError, match="symbolsk link"):
+        write_schemas(dangling)
+    assert not (tmp_path / "nowhere.json").exists()
+    linked = tmp_path / "linked"
+    linked.symlink_to(folder)
+    with pytest.raises(SchemaOutError, match="symbolsk link"):
+        write_schemas(linked)
+
+
+def test_out_that_is_a_file_is_a_clear_error(tmp_path):
+    target = tmp_path / "schema.json"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(SchemaOutError, match="er en fil, ikke en mappe"):
+        write_schemas(target)
+    assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_schemas_know_the_new_fields():
+    proposal = SCHEMAS["proposal"](None)["properties"]
+    v = validator("proposal")
+    good = json.loads(json.dumps(GOOD))
+    good["economy"][0]["amounts"]["2028"] = {"low": 3.5, "high": 5.5}
+    good |= {"alternative_to": "ADM-01", "chosen": True, "note": "**Note**", "fte": "?",
+             "allocation": {"amounts": {"SOF": 100}, "from": 2027}}
+    assert list(v.iter_errors(good)) == []
+    assert list(v.iter_errors(changed(("id",), ".skjult")))
+    assert list(v.iter_errors(changed(("id",), "CON")))
+    assert list(v.iter_errors(changed(("id",), "com1.md")))
+    assert list(v.iter_errors(changed(("id",), "console"))) == []
+    assert "alternative_to" in proposal and "note" in proposal
+    catalogue = validator("catalogue")
+    cat = {"title": "K", "organisation": "O", "years": [2026], "price_level": 2026,
+           "look": {"accent": "#7a1f3d", "page_break": "flow"}, "decimals": 1,
+           "labels": {"difference": "Rest"}}
+    assert list(catalogue.iter_errors(cat)) == []
+    cat["labels"] = {"diference": "Rest"}
+    assert list(catalogue.iter_errors(cat))

@@ -16,9 +16,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
+from . import fields as F
 from .compute import Series, Totals
 from .issues import Issue, Severity
-from .model import UNKNOWN, Amount, Catalogue, Line, Proposal, Settings, Theme
+from .model import (
+    ALLOCATION_KEY,
+    UNKNOWN,
+    Allocation,
+    Amount,
+    Catalogue,
+    Line,
+    Proposal,
+    Range,
+    Settings,
+    Theme,
+)
 from .pipeline import Checked
 
 CONTEXT_WORDS = 4  # unchanged words kept on each side of a change in a word diff
@@ -40,28 +52,42 @@ class YearChange:
     year: int
     before: Amount | None
     after: Amount | None
-    before_known: Decimal | None = None
-    after_known: Decimal | None = None
+    before_known: Decimal | Range | None = None
+    after_known: Decimal | Range | None = None
     same_unknowns: bool | None = None  # None: not tracked (two "?" count as unchanged)
 
     @property
     def change(self) -> Amount | None:
-        """after − before (a missing amount counts as 0); UNKNOWN when a `"?"` makes it so."""
+        """after − before (a missing amount counts as 0); UNKNOWN when a `"?"` makes it so;
+        a range when either side is one (lows and highs apart)."""
         if self.before is None and self.after is None:
             return None
         if self.before is UNKNOWN or self.after is UNKNOWN:
             if self.before is UNKNOWN and self.after is UNKNOWN and self.same_unknowns:
-                return (self.after_known or Decimal(0)) - (self.before_known or Decimal(0))
+                return _minus(self.after_known, self.before_known)
             return UNKNOWN
-        before = self.before if isinstance(self.before, Decimal) else Decimal(0)
-        after = self.after if isinstance(self.after, Decimal) else Decimal(0)
-        return after - before
+        return _minus(self.after, self.before)
 
     @property
     def changed(self) -> bool:
         if self.before is UNKNOWN and self.after is UNKNOWN and self.same_unknowns is not None:
             return not self.same_unknowns or self.before_known != self.after_known
         return self.before != self.after
+
+
+def _ends(value: Any) -> tuple[Decimal, Decimal]:
+    if isinstance(value, Range):
+        return value.low, value.high
+    value = value if isinstance(value, Decimal) else Decimal(0)
+    return value, value
+
+
+def _minus(after: Any, before: Any) -> Decimal | Range:
+    """after − before for numbers or ranges (None counts as 0); a range only when the
+    difference of the ends differs."""
+    (a_low, a_high), (b_low, b_high) = _ends(after), _ends(before)
+    low, high = a_low - b_low, a_high - b_high
+    return low if low == high else Range(low, high)
 
 
 Sources = Mapping[int, frozenset[tuple[str, ...]]]
@@ -158,6 +184,8 @@ class ProposalChange:
     fields: tuple[FieldChange, ...] = ()
     summary: WordDiff | None = None
     body: WordDiff | None = None
+    alternative_before: str | None = None  # its group of alternatives, if any
+    alternative_after: str | None = None
 
     @property
     def renamed(self) -> bool:
@@ -205,16 +233,19 @@ class Changes:
     total: Delta
     target: Delta
     difference: Delta
+    allocated: Mapping[str, Delta] = field(default_factory=dict)  # by department after allocation
 
     @property
     def empty(self) -> bool:
         return not (self.settings or self.proposals or any(t.changed for t in self.themes)
-                    or self.total.changed or self.target.changed or self.difference.changed)
+                    or self.total.changed or self.target.changed or self.difference.changed
+                    or any(d.changed for d in self.allocated.values()))
 
     @property
     def money_changed(self) -> bool:
         return (self.total.changed or self.target.changed or self.difference.changed
-                or any(t.total.changed for t in self.themes))
+                or any(t.total.changed for t in self.themes)
+                or any(d.changed for d in self.allocated.values()))
 
 
 @dataclass(frozen=True)
@@ -291,7 +322,18 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
             years, old_totals.difference, new_totals.difference,
             (unknown_sources(old, old_totals, basis=True),
              unknown_sources(new, new_totals, basis=True))),
+        allocated=_allocated(years, old_totals, new_totals),
     )
+
+
+def _allocated(years: tuple[int, ...], old: Totals, new: Totals) -> dict[str, Delta]:
+    """What each department must deliver, before and after (only when some proposal or
+    theme is allocated on either side: otherwise it is `by_department`)."""
+    if not any(pt.allocated for t in (old, new) for pt in t.proposals.values()):
+        return {}
+    codes = list(dict.fromkeys([*new.allocated_by_department, *old.allocated_by_department]))
+    return {code: Delta.of(years, old.allocated_by_department.get(code),
+                           new.allocated_by_department.get(code)) for code in codes}
 
 
 def unknown_sources(cat: Catalogue, totals: Totals, theme: str | None = None,
@@ -353,6 +395,8 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
         counted_after=bool(npt and npt.counted),
         total=total,
         counted_total=counted,
+        alternative_before=opt.alternative_group if opt else None,
+        alternative_after=npt.alternative_group if npt else None,
     )
     if old is None or new is None:
         only = (new or old)
@@ -379,18 +423,8 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
     return None
 
 
-_PROPOSAL_FIELDS = {
-    "title": "Titel",
-    "department": "Forvaltning",
-    "kind": "Type",
-    "tags": "Emneord",
-    "allocation": "Fordeling",
-    "fte": "Årsværk",
-    "declared_totals": "Angivne totaler",
-    "consulted": "Hvem er hørt",
-    "hearing": "Høringssvar",
-    "followup": "Opfølgning",
-}
+# Field name → Danish label, from the field table (fields shown as field changes).
+_PROPOSAL_FIELDS = {f.name: f.label for f in F.PROPOSAL if f.diff}
 
 
 def _proposal_fields(old: Proposal, new: Proposal) -> tuple[FieldChange, ...]:
@@ -489,33 +523,19 @@ def _theme_changes(years: tuple[int, ...], old: Catalogue, old_totals: Totals, n
     return tuple(result)
 
 
+_THEME_FIELDS = {f.name: f.label for f in F.THEME if f.diff and f.key != "id"}
+
+
 def _theme_fields(old: Theme, new: Theme) -> tuple[FieldChange, ...]:
-    fields = [FieldChange(key, label, getattr(old, key), getattr(new, key))
-              for key, label in (("number", "Nummer"), ("title", "Titel"),
-                                 ("merged_into", "Lagt sammen med"))
+    fields = [FieldChange(key, label, _plain(getattr(old, key)), _plain(getattr(new, key)))
+              for key, label in _THEME_FIELDS.items()
               if getattr(old, key) != getattr(new, key)]
     if old.body.strip() != new.body.strip():
         fields.append(FieldChange("body", "Tekst", old.body, new.body))
     return tuple(fields)
 
 
-_SETTINGS_FIELDS = {
-    "title": "Titel",
-    "subtitle": "Undertitel",
-    "organisation": "Organisation",
-    "years": "År",
-    "price_level": "Prisniveau",
-    "unit": "Enhed",
-    "savings_sign": "Fortegn for besparelser",
-    "average_salary": "Gennemsnitsløn",
-    "targets": "Mål",
-    "target_basis": "Målgrundlag",
-    "counted_statuses": "Statusser der tæller med",
-    "departments": "Forvaltninger",
-    "declared_totals": "Angivne totaler",
-    "date": "Dato",
-    "percent_sign": "Procenttegn",
-}
+_SETTINGS_FIELDS = {f.name: f.label for f in F.CATALOGUE if f.diff}
 
 
 def _settings_changes(old: Settings, new: Settings) -> tuple[FieldChange, ...]:
@@ -527,9 +547,14 @@ def _settings_changes(old: Settings, new: Settings) -> tuple[FieldChange, ...]:
 
 
 def _plain(value: Any) -> Any:
-    """Model values as JSON-friendly plain data (Decimals stay exact)."""
+    """Model values as JSON-friendly plain data (Decimals stay exact), as the writer wrote
+    them: an allocation `nøgle` or `{SOF: 60}`, a range `{low, high}`."""
     if value is UNKNOWN:
         return "?"
+    if isinstance(value, Allocation):
+        return _plain_allocation(value)
+    if isinstance(value, Range):
+        return {"low": value.low, "high": value.high}
     if isinstance(value, dict) or hasattr(value, "items"):
         return {(str(k) if isinstance(k, int) else k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -540,6 +565,19 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def _plain_allocation(a: Allocation) -> Any:
+    if a.start is None and a.amounts is None:
+        return ALLOCATION_KEY if a.key else _plain(a.shares or {})
+    out: dict[str, Any] = {}
+    if a.key or a.shares is not None:
+        out["shares"] = ALLOCATION_KEY if a.key else _plain(a.shares or {})
+    if a.amounts is not None:
+        out["amounts"] = _plain(a.amounts)
+    if a.start is not None:
+        out["from"] = a.start
+    return out
 
 
 # -- word diff --------------------------------------------------------------------------------

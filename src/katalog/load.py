@@ -1,77 +1,77 @@
 """A content folder (or any mapping of relative paths to bytes) → `Catalogue` + `Report`.
 
 This stage checks each file on its own: that it can be read, and that every field has the
-right kind of value. Rules across files live in `validate`.
+right kind of value. What a field is comes from the table in `fields`: `read_record` reads
+every declared field of a record with the reader of its `Kind` (`READERS`). Rules across
+files live in `validate`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Mapping, TypeVar
 
-from .fields import Fields, did_you_mean
+from . import fields as F
+from .fields import Field, Kind, Record
 from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR, read_folder
 from .issues import Report
+from .labels import LABELS, contrast_with_white, parse_colour
 from .model import (
-    AREAS,
-    DEFAULT_COUNTED,
-    GROUPS,
-    ID_PATTERN,
-    KINDS,
-    PERCENT_SIGNS,
-    SAVINGS_SIGNS,
-    STATUSES,
-    TARGET_BASES,
     UNITS,
     UNKNOWN,
+    Allocation,
+    Amount,
     Catalogue,
-    Consulted,
-    Department,
-    FollowUp,
-    Hearing,
+    Intro,
     Line,
     Loc,
     Proposal,
+    Range,
     Settings,
     Theme,
     natural_key,
 )
-from .source import Document, SourceError, read_document
+from .reader import Reader, did_you_mean, kind_of, plain, short
+from .source import Document, SourceError, decode, read_document
 
 T = TypeVar("T")
+Path_ = tuple[Any, ...]
 
+INTRO_FILE = "intro.md"
+MAX_DECIMALS = 4
+MIN_CONTRAST = Decimal("4.5")
+LOGO_LIMIT = 5 * 1024 * 1024
 
-CATALOGUE_KEYS = (
-    "title", "organisation", "years", "price_level", "unit", "savings_sign", "average_salary",
-    "targets", "target_basis", "counted_statuses", "departments", "totals", "subtitle", "date",
-    "percent_sign",
-)  # fmt: skip
-THEME_KEYS = ("id", "number", "title", "merged_into", "totals")
-PROPOSAL_KEYS = (
-    "id", "title", "theme", "department", "status", "summary", "economy", "kind", "price_level",
-    "fte", "allocation", "totals", "consulted", "followup", "hearing", "tags",
-)  # fmt: skip
-LINE_KEYS = ("text", "area", "group", "amounts")
-DEPARTMENT_KEYS = ("code", "name", "share")
-CONSULTED_KEYS = ("party", "approved", "date", "note")
-HEARING_KEYS = ("body", "comment")
-FOLLOWUP_KEYS = ("goal", "measure", "responsible", "when")
+# Kept for code that imported the key lists (they come from the field table now).
+CATALOGUE_KEYS = F.CATALOGUE.keys
+THEME_KEYS = F.THEME.keys
+PROPOSAL_KEYS = F.PROPOSAL.keys
+LINE_KEYS = F.LINE.keys
+DEPARTMENT_KEYS = F.DEPARTMENT.keys
+CONSULTED_KEYS = F.CONSULTED.keys
+HEARING_KEYS = F.HEARING.keys
+FOLLOWUP_KEYS = F.FOLLOWUP.keys
 
 
 def load(content: Path | str) -> tuple[Catalogue, Report]:
     """Load a content folder. Always returns a catalogue (possibly partial) and a report."""
     content = Path(content)
-    return load_files(read_folder(content), label=os.fspath(content))
+    return load_files(read_folder(content), label=os.fspath(content), root=content)
 
 
 def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
-               read: Callable[[bytes, str, bool], Document] | None = None) -> tuple[Catalogue, Report]:
+               read: Callable[[bytes, str, bool], Document] | None = None,
+               root: Path | None = None) -> tuple[Catalogue, Report]:
     """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes.
 
-    `read` replaces `source.read_document` (e.g. a cache shared by two revisions).
+    `read` replaces `source.read_document` (e.g. a cache shared by two revisions). `root` is
+    the content folder on disk, where `look.logo` is looked for; without it, the folder named
+    by `label` is used when its catalogue.yaml is the one given (not for git revisions).
     """
     read = read or read_document
     report = Report()
@@ -79,36 +79,12 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     def shown(rel: str) -> str:
         return f"{label.rstrip('/')}/{rel}" if label else rel
 
-    docs: dict[str, Document] = {}
-    for rel, raw in files.items():
-        path = shown(rel)
-        is_md = rel.endswith(".md")
-        if rel != CATALOGUE_FILE and not is_md:
-            report.warning("ignored-file", "filen ignoreres: kun .md-filer læses her", path, 1, 1)
-            continue
-        if isinstance(raw, OSError):
-            report.error("read", f"filen kan ikke læses ({raw.strerror or raw})", path, 1, 1)
-            continue
-        try:
-            docs[rel] = read(raw, path, is_md)
-        except SourceError as exc:
-            report.error(exc.code, exc.message, path, exc.line, exc.col)
-        except Exception as exc:  # noqa: BLE001 - never a traceback: report it on the file
-            report.error("internal", f"filen kunne ikke læses ({type(exc).__name__}: {exc})", path, 1, 1)
-
+    docs = _documents(files, shown, read, report)
     if CATALOGUE_FILE not in files:
-        report.error(
-            "missing-file",
-            f"{CATALOGUE_FILE} mangler i indholdsmappen (titel, organisation, år og prisniveau)",
-            shown(CATALOGUE_FILE),
-            1,
-            1,
-        )
-    settings = _guarded(
-        lambda: _settings(docs.get(CATALOGUE_FILE), shown(CATALOGUE_FILE), report),
-        shown(CATALOGUE_FILE),
-        report,
-    ) or Settings(title="", organisation="", years=(), price_level=0, path=shown(CATALOGUE_FILE))
+        report.problem("missing-file", shown(CATALOGUE_FILE), 1, 1, file=CATALOGUE_FILE)
+    cat_path = shown(CATALOGUE_FILE)
+    settings = _guarded(lambda: _settings(docs.get(CATALOGUE_FILE), cat_path, report),
+                        cat_path, report) or _empty_settings(cat_path)
     themes = [
         _guarded(functools.partial(_theme, doc, settings, report), doc.path, report)
         for rel, doc in docs.items()
@@ -119,12 +95,47 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
         for rel, doc in docs.items()
         if rel.startswith(PROPOSALS_DIR + "/")
     ]
+    intro = None
+    if INTRO_FILE in docs:
+        intro = _guarded(functools.partial(_intro, docs[INTRO_FILE], settings, report),
+                         docs[INTRO_FILE].path, report)
     catalogue = Catalogue(
         settings=settings,
         themes=tuple(sorted((t for t in themes if t), key=lambda t: (t.number, t.id))),
         proposals=tuple(sorted((p for p in proposals if p), key=lambda p: natural_key(p.id))),
+        intro=intro,
     )
+    catalogue = dataclasses.replace(catalogue, settings=dataclasses.replace(
+        settings, shown_decimals=shown_decimals(catalogue)))
+    logo_root = root if root is not None else _folder_of(label, files)
+    if settings.look.logo and logo_root is not None:
+        check_logo(logo_root, settings, report)
     return catalogue, report
+
+
+def _documents(files: Mapping[str, bytes | OSError], shown: Callable[[str], str],
+               read: Callable[[bytes, str, bool], Document], report: Report) -> dict[str, Document]:
+    """Parse every file; a file that cannot be read or parsed becomes an issue."""
+    docs: dict[str, Document] = {}
+    for rel, raw in files.items():
+        path = shown(rel)
+        is_md = rel.endswith(".md")
+        if rel != CATALOGUE_FILE and not is_md:
+            report.problem("ignored-file", path, 1, 1)
+            continue
+        if isinstance(raw, OSError):
+            report.problem("read", path, 1, 1, reason=raw.strerror or raw)
+            continue
+        try:
+            if rel == INTRO_FILE and not raw.removeprefix(b"\xef\xbb\xbf").startswith(b"---"):
+                docs[rel] = Document(path, {}, body=decode(raw), body_line=1)
+            else:
+                docs[rel] = read(raw, path, is_md)
+        except SourceError as exc:
+            report.error(exc.code, exc.message, path, exc.line, exc.col)
+        except Exception as exc:  # noqa: BLE001 - never a traceback: report it on the file
+            report.problem("internal", path, 1, 1, detail=f"{type(exc).__name__}: {exc}")
+    return docs
 
 
 def _guarded(make: Callable[[], T], path: str, report: Report) -> T | None:
@@ -132,8 +143,321 @@ def _guarded(make: Callable[[], T], path: str, report: Report) -> T | None:
     try:
         return make()
     except Exception as exc:  # noqa: BLE001 - never a traceback
-        report.error("internal", f"filen kunne ikke læses ({type(exc).__name__}: {exc})", path, 1, 1)
+        report.problem("internal", path, 1, 1, detail=f"{type(exc).__name__}: {exc}")
         return None
+
+
+def _empty_settings(path: str) -> Settings:
+    return Settings(title="", organisation="", years=(), price_level=0, path=path)
+
+
+# -- one record, driven by the field table ----------------------------------------------------
+
+
+def read_record(r: Reader, path: Path_, record: Record) -> tuple[dict[str, Any], bool]:
+    """Every field of `record` at `path`, by model attribute name; and whether every required
+    field has a usable value (a record without one is left out of lists)."""
+    r.unknown_keys(path, record)
+    values: dict[str, Any] = {}
+    complete = True
+    for f in record:
+        here = path + (f.key,)
+        if f.required and not r.required(here, f.label, f.hint):
+            values[f.name] = absent(f)
+            complete = False
+            continue
+        value = READERS[f.kind](r, here, f) if r.get(here) is not None else None
+        if f.required and value in (None, ""):
+            complete = False
+        values[f.name] = absent(f) if value is None else value
+    return values, complete
+
+
+_EMPTY: dict[Kind, Callable[[], Any]] = {
+    Kind.TEXT: str, Kind.MARKDOWN: str, Kind.ID: str, Kind.TEXT_LIST: tuple,
+    Kind.RECORDS: tuple, Kind.CHOICES: tuple, Kind.YEARS: tuple, Kind.YEAR_MAP: dict,
+    Kind.AMOUNTS: dict, Kind.LABELS: dict,
+}
+
+
+def absent(f: Field) -> Any:
+    """The value of a field that is not given (or empty): its default, else its kind's
+    empty value (`""`, `()`, `{}`; a nested record's model with its defaults; else None)."""
+    if f.default is not None:
+        return f.default
+    if f.kind is Kind.RECORD and f.record is not None and f.record.model is not None:
+        return f.record.model()
+    make = _EMPTY.get(f.kind)
+    return make() if make else None
+
+
+def _text(r: Reader, path: Path_, f: Field) -> str:
+    return r.text(path)
+
+
+def _id(r: Reader, path: Path_, f: Field) -> str:
+    value = r.text(path)
+    problem = F.id_problem(value) if value else None
+    if problem:
+        code, reason = problem
+        r.problem(path, code, value=short(value), reason=reason)
+        return ""
+    return value
+
+
+def _ref(r: Reader, path: Path_, f: Field) -> str | None:
+    value = r.text(path)
+    return value if value or f.required else None
+
+
+def _integer(r: Reader, path: Path_, f: Field) -> int | None:
+    value = r.integer(path, f.label)
+    if value is not None and not _in_range(r, path, f, value):
+        return None
+    return value
+
+
+def _number(r: Reader, path: Path_, f: Field) -> Decimal | None:
+    value = r.number(path, f"'{f.key}'")
+    if value is None:
+        return None
+    assert isinstance(value, Decimal)
+    return value if _in_range(r, path, f, value) else None
+
+
+def _in_range(r: Reader, path: Path_, f: Field, value: Decimal | int) -> bool:
+    rule = ""
+    if f.positive and value <= 0:
+        rule = "større end 0"
+    elif f.minimum is not None and f.maximum is not None and not f.minimum <= value <= f.maximum:
+        rule = f"mellem {f.minimum} og {f.maximum}"
+    if rule:
+        shown = plain(value) if isinstance(value, Decimal) else str(value)
+        r.problem(path, "out-of-range", key=f.key, rule=rule, value=shown)
+        return False
+    return True
+
+
+def _choice(r: Reader, path: Path_, f: Field) -> Any:
+    return r.choice(path, f.choices, f.default, f.label, f.code, f.choice_labels)
+
+
+def _choices(r: Reader, path: Path_, f: Field) -> tuple[str, ...]:
+    data = r.get(path)
+    if data is None:
+        return tuple(f.default or ())
+    if not isinstance(data, list):
+        r.problem(path, "not-list", key=f.key, example=f" af {f.label.lower()}")
+        return tuple(f.default or ())
+    found = (r.choice(path + (i,), f.choices, None, "status", f.code) for i in range(len(data)))
+    return tuple(v for v in found if v)
+
+
+def _years(r: Reader, path: Path_, f: Field) -> tuple[int, ...]:
+    data = r.get(path)
+    if not isinstance(data, list) or not data:
+        r.problem(path, "not-year-list")
+        return ()
+    years: list[int] = []
+    for i, value in enumerate(data):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+            r.problem(path + (i,), "year", value=short(str(value)))
+            return ()
+        if years and value <= years[-1]:
+            r.problem(path + (i,), "years-order")
+            return ()
+        years.append(value)
+    return tuple(years)
+
+
+def _year_map(r: Reader, path: Path_, f: Field) -> dict[int, Any]:
+    return r.year_map(path, f.label.lower())
+
+
+def _amounts(r: Reader, path: Path_, f: Field) -> dict[int, Amount]:
+    return r.year_map(path, "beløbet", allow_unknown=True, allow_range=True)
+
+
+def _fte(r: Reader, path: Path_, f: Field) -> dict[int, Any] | None:
+    """`fte`: absent → None (computed); `"?"` → unknown every year; else a year map."""
+    if isinstance(r.get(path), str) and r.get(path).strip() == "?":
+        return {y: UNKNOWN for y in r.years}
+    return r.year_map(path, "årsværk", allow_unknown=True)
+
+
+def _record(r: Reader, path: Path_, f: Field) -> Any:
+    assert f.record is not None
+    if r.mapping(path, f"'{f.key}'") is None:
+        return f.record.model() if f.record.model else None
+    values, _ = read_record(r, path, f.record)
+    return f.record.model(**values) if f.record.model else values
+
+
+def _records(r: Reader, path: Path_, f: Field) -> tuple[Any, ...]:
+    assert f.record is not None
+    record = f.record
+    result: list[Any] = []
+    for i in r.items(path, record.one or "en samling af nøgler"):
+        values, complete = read_record(r, path + (i,), record)
+        if not complete:
+            continue
+        if record is F.LINE:
+            result.append(Line(loc=r.loc(path + (i,)), **values))
+        elif record.model is not None:
+            result.append(record.model(**values))
+        else:
+            result.append(values)
+    return tuple(result)
+
+
+def _shares(r: Reader, path: Path_, f: Field) -> Allocation | None:
+    """`nøgle` or `{CODE: percent}`."""
+    data = r.get(path)
+    if isinstance(data, str):
+        if data.strip().casefold() in ("nøgle", "nogle", "noegle", "key"):
+            return Allocation(key=True)
+        r.problem(path, "allocation-form", detail=f", ikke '{short(data.strip())}'")
+        return None
+    if not isinstance(data, dict):
+        r.problem(path, "allocation-form", detail=f", ikke {kind_of(data)}")
+        return None
+    shares: dict[str, Decimal] = {}
+    for code in data:
+        share = r.number(path + (code,), f"andelen for {code}")
+        if isinstance(share, Decimal) and _in_range(r, path + (code,), F.DEPARTMENT["share"],
+                                                     share):
+            shares[str(code)] = share
+    return Allocation(shares=shares)
+
+
+def _department_amounts(r: Reader, path: Path_, f: Field) -> dict[str, Any] | None:
+    """`{CODE: amount}` (every year) or `{CODE: {year: amount}}`."""
+    data = r.mapping(path, "'amounts'")
+    if data is None:
+        return None
+    result: dict[str, Any] = {}
+    for code in data:
+        here = path + (code,)
+        if isinstance(r.get(here), dict):
+            result[str(code)] = r.year_map(here, f"beløbet for {code}")
+        else:
+            amount = r.number(here, f"beløbet for {code}")
+            if isinstance(amount, Decimal):
+                result[str(code)] = amount
+    return result
+
+
+def _allocation(r: Reader, path: Path_, f: Field) -> Allocation | None:
+    """`nøgle`, `{CODE: percent}` or `{shares: ..., amounts: ..., from: year}`."""
+    data = r.get(path)
+    if data is None:
+        return None
+    long_keys = set(F.ALLOCATION.keys)
+    if not (isinstance(data, dict) and data and set(map(str, data)) <= long_keys):
+        return _shares(r, path, f)
+    values, _ = read_record(r, path, F.ALLOCATION)
+    shares, amounts, start = values["shares"], values["amounts"], values["start"]
+    given = {key for key in ("shares", "amounts") if r.get(path + (key,)) is not None}
+    if len(given) == 1 and shares is None and amounts is None:
+        return None  # the one given was wrong, and has been reported
+    if (shares is None) == (amounts is None):
+        what = "begge" if shares is not None else "ingen af dem"
+        r.problem(path, "allocation-form", detail=f" (giv enten 'shares' eller 'amounts', "
+                                                  f"ikke {what})")
+        return None
+    if start is not None and r.years and start not in r.years:
+        r.problem(path + ("from",), "allocation-from", year=start, first=r.years[0],
+                  last=r.years[-1])
+        start = None
+    if amounts is not None:
+        return Allocation(amounts=amounts, start=start)
+    assert isinstance(shares, Allocation)
+    return dataclasses.replace(shares, start=start)
+
+
+def _labels(r: Reader, path: Path_, f: Field) -> dict[str, str]:
+    data = r.get(path)
+    if r.mapping(path, "'labels'") is None:
+        return {}
+    result: dict[str, str] = {}
+    for key in data:
+        here = path + (key,)
+        if key not in LABELS:
+            r.problem(here, "label-unknown", at_key=True, key=short(str(key)),
+                      hint=did_you_mean(str(key), LABELS, {}))
+            continue
+        if r.required(here, f"betegnelsen '{key}'"):
+            text = r.text(here)
+            if text:
+                result[str(key)] = text
+    return result
+
+
+def _colour(r: Reader, path: Path_, f: Field) -> str | None:
+    value = r.text(path)
+    if not value:
+        return None
+    colour = parse_colour(value)
+    if colour is None:
+        r.problem(path, "colour", key=f.key, value=short(value))
+        return None
+    ratio = contrast_with_white(colour)
+    if ratio < MIN_CONTRAST:
+        shown = format(ratio.quantize(Decimal("0.01")), "f").replace(".", ",")
+        r.problem(path, "contrast", value=colour, ratio=shown)
+        return None
+    return colour
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _path(r: Reader, path: Path_, f: Field) -> str | None:
+    value = r.text(path)
+    if not value:
+        return None
+    reason = ""
+    if value.startswith(("/", "\\")) or _DRIVE.match(value):
+        reason = "skriv stien i forhold til indholdsmappen, fx logo.svg"
+    elif "\\" in value:
+        reason = "brug / i stier"
+    elif ".." in PurePosixPath(value).parts:
+        reason = "'..' fører ud af indholdsmappen"
+    if reason:
+        r.problem(path, "logo-path", value=short(value), reason=reason)
+        return None
+    return value
+
+
+def _bool(r: Reader, path: Path_, f: Field) -> bool | None:
+    return r.boolean(path)
+
+
+READERS: dict[Kind, Callable[[Reader, Path_, Field], Any]] = {
+    Kind.TEXT: _text,
+    Kind.MARKDOWN: _text,
+    Kind.ID: _id,
+    Kind.REF: _ref,
+    Kind.INTEGER: _integer,
+    Kind.NUMBER: _number,
+    Kind.CHOICE: _choice,
+    Kind.CHOICES: _choices,
+    Kind.BOOL: _bool,
+    Kind.DATE: lambda r, path, f: r.date(path),
+    Kind.TEXT_LIST: lambda r, path, f: r.text_list(path),
+    Kind.YEARS: _years,
+    Kind.YEAR_MAP: _year_map,
+    Kind.AMOUNTS: _amounts,
+    Kind.FTE: _fte,
+    Kind.ALLOCATION: _allocation,
+    Kind.SHARES: _shares,
+    Kind.DEPARTMENT_AMOUNTS: _department_amounts,
+    Kind.LABELS: _labels,
+    Kind.COLOUR: _colour,
+    Kind.PATH: _path,
+    Kind.RECORD: _record,
+    Kind.RECORDS: _records,
+}
 
 
 # -- catalogue.yaml ---------------------------------------------------------------------------
@@ -141,291 +465,164 @@ def _guarded(make: Callable[[], T], path: str, report: Report) -> T | None:
 
 def _settings(doc: Document | None, path: str, report: Report) -> Settings:
     if doc is None:
-        return Settings(title="", organisation="", years=(), price_level=0, path=path)
-    f = Fields(doc, report)
-    if f.mapping((), "catalogue.yaml") is None:
-        return Settings(title="", organisation="", years=(), price_level=0, path=path)
-    f.unknown_keys((), CATALOGUE_KEYS, "catalogue.yaml")
-    years = _years(f)
-    unit = f.integer(("unit",), "enhed")
-    if unit is not None and unit not in UNITS:
-        f.error(("unit",), "unit", f"'unit' skal være 1 (kr.), 1000 (1.000 kr.) eller 1000000 (mio. kr.), ikke {unit}")
-        unit = None
-    salary = f.number(("average_salary",), "'average_salary'")
-    if isinstance(salary, Decimal) and salary <= 0:
-        f.error(("average_salary",), "average-salary", "'average_salary' skal være større end 0")
-        salary = None
-    counted = _counted_statuses(f)
-    return Settings(
-        title=f.text(("title",), "katalogets titel", required=True),
-        organisation=f.text(("organisation",), "organisationen (kommunens navn)", required=True),
-        years=tuple(years),
-        price_level=f.integer(("price_level",), "prisniveauet (fx 2026)", required=True) or 0,
-        unit=unit or 1000,
-        savings_sign=f.choice(("savings_sign",), SAVINGS_SIGNS, "negative", "fortegn for besparelser")
-        or "negative",
-        average_salary=salary if isinstance(salary, Decimal) else None,
-        targets=_known(f.year_map(("targets",), years, "målet")),
-        target_basis=f.choice(("target_basis",), TARGET_BASES, "alle", "målgrundlag") or "alle",
-        counted_statuses=counted,
-        departments=_departments(f),
-        declared_totals=_known(f.year_map(("totals",), years, "den angivne total")),
-        subtitle=f.text(("subtitle",), "undertitel"),
-        date=f.date(("date",)),
-        percent_sign=f.choice(("percent_sign",), PERCENT_SIGNS, "%", "procenttegn") or "%",
-        path=path,
-        locs=_locs(f, CATALOGUE_KEYS),
-    )
+        return _empty_settings(path)
+    probe = Reader(doc, Report())
+    if probe.mapping((), "catalogue.yaml") is None:
+        Reader(doc, report).mapping((), "catalogue.yaml")
+        return _empty_settings(path)
+    # The unit and the years decide how amounts are read: read them first, quietly.
+    unit = probe.get(("unit",))
+    years = _years(probe, ("years",), F.CATALOGUE["years"]) if probe.has(("years",)) else ()
+    r = Reader(doc, report, unit if unit in UNITS else 1000, years)
+    values, _ = read_record(r, (), F.CATALOGUE)
+    _duplicate_departments(r)
+    values["years"] = values["years"] or ()
+    values["price_level"] = values["price_level"] or 0
+    values["departments"] = tuple(
+        d if d.name else dataclasses.replace(d, name=d.code) for d in values["departments"])
+    return Settings(**values, path=path, locs=_locs(r, F.CATALOGUE))
 
 
-def _years(f: Fields) -> list[int]:
-    if not f.required(("years",), "katalogets år (fx [2027, 2028, 2029, 2030])"):
-        return []
-    data = f.get(("years",))
-    if not isinstance(data, list) or not data:
-        f.error(("years",), "type", "'years' skal være en liste af årstal som [2027, 2028, 2029, 2030]")
-        return []
-    years: list[int] = []
-    for i, value in enumerate(data):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
-            f.error(("years", i), "type", f"'{value}' er ikke et årstal")
-            return []
-        if years and value <= years[-1]:
-            f.error(("years", i), "years-order", "årene i 'years' skal stå i stigende orden uden gentagelser")
-            return []
-        years.append(value)
-    return years
-
-
-def _counted_statuses(f: Fields) -> tuple[str, ...]:
-    data = f.get(("counted_statuses",))
-    if data is None:
-        return DEFAULT_COUNTED
-    if not isinstance(data, list):
-        f.error(("counted_statuses",), "type", "'counted_statuses' skal være en liste af statusser")
-        return DEFAULT_COUNTED
-    result = []
-    for i in range(len(data)):
-        status = f.choice(("counted_statuses", i), STATUSES, None, "status", code="unknown-status")
-        if status:
-            result.append(status)
-    return tuple(result)
-
-
-def _departments(f: Fields) -> tuple[Department, ...]:
-    result = []
+def _duplicate_departments(r: Reader) -> None:
     seen: dict[str, int] = {}
-    for i in f.items(("departments",), "en forvaltning med code og name"):
-        path = ("departments", i)
-        f.unknown_keys(path, DEPARTMENT_KEYS, "en forvaltning")
-        code = f.text(path + ("code",), "forvaltningens kode", required=True)
+    data = r.get(("departments",))
+    for i, item in enumerate(data if isinstance(data, list) else ()):
+        code = r.text(("departments", i, "code")) if isinstance(item, dict) else ""
         if code in seen:
-            f.error(path + ("code",), "duplicate-department",
-                    f"forvaltningskoden '{code}' står to gange (første gang i linje {seen[code]})")
+            r.problem(("departments", i, "code"), "duplicate-department", code=code,
+                      line=seen[code])
         elif code:
-            seen[code] = f.loc(path + ("code",)).line
-        name = f.text(path + ("name",), "forvaltningens navn") or code
-        share = f.number(path + ("share",), "andelen")
-        if isinstance(share, Decimal) and not 0 <= share <= 100:
-            f.error(path + ("share",), "share", "andelen skal være en procent mellem 0 og 100")
-            share = None
-        if code:
-            result.append(Department(code, name, share if isinstance(share, Decimal) else None))
-    return tuple(result)
+            seen[code] = r.loc(("departments", i, "code")).line
 
 
-# -- themes -----------------------------------------------------------------------------------
+# -- themes, proposals, introduction ----------------------------------------------------------
 
 
 def _theme(doc: Document, settings: Settings, report: Report) -> Theme | None:
-    f = Fields(doc, report)
-    if f.mapping((), "front matter") is None:
+    r = Reader(doc, report, settings.unit, settings.years)
+    if r.mapping((), "front matter") is None:
         return None
-    f.unknown_keys((), THEME_KEYS, "et tema")
-    theme_id = _id(f, "temaets id")
-    number = f.integer(("number",), "temaets nummer", required=True)
-    title = f.text(("title",), "temaets titel", required=True)
-    merged = f.text(("merged_into",), "") or None
-    if not theme_id:
+    values, _ = read_record(r, (), F.THEME)
+    if not values["id"]:
         return None
-    return Theme(
-        id=theme_id,
-        number=number if number is not None else 0,
-        title=title,
-        merged_into=merged,
-        body=doc.body,
-        declared_totals=_known(f.year_map(("totals",), settings.years, "den angivne total")),
-        path=doc.path,
-        locs=_locs(f, THEME_KEYS) | {"body": Loc(doc.path, doc.body_line, 1)},
-    )
-
-
-def _id(f: Fields, what: str) -> str:
-    value = f.text(("id",), what, required=True)
-    if value and not ID_PATTERN.match(value):
-        f.error(
-            ("id",),
-            "id-syntax",
-            f"id'et '{value}' er ugyldigt: brug kun bogstaver, tal, '.', '-' og '_' "
-            "(ingen mellemrum, højst 40 tegn)",
-        )
-        return ""
-    return value
-
-
-# -- proposals --------------------------------------------------------------------------------
+    values["number"] = values["number"] if values["number"] is not None else 0
+    return Theme(**values, body=doc.body, path=doc.path,
+                 locs=_locs(r, F.THEME) | {"body": Loc(doc.path, doc.body_line, 1)})
 
 
 def _proposal(doc: Document, settings: Settings, report: Report) -> Proposal | None:
-    f = Fields(doc, report)
-    if f.mapping((), "front matter") is None:
+    r = Reader(doc, report, settings.unit, settings.years)
+    if r.mapping((), "front matter") is None:
         return None
-    f.unknown_keys((), PROPOSAL_KEYS, "et forslag")
-    years = settings.years
-    proposal_id = _id(f, "forslagets id")
-    title = f.text(("title",), "forslagets titel", required=True)
-    theme = f.text(("theme",), "temaet (et temas id)", required=True)
-    department = f.text(("department",), "forvaltningen", required=True)
-    summary = f.text(("summary",), "et kort resumé", required=True)
-    status = f.choice(("status",), STATUSES, "forslag", "status") or "forslag"
-    kind = f.choice(("kind",), KINDS, None, "forslagstype")
-    lines = _lines(f, years)
-    fte = f.year_map(("fte",), years, "årsværk")
-    if not proposal_id:
+    values, _ = read_record(r, (), F.PROPOSAL)
+    if not values["id"]:
         return None
-    return Proposal(
-        id=proposal_id,
-        title=title,
-        theme=theme,
-        department=department,
-        summary=summary,
-        lines=lines,
-        status=status,
-        kind=kind,
-        price_level=f.integer(("price_level",), "prisniveau"),
-        fte=_known(fte) if "fte" in (f.get(()) or {}) else None,
-        allocation=_allocation(f),
-        declared_totals=_known(f.year_map(("totals",), years, "den angivne total")),
-        consulted=_consulted(f),
-        hearing=_hearing(f),
-        followup=_followup(f),
-        tags=f.text_list(("tags",)),
-        body=doc.body,
-        path=doc.path,
-        locs=_locs(f, PROPOSAL_KEYS) | {"body": Loc(doc.path, doc.body_line, 1)},
-    )
+    values["lines"] = values["lines"] or ()
+    return Proposal(**values, body=doc.body, path=doc.path,
+                    locs=_locs(r, F.PROPOSAL) | {"body": Loc(doc.path, doc.body_line, 1)})
 
 
-def _lines(f: Fields, years: tuple[int, ...]) -> tuple[Line, ...]:
-    if not f.required(("economy",), "økonomien (en liste af linjer; skriv [] hvis ingen)"):
-        return ()
-    lines = []
-    for i in f.items(("economy",), "en økonomilinje med text, area, group og amounts"):
-        path = ("economy", i)
-        f.unknown_keys(path, LINE_KEYS, "en økonomilinje")
-        text = f.text(path + ("text",), "linjens tekst", required=True)
-        area = f.choice(path + ("area",), AREAS, None, "styringsområde") if f.required(
-            path + ("area",), "styringsområdet (service, anlæg, overførsler eller finansiering)"
-        ) else None
-        group = f.choice(path + ("group",), GROUPS, None, "gruppe") if f.required(
-            path + ("group",), "gruppen (varig eller engang)"
-        ) else None
-        has_amounts = f.required(path + ("amounts",), "beløbene (skriv {} hvis ingen)") or isinstance(
-            f.get(path + ("amounts",)), dict
-        )
-        amounts = f.year_map(path + ("amounts",), years, "beløbet", allow_unknown=True) if has_amounts else {}
-        if area and group:
-            lines.append(Line(text, area, group, amounts, f.loc(path)))
-    return tuple(lines)
-
-
-def _allocation(f: Fields) -> dict[str, Decimal] | str | None:
-    data = f.get(("allocation",))
-    if data is None:
+def _intro(doc: Document, settings: Settings, report: Report) -> Intro | None:
+    r = Reader(doc, report, settings.unit, settings.years)
+    if doc.data is not None and r.mapping((), "front matter") is None:
         return None
-    if isinstance(data, str):
-        if data.strip().casefold() in ("nøgle", "nogle", "noegle", "key"):
-            return "nøgle"
-        f.error(("allocation",), "allocation", "'allocation' skal være 'nøgle' eller en fordeling som {SOF: 60, BUF: 40}")
+    values, _ = read_record(r, (), F.INTRO)
+    title = values["title"] or settings.labels.get("intro", LABELS["intro"])
+    return Intro(title=title, body=doc.body, path=doc.path)
+
+
+# -- after loading ----------------------------------------------------------------------------
+
+
+def _decimals_of(value: Any) -> int:
+    if isinstance(value, Range):
+        return max(_decimals_of(value.low), _decimals_of(value.high))
+    if isinstance(value, Decimal) and value.is_finite():
+        exponent = value.normalize().as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 0
+    if isinstance(value, Mapping):
+        return max((_decimals_of(v) for v in value.values()), default=0)
+    return 0
+
+
+def shown_decimals(cat: Catalogue) -> int:
+    """Decimals every amount is shown with: the catalogue's `decimals`, else the fewest that
+    show every amount it gives exactly (at most 4)."""
+    s = cat.settings
+    if s.decimals is not None:
+        return s.decimals
+    values: list[Any] = [s.targets, s.declared_totals]
+    values += [t.declared_totals for t in cat.themes]
+    for p in cat.proposals:
+        values += [line.amounts for line in p.lines] + [p.declared_totals]
+        if p.allocation is not None and p.allocation.amounts:
+            values += list(p.allocation.amounts.values())
+    return min(MAX_DECIMALS, max((_decimals_of(v) for v in values), default=0))
+
+
+def _folder_of(label: str, files: Mapping[str, bytes | OSError]) -> Path | None:
+    """The folder `label` names, when its catalogue.yaml is the one being loaded."""
+    folder = Path(label)
+    try:
+        from .safefs import read_regular
+
+        return folder if read_regular(folder / CATALOGUE_FILE, 1 << 20) == files.get(
+            CATALOGUE_FILE) else None
+    except OSError:
         return None
-    if not isinstance(data, dict):
-        f.error(("allocation",), "allocation", "'allocation' skal være 'nøgle' eller en fordeling som {SOF: 60, BUF: 40}")
-        return None
-    result: dict[str, Decimal] = {}
-    for code in data:
-        share = f.number(("allocation", code), f"andelen for {code}")
-        if isinstance(share, Decimal):
-            if not 0 <= share <= 100:
-                f.error(("allocation", code), "share", "andelen skal være en procent mellem 0 og 100")
-            else:
-                result[str(code)] = share
-    return result
 
 
-def _consulted(f: Fields) -> tuple[Consulted, ...]:
-    result = []
-    for i in f.items(("consulted",), "en part med party (og evt. approved, date, note)"):
-        path = ("consulted", i)
-        f.unknown_keys(path, CONSULTED_KEYS, "'consulted'")
-        result.append(
-            Consulted(
-                party=f.text(path + ("party",), "den hørte part", required=True),
-                approved=f.boolean(path + ("approved",)),
-                date=f.date(path + ("date",)),
-                note=f.text(path + ("note",), ""),
-            )
-        )
-    return tuple(result)
+def check_logo(root: Path, settings: Settings, report: Report) -> None:
+    """`look.logo` is a regular SVG, PNG or JPEG file inside the content folder."""
+    from .safefs import read_regular
+
+    logo = settings.look.logo
+    assert logo is not None
+    loc = settings.locs.get("look.logo") or settings.locs.get("look") or Loc(settings.path)
+    where = (loc.path, loc.line, loc.col)
+    path = root / logo
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        report.problem("logo-path", *where, value=logo, reason="den peger ud af mappen")
+        return
+    if not os.path.lexists(path):
+        report.problem("logo-missing", *where, value=logo)
+        return
+    try:
+        head = read_regular(path, LOGO_LIMIT)[:2048]
+    except OSError as exc:
+        report.problem("logo-file", *where, value=logo, reason=str(exc))
+        return
+    if not _is_image(head):
+        report.problem("logo-type", *where, value=logo,
+                       detail=f" (filen '{short(path.name)}' er ikke et billede katalog kender)")
 
 
-def _hearing(f: Fields) -> tuple[Hearing, ...]:
-    result = []
-    for i in f.items(("hearing",), "et høringssvar med body og comment"):
-        path = ("hearing", i)
-        f.unknown_keys(path, HEARING_KEYS, "'hearing'")
-        result.append(
-            Hearing(
-                body=f.text(path + ("body",), "udvalget (fx SektorMED)", required=True),
-                comment=f.text(path + ("comment",), "bemærkningen", required=True),
-            )
-        )
-    return tuple(result)
+def _is_image(head: bytes) -> bool:
+    if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff"):
+        return True
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    return (text.startswith(b"<svg") or text.startswith(b"<?xml")) and b"<svg" in text
 
 
-def _followup(f: Fields) -> tuple[FollowUp, ...]:
-    result = []
-    for i in f.items(("followup",), "et opfølgningsmål med goal"):
-        path = ("followup", i)
-        f.unknown_keys(path, FOLLOWUP_KEYS, "'followup'")
-        result.append(
-            FollowUp(
-                goal=f.text(path + ("goal",), "opfølgningsmålet", required=True),
-                measure=f.text(path + ("measure",), ""),
-                responsible=f.text(path + ("responsible",), ""),
-                when=f.text(path + ("when",), ""),
-            )
-        )
-    return tuple(result)
-
-
-# -- helpers ----------------------------------------------------------------------------------
-
-
-def _known(values: Mapping[int, Any]) -> dict[int, Any]:
-    """Drop `UNKNOWN` where only known numbers make sense (targets, declared totals)."""
-    return {y: v for y, v in values.items() if v is not UNKNOWN}
-
-
-def _locs(f: Fields, keys: tuple[str, ...]) -> dict[str, Loc]:
-    """Field name → position, plus `totals.<year>` and `targets.<year>` for year maps."""
-    data = f.get(())
+def _locs(r: Reader, record: Record) -> dict[str, Loc]:
+    """Field name → position, plus `<key>.<year>` for year maps and `<key>.<sub>` one level
+    down in mappings (allocation codes, look keys, labels)."""
+    data = r.get(())
     if not isinstance(data, dict):
         return {}
-    locs = {key: f.loc((key,)) for key in keys if key in data}
-    for key in ("totals", "targets", "allocation", "fte"):
+    locs = {key: r.loc((key,)) for key in record.keys if key in data}
+    for key in record.keys:
         if isinstance(data.get(key), dict):
-            locs |= {f"{key}.{year}": f.loc((key, year)) for year in data[key]}
+            locs |= {f"{key}.{sub}": r.loc((key, sub)) for sub in data[key]}
+            for sub, value in data[key].items():
+                if isinstance(value, dict):
+                    locs |= {f"{key}.{sub}.{x}": r.loc((key, sub, x)) for x in value}
     return locs
 
 
-__all__ = ["load", "load_files", "read_folder", "did_you_mean"]
+__all__ = ["load", "load_files", "read_folder", "read_record", "READERS", "shown_decimals",
+           "check_logo", "did_you_mean"]

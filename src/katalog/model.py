@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Final, Mapping, Union
+from typing import Callable, Final, Mapping, Union
 
 
 class _Unknown:
@@ -34,7 +34,24 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
-Amount = Union[Decimal, _Unknown]
+
+
+@dataclass(frozen=True)
+class Range:
+    """An amount given as two estimates, `{low: 3.5, high: 5.5}`: shown `3,5–5,5`.
+
+    `low` and `high` are the low and the high estimate as the writer gave them (for savings
+    entered as negative numbers, `low: -3.5, high: -5.5`); sums add lows to lows and highs to
+    highs. A range never has `low == high`."""
+
+    low: Decimal
+    high: Decimal
+
+    def map(self, fn: "Callable[[Decimal], Decimal]") -> "Range":
+        return Range(fn(self.low), fn(self.high))
+
+
+Amount = Union[Decimal, _Unknown, Range]
 Amounts = Mapping[int, Amount]
 
 STATUSES: Final = ("udkast", "forslag", "vedtaget", "forkastet", "trukket")
@@ -53,10 +70,11 @@ SAVINGS_SIGNS: Final = ("negative", "positive")
 TARGET_BASES: Final = ("alle", "varig")
 UNITS: Final = (1, 1000, 1000000)
 PERCENT_SIGNS: Final = ("%", "pct.")
+PAGE_BREAKS: Final = ("auto", "proposal", "flow")
 DEFAULT_COUNTED: Final = ("forslag", "vedtaget")
 ALLOCATION_KEY: Final = "nøgle"
 
-ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉé._-]{1,40}$")
+ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉé._-]{1,40}$")  # see fields.id_problem
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,57 @@ class Department:
     code: str
     name: str
     share: Decimal | None = None
+    average_salary: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Look:
+    """`look:` in catalogue.yaml: the documents' accent colour, logo, font and page breaks."""
+
+    accent: str | None = None  # "#7a1f3d" (checked: contrast with white ≥ 4.5:1)
+    logo: str | None = None  # path relative to the content folder (checked: inside, a file)
+    font: str | None = None
+    page_break: str = "auto"  # auto | proposal | flow
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A proposal's `allocation`: shares (its own, or the catalogue's key) or amounts per
+    department, from a first year (`start`; earlier years stay with its own department).
+
+    `amounts` is per department per year (a mapping given without years is repeated for
+    every year). Exactly one of `key`, `shares`, `amounts` is set."""
+
+    key: bool = False
+    shares: Mapping[str, Decimal] | None = None
+    amounts: Mapping[str, Mapping[int, Decimal] | Decimal] | None = None
+    start: int | None = None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another Allocation field by field; for code written before allocation
+        was a dataclass, also to `"nøgle"` (the key, from the first year) and to a mapping
+        of shares (those shares, from the first year)."""
+        if isinstance(other, Allocation):
+            return (self.key, self.shares, self.amounts, self.start) == (
+                other.key, other.shares, other.amounts, other.start)
+        if self.start is not None or self.amounts is not None:
+            return False
+        if isinstance(other, str):
+            return self.key and other == ALLOCATION_KEY
+        if isinstance(other, Mapping):
+            return not self.key and dict(self.shares or {}) == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # holds mappings
+
+
+@dataclass(frozen=True)
+class Intro:
+    """`content/intro.md`: the catalogue's introduction (Markdown) after the contents."""
+
+    title: str
+    body: str
+    path: str = "intro.md"
 
 
 @dataclass(frozen=True)
@@ -94,6 +163,11 @@ class Settings:
     subtitle: str = ""
     date: dt.date | None = None
     percent_sign: str = "%"
+    decimals: int | None = None  # as given; None: automatic (see `shown_decimals`)
+    fte_decimals: int = 1
+    labels: Mapping[str, str] = field(default_factory=dict)  # the catalogue's own wording
+    look: Look = field(default_factory=Look)
+    shown_decimals: int = 0  # decimals every amount is shown with (`decimals` or derived)
     path: str = "catalogue.yaml"
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
 
@@ -101,6 +175,9 @@ class Settings:
     def allocation_key(self) -> dict[str, Decimal]:
         """Department code → share in percent, for departments that have a share."""
         return {d.code: d.share for d in self.departments if d.share is not None}
+
+    def department(self, code: str) -> "Department | None":
+        return next((d for d in self.departments if d.code == code), None)
 
 
 @dataclass(frozen=True)
@@ -111,6 +188,8 @@ class Theme:
     merged_into: str | None = None
     body: str = ""
     declared_totals: Mapping[int, Decimal] = field(default_factory=dict)
+    average_salary: Decimal | None = None
+    note: str = ""  # Markdown, shown under the theme's table
     path: str = ""
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
 
@@ -163,9 +242,12 @@ class Proposal:
     status: str = "forslag"
     kind: str | None = None
     price_level: int | None = None
-    fte: Mapping[int, Decimal] | None = None
-    allocation: Mapping[str, Decimal] | str | None = None
+    fte: Mapping[int, Decimal | _Unknown] | None = None  # as given; UNKNOWN for "?"
+    allocation: Allocation | None = None
     declared_totals: Mapping[int, Decimal] = field(default_factory=dict)
+    alternative_to: str | None = None
+    chosen: bool | None = None
+    note: str = ""  # Markdown, shown right under the economic table
     consulted: tuple[Consulted, ...] = ()
     hearing: tuple[Hearing, ...] = ()
     followup: tuple[FollowUp, ...] = ()
@@ -182,6 +264,7 @@ class Catalogue:
     settings: Settings
     themes: tuple[Theme, ...]
     proposals: tuple[Proposal, ...]
+    intro: Intro | None = None
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((t for t in self.themes if t.id == theme_id), None)
@@ -191,6 +274,16 @@ class Catalogue:
 
     def department_name(self, code: str) -> str:
         return next((d.name for d in self.settings.departments if d.code == code), code)
+
+    def alternative_groups(self) -> dict[str, tuple[str, ...]]:
+        """Alternatives: group id (its first member by id) → member ids in id order. A group
+        is a proposal and every proposal whose `alternative_to` names it."""
+        groups: dict[str, list[str]] = {}
+        for p in self.proposals:
+            if p.alternative_to:
+                groups.setdefault(p.alternative_to, [p.alternative_to]).append(p.id)
+        return {min(ids, key=natural_key): tuple(sorted(ids, key=natural_key))
+                for ids in groups.values()}
 
 
 def natural_key(text: str) -> tuple[object, ...]:

@@ -8,17 +8,22 @@ catalogue year, so an unfinished proposal never changes the totals by accident.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .fields import did_you_mean, one_of
+from . import fields as F
+from .fields import id_problem, one_of
 from .folder import PROPOSALS_DIR
 from .load import load
-from .model import AREAS, DEFAULT_COUNTED, ID_PATTERN, KINDS, STATUSES, Catalogue
+from .model import AREAS, DEFAULT_COUNTED, KINDS, STATUSES, Catalogue
 from .numbers import unit_label
+from .reader import THOUSANDS_DOT_UNIT, did_you_mean
 from .render.templates import TemplateSet
+from .safefs import create_exclusive
 
 TEMPLATE = "new/proposal.md.j2"
 DEFAULT_TITLE = "Titel på forslaget"
@@ -54,17 +59,20 @@ def yaml_scalar(text: str) -> str:
 
 
 def _check_request(req: NewProposal, cat: Catalogue, content: Path) -> None:
-    if not ID_PATTERN.match(req.id):
-        raise ScaffoldError(
-            f"id'et '{req.id}' er ugyldigt: brug kun bogstaver, tal, '.', '-' og '_' "
-            "(ingen mellemrum, højst 40 tegn), fx ADM-04"
-        )
+    problem = id_problem(req.id)
+    if problem:
+        raise ScaffoldError(f"id'et '{req.id}' er ugyldigt: {problem[1]}; fx ADM-04")
     target = content / PROPOSALS_DIR / f"{req.id}.md"
-    if target.exists():
-        raise ScaffoldError(f"{target} findes allerede: vælg et andet id (eller ret den fil)")
-    used = next((p for p in cat.proposals if p.id == req.id), None)
+    if os.path.lexists(target):
+        what = " (et symbolsk link)" if os.path.islink(target) else ""
+        raise ScaffoldError(f"{target} findes allerede{what}: vælg et andet id (eller ret den "
+                            "fil)")
+    used = next((p for p in cat.proposals if p.id.casefold() == req.id.casefold()), None)
     if used is not None:
-        raise ScaffoldError(f"id'et '{req.id}' er allerede brugt i {used.path}: vælg et andet id")
+        same = "" if used.id == req.id else f" som '{used.id}' (kun store/små bogstaver er " \
+            "forskellige, og filerne ville støde sammen på Windows og macOS)"
+        raise ScaffoldError(f"id'et '{req.id}' er allerede brugt{same} i {used.path}: vælg "
+                            "et andet id")
     themes = [t.id for t in cat.themes if not t.merged]
     merged = next((t for t in cat.themes if t.id == req.theme and t.merged), None)
     if merged is not None:
@@ -101,12 +109,13 @@ def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | N
     s = cat.settings
     theme = cat.theme(req.theme)
     counted = s.counted_statuses or DEFAULT_COUNTED
-    sign_rule = (
-        "Besparelser skrives med minus (-500), merudgifter med plus (500)"
-        if s.savings_sign == "negative"
-        else "Besparelser skrives med plus (500), merudgifter med minus (-500)"
-    )
+    example = example_amount(s.unit)
+    saving = example if s.savings_sign == "positive" else -example
     return env.get_template(TEMPLATE).render(
+        help={f.key: f.help for f in F.PROPOSAL},
+        line={f.key: f.help for f in F.LINE},
+        example=_plain(saving),
+        number_rule=number_rule(s.unit),
         id=req.id,
         title=req.title.strip() or DEFAULT_TITLE,
         theme=req.theme,
@@ -114,14 +123,41 @@ def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | N
         department=req.department,
         department_name=next((d.name for d in s.departments if d.code == req.department), ""),
         statuses=", ".join(STATUSES),
-        counted=one_of(counted),
+        counted=one_of(list(counted)),
         kinds=", ".join(KINDS),
         areas=", ".join(AREAS),
         price_level=s.price_level,
         years=list(s.years),
         unit=unit_label(s.unit).replace("\u00a0", " "),
-        sign_rule=sign_rule,
+        sign_rule=sign_rule(s.savings_sign, s.unit),
     )
+
+
+def example_amount(unit: int) -> Decimal:
+    """A typical amount in the catalogue's unit (500.000 kr.)."""
+    return Decimal(500000) / unit
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def sign_rule(savings_sign: str, unit: int) -> str:
+    """How savings and extra costs are written, with an amount in the catalogue's unit."""
+    amount = _plain(example_amount(unit))
+    if savings_sign == "negative":
+        return f"Besparelser skrives med minus (-{amount}), merudgifter med plus ({amount})"
+    return f"Besparelser skrives med plus ({amount}), merudgifter med minus (-{amount})"
+
+
+def number_rule(unit: int) -> str:
+    """How numbers are written in the catalogue's unit (the thousands-dot pitfall only
+    where a dot and three digits can mean thousands)."""
+    if unit <= THOUSANDS_DOT_UNIT:
+        big = _plain(Decimal(6000000) / unit)
+        dotted = f"{int(big):,}".replace(",", ".")
+        return f"Skriv tal uden tusindtalspunktum ({big}, ikke {dotted})"
+    return "Skriv decimaler med punktum (0.5 eller 0.125, ikke 0,5)"
 
 
 def new_proposal(content: Path | str, req: NewProposal, templates: Path | str | None = None) -> Path:
@@ -133,7 +169,12 @@ def new_proposal(content: Path | str, req: NewProposal, templates: Path | str | 
         templates = content.resolve().parent / "templates"
     text = render_proposal(req, cat, TemplateSet.create(templates))
     target = content / PROPOSALS_DIR / f"{req.id}.md"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "x", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        create_exclusive(target, text.encode("utf-8"))
+    except FileExistsError:
+        raise ScaffoldError(f"{target} findes allerede: vælg et andet id") from None
+    except OSError as exc:
+        raise ScaffoldError(f"{target} kan ikke skrives ({exc.strerror or exc}): har du "
+                            "skriveadgang til indholdsmappen?") from None
     return target

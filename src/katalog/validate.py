@@ -1,48 +1,57 @@
 """Rules across files: unique ids, references between proposals, themes and departments,
-merged themes, price level and allocation keys. Each rule reports at the line that is wrong."""
+merged themes, alternatives, price level and allocation keys. Each rule reports at the line
+that is wrong, with the catalogue's problem code (`issues.PROBLEMS`)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Callable
+from typing import Any, Callable
 
-from .fields import did_you_mean
 from .issues import Report
-from .model import ALLOCATION_KEY, Catalogue, Loc, Proposal, Theme
+from .model import Catalogue, Loc, Proposal, Theme
+from .reader import did_you_mean
 
 Rule = Callable[[Catalogue, Report], None]
 
+SHARES_SLACK = Decimal(1)  # shares adding up to 99–101 are a warning (rounded as printed)
 
-def _at(report: Report, loc: Loc | None, path: str, code: str, message: str, warning: bool = False) -> None:
+
+def _at(report: Report, loc: Loc | None, path: str, code: str, **values: Any) -> None:
     loc = loc or Loc(path, 1, 1)
-    add = report.warning if warning else report.error
-    add(code, message, loc.path, loc.line, loc.col)
+    report.problem(code, loc.path, loc.line, loc.col, **values)
 
 
 def unique_ids(cat: Catalogue, report: Report) -> None:
-    """Proposal ids, theme ids and theme numbers are unique."""
-    seen: dict[str, Proposal] = {}
-    for p in sorted(cat.proposals, key=lambda p: p.path):
-        if p.id in seen:
-            _at(report, p.locs.get("id"), p.path, "duplicate-id",
-                f"forslags-id'et '{p.id}' er allerede brugt i {seen[p.id].path}")
-        else:
-            seen[p.id] = p
-    themes: dict[str, Theme] = {}
+    """Proposal ids, theme ids and theme numbers are unique; ids differ in more than case
+    (their files would collide on Windows and macOS)."""
+    _unique(report, sorted(cat.proposals, key=lambda p: p.path), "forslags")
+    themes = sorted(cat.themes, key=lambda t: t.path)
+    _unique(report, themes, "tema")
     numbers: dict[int, Theme] = {}
-    for t in sorted(cat.themes, key=lambda t: t.path):
-        if t.id in themes:
-            _at(report, t.locs.get("id"), t.path, "duplicate-id",
-                f"tema-id'et '{t.id}' er allerede brugt i {themes[t.id].path}")
+    for t in themes:
+        if "number" not in t.locs:
+            continue
+        if t.number in numbers:
+            _at(report, t.locs.get("number"), t.path, "duplicate-number", number=t.number,
+                other_id=numbers[t.number].id, other=numbers[t.number].path)
         else:
-            themes[t.id] = t
-        if "number" in t.locs:
-            if t.number in numbers:
-                _at(report, t.locs.get("number"), t.path, "duplicate-number",
-                    f"temanummeret {t.number} er allerede brugt af '{numbers[t.number].id}' "
-                    f"({numbers[t.number].path})")
-            else:
-                numbers[t.number] = t
+            numbers[t.number] = t
+
+
+def _unique(report: Report, items: list[Any], what: str) -> None:
+    seen: dict[str, Any] = {}
+    folded: dict[str, Any] = {}
+    for item in items:
+        loc = item.locs.get("id")
+        if item.id in seen:
+            _at(report, loc, item.path, "duplicate-id", what=what, value=item.id,
+                other=seen[item.id].path)
+            continue
+        seen[item.id] = item
+        first = folded.setdefault(item.id.casefold(), item)
+        if first is not item:
+            _at(report, loc, item.path, "duplicate-id-case", what=what, value=item.id,
+                other_id=first.id, other=first.path)
 
 
 def merged_themes(cat: Catalogue, report: Report) -> None:
@@ -54,10 +63,10 @@ def merged_themes(cat: Catalogue, report: Report) -> None:
         loc = t.locs.get("merged_into")
         target = by_id.get(t.merged_into)
         if t.merged_into == t.id:
-            _at(report, loc, t.path, "merged-cycle", f"temaet '{t.id}' kan ikke slås sammen med sig selv")
+            _at(report, loc, t.path, "merged-self", value=t.id)
         elif target is None:
-            _at(report, loc, t.path, "unknown-theme",
-                f"'merged_into' peger på et ukendt tema '{t.merged_into}'{did_you_mean(t.merged_into, by_id)}")
+            _at(report, loc, t.path, "unknown-theme", value=t.merged_into,
+                hint=did_you_mean(t.merged_into, by_id, {}))
         elif target.merged_into is not None:
             seen = {t.id}
             node: Theme | None = target
@@ -66,11 +75,10 @@ def merged_themes(cat: Catalogue, report: Report) -> None:
                 node = by_id.get(node.merged_into)
             if node is not None and node.id in seen:
                 _at(report, loc, t.path, "merged-cycle",
-                    f"temaerne danner en ring af sammenlægninger ({t.id} → {t.merged_into} → …)")
+                    chain=f"{t.id} → {t.merged_into} → …")
             else:
-                _at(report, loc, t.path, "merged-chain",
-                    f"'{t.merged_into}' er selv slået sammen med '{target.merged_into}': "
-                    f"peg direkte på '{target.merged_into}'")
+                _at(report, loc, t.path, "merged-chain", value=t.merged_into,
+                    target=target.merged_into)
 
 
 def proposal_references(cat: Catalogue, report: Report) -> None:
@@ -80,16 +88,48 @@ def proposal_references(cat: Catalogue, report: Report) -> None:
     for p in cat.proposals:
         theme = by_id.get(p.theme)
         if p.theme and theme is None:
-            _at(report, p.locs.get("theme"), p.path, "unknown-theme",
-                f"ukendt tema '{p.theme}'{did_you_mean(p.theme, by_id)}")
+            _at(report, p.locs.get("theme"), p.path, "unknown-theme", value=p.theme,
+                hint=did_you_mean(p.theme, by_id, {}))
         elif theme is not None and theme.merged_into is not None:
-            _at(report, p.locs.get("theme"), p.path, "merged-theme",
-                f"temaet '{p.theme}' er slået sammen med '{theme.merged_into}' og kan ikke have "
-                f"forslag: flyt forslaget til '{theme.merged_into}'")
+            _at(report, p.locs.get("theme"), p.path, "merged-theme", value=p.theme,
+                target=theme.merged_into)
         if codes and p.department and p.department not in codes:
             _at(report, p.locs.get("department"), p.path, "unknown-department",
-                f"ukendt forvaltning '{p.department}'{did_you_mean(p.department, codes)} "
-                f"(kendte: {', '.join(codes)})")
+                value=p.department, hint=did_you_mean(p.department, codes, {}),
+                known=", ".join(codes))
+
+
+def alternatives(cat: Catalogue, report: Report) -> None:
+    """`alternative_to` names another proposal (not itself an alternative) in the same theme;
+    one group has at most one `chosen`; `chosen` alone is a warning."""
+    by_id = {p.id: p for p in cat.proposals}
+    roots = {p.alternative_to for p in cat.proposals if p.alternative_to}
+    chosen: dict[str, Proposal] = {}
+    for p in cat.proposals:
+        loc = p.locs.get("alternative_to")
+        target = by_id.get(p.alternative_to or "")
+        if p.alternative_to is None:
+            pass
+        elif p.alternative_to == p.id:
+            _at(report, loc, p.path, "alternative-self")
+        elif target is None:
+            _at(report, loc, p.path, "alternative-unknown", value=p.alternative_to,
+                hint=did_you_mean(p.alternative_to, by_id, {}))
+        elif target.alternative_to is not None:
+            _at(report, loc, p.path, "alternative-chain", value=target.id,
+                target=target.alternative_to)
+        elif target.theme != p.theme:
+            _at(report, loc, p.path, "alternative-theme", value=target.id, theme=target.theme)
+        if not p.chosen:
+            continue
+        group = p.alternative_to or (p.id if p.id in roots else None)
+        if group is None:
+            _at(report, p.locs.get("chosen"), p.path, "chosen-alone")
+        elif group in chosen:
+            _at(report, p.locs.get("chosen"), p.path, "alternative-chosen",
+                other_id=chosen[group].id)
+        else:
+            chosen[group] = p
 
 
 def price_levels(cat: Catalogue, report: Report) -> None:
@@ -97,9 +137,18 @@ def price_levels(cat: Catalogue, report: Report) -> None:
     level = cat.settings.price_level
     for p in cat.proposals:
         if p.price_level is not None and level and p.price_level != level:
-            _at(report, p.locs.get("price_level"), p.path, "price-level",
-                f"forslaget er i {p.price_level} p/l, men kataloget er i {level} p/l: "
-                "omregn beløbene og ret 'price_level'")
+            _at(report, p.locs.get("price_level"), p.path, "price-level", level=p.price_level,
+                catalogue=level)
+
+
+def _shares_total(report: Report, loc: Loc | None, path: str, shares: list[Decimal],
+                  what: str) -> None:
+    """Shares add up to 100; 99–101 is a warning (normalised when computing)."""
+    total = sum(shares, Decimal(0))
+    if not shares or total == 100:
+        return
+    code = "shares-rounded" if abs(total - 100) <= SHARES_SLACK else "shares-sum"
+    _at(report, loc, path, code, what=what, sum=_pct(total))
 
 
 def departments(cat: Catalogue, report: Report) -> None:
@@ -108,40 +157,39 @@ def departments(cat: Catalogue, report: Report) -> None:
     loc = s.locs.get("departments")
     shares = [d.share for d in s.departments if d.share is not None]
     if shares and len(shares) != len(s.departments):
-        _at(report, loc, s.path, "shares",
-            "fordelingsnøglen er ufuldstændig: giv alle forvaltninger en 'share' eller ingen")
-    elif shares and sum(shares, Decimal(0)) != 100:
-        _at(report, loc, s.path, "shares",
-            f"forvaltningernes andele ('share') giver {_pct(sum(shares, Decimal(0)))} %, ikke 100 %")
+        _at(report, loc, s.path, "shares-incomplete")
+    else:
+        _shares_total(report, loc, s.path, shares, "forvaltningernes andele ('share')")
 
 
 def allocations(cat: Catalogue, report: Report) -> None:
-    """A proposal's `allocation` names known departments and adds up to 100."""
+    """A proposal's `allocation` names known departments and its shares add up to 100."""
     codes = [d.code for d in cat.settings.departments]
     for p in cat.proposals:
+        a = p.allocation
+        if a is None:
+            continue
         loc = p.locs.get("allocation")
-        if p.allocation == ALLOCATION_KEY:
+        if a.key:
             if not cat.settings.allocation_key:
-                _at(report, loc, p.path, "allocation",
-                    "'allocation: nøgle' kræver en fordelingsnøgle: 'share' på forvaltningerne i catalogue.yaml")
+                _at(report, loc, p.path, "allocation-key")
             continue
-        if not isinstance(p.allocation, dict):
-            continue
-        for code in p.allocation:
+        parts = a.shares if a.shares is not None else a.amounts or {}
+        for code in parts:
             if codes and code not in codes:
-                _at(report, p.locs.get(f"allocation.{code}", loc), p.path, "unknown-department",
-                    f"ukendt forvaltning '{code}' i 'allocation'{did_you_mean(code, codes)}")
-        total = sum(p.allocation.values(), Decimal(0))
-        if p.allocation and total != 100:
-            _at(report, loc, p.path, "allocation",
-                f"andelene i 'allocation' giver {_pct(total)} %, ikke 100 %")
+                where = (p.locs.get(f"allocation.{code}") or p.locs.get(f"allocation.shares.{code}")
+                         or p.locs.get(f"allocation.amounts.{code}") or loc)
+                _at(report, where, p.path, "unknown-department", value=code,
+                    hint=did_you_mean(code, codes, {}), known=", ".join(codes))
+        if a.shares:
+            _shares_total(report, loc, p.path, list(a.shares.values()),
+                          "andelene i 'allocation'")
 
 
 def no_proposals(cat: Catalogue, report: Report) -> None:
     """A catalogue without proposals is allowed but probably a mistake."""
     if not cat.proposals and cat.settings.title:
-        _at(report, Loc(cat.settings.path, 1, 1), cat.settings.path, "no-proposals",
-            "kataloget har ingen forslag (content/proposals/*.md)", warning=True)
+        _at(report, Loc(cat.settings.path, 1, 1), cat.settings.path, "no-proposals")
 
 
 def _pct(value: Decimal) -> str:
@@ -152,6 +200,7 @@ RULES: tuple[Rule, ...] = (
     unique_ids,
     merged_themes,
     proposal_references,
+    alternatives,
     price_levels,
     departments,
     allocations,
@@ -164,3 +213,6 @@ def validate(cat: Catalogue, report: Report) -> Report:
     for rule in RULES:
         rule(cat, report)
     return report
+
+
+__all__ = ["validate", "RULES"]

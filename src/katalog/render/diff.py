@@ -30,8 +30,9 @@ from ..diff import (
     YearChange,
 )
 from ..issues import Issue
-from ..model import UNKNOWN
-from ..numbers import difference_label, format_exact, format_partial, sign_note, unit_label
+from ..labels import labels_for
+from ..model import UNKNOWN, Range
+from ..numbers import format_exact, format_partial, unit_label
 from .templates import TemplateSet
 from .totals import dumps
 from .view import AREA_LABELS, STATUS_LABELS
@@ -51,17 +52,20 @@ def fmt(value: Any) -> str:
 
 
 def fmt_change(value: Any) -> str:
-    """A change with its sign always shown: `+600`, `-600`, `0`."""
+    """A change with its sign always shown: `+600`, `-600`, `0`; a range `+0,5–+1`."""
+    if isinstance(value, Range):
+        return f"{fmt_change(value.low)}–{fmt_change(value.high)}"
     if isinstance(value, Decimal) and value > 0:
         return "+" + format_exact(value)
     return format_exact(value)
 
 
-def fmt_side(y: YearChange, side: str) -> str:
-    """One side of a year: an incomplete total with its known part, `-46.500 + ?`."""
+def fmt_side(y: YearChange, side: str, sign: str = "+") -> str:
+    """One side of a year: an incomplete total with its known part, `-46.500 + ?` (a
+    difference `1.500 − ?`); a range `3,5–5,5`."""
     value = getattr(y, side)
     if value is UNKNOWN:
-        return format_partial(getattr(y, f"{side}_known"))
+        return format_partial(getattr(y, f"{side}_known"), None, sign)
     return fmt(value)
 
 
@@ -86,12 +90,13 @@ class MoneyRow:
 
 
 def _money_row(label: str, kind: str, delta: Delta) -> MoneyRow:
+    sign = "-" if kind == "difference" else "+"
     return MoneyRow(
         label, kind,
-        tuple(fmt_side(y, "before") for y in delta.years),
-        tuple(fmt_side(y, "after") for y in delta.years),
+        tuple(fmt_side(y, "before", sign) for y in delta.years),
+        tuple(fmt_side(y, "after", sign) for y in delta.years),
         tuple(fmt_change(y.change) if y.changed
-              else "0" if isinstance(y.change, Decimal) else fmt(y.after)
+              else "0" if isinstance(y.change, Decimal) else fmt_side(y, "after", sign)
               for y in delta.years),
         delta.changed,
         tuple(y.changed for y in delta.years),
@@ -99,23 +104,30 @@ def _money_row(label: str, kind: str, delta: Delta) -> MoneyRow:
 
 
 def money_rows(changes: Changes, all_themes: bool = False) -> list[MoneyRow]:
-    """Themes whose total changed (or all), then I alt, Mål and Difference til mål."""
+    """Themes whose total changed (or all), then I alt, Mål and Difference til mål, then the
+    departments whose part (after allocation) changed."""
+    labels = labels_for(changes.after)
     rows = []
     for t in changes.themes:
         if all_themes or t.total.changed or t.kind in ("added", "removed"):
             suffix = {"added": " (nyt tema)", "removed": " (fjernet tema)"}.get(t.kind, "")
-            rows.append(_money_row(f"Tema {t.number}. {t.title}{suffix}", "theme", t.total))
-    rows.append(_money_row("I alt", "total", changes.total))
+            rows.append(_money_row(f"{labels['theme']} {t.number}. {t.title}{suffix}", "theme",
+                                   t.total))
+    rows.append(_money_row(labels["total"], "total", changes.total))
     if not changes.target.empty:
-        rows.append(_money_row("Mål", "target", changes.target))
-        rows.append(_money_row(difference_label(changes.after.savings_sign), "difference",
-                               changes.difference))
+        rows.append(_money_row(labels["target"], "target", changes.target))
+        rows.append(_money_row(labels["difference"], "difference", changes.difference))
+    names = {d.code: d.name for s in (changes.before, changes.after) for d in s.departments}
+    for code, delta in changes.allocated.items():
+        if delta.changed:
+            rows.append(_money_row(f"{labels['allocation_head']} {names.get(code, code)}",
+                                   "department", delta))
     return rows
 
 
 def unit_text(changes: Changes) -> str:
     s = changes.after
-    return f"{unit_label(s.unit, s.price_level)}. {sign_note(s.savings_sign)}"
+    return f"{unit_label(s.unit, s.price_level)}. {labels_for(s)['sign_note']}"
 
 
 def _theme_name(changes: Changes, theme_id: str | None) -> str:
@@ -150,9 +162,11 @@ def notes(changes: Changes, p: ProposalChange) -> list[str]:
             note += " (tæller nu med i totalerne)"
         out.append(note)
     elif p.kind == "changed" and p.counting_changed:
-        out.append("Tæller nu med i totalerne (statusserne der tæller med er ændret)"
-                   if p.counted_after else
-                   "Tæller ikke længere med i totalerne (statusserne der tæller med er ændret)")
+        why = ("et andet alternativ er valgt" if not p.counted_after else "valgt blandt "
+               "alternativerne") if (p.alternative_before or p.alternative_after) else \
+            "statusserne der tæller med er ændret"
+        out.append(f"Tæller nu med i totalerne ({why})" if p.counted_after else
+                   f"Tæller ikke længere med i totalerne ({why})")
     for f in p.fields:
         out.append(f"{f.label}: {_field_value(f.before)} → {_field_value(f.after)}")
     return out
@@ -161,6 +175,8 @@ def notes(changes: Changes, p: ProposalChange) -> list[str]:
 def _field_value(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "-"
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
     if isinstance(value, Decimal):
         return fmt(value)
     if isinstance(value, list):
@@ -435,10 +451,26 @@ def delta_json(delta: Delta) -> dict[str, Any]:
         if unknown:
             out[f"{side}_unknown"] = unknown
         partial = {str(y.year): getattr(y, f"{side}_known") for y in delta.years
-                   if getattr(y, side) is UNKNOWN and getattr(y, f"{side}_known") is not None}
+                   if getattr(y, side) is UNKNOWN
+                   and isinstance(getattr(y, f"{side}_known"), Decimal)}
         if partial:
             out[f"{side}_partial"] = partial
+        ranges = {str(y.year): _range(getattr(y, side)) for y in delta.years
+                  if isinstance(getattr(y, side), Range)}
+        ranges |= {str(y.year): _range(getattr(y, f"{side}_known")) for y in delta.years
+                   if getattr(y, side) is UNKNOWN
+                   and isinstance(getattr(y, f"{side}_known"), Range)}
+        if ranges:
+            out[f"{side}_ranges"] = ranges
+    changes = {str(y.year): _range(y.change) for y in delta.years
+               if isinstance(y.change, Range) and y.changed}
+    if changes:
+        out["change_ranges"] = changes
     return out
+
+
+def _range(r: Any) -> dict[str, Decimal]:
+    return {"low": r.low, "high": r.high}
 
 
 def _fields_json(fields: Sequence[FieldChange]) -> list[dict[str, Any]]:
@@ -489,6 +521,9 @@ def diff_data(d: Diff) -> dict[str, Any]:
         "target": delta_json(c.target),
         "difference": delta_json(c.difference),
     }
+    if c.allocated:
+        data["changes"]["allocated_by_department"] = {
+            code: delta_json(d) for code, d in c.allocated.items()}
     return data
 
 

@@ -10,9 +10,10 @@ from typing import Any, Mapping
 
 from rich.table import Table
 
-from ..compute import Series, Totals
-from ..model import GROUPS, Catalogue
-from ..numbers import difference_label, sign_note
+from ..compute import ProposalTotals, Series, ThemeTotals, Totals
+from ..labels import labels_for
+from ..model import GROUPS, Catalogue, Proposal, Range, Theme
+from ..numbers import csv_number, unit_label
 from . import view
 
 JSON_SCHEMA_VERSION = 1
@@ -22,57 +23,102 @@ JSON_SCHEMA_VERSION = 1
 
 
 def amounts_json(series: Series) -> dict[str, Decimal]:
-    """Year (as string) → exact amount; unknown and empty years are omitted."""
+    """Year (as string) → exact amount; unknown, range and empty years are omitted."""
     return {str(y): v for y, v in sorted(series.values.items())}
 
 
-def _with_unknown(obj: dict[str, Any], series: Series, prefix: str = "") -> dict[str, Any]:
+def _range_json(r: Range) -> dict[str, Decimal]:
+    return {"low": r.low, "high": r.high}
+
+
+def _with_unknown(obj: dict[str, Any], series: Series, prefix: str = "",
+                  ranges: str | None = None) -> dict[str, Any]:
+    """`complete`, and when needed `unknown` (years with "?"), `partial` (their known
+    parts), `ranges` (years that are a range) and `partial_ranges`, under `prefix`."""
     obj[prefix + "complete"] = series.complete
     if series.unknown:
         obj[prefix + "unknown"] = [str(y) for y in sorted(series.unknown)]
         if series.partial:
             obj[prefix + "partial"] = {str(y): v for y, v in sorted(series.partial.items())}
+    known = {y: r for y, r in series.ranges.items() if y not in series.unknown}
+    partial = {y: r for y, r in series.ranges.items() if y in series.unknown}
+    if known:
+        obj[ranges or prefix + "ranges"] = {str(y): _range_json(r) for y, r in sorted(known.items())}
+    if partial:
+        obj[prefix + "partial_ranges"] = {str(y): _range_json(r)
+                                          for y, r in sorted(partial.items())}
     return obj
+
+
+def _extras(obj: dict[str, Any], key: str, series: Series) -> None:
+    """`<key>_unknown`, `<key>_partial`, `<key>_ranges`, `<key>_partial_ranges` for a series
+    shown as `<key>` (only those it needs)."""
+    scratch: dict[str, Any] = {}
+    _with_unknown(scratch, series)
+    for name in ("unknown", "partial", "ranges", "partial_ranges"):
+        if name in scratch:
+            obj[f"{key}_{name}"] = scratch[name]
+
+
+def _by_department_json(obj: dict[str, Any], key: str, parts: Mapping[str, Series]) -> None:
+    """`key`: department → amounts; and, when any, `<key>_unknown` / `_partial` / `_ranges`
+    per department."""
+    obj[key] = {code: amounts_json(v) for code, v in parts.items()}
+    for suffix, pick in (("unknown", lambda v: [str(y) for y in sorted(v.unknown)]),
+                         ("partial", lambda v: {str(y): x for y, x in sorted(v.partial.items())}),
+                         ("ranges", lambda v: {str(y): _range_json(r)
+                                               for y, r in sorted(v.ranges.items())})):
+        found = {code: pick(v) for code, v in parts.items() if pick(v)}
+        if found:
+            obj[f"{key}_{suffix}"] = found
+
+
+def _theme_json(t: Theme, tt: ThemeTotals) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": t.id, "number": t.number, "title": t.title}
+    if t.merged_into:
+        return item | {"merged_into": t.merged_into, "amounts": {}, "complete": True}
+    item["amounts"] = amounts_json(tt.total)
+    _with_unknown(item, tt.total)
+    item["by_group"] = {g: amounts_json(tt.by_group[g]) for g in GROUPS}
+    item["fte"] = amounts_json(tt.fte)
+    _extras(item, "fte", tt.fte)
+    item["proposals"] = list(tt.counted)
+    _by_department_json(item, "allocated_by_department", tt.allocated_by_department)
+    return item
+
+
+def _proposal_json(p: Proposal, pt: ProposalTotals) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": p.id,
+        "title": p.title,
+        "theme": p.theme,
+        "department": p.department,
+        "status": p.status,
+        "kind": p.kind,
+        "counted": pt.counted,
+        "amounts": amounts_json(pt.total),
+        "by_group": {g: amounts_json(pt.by_group[g]) for g in GROUPS},
+        "by_area": {a: amounts_json(v) for a, v in pt.by_area.items()},
+    }
+    _with_unknown(item, pt.total)
+    item["fte"] = amounts_json(pt.fte)
+    _extras(item, "fte", pt.fte)
+    if pt.allocation is not None:
+        item["allocation"] = {code: amounts_json(v) for code, v in pt.allocation.items()}
+    if pt.allocated is not None:
+        _by_department_json(item, "allocated_by_department", pt.allocated)
+    if pt.payback is not None:
+        item["payback_years"] = pt.payback
+    if pt.alternative_group is not None:
+        item["alternative_group"] = pt.alternative_group
+        if p.alternative_to:
+            item["alternative_to"] = p.alternative_to
+    return item
 
 
 def totals_data(cat: Catalogue, totals: Totals) -> dict[str, Any]:
     """The `katalog totals --format json` document as plain data (Decimals for amounts)."""
     s = cat.settings
-    themes = []
-    for t in cat.themes:
-        tt = totals.themes[t.id]
-        item: dict[str, Any] = {"id": t.id, "number": t.number, "title": t.title}
-        if t.merged_into:
-            item |= {"merged_into": t.merged_into, "amounts": {}, "complete": True}
-        else:
-            item["amounts"] = amounts_json(tt.total)
-            _with_unknown(item, tt.total)
-            item["by_group"] = {g: amounts_json(tt.by_group[g]) for g in GROUPS}
-            item["fte"] = amounts_json(tt.fte)
-            item["proposals"] = list(tt.counted)
-        themes.append(item)
-    proposals = []
-    for p in cat.proposals:
-        pt = totals.proposals[p.id]
-        item = {
-            "id": p.id,
-            "title": p.title,
-            "theme": p.theme,
-            "department": p.department,
-            "status": p.status,
-            "kind": p.kind,
-            "counted": pt.counted,
-            "amounts": amounts_json(pt.total),
-            "by_group": {g: amounts_json(pt.by_group[g]) for g in GROUPS},
-            "by_area": {a: amounts_json(v) for a, v in pt.by_area.items()},
-        }
-        _with_unknown(item, pt.total)
-        item["fte"] = amounts_json(pt.fte)
-        if pt.allocation is not None:
-            item["allocation"] = {code: amounts_json(v) for code, v in pt.allocation.items()}
-        if pt.payback is not None:
-            item["payback_years"] = pt.payback
-        proposals.append(item)
     data: dict[str, Any] = {
         "schema_version": JSON_SCHEMA_VERSION,
         "title": s.title,
@@ -83,19 +129,24 @@ def totals_data(cat: Catalogue, totals: Totals) -> dict[str, Any]:
         "years": list(s.years),
         "counted_statuses": list(s.counted_statuses),
         "target_basis": s.target_basis,
-        "themes": themes,
-        "proposals": proposals,
+        "decimals": totals.decimals,
+        "fte_decimals": s.fte_decimals,
+        "themes": [_theme_json(t, totals.themes[t.id]) for t in cat.themes],
+        "proposals": [_proposal_json(p, totals.proposals[p.id]) for p in cat.proposals],
         "total": amounts_json(totals.total),
     }
-    _with_unknown(data, totals.total, "total_")
+    _with_unknown(data, totals.total, "total_", ranges="total_ranges")
     data["by_group"] = {g: amounts_json(totals.by_group[g]) for g in GROUPS}
     data["by_area"] = {a: amounts_json(v) for a, v in totals.by_area.items()}
     data["by_department"] = {c: amounts_json(v) for c, v in totals.by_department.items()}
+    _by_department_json(data, "allocated_by_department", totals.allocated_by_department)
     data["fte"] = amounts_json(totals.fte)
+    _extras(data, "fte", totals.fte)
     data["target"] = amounts_json(totals.target)
     data["difference"] = amounts_json(totals.difference)
-    if totals.difference.unknown:
-        data["difference_unknown"] = [str(y) for y in sorted(totals.difference.unknown)]
+    _extras(data, "difference", totals.difference)
+    if totals.alternative_groups:
+        data["alternative_groups"] = {g: list(m) for g, m in totals.alternative_groups.items()}
     if totals.target_allocation:
         data["target_allocation"] = {c: amounts_json(v) for c, v in totals.target_allocation.items()}
         data["difference_allocation"] = {
@@ -145,28 +196,46 @@ def _encode(obj: Any, indent: int, level: int) -> str:
 # -- Markdown ---------------------------------------------------------------------------------
 
 
-def to_markdown(cat: Catalogue, totals: Totals) -> str:
-    """The overview and a list of proposals as GitHub-flavoured Markdown tables."""
-    s = cat.settings
-    years = s.years
-    table = view.overview_table(cat, totals)
-    out = [f"# {s.title}", "", f"{s.organisation}. {sign_note(s.savings_sign)}", "",
-           f"## {table.caption} ({table.unit})", ""]
-    out.append(f"| {table.label_head} | " + " | ".join(table.head) + " |")
-    out.append("|---|" + "---:|" * len(years))
+def _md_table(table: view.Table) -> list[str]:
+    """A view table as a GitHub-flavoured Markdown table (totals in bold) and its notes."""
+    out = [f"| {_md(table.label_head)} | " + " | ".join(table.head) + " |",
+           "|---|" + "---:|" * len(table.years)]
     for row in table.rows:
-        label, cells = _md(row.label), list(row.cells)
+        label, cells = _md(row.label), [_md(c) for c in row.cells]
         if row.kind == "total":
             label, cells = f"**{label}**", [f"**{c}**" for c in cells]
         out.append(f"| {label} | " + " | ".join(cells) + " |")
-    out += [""] + [f"{note}  " for note in table.notes[1:]]
-    out += ["", "## Forslag", "", "| Id | Titel | Tema | Status | " + " | ".join(map(str, years)) + " |",
+    out.append("")
+    out += [f"{_md(note)}  " for note in table.notes[1:]]
+    if table.markdown_note:
+        out += ["", f"**{_md(table.note_label)}:** {table.markdown_note.strip()}"]
+    return out
+
+
+def to_markdown(cat: Catalogue, totals: Totals) -> str:
+    """The overview, the split by department, alternatives and the proposals as
+    GitHub-flavoured Markdown tables."""
+    s = cat.settings
+    labels = labels_for(s)
+    years = s.years
+    table = view.overview_table(cat, totals)
+    out = [f"# {_md(s.title)}", "", f"{_md(s.organisation)}. {labels['sign_note']}", "",
+           f"## {table.caption} ({table.unit})", ""]
+    out += _md_table(table)
+    allocated = view.allocated_table(cat, totals)
+    if allocated is not None and len(allocated.rows) > 2:
+        out += ["", f"## {allocated.caption} ({allocated.unit})", ""] + _md_table(allocated)
+    for group in totals.alternative_groups:
+        alt = view.alternatives_table(group, cat, totals)
+        out += ["", f"## {_md(alt.caption)} ({alt.unit})", ""] + _md_table(alt)
+    out += ["", f"## {labels['proposals']}", "",
+            "| Id | Titel | Tema | Status | " + " | ".join(map(str, years)) + " |",
             "|---|---|---|---|" + "---:|" * len(years)]
     for p in cat.proposals:
         pt = totals.proposals[p.id]
-        status = p.status if pt.counted else f"{p.status} (tæller ikke med)"
+        status = p.status if pt.counted else f"{p.status} ({labels['not_counted_short']})"
         out.append(f"| {_md(p.id)} | {_md(p.title)} | {_md(p.theme)} | {status} | "
-                   + " | ".join(view.cells(pt.total, years)) + " |")
+                   + " | ".join(view.cells(pt.total, years, totals.decimals)) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -176,35 +245,66 @@ def _md(text: str) -> str:
 
 # -- CSV --------------------------------------------------------------------------------------
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell that a spreadsheet will not run: one starting with `=`, `+`, `-`, `@`,
+    a tab or a carriage return gets a leading `'` (OWASP's CSV injection advice)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_cells(series: Series | None, years: tuple[int, ...], sign: str = "+") -> list[str]:
+    """Amount cells for CSV: exact, decimal comma, no thousands separator; an incomplete
+    year keeps its known part (`-10300+?`, a difference `32020-?`), a range `3,5–5,5`."""
+    if series is None:
+        return ["" for _ in years]
+    out = []
+    for y in years:
+        if y in series.unknown:
+            known = series.known(y)
+            out.append("?" if known is None else f"{csv_number(known)}{sign}?")
+        else:
+            out.append(csv_number(series.get(y)))
+    return out
+
 
 def to_csv(cat: Catalogue, totals: Totals) -> str:
-    """Semicolon-separated with decimal comma and no thousands dot (Danish Excel reads it)."""
-    years = cat.settings.years
+    """Semicolon-separated with decimal comma and no thousands dot (Danish Excel reads it).
+    The first line names the unit and price level; then a header and one row per theme,
+    proposal, total, target, difference, FTE and department (after allocation)."""
+    s = cat.settings
+    labels = labels_for(s)
+    years = s.years
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    unit = unit_label(s.unit, s.price_level).replace("\u00a0", " ")
+    writer.writerow([f"Beløb i {unit}", csv_text(labels["sign_note"])])
     writer.writerow(["niveau", "id", "titel", "tema", "status", "tæller_med", *map(str, years)])
 
-    def cells(series: Series | None) -> list[str]:
-        if series is None:
-            return ["" for _ in years]
-        out = []
-        for y in years:
-            v = series.get(y)
-            out.append("" if v is None else "?" if not isinstance(v, Decimal) else decimal_json(v).replace(".", ","))
-        return out
+    def row(level: str, ident: str, title: str, theme: str, status: str, counted: str,
+            amounts: list[str]) -> None:
+        writer.writerow([level, csv_text(ident), csv_text(title), csv_text(theme), status,
+                         counted, *amounts])
 
     for t in cat.themes:
         series = None if t.merged_into else totals.themes[t.id].total
-        writer.writerow(["tema", t.id, t.title, t.merged_into or "", "", "", *cells(series)])
+        row("tema", t.id, t.title, t.merged_into or "", "", "", csv_cells(series, years))
     for p in cat.proposals:
         pt = totals.proposals[p.id]
-        writer.writerow(["forslag", p.id, p.title, p.theme, p.status, "ja" if pt.counted else "nej",
-                         *cells(pt.total)])
-    writer.writerow(["i_alt", "", "I alt", "", "", "", *cells(totals.total)])
+        row("forslag", p.id, p.title, p.theme, p.status, "ja" if pt.counted else "nej",
+            csv_cells(pt.total, years))
+    row("i_alt", "", labels["total"], "", "", "", csv_cells(totals.total, years))
     if totals.target.values:
-        writer.writerow(["mål", "", "Mål", "", "", "", *cells(totals.target)])
-        writer.writerow(["difference", "", difference_label(cat.settings.savings_sign), "", "", "",
-                         *cells(totals.difference)])
+        row("mål", "", labels["target"], "", "", "", csv_cells(totals.target, years))
+        row("difference", "", labels["difference"], "", "", "",
+            csv_cells(totals.difference, years, "-"))
+    if totals.fte.values or totals.fte.unknown:
+        row("årsværk", "", labels["fte"], "", "", "", csv_cells(totals.fte, years))
+    if len(totals.allocated_by_department) > 1:
+        for code, series in totals.allocated_by_department.items():
+            row("forvaltning", code, cat.department_name(code), "", "", "",
+                csv_cells(series, years))
     return buf.getvalue()
 
 
@@ -219,8 +319,9 @@ def to_table(cat: Catalogue, totals: Totals) -> Table:
     table.add_column(view_table.label_head)
     for y in view_table.head:
         table.add_column(y, justify="right")
+    total = labels_for(cat.settings)["total"]
     for row in view_table.rows:
-        if row.label == "I alt":
+        if row.label == total and row.kind == "total":
             table.add_section()
         table.add_row(row.label, *row.cells, style="bold" if row.kind == "total" else None)
     return table
