@@ -377,11 +377,14 @@ def _complete_table(table: Dictionary, done: Completed) -> None:
         done.captions += 1
     rows = _rows(kids, roles)
     group_header: Any = None
+    first = True
     for number, (group, cells) in enumerate(rows):
         cell_roles = [_role(c) for c in cells]
         headers = [_table_attributes(c) for c, r in zip(cells, cell_roles) if r == "/TH"]
-        if number == 0 and headers and "/Scope" in headers[0]:
-            return  # completed before
+        if first and headers:
+            if "/Scope" in headers[0]:
+                return  # completed before
+            first = False
         scope = _scope(group, number, cell_roles)
         for header in headers:
             header.Scope = scope
