@@ -377,14 +377,14 @@ def _complete_table(table: Dictionary, done: Completed) -> None:
         done.captions += 1
     rows = _rows(kids, roles)
     group_header: Any = None
-    first = True
+    first_header = True
     for number, (group, cells) in enumerate(rows):
         cell_roles = [_role(c) for c in cells]
         headers = [_table_attributes(c) for c, r in zip(cells, cell_roles) if r == "/TH"]
-        if first and headers:
+        if first_header and headers:
             if "/Scope" in headers[0]:
                 return  # completed before
-            first = False
+            first_header = False
         scope = _scope(group, number, cell_roles)
         for header in headers:
             header.Scope = scope
