@@ -48,8 +48,6 @@ def main() -> None:
         row = measure(path)
         for key, value in row.items():
             total[key] = total.get(key, 0) + value
-        if len(args.pdfs) == 1:
-            break
     print(f"{len(args.pdfs)} file(s), {total['pages']:.0f} pages: complete() "
           f"{total['complete']:.2f} CPU-s ({1000 * total['complete'] / total['pages']:.2f} ms a "
           f"page), save {total['save']:.2f} s, complete_structure() on bytes "
