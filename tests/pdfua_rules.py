@@ -266,6 +266,8 @@ def _annotations(pdf: Pdf, tree: _Tree) -> Iterator[str]:
     nums = _nums(pdf)
     in_tree = set(tree.parent)
     for number, page in enumerate(pdf.pages, 1):
+        if len(page.obj.get("/Annots", Array())) and page.obj.get("/Tabs") != Name.S:
+            yield f"annotation [7.18.3]: page {number} has annotations but no /Tabs /S"
         for annot in page.obj.get("/Annots", Array()):
             subtype = str(annot.get("/Subtype", ""))
             if subtype == "/Popup":
