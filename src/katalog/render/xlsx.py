@@ -33,13 +33,12 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
 from ..compute import Series, Totals
-from ..model import UNKNOWN, Catalogue
-from ..numbers import difference_label, sign_note, unit_label
+from ..model import UNKNOWN, Catalogue, Range
+from ..numbers import MINUS, difference_label, format_partial, format_range, sign_note, unit_label
 from .view import AREA_LABELS, INCOMPLETE_NOTE, KIND_LABELS, STATUS_LABELS
 
 DEFAULT_ACCENT = "#1b4b72"  # templates/html/assets/katalog.css --accent
 FALLBACK_DATE = dt.date(2000, 1, 1)  # when neither the build nor catalogue.yaml gives one
-MAX_DECIMALS = 4
 FTE_DECIMALS = 1
 GROUP_NAMES = {"varig": "Varig", "engang": "Engang"}
 UNKNOWN_TEXT = "?"
@@ -58,31 +57,9 @@ def exact(value: Decimal) -> Decimal:
 
 
 def decimals_needed(cat: Catalogue) -> int:
-    """Decimals every amount is shown with: the catalogue's `decimals` when it sets one,
-    else the fewest that show every entered amount and target exactly (at most 4)."""
-    fixed = getattr(cat.settings, "decimals", None)  # SPEC §7 key, once the model has it
-    if isinstance(fixed, int):
-        return fixed
-    values = [v for p in cat.proposals for line in p.lines for v in line.amounts.values()
-              if isinstance(v, Decimal)]
-    values += list(cat.settings.targets.values())
-    places = [-e for v in values if isinstance(e := exact(v).as_tuple().exponent, int)]
-    return min(MAX_DECIMALS, max([0, *places]))
-
-
-def allocated_by_department(cat: Catalogue, totals: Totals) -> dict[str, Series]:
-    """Every counted amount given to the department that must deliver it: an allocated
-    proposal by its allocation, any other by its own department (SPEC §7).
-
-    Stand-in until `Totals.allocated_by_department` exists; then pass that instead."""
-    parts: dict[str, list[Series]] = {d.code: [] for d in cat.settings.departments}
-    for p in cat.proposals:
-        pt = totals.proposals[p.id]
-        if not pt.counted:
-            continue
-        for code, series in (pt.allocation or {p.department: pt.total}).items():
-            parts.setdefault(code, []).append(series)
-    return {code: Series.sum(series) for code, series in parts.items()}
+    """Decimals every amount is shown with: the same as every document's (SPEC §7,
+    `Settings.shown_decimals`: the catalogue's `decimals`, else derived from its amounts)."""
+    return cat.settings.shown_decimals
 
 
 # -- formats ------------------------------------------------------------------------------
@@ -117,6 +94,12 @@ class Styles:
                         border_color=self.accent)
 
 
+def unknown_suffix(sign: str) -> str:
+    """The text after the known part of an incomplete amount: ` + ?`, or ` − ?` for a
+    difference (the unknown rest is subtracted), as in the documents."""
+    return f" {MINUS if sign == '-' else '+'} {UNKNOWN_TEXT}"
+
+
 @dataclass
 class Sheet:
     """What every sheet writer needs: the model, the styles and the decimals."""
@@ -132,19 +115,22 @@ class Sheet:
         return self.cat.settings.years
 
     def amount(self, ws: Any, row: int, col: int, series: Series, year: int,
-               bold: bool = False, decimals: int | None = None, blank: bool = False) -> None:
+               bold: bool = False, decimals: int | None = None, blank: bool = False,
+               sign: str = "+") -> None:
         """One amount cell: the exact value, its known part + ? , `?`, or `-` (blank
         in a data table)."""
         places = self.decimals if decimals is None else decimals
         style = {"bold": True, "top": 1} if bold else {}
         value = series.get(year)
-        if year in series.unknown:
+        if isinstance(value, Range) or isinstance(series.known(year), Range):
+            self.range_text(ws, row, col, series, year, places, style, sign)
+        elif year in series.unknown:
             known = series.known(year)
-            if known is None:
+            if known is None or isinstance(known, Range):
                 ws.write_string(row, col, UNKNOWN_TEXT, self.styles.get(align="right", **style))
             else:
                 ws.write_number(row, col, exact(known), self.styles.get(
-                    num_format=number_format(places, f" + {UNKNOWN_TEXT}"), **style))
+                    num_format=number_format(places, unknown_suffix(sign)), **style))
         elif isinstance(value, Decimal):
             ws.write_number(row, col, exact(value),
                             self.styles.get(num_format=number_format(places), **style))
@@ -153,17 +139,31 @@ class Sheet:
         elif style:
             ws.write_blank(row, col, None, self.styles.get(**style))
 
+    def range_text(self, ws: Any, row: int, col: int, series: Series, year: int,
+                   places: int, style: dict[str, Any], sign: str = "+") -> None:
+        """A year whose amount is a range (`3,5–5,5`, or `3,5–5,5 + ?`): text, since no
+        single number is right; the sheet's notes say so."""
+        value = series.get(year)
+        known = series.known(year) if year in series.unknown else value
+        text = format_partial(known if isinstance(known, (Decimal, Range)) else None, places,
+                              sign) \
+            if year in series.unknown else format_range(value, places)  # type: ignore[arg-type]
+        ws.write_string(row, col, text, self.styles.get(align="right", **style))
+
     def total(self, ws: Any, row: int, col: int, formula: str, series: Series, year: int,
-              decimals: int | None = None, bold: bool = True) -> None:
+              decimals: int | None = None, bold: bool = True, sign: str = "+") -> None:
         """A formula cell whose cached value is the exact total the formula computes (the
         known part of an unknown year; 0, shown `-`, where nothing gives an amount)."""
         places = self.decimals if decimals is None else decimals
         style = {"bold": True, "top": 1} if bold else {}
         value = series.get(year)
+        if isinstance(value, Range) or isinstance(series.known(year), Range):
+            self.range_text(ws, row, col, series, year, places, style, sign)  # no one number
+            return
         if year in series.unknown:
             known = series.known(year)
-            cached = known if known is not None else Decimal(0)
-            code = number_format(places, f" + {UNKNOWN_TEXT}") if known is not None \
+            cached = known if isinstance(known, Decimal) else Decimal(0)
+            code = number_format(places, unknown_suffix(sign)) if known is not None \
                 else f'"{UNKNOWN_TEXT}";"{UNKNOWN_TEXT}";"{UNKNOWN_TEXT}"'
         elif isinstance(value, Decimal):
             cached, code = value, number_format(places)
@@ -292,9 +292,9 @@ def _overview_target_rows(sh: Sheet, ws: Any, row: int, total_row: int, width: f
             sh.amount(ws, row, c, t.target, year)
             if year in t.target.values:
                 sh.total(ws, row + 1, c, f"={_col(c)}{row + 1}-{_col(c)}{basis_row + 1}",
-                         t.difference, year)
+                         t.difference, year, sign="-")
             else:
-                sh.amount(ws, row + 1, c, t.difference, year, bold=True)
+                sh.amount(ws, row + 1, c, t.difference, year, bold=True, sign="-")
         row += 2
     if t.fte.values or t.fte.unknown:
         wrapped(sh, ws, row, FIXED_LABELS[3], width)
@@ -419,7 +419,7 @@ def workbook(cat: Catalogue, totals: Totals, date: dt.date | None = None,
 
     `date` is the document date (created/modified in the properties); `accent` the look's
     colour for titles and header rows; `allocated` the amounts per department after
-    allocation (default: `allocated_by_department`)."""
+    allocation (default: `Totals.allocated_by_department`)."""
     import xlsxwriter  # type: ignore[import-untyped]  # lazily: `katalog --help` stays fast
 
     s = cat.settings
@@ -440,7 +440,7 @@ def workbook(cat: Catalogue, totals: Totals, date: dt.date | None = None,
         "created": dt.datetime(when.year, when.month, when.day, tzinfo=dt.timezone.utc),
     })
     sheet = Sheet(cat, totals, Styles(book, accent or DEFAULT_ACCENT), decimals_needed(cat),
-                  allocated if allocated is not None else allocated_by_department(cat, totals))
+                  allocated if allocated is not None else totals.allocated_by_department)
     for name, write in SHEETS:
         write(sheet, book.add_worksheet(name))
     book.close()
