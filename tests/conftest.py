@@ -182,11 +182,12 @@ def require_file(path: Path, what: str) -> Path:
     pytest.skip(message)
 
 
-def shown(series, year: int) -> str:
+def shown(series, year: int, sign: str = "+") -> str:
     """What every document shows for a computed series in one year: the Danish amount, `-`
-    for none, and for an incomplete year its known part and `+ ?` (or `?` alone)."""
+    for none, and for an incomplete year its known part and `+ ?` (or `?` alone); `sign`
+    "-" for a difference, whose unknown rest is subtracted (`-4.500 − ?`)."""
     from katalog.numbers import format_exact, format_partial
 
     if year in series.unknown:
-        return format_partial(series.known(year))
+        return format_partial(series.known(year), sign=sign)
     return format_exact(series.get(year))

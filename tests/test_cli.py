@@ -92,7 +92,8 @@ def test_totals_other_formats(small):
     assert md.exit_code == 0
     assert "| **I alt** | **-251** | **-5.500 + ?** | **-8.500** |" in md.output
     csv = run("totals", str(small), "--format", "csv")
-    assert "i_alt;;I alt;;;;-251;?;-8500" in csv.output
+    assert "i_alt;;I alt;;;;-251;-5500+?;-8500" in csv.output  # the known part is kept (SPEC §7)
+    assert csv.output.startswith("Beløb i 1.000 kr., 2026 p/l;")
     table = run("totals", str(small))
     assert "-8.500" in table.output and "I alt" in table.output
 
@@ -521,3 +522,19 @@ def test_content_derived_text_goes_through_printable(small, monkeypatch):
     assert result.exit_code == 1 and any("A1.md" in s for s in seen)
     missing = run("check", str(small / "mangler\x1b[31m"))
     assert missing.exit_code == 2 and "\x1b" not in missing.output and "␛[31m" in missing.output
+
+
+def test_schema_out_never_replaces_a_file_it_did_not_write(tmp_path):
+    mine = tmp_path / "proposal.schema.json"
+    mine.write_text("mine egne noter\n", encoding="utf-8")
+    result = run("schema", "--out", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert mine.read_text(encoding="utf-8") == "mine egne noter\n"
+
+
+def test_totals_as_json_leaves_rich_unloaded(small):
+    """Only the terminal table needs rich (a script asking for JSON should not pay for it)."""
+    loaded = _modules_after("totals", str(small), "--format", "json")
+    assert "katalog.render.totals" in loaded
+    assert [m for m in loaded if m.split(".")[0] == "rich"] == []

@@ -254,7 +254,7 @@ def test_overview_table_and_unknown_amounts(small_build: tuple[Path, Path]) -> N
     assert by_label["I alt"][1] == "-5.500 + ?"  # A2 has an unknown 2027 amount
     assert by_label["Mål"] == [shown(totals.target, y) for y in s.years]
     assert by_label[difference_label(s.savings_sign)] == [
-        shown(totals.difference, y) for y in s.years]
+        shown(totals.difference, y, sign="-") for y in s.years]
     assert by_label["1. Administration"][0] == "750"  # 2.000 (A1) - 1.250 (A2)
 
 

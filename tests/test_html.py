@@ -350,7 +350,7 @@ def test_unit_and_price_level_at_every_amount_table(site):
             assert unit_label(1000, 2026) in table.caption.get_text(), page
             for td in table.find_all("td", class_="num"):
                 text = td.get_text(strip=True)
-                assert text == "" or re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?( \+\?)?|-|\?", text), (page, text)
+                assert text == "" or re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?( [+−] ?\?)?|-|\?", text), (page, text)
 
 
 # -- safety: hostile strings in front matter ---------------------------------------------------

@@ -388,7 +388,7 @@ def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
         raise usage_error(f"--out skal være en mappe, men '{out}' er en fil")
     folder = _content(content) if content else None
     from .load import load
-    from .schema import NAMES, to_json, write_schemas
+    from .schema import NAMES, SchemaOutError, to_json, write_schemas
 
     cat = load(folder)[0] if folder else None
     if out is None:
@@ -397,6 +397,8 @@ def schema_cmd(name: str | None, content: str | None, out: str | None) -> None:
         return
     try:
         written = write_schemas(out, (name,) if name else NAMES, cat)
+    except SchemaOutError as exc:  # a symlink, or a file katalog did not write: never replaced
+        raise usage_error(str(exc)) from None
     except OSError as exc:
         if _debug():
             raise

@@ -6,15 +6,16 @@ import csv
 import io
 import json
 from decimal import Decimal
-from typing import Any, Mapping
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..compute import ProposalTotals, Series, ThemeTotals, Totals
 from ..labels import labels_for
 from ..model import GROUPS, Catalogue, Proposal, Range, Theme
 from ..numbers import csv_number, unit_label
 from . import view
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 JSON_SCHEMA_VERSION = 1
 
@@ -311,8 +312,11 @@ def to_csv(cat: Catalogue, totals: Totals) -> str:
 # -- terminal table ---------------------------------------------------------------------------
 
 
-def to_table(cat: Catalogue, totals: Totals) -> Table:
-    """The overview as a rich table for the terminal."""
+def to_table(cat: Catalogue, totals: Totals) -> "Table":
+    """The overview as a rich table for the terminal (rich is imported only here: JSON, CSV
+    and Markdown do not need it)."""
+    from rich.table import Table
+
     view_table = view.overview_table(cat, totals)
     table = Table(title=f"{cat.settings.title} – {view_table.caption} ({view_table.unit})",
                   caption=" ".join(view_table.notes))
