@@ -301,3 +301,23 @@ def test_log_lines_from_content_cannot_drive_the_terminal(small):
     p.rebuild()
     p.stop()
     assert logged and not any("\x1b" in line or "\x07" in line for line in logged)
+
+
+def test_templates_are_sandboxed_and_links_in_them_not_followed(small, tmp_path):
+    """A templates folder arrives by pull request like content: its Jinja cannot run code."""
+    import jinja2.exceptions
+
+    templates = tmp_path / "templates"
+    (templates / "serve").mkdir(parents=True)
+    (templates / "serve" / "error.html").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}", encoding="utf-8")
+    (templates / "serve" / "reload.js").symlink_to("/etc/passwd")
+    logged: list[str] = []
+    p = Preview(small, templates=templates, interval=60, log=logged.append)
+    try:
+        assert "root:" not in p.reload_script(1)
+        assert any("reload.js" in line and "symbolsk link" in line for line in logged)
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            p.error_page(p.state)
+    finally:
+        p.stop()

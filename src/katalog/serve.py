@@ -30,12 +30,15 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .build import BuildError, build
 from .issues import Issue, Severity
 from .render.templates import TemplateSet
+from .safefs import read_regular, reason
+from .source import MAX_FILE_BYTES
 from .textsafe import printable
 
 HOST = "127.0.0.1"
@@ -111,11 +114,23 @@ class Preview:
         self._seen: Snapshot = {}
         self._threads: list[threading.Thread] = []
         self.server: _BoundedServer | None = None
-        env = Environment(loader=FileSystemLoader([str(d) for d in self.template_set.dirs]),
-                          autoescape=select_autoescape(["html"]))
+        # a templates folder arrives by pull request like content: sandboxed, never code
+        env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader([str(d) for d in self.template_set.dirs]),
+            autoescape=select_autoescape(["html"]))
         self._error_template = env.get_template("serve/error.html")
-        reload_js = self.template_set.find("serve/reload.js")
-        self._reload_js = reload_js.read_text(encoding="utf-8") if reload_js else ""
+        self._reload_js = self._read_template("serve/reload.js")
+
+    def _read_template(self, rel: str) -> str:
+        """A template file's text, read safely ("" when missing or refused, with a message)."""
+        path = self.template_set.find(rel)
+        if path is None:
+            return ""
+        try:
+            return read_regular(path, MAX_FILE_BYTES).decode("utf-8", "replace")
+        except OSError as exc:
+            self.log(f"katalog: {path} bruges ikke ({reason(exc)})")
+            return ""
 
     # -- building ---------------------------------------------------------------------------
 
