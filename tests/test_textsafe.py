@@ -48,3 +48,10 @@ def test_printable_output_can_be_written_to_a_utf8_stream() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           env={"PYTHONIOENCODING": "utf-8", "PATH": ""}, check=True)
     assert proc.stdout == b"proposals/bad\\xff.md: fejl\n"
+
+
+def test_one_line_stays_one_line() -> None:
+    """A file named "x.md\\nREADME.md:1:1: fejl: ..." must not print a second problem line."""
+    name = "x.md\nREADME.md:1:1: fejl: falsk\tfejl\u2028"
+    assert printable(name, newlines=False) == "x.md\\x0aREADME.md:1:1: fejl: falsk\\x09fejl\\u2028"
+    assert "\n" in printable(name)

@@ -16,6 +16,7 @@ import re
 # C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), bidirectional embeddings/overrides/isolates, and lone surrogates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -27,7 +28,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
-def printable(text: str) -> str:
+def printable(text: str, newlines: bool = True) -> str:
     """`text` with every terminal control character (all C0 and C1 controls except newline
-    and tab, DEL, bidirectional controls, lone surrogates) replaced by a visible escape."""
-    return _UNSAFE.sub(_escape, text)
+    and tab, DEL, bidirectional controls, lone surrogates) replaced by a visible escape.
+
+    With `newlines=False` newline and tab are escaped too (and U+2028/U+2029): for a line
+    that must stay one line, such as `path:line:col: message`, where a file name holding a
+    newline could otherwise print a fake problem line for a CI problem matcher."""
+    return (_UNSAFE if newlines else _UNSAFE_LINE).sub(_escape, text)
