@@ -373,7 +373,8 @@ def test_fifos_folders_and_hidden_md_are_reported_like_check_does(tmp_path):
     os.mkfifo(proposals / "fifo.md")
     (proposals / "mappe.md").mkdir()
     (proposals / ".skjult.md").write_text(MESSY, encoding="utf-8")
-    (proposals / "nul.md").symlink_to("/dev/zero")
+    (proposals / "nul.md").symlink_to("../../outside.md")
+    (tmp_path / "outside.md").write_text(MESSY, encoding="utf-8")
     (proposals / ".gitkeep").write_text("", encoding="utf-8")
     results = {r.path.name: r for r in fmt_in_thread([content])}
     assert results["ADM-04.md"].changed

@@ -67,7 +67,7 @@ def test_a_fifo_named_like_a_proposal_is_an_error_not_a_hang(content: Path) -> N
     assert code == "read" and "FIFO" in message
 
 
-@pytest.mark.parametrize("target", ["/dev/zero", "../../outside.md", "P1.md"])
+@pytest.mark.parametrize("target", ["../../outside.md", "P1.md"])  # /dev/zero: below, in a subprocess
 def test_a_symlinked_proposal_is_an_error_never_followed(content: Path, target: str) -> None:
     (content.parent / "outside.md").write_bytes(minimal()[P].replace(b"P1", b"P9"))
     (content / "proposals" / "link.md").symlink_to(target)
@@ -165,7 +165,7 @@ def test_intro_is_read_when_present(content: Path) -> None:
 def test_messages_are_danish_and_do_not_repeat_the_path(content: Path) -> None:
     os.mkfifo(content / "proposals" / "x.md")
     (content / "proposals" / "l.md").symlink_to("P1.md")
-    for reason in reasons(read_folder(content)).values():
+    for reason in reasons(in_thread(read_folder, content)).values():
         assert str(content) not in reason and "x.md" not in reason
 
 
