@@ -182,3 +182,19 @@ def test_missing_folder_is_empty_and_missing_parts_are_absent(tmp_path: Path) ->
     assert read_folder(tmp_path / "nowhere") == {}
     (tmp_path / "c").mkdir()
     assert read_folder(tmp_path / "c") == {}
+
+
+def test_without_folder_descriptors_the_result_is_the_same(content: Path, monkeypatch) -> None:
+    """Where the OS cannot open folders by descriptor (Windows) the path-based reader applies
+    the same policy."""
+    import katalog.folder as folder
+
+    os.mkfifo(content / "proposals" / "x.md")
+    (content / "proposals" / "l.md").symlink_to("P1.md")
+    (content / "proposals" / ".h.md").write_bytes(b"x")
+    (content / "proposals" / "d.md").mkdir()
+    by_fd = in_thread(read_folder, content)
+    monkeypatch.setattr(folder, "_BY_FD", False)
+    by_path = in_thread(read_folder, content)
+    assert {k: (v if isinstance(v, bytes) else v.strerror) for k, v in by_fd.items()} == {
+        k: (v if isinstance(v, bytes) else v.strerror) for k, v in by_path.items()}
