@@ -437,3 +437,17 @@ def test_read_only_content_on_disk(tmp_path):
     assert result.exit_code == 1 and "filen kan ikke skrives" in result.output
     assert (proposals / "ADM-04.md").read_text(encoding="utf-8") == MESSY
     assert sorted(p.name for p in proposals.iterdir()) == ["ADM-04.md"]  # no temporary file
+
+
+def test_a_file_named_through_a_symlinked_proposals_folder_is_not_written(tmp_path):
+    """A pre-commit hook passes file names: `content/proposals/X.md` where `proposals` is a
+    link to a folder elsewhere must not be written there."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ADM-04.md").write_text(MESSY, encoding="utf-8")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "proposals").symlink_to(elsewhere)
+    [result] = fmt_in_thread([content / "proposals" / "ADM-04.md"])
+    assert result.error is not None and "symbolsk link" in result.error.message
+    assert (elsewhere / "ADM-04.md").read_text(encoding="utf-8") == MESSY

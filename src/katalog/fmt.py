@@ -312,7 +312,7 @@ def _targets(paths: Iterable[Path | str]) -> list[tuple[Path, OSError | None]]:
     for p in map(Path, paths):
         if not p.is_dir():
             if p.suffix == ".md":
-                found.setdefault(p, None)
+                found.setdefault(p, _linked_folder(p))
             continue
         subs = [(p / sub, sub, _kind(p / sub)) for sub in (PROPOSALS_DIR, THEMES_DIR)]
         subs = [s for s in subs if s[2] is not None]
@@ -332,6 +332,15 @@ def _targets(paths: Iterable[Path | str]) -> list[tuple[Path, OSError | None]]:
                 if name.endswith(".md"):
                     found.setdefault(folder / name, refusal(f"{rel}/{name}", kind_))
     return list(found.items())
+
+
+def _linked_folder(path: Path) -> OSError | None:
+    """A file named on the command line is not written through a symlinked `proposals/` or
+    `themes/` folder (its own folder being a link), as `check` never reads through one."""
+    parent = path.parent
+    if parent.name in FOLDERS and _kind(parent) == "link":
+        return refusal(parent.name, "link")
+    return None
 
 
 def _kind(path: Path) -> Kind | None:
