@@ -345,3 +345,109 @@ def test_a_symlinked_proposal_is_reported_not_followed_or_written(tmp_path):
     [result] = format_paths([content])
     assert result.error is not None and "symbolsk link" in result.error.message
     assert outside.read_text(encoding="utf-8") == MESSY
+
+
+# -- what a hostile commit or a careless writer leaves in the folder ------------------------
+
+
+def fmt_in_thread(paths, write=True):
+    """format_paths in a thread that must end (a FIFO once hung fmt for ever)."""
+    import threading
+
+    found: list = []
+    thread = threading.Thread(target=lambda: found.append(format_paths(paths, write=write)),
+                              daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "fmt hangs"
+    return found[0]
+
+
+def test_fifos_folders_and_hidden_md_are_reported_like_check_does(tmp_path):
+    import os
+
+    content = tmp_path / "content"
+    proposals = content / "proposals"
+    proposals.mkdir(parents=True)
+    (proposals / "ADM-04.md").write_text(MESSY, encoding="utf-8")
+    os.mkfifo(proposals / "fifo.md")
+    (proposals / "mappe.md").mkdir()
+    (proposals / ".skjult.md").write_text(MESSY, encoding="utf-8")
+    (proposals / "nul.md").symlink_to("../../outside.md")
+    (tmp_path / "outside.md").write_text(MESSY, encoding="utf-8")
+    (proposals / ".gitkeep").write_text("", encoding="utf-8")
+    results = {r.path.name: r for r in fmt_in_thread([content])}
+    assert results["ADM-04.md"].changed
+    reasons = {name: r.error.message for name, r in results.items() if r.error is not None}
+    assert "FIFO" in reasons["fifo.md"] and "mappe" in reasons["mappe.md"]
+    assert "punktum" in reasons[".skjult.md"] and "symbolsk link" in reasons["nul.md"]
+    assert ".gitkeep" not in results
+    assert (proposals / ".skjult.md").read_text(encoding="utf-8") == MESSY  # not written
+
+
+def test_a_symlinked_proposals_folder_is_reported_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ADM-04.md").write_text(MESSY, encoding="utf-8")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "proposals").symlink_to(elsewhere)
+    [result] = fmt_in_thread([content])
+    assert result.error is not None and "symbolsk link" in result.error.message
+    assert (elsewhere / "ADM-04.md").read_text(encoding="utf-8") == MESSY
+
+
+def test_a_file_that_cannot_be_written_is_a_danish_error_not_a_traceback(tmp_path, monkeypatch):
+    """Read-only content (or a full disk): the write fails with an OSError."""
+    import errno
+
+    import katalog.fmt as fmt
+
+    target = tmp_path / "content" / "proposals" / "ADM-04.md"
+    target.parent.mkdir(parents=True)
+    target.write_text(MESSY, encoding="utf-8")
+
+    def refuse(path, data, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(fmt, "write_atomic", refuse)
+    result = CliRunner().invoke(main, ["fmt", str(tmp_path / "content")])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "ADM-04.md:1:1: fejl: filen kan ikke skrives (ingen adgang" in result.output
+    assert "Permission denied" not in result.output and "Traceback" not in result.output
+    assert target.read_text(encoding="utf-8") == MESSY
+
+
+def test_read_only_content_on_disk(tmp_path):
+    """The same on a real read-only folder (as root every folder is writable: then the
+    monkeypatched test above stands in)."""
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write into a read-only folder")
+    proposals = tmp_path / "content" / "proposals"
+    proposals.mkdir(parents=True)
+    (proposals / "ADM-04.md").write_text(MESSY, encoding="utf-8")
+    proposals.chmod(0o555)
+    try:
+        result = CliRunner().invoke(main, ["fmt", str(tmp_path / "content")])
+    finally:
+        proposals.chmod(0o755)
+    assert result.exit_code == 1 and "filen kan ikke skrives" in result.output
+    assert (proposals / "ADM-04.md").read_text(encoding="utf-8") == MESSY
+    assert sorted(p.name for p in proposals.iterdir()) == ["ADM-04.md"]  # no temporary file
+
+
+def test_a_file_named_through_a_symlinked_proposals_folder_is_not_written(tmp_path):
+    """A pre-commit hook passes file names: `content/proposals/X.md` where `proposals` is a
+    link to a folder elsewhere must not be written there."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ADM-04.md").write_text(MESSY, encoding="utf-8")
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "proposals").symlink_to(elsewhere)
+    [result] = fmt_in_thread([content / "proposals" / "ADM-04.md"])
+    assert result.error is not None and "symbolsk link" in result.error.message
+    assert (elsewhere / "ADM-04.md").read_text(encoding="utf-8") == MESSY

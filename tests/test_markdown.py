@@ -6,7 +6,19 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from katalog.markdown import Fragment, convert, plain_text, render, shift_headings, to_html
+from katalog.markdown import (
+    MAX_COLUMNS,
+    MAX_DEPTH,
+    MAX_NESTING,
+    Fragment,
+    body_problems,
+    convert,
+    plain_text,
+    render,
+    scan_html,
+    shift_headings,
+    to_html,
+)
 
 
 def soup(source: str) -> BeautifulSoup:
@@ -166,3 +178,130 @@ def test_to_html_is_convert_memoised() -> None:
 def test_empty_body() -> None:
     assert convert("") == ""
     assert render("").text == ""
+
+
+# -- raw HTML the parser would swallow ----------------------------------------------------------
+
+UNCLOSED = ["<style>", "<script>", "<textarea>", "<title>", "<xmp>", "<iframe>", "<noembed>",
+            "<noframes>", "<noscript>", "<template>", "<plaintext>", "<svg>", "<math>",
+            "<table>", "<!--", "<?php", "<![CDATA[", "<!DOCTYPE x", '<div class="a']
+
+
+@pytest.mark.parametrize("tag", UNCLOSED)
+@pytest.mark.parametrize("where", ["inline", "block"])
+def test_an_unclosed_raw_tag_keeps_the_text_after_it(tag: str, where: str) -> None:
+    """"Se <style> her" once dropped everything after it from HTML and Word. On a line of its
+    own such a tag starts a raw HTML block that runs to the end (CommonMark, as on GitHub):
+    the rest is then kept as text."""
+    source = (f"Se {tag} her.\n\nMere tekst.\n" if where == "inline"
+              else f"Før.\n\n{tag}\nher.\n\nMere tekst.\n\n- et punkt\n")
+    html = convert(source)
+    text = BeautifulSoup(html, "html.parser").get_text(" ")
+    assert "her." in text and "Mere tekst." in text, html
+    if where == "block":
+        assert "et punkt" in text
+    else:
+        shown = text.split(" her.")[0]  # as the writer typed it (quotes and dashes made smart)
+        assert shown.startswith("Se <") and len(shown) == len(f"Se {tag}") - tag.count("--")
+        assert BeautifulSoup(html, "html.parser").find_all("p")[1].get_text() == "Mere tekst."
+    assert "<style" not in html.lower() and "<script" not in html.lower()
+
+
+@pytest.mark.parametrize("tag", UNCLOSED)
+@pytest.mark.parametrize("source", ["Se {tag} her.\n\nMere tekst.\n", "{tag}\nher.\n\nMere tekst.\n"])
+def test_an_unclosed_raw_tag_keeps_the_text_in_word(tag: str, source: str) -> None:
+    """The Word renderer walks the same sanitised HTML: the text after the tag is there."""
+    import datetime as dt
+    import io
+    import zipfile
+
+    from conftest import ROOT
+    from katalog.render.docx.compose import markdown
+    from katalog.render.docx.template import WordTemplate
+
+    path = ROOT / "templates" / "word" / "katalog.docx"
+    template = WordTemplate.load(path.read_bytes(), path, lambda _m: None)
+    data = template.render(template.attachment,
+                           lambda ctx: markdown(ctx, source.format(tag=tag), 2), {},
+                           {"title": "T", "author": "A"},
+                           dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "Mere tekst." in xml and "her." in xml
+
+
+def test_a_closed_script_or_style_is_still_removed_whole() -> None:
+    html = convert("Før <style>body{display:none}</style> midt <script>alert(1)</script> efter.\n")
+    assert BeautifulSoup(html, "html.parser").get_text() == "Før  midt  efter."
+
+
+def test_a_closed_comment_is_a_hidden_note_an_unclosed_one_is_text() -> None:
+    assert convert("<!-- note -->\n\nSynlig.\n").strip() == "<p>Synlig.</p>"
+    assert "Synlig." in convert("<!-- note\n\nSynlig.\n")
+
+
+def test_a_script_whose_content_opens_a_comment_is_text() -> None:
+    """`<!--` inside a script makes its end tag unreliable in HTML5: shown as text."""
+    html = convert("<script><!--<script>\n</script>\n\nEfter.\n")
+    assert "Efter." in html and "<script" not in html
+
+
+# -- nesting no format can build ----------------------------------------------------------------
+
+
+def nested_list(levels: int) -> str:
+    return "".join("  " * i + f"- niveau {i + 1}\n" for i in range(levels))
+
+
+def test_body_problems_accepts_ordinary_bodies(example) -> None:
+    from katalog.source import read_document
+
+    bodies = [read_document(p.read_bytes(), p.name, True).body
+              for p in sorted(example.glob("*/*.md"))]
+    assert bodies
+    assert [body_problems(b) for b in bodies] == [[] for _ in bodies]
+    assert body_problems(nested_list(MAX_NESTING)) == []
+    assert body_problems(">" * MAX_NESTING + " citat\n") == []
+
+
+def test_body_problems_reports_lists_nested_too_deep_at_the_line() -> None:
+    source = "Indledning.\n\n" + nested_list(MAX_NESTING + 5)
+    (problem,) = body_problems(source)
+    assert problem.code == "body-nesting"
+    assert problem.line == 3 + MAX_NESTING  # the first list item one level too deep
+    assert source.split("\n")[problem.line - 1].strip() == f"- niveau {MAX_NESTING + 1}"
+    assert "20 niveauer" in problem.message
+
+
+def test_body_problems_reports_quotes_and_raw_html_nested_too_deep() -> None:
+    (quote,) = body_problems("a\n\n" + ">" * 100 + " x\n")
+    assert (quote.code, quote.line) == ("body-nesting", 3)
+    (raw,) = body_problems("a\n\nb\n\n" + "<sup>" * (MAX_DEPTH + 5) + "x\n")
+    assert (raw.code, raw.line) == ("body-depth", 5)
+
+
+def test_body_problems_reports_a_table_wider_than_word_allows() -> None:
+    def table(n: int) -> str:
+        return "|" + "a|" * n + "\n|" + "-|" * n + "\n|" + "1|" * n + "\n"
+
+    assert body_problems(table(MAX_COLUMNS)) == []
+    (wide,) = body_problems("Tekst.\n\n" + table(MAX_COLUMNS + 1))
+    assert (wide.code, wide.line) == ("body-table", 3)
+
+
+def test_rendering_a_body_nested_too_deep_gives_its_text_not_an_error() -> None:
+    """PDF and Word failed with RecursionError near 100 levels; the sanitiser slows down with
+    the square of the depth. Such a body (check refuses it) renders as its text alone."""
+    for source in (nested_list(120), ">" * 5000 + " dybt\n", "<sup>" * 5000 + "dybt\n"):
+        html = convert(source)
+        scan = scan_html(html)
+        assert scan.depth <= 2, html[:200]
+        assert ("niveau 120" if source.startswith("-") else "dybt") in html
+
+
+def test_the_scan_is_linear_on_hostile_raw_html() -> None:
+    """Thousands of unclosed tags, comments and quotes: each `<` is looked at once (a scan
+    that searched to the end for each would take hours on a 1 MB body)."""
+    for piece in ("<style>", "<!--", '<a title="', "</div", "<div\n", "<x y='"):
+        html = convert(piece * 20_000 + "\n\nSlut.\n")
+        assert "Slut." in html

@@ -108,3 +108,69 @@ def test_create_exclusive_refuses_anything_already_there(tmp_path: Path) -> None
     with pytest.raises(FileExistsError):
         create_exclusive(fresh, b"y")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.md", "new.md"]
+
+
+# -- Danish reasons, the umask, concurrent writers ---------------------------------------------
+
+
+def test_errors_carry_a_danish_reason_without_the_path(tmp_path: Path) -> None:
+    from katalog.safefs import reason
+
+    link = tmp_path / "l.md"
+    link.symlink_to(tmp_path)
+    with pytest.raises(UnsafeFile) as info:
+        read_regular(link, 10)
+    assert str(tmp_path) not in info.value.strerror
+    assert str(info.value).startswith(f"{link}: ")  # str() names the file
+    with pytest.raises(FileNotFoundError) as missing:
+        read_regular(tmp_path / "nej.md", 10)
+    assert reason(missing.value) == "filen eller mappen findes ikke"
+    assert reason(PermissionError(13, "Permission denied")).startswith("ingen adgang")
+    assert reason(OSError(28, "No space left on device")) == "der er ikke mere plads på disken"
+
+
+def test_write_atomic_never_changes_the_process_umask(tmp_path: Path, monkeypatch) -> None:
+    """Changing the umask to read it let another thread create a world-writable file."""
+    old = os.umask(0o027)
+    try:
+        def no_umask(_mask: int) -> int:
+            raise AssertionError("os.umask called: a race with every other thread")
+
+        monkeypatch.setattr(os, "umask", no_umask)
+        write_atomic(tmp_path / "new.txt", b"x")
+        create_exclusive(tmp_path / "other.txt", b"y")
+        write_atomic(tmp_path / "exact.txt", b"z", mode=0o640)
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640  # 0o666 & ~0o027
+    assert stat.S_IMODE((tmp_path / "other.txt").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "exact.txt").stat().st_mode) == 0o640
+
+
+def test_concurrent_writers_leave_one_whole_file_and_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "a.md"
+    payloads = [bytes([65 + i]) * 100_000 for i in range(16)]
+    errors: list[BaseException] = []
+
+    def write(data: bytes) -> None:
+        try:
+            for _ in range(20):
+                write_atomic(target, data)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in payloads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert target.read_bytes() in payloads
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_a_very_long_file_name_still_gets_a_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 250 + ".md")
+    write_atomic(target, b"data")
+    assert target.read_bytes() == b"data"

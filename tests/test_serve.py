@@ -195,3 +195,129 @@ def test_invalid_content_at_start_shows_the_error_page(small):
         assert json.loads(fetch(p.url + "__katalog/version")[2])["ok"] is False
     finally:
         p.stop()
+
+
+# -- hostile clients: DNS rebinding, long names, idle connections ------------------------------
+
+
+def raw_request(preview, path: str = "/", host: str | None = "default") -> tuple[int, str]:
+    addr, port = preview.server.server_address[:2]
+    conn = http.client.HTTPConnection(addr, port, timeout=20)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        if host == "default":
+            host = f"127.0.0.1:{port}"
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_only_local_host_names_are_answered(preview):
+    """A page elsewhere can point its own host name at 127.0.0.1 (DNS rebinding); the
+    browser then sends that name as Host, and the preview must not answer it."""
+    port = preview.server.server_address[1]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", f"LOCALHOST:{port}"):
+        assert raw_request(preview, "/", host)[0] == 200, host
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", "127.0.0.1",
+                 f"localhost.evil.example:{port}", "", None):
+        status, body = raw_request(preview, "/", host)
+        assert status == 403, host
+        assert "Budgetkatalog" not in body
+    status, body = raw_request(preview, "/__katalog/version", f"evil.example:{port}")
+    assert status == 403 and "version" not in body
+
+
+def test_long_and_odd_paths_get_404_or_414_without_internals(preview):
+    tmp = str(preview.tmp)
+    for path in ("/" + "a" * 5000, "/" + "a" * 300 + ".html", "/%00", "/a%00b.html",
+                 "/" + "%2e%2e/" * 50 + "etc/passwd", "/" + "%C3%B8" * 200, "/%ff%fe.html"):
+        status, body = raw_request(preview, path)
+        assert status in (404, 414), (path[:20], status)
+        assert tmp not in body and "katalog-serve-" not in body and "Errno" not in body
+
+
+def open_idle(preview, count: int) -> list:
+    import socket
+
+    addr, port = preview.server.server_address[:2]
+    return [socket.create_connection((addr, port), timeout=30) for _ in range(count)]
+
+
+def closed_by_server(sock) -> bool:
+    import socket
+
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def test_idle_connections_are_bounded(small):
+    """1,000 idle connections once made 1,003 threads: now at most `max_connections` get a
+    thread and the others are closed at once."""
+    import threading
+
+    p = Preview(small, interval=60, max_connections=8, timeout=60)
+    p.start(0)
+    before = threading.active_count()
+    socks = open_idle(p, 60)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while sum(closed_by_server(s) for s in socks) < 60 - 8:
+            assert time.monotonic() < deadline, "connections over the limit were not closed"
+            time.sleep(0.05)
+        assert threading.active_count() <= before + 8
+    finally:
+        for s in socks:
+            s.close()
+        p.stop()
+
+
+def test_an_idle_connection_is_closed_after_the_timeout(small):
+    p = Preview(small, interval=60, timeout=0.5)
+    p.start(0)
+    try:
+        (sock,) = open_idle(p, 1)
+        with sock:
+            assert sock.recv(1) == b""  # the server hung up (the client would wait 30 s)
+        assert fetch(p.url)[0] == 200  # and the slot is free again
+    finally:
+        p.stop()
+
+
+def test_log_lines_from_content_cannot_drive_the_terminal(small):
+    (small / "proposals" / "\x1b]0;ejet\x07.md").write_text("---\nid: [\n---\n", encoding="utf-8")
+    logged: list[str] = []
+    p = Preview(small, interval=60, log=logged.append)
+    p.rebuild()
+    p.stop()
+    assert logged and not any("\x1b" in line or "\x07" in line for line in logged)
+
+
+def test_templates_are_sandboxed_and_links_in_them_not_followed(small, tmp_path):
+    """A templates folder arrives by pull request like content: its Jinja cannot run code."""
+    import jinja2.exceptions
+
+    templates = tmp_path / "templates"
+    (templates / "serve").mkdir(parents=True)
+    (templates / "serve" / "error.html").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}", encoding="utf-8")
+    (templates / "serve" / "reload.js").symlink_to("/etc/passwd")
+    logged: list[str] = []
+    p = Preview(small, templates=templates, interval=60, log=logged.append)
+    try:
+        assert "root:" not in p.reload_script(1)
+        assert any("reload.js" in line and "symbolsk link" in line for line in logged)
+        with pytest.raises(jinja2.exceptions.SecurityError):
+            p.error_page(p.state)
+    finally:
+        p.stop()

@@ -105,6 +105,34 @@ def test_nul_byte_is_refused_with_its_line() -> None:
     assert where(b"---\nid: A\nx: \x00\n---\n")[:2] == ("encoding", 3)
 
 
+@pytest.mark.parametrize("raw, line, col", [
+    (b"---\nid: A\n---\nTekst \x1b[2J her.\n", 4, 7),  # in the body
+    (b"---\nid: A\ntitle: a\x0bb\n---\n", 3, 9),  # raw in a value
+    (b"---\nid: A\n---\n\x0c\n", 4, 1),  # form feed
+    ("---\nid: A\n---\nx\ufffe\n".encode(), 4, 2),
+])
+def test_a_control_character_in_the_text_is_refused_where_it_is(raw: bytes, line: int, col: int) -> None:
+    """No format can hold it (Word: XML 1.0), and it could drive a terminal."""
+    assert where(raw) == ("control-char", line, col)
+    assert "styretegn" in fail(raw).message
+
+
+@pytest.mark.parametrize("escaped", ["\\0", "\\x1b[31m", "\\a", "\\x0b", "\\uFFFF", "\\ud800",
+                                     "\\e]0;x\\a"])
+def test_a_control_character_from_a_yaml_escape_is_refused_at_its_value(escaped: str) -> None:
+    """`title: "A\\0B"` once passed check and broke the Word build."""
+    raw = f'---\nid: A\ntitle: "Titel {escaped}"\nx: 1\n---\n'.encode()
+    assert where(raw) == ("control-char", 3, 8)
+    key = f'---\nid: A\n"k{escaped}": 1\n---\n'.encode()
+    assert where(key)[:2] == ("control-char", 3)
+
+
+def test_tabs_newlines_and_visible_unicode_are_kept() -> None:
+    raw = '---\nid: A\ntitle: "a\\tb\\nc \\u0085 \\u202e ø 😀"\n---\nTekst\tmed tab.\n'.encode()
+    doc = read_document(raw, "x.md", front_matter=True)
+    assert doc.data["title"] == "a\tb\nc \u0085 \u202e ø 😀"
+
+
 def test_empty_file() -> None:
     assert where(b"") == ("empty-file", 1, 1)
     assert fail(b"").message == "filen er tom"

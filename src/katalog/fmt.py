@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -35,9 +35,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from .folder import PROPOSALS_DIR, THEMES_DIR
+from .folder import FOLDERS, PROPOSALS_DIR, THEMES_DIR, Kind, kind_of_mode, list_folder, refusal
 from .issues import Issue, Severity
-from .safefs import read_regular, write_atomic
+from .safefs import read_regular, reason, write_atomic
 from .source import MAX_FILE_BYTES, SourceError, decode, parse_yaml
 
 PROPOSAL_ORDER = (
@@ -301,20 +301,58 @@ def format_bytes(raw: bytes, path: Path | str = "forslag.md") -> bytes:
     return (bom + front + rest).encode("utf-8")
 
 
-def collect(paths: Iterable[Path | str]) -> list[Path]:
-    """The `.md` files to format: a folder means its `proposals/` and `themes/` files."""
-    found: list[Path] = []
+def _targets(paths: Iterable[Path | str]) -> list[tuple[Path, OSError | None]]:
+    """Every `.md` file to format, with the reason it is refused (None: format it).
+
+    A folder means its `proposals/` and `themes/` (or its own files when it has neither),
+    listed by the policy of `katalog check` (`folder.refusal`): a symlink, a FIFO, a folder
+    named `x.md` or a hidden `.x.md` is reported, never followed, read or skipped in silence.
+    A file named on the command line is formatted when it is a regular file."""
+    found: dict[Path, OSError | None] = {}
     for p in map(Path, paths):
-        if p.is_dir():
-            subs = [p / PROPOSALS_DIR, p / THEMES_DIR]
-            if not any(s.is_dir() for s in subs):
-                subs = [p]
-            for sub in subs:
-                if sub.is_dir():
-                    found.extend(sorted(f for f in sub.glob("*.md") if not f.name.startswith(".")))
-        elif p.suffix == ".md":
-            found.append(p)
-    return list(dict.fromkeys(found))
+        if not p.is_dir():
+            if p.suffix == ".md":
+                found.setdefault(p, _linked_folder(p))
+            continue
+        subs = [(p / sub, sub, _kind(p / sub)) for sub in (PROPOSALS_DIR, THEMES_DIR)]
+        subs = [s for s in subs if s[2] is not None]
+        if not subs:
+            subs = [(p, p.name, "dir")]
+        for folder, rel, kind in subs:
+            if kind != "dir":
+                found.setdefault(folder, refusal(rel if rel in FOLDERS else PROPOSALS_DIR,
+                                                 kind or "other"))
+                continue
+            try:
+                listing = list_folder(folder)
+            except OSError as exc:
+                found.setdefault(folder, exc)
+                continue
+            for name, kind_ in listing:
+                if name.endswith(".md"):
+                    found.setdefault(folder / name, refusal(f"{rel}/{name}", kind_))
+    return list(found.items())
+
+
+def _linked_folder(path: Path) -> OSError | None:
+    """A file named on the command line is not written through a symlinked `proposals/` or
+    `themes/` folder (its own folder being a link), as `check` never reads through one."""
+    parent = path.parent
+    if parent.name in FOLDERS and _kind(parent) == "link":
+        return refusal(parent.name, "link")
+    return None
+
+
+def _kind(path: Path) -> Kind | None:
+    try:
+        return kind_of_mode(os.lstat(path).st_mode)
+    except OSError:
+        return None
+
+
+def collect(paths: Iterable[Path | str]) -> list[Path]:
+    """The `.md` files `format_paths` looks at (refused ones included: they are reported)."""
+    return [path for path, _refused in _targets(paths)]
 
 
 def skipped(paths: Iterable[Path | str]) -> list[Path]:
@@ -322,14 +360,16 @@ def skipped(paths: Iterable[Path | str]) -> list[Path]:
     return [Path(p) for p in paths if not Path(p).is_dir() and Path(p).suffix != ".md"]
 
 
-def format_file(path: Path) -> FileResult:
+def format_file(path: Path, refused: OSError | None = None) -> FileResult:
+    """One file formatted (nothing written); a file that cannot be read is an error result."""
     shown = os.fspath(path)
     try:
+        if refused is not None:
+            raise refused
         raw = read_regular(path, MAX_FILE_BYTES)
     except OSError as exc:
-        return FileResult(path, b"", None,
-                          Issue(shown, 1, 1, Severity.ERROR, "read",
-                                f"filen kan ikke læses ({exc.strerror or exc})"))
+        return FileResult(path, b"", None, Issue(shown, 1, 1, Severity.ERROR, "read",
+                                                 f"filen kan ikke læses ({reason(exc)})"))
     try:
         return FileResult(path, raw, format_bytes(raw, path))
     except FormatError as exc:
@@ -337,10 +377,21 @@ def format_file(path: Path) -> FileResult:
 
 
 def format_paths(paths: Iterable[Path | str], write: bool = True) -> list[FileResult]:
-    """Format every file; with `write`, changed files are written back (never a broken one)."""
-    results = [format_file(p) for p in collect(paths)]
-    if write:
-        for r in results:
-            if r.changed and r.formatted is not None:
+    """Format every file; with `write`, changed files are written back (never a broken one).
+
+    A file that cannot be written (read-only content, a full disk) is left as it was and
+    becomes an error result with a Danish reason."""
+    results = [format_file(path, refused) for path, refused in _targets(paths)]
+    if not write:
+        return results
+    done: list[FileResult] = []
+    for r in results:
+        if r.changed and r.formatted is not None:
+            try:
                 write_atomic(r.path, r.formatted)  # never through a symlink or a planted name
-    return results
+            except OSError as exc:
+                message = f"filen kan ikke skrives ({reason(exc)}); den er uændret"
+                r = replace(r, formatted=None,
+                            error=Issue(os.fspath(r.path), 1, 1, Severity.ERROR, "write", message))
+        done.append(r)
+    return done

@@ -13,9 +13,8 @@ import os
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR
-
-_FILE_MODES = {"100644", "100755"}
+from .folder import FOLDERS, Kind, refusal
+from .folder import wanted as folder_wanted
 
 
 class GitError(Exception):
@@ -85,38 +84,52 @@ def content_path(repo: Path, content: str | Path, cwd: Path | None = None) -> st
     return "" if rel == "." else rel
 
 
-def _wanted(rel: str) -> bool:
-    """Whether a path inside the content folder is read (as `folder.read_folder` does)."""
-    parts = rel.split("/")
-    if parts == [CATALOGUE_FILE]:
-        return True
-    return len(parts) == 2 and parts[0] in (THEMES_DIR, PROPOSALS_DIR) and not parts[1].startswith(".")
+_KINDS: dict[str, Kind] = {"100644": "file", "100755": "file", "120000": "link",
+                           "040000": "dir", "160000": "other"}
 
 
-def list_files(repo: Path, commit: str, content: str) -> dict[str, str]:
-    """Relative path inside the content folder → blob id, for the files katalog reads."""
+def list_entries(repo: Path, commit: str, content: str) -> list[tuple[str, Kind, int | None, str]]:
+    """(relative path, kind, size, object id) of every entry under the content folder (trees
+    too, so a folder named `x.md` is seen as a folder; a symlink is a link, never followed)."""
     prefix = f"{content}/" if content else ""
-    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
+    args = ["ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit]
     if content:
         args += ["--", content]
     out = _git(repo, *args)
-    blobs: dict[str, str] = {}
+    found: list[tuple[str, Kind, int | None, str]] = []
     folder_seen = not content
     for entry in out.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, sha = meta.decode("ascii").split(" ")
+        mode, _kind, sha, size = meta.decode("ascii").split()
         path = raw_path.decode("utf-8", "surrogateescape")
+        if path == content and mode == "040000":
+            folder_seen = True
         if not path.startswith(prefix):
             continue
         folder_seen = True
-        rel = path[len(prefix):]
-        if kind == "blob" and mode in _FILE_MODES and _wanted(rel):
-            blobs[rel] = sha
+        found.append((path[len(prefix):], _KINDS.get(mode, "other"),
+                      int(size) if size.isdigit() else None, sha))
     if not folder_seen:
         raise GitError(f"indholdsmappen '{content}' findes ikke i revisionen {commit[:12]}")
-    return blobs
+    return found
+
+
+def plan(entries: list[tuple[str, Kind, int | None, str]]) -> dict[str, str | OSError]:
+    """Relative path → the blob to read, or why it is not read: the policy of
+    `folder.read_folder` (`folder.wanted`, `folder.refusal`), so a folder on disk and the
+    same files in a commit give the same mapping."""
+    kinds = {rel: kind for rel, kind, _size, _sha in entries}
+    wanted: dict[str, str | OSError] = {}
+    for rel, kind, size, sha in entries:
+        parts = rel.split("/")
+        if len(parts) == 2 and kinds.get(parts[0]) != "dir":
+            continue  # only inside a real folder (a link to a folder has no entries anyway)
+        if (rel in FOLDERS and kind == "dir") or not folder_wanted(rel, kind):
+            continue
+        wanted[rel] = refusal(rel, kind, size) or sha
+    return wanted
 
 
 def read_blobs(repo: Path, shas: list[str]) -> dict[str, bytes]:
@@ -139,9 +152,11 @@ def read_blobs(repo: Path, shas: list[str]) -> dict[str, bytes]:
     return blobs
 
 
-def read_revision(repo: Path, revision: str, content: str = "content") -> dict[str, bytes]:
-    """The content folder of `revision` as `relative path → bytes` (no checkout)."""
+def read_revision(repo: Path, revision: str, content: str = "content") -> dict[str, bytes | OSError]:
+    """The content folder of `revision` as `relative path → bytes` (no checkout); an entry
+    katalog does not read (a symlink, a folder named `x.md`, a file over the size limit) maps
+    to the same Danish `OSError` as in `folder.read_folder`."""
     commit = resolve(repo, revision)
-    listing = list_files(repo, commit, content)
-    blobs = read_blobs(repo, list(listing.values()))
-    return {rel: blobs[sha] for rel, sha in sorted(listing.items())}
+    planned = plan(list_entries(repo, commit, content))
+    blobs = read_blobs(repo, [v for v in planned.values() if isinstance(v, str)])
+    return {rel: (blobs[v] if isinstance(v, str) else v) for rel, v in sorted(planned.items())}

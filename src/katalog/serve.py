@@ -7,6 +7,12 @@ version number. Every HTML page gets a tiny script (`templates/serve/reload.js`)
 `/__katalog/version` and reloads the page when the version changes. While the content is
 invalid every page is an error page (`templates/serve/error.html`) listing file, line and the
 Danish message; nothing ever crashes the server.
+
+The server is local, but a browser visits it: a page elsewhere may point a host name of its
+own at 127.0.0.1 (DNS rebinding), so only requests whose `Host` is `localhost`, `127.0.0.1`
+or `[::1]` with the server's port are answered. Connections are bounded: each socket times
+out (`REQUEST_TIMEOUT`) and at most `MAX_CONNECTIONS` are handled at once (more are closed
+at once, never given a thread). Errors never show the server's paths.
 """
 
 from __future__ import annotations
@@ -21,18 +27,26 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .build import BuildError, build
 from .issues import Issue, Severity
 from .render.templates import TemplateSet
+from .safefs import read_regular, reason
+from .source import MAX_FILE_BYTES
+from .textsafe import printable
 
 HOST = "127.0.0.1"
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
 VERSION_PATH = "/__katalog/version"
+REQUEST_TIMEOUT = 10.0  # seconds an idle or slow connection may hold a handler
+MAX_CONNECTIONS = 32  # handlers at once (a browser opens about six)
+MAX_URL = 2048  # longer request targets get 414 (no file name is that long)
 Snapshot = dict[str, tuple[int, int]]
 
 
@@ -79,6 +93,8 @@ class Preview:
         templates: Path | str | None = None,
         interval: float = 0.5,
         log: Callable[[str], None] | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.content = Path(content)
         if templates is None and (self.content.resolve().parent / "templates").is_dir():
@@ -86,7 +102,10 @@ class Preview:
         self.templates = templates
         self.template_set = TemplateSet.create(templates)
         self.interval = interval
-        self.log = log or (lambda _msg: None)
+        shown = log or (lambda _msg: None)
+        self.log: Callable[[str], None] = lambda msg: shown(printable(msg))  # content → terminal
+        self.timeout = timeout
+        self.max_connections = max_connections
         self.tmp = Path(tempfile.mkdtemp(prefix="katalog-serve-"))
         self.out = self.tmp / "site"
         self.state = State()
@@ -94,12 +113,24 @@ class Preview:
         self._stop = threading.Event()
         self._seen: Snapshot = {}
         self._threads: list[threading.Thread] = []
-        self.server: ThreadingHTTPServer | None = None
-        env = Environment(loader=FileSystemLoader([str(d) for d in self.template_set.dirs]),
-                          autoescape=select_autoescape(["html"]))
+        self.server: _BoundedServer | None = None
+        # a templates folder arrives by pull request like content: sandboxed, never code
+        env = ImmutableSandboxedEnvironment(
+            loader=FileSystemLoader([str(d) for d in self.template_set.dirs]),
+            autoescape=select_autoescape(["html"]))
         self._error_template = env.get_template("serve/error.html")
-        reload_js = self.template_set.find("serve/reload.js")
-        self._reload_js = reload_js.read_text(encoding="utf-8") if reload_js else ""
+        self._reload_js = self._read_template("serve/reload.js")
+
+    def _read_template(self, rel: str) -> str:
+        """A template file's text, read safely ("" when missing or refused, with a message)."""
+        path = self.template_set.find(rel)
+        if path is None:
+            return ""
+        try:
+            return read_regular(path, MAX_FILE_BYTES).decode("utf-8", "replace")
+        except OSError as exc:
+            self.log(f"katalog: {path} bruges ikke ({reason(exc)})")
+            return ""
 
     # -- building ---------------------------------------------------------------------------
 
@@ -156,8 +187,7 @@ class Preview:
 
     def start(self, port: int = 8000) -> str:
         """Build, then serve on 127.0.0.1:`port` (0: any free port) in background threads."""
-        self.server = ThreadingHTTPServer((HOST, port), _handler(self))
-        self.server.daemon_threads = True
+        self.server = _BoundedServer((HOST, port), _handler(self), self.max_connections)
         self._seen = snapshot(self.watched())
         self.rebuild()
         for target in (self.server.serve_forever, self._watch):
@@ -194,15 +224,30 @@ class Preview:
         return inject(html, self.reload_script(state.version)).encode("utf-8")
 
     def resolve(self, url_path: str) -> Path | None:
-        """The built file for a URL path, never outside the site folder."""
+        """The built file for a URL path, never outside the site folder; None for anything
+        else (a name too long for the file system, a NUL byte, a missing file)."""
         root = (self.out / "html").resolve()
         rel = unquote(urlsplit(url_path).path).lstrip("/")
-        target = (root / rel).resolve()
-        if not target.is_relative_to(root):
+        try:
+            target = (root / rel).resolve()
+            if not target.is_relative_to(root):
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            return target if target.is_file() else None
+        except (OSError, ValueError):
             return None
-        if target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
+
+    def allowed_host(self, host: str | None) -> bool:
+        """Whether a request's `Host` header names this server on the loopback."""
+        if not host or self.server is None:
+            return False
+        port = self.server.server_address[1]
+        host = host.strip().lower()
+        names = {f"{name}:{port}" for name in LOCAL_NAMES}
+        if port == 80:
+            names |= set(LOCAL_NAMES)
+        return host in names
 
 
 def inject(html: str, snippet: str) -> str:
@@ -214,6 +259,7 @@ def inject(html: str, snippet: str) -> str:
 def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "katalog-serve"
+        timeout = preview.timeout  # on the socket: an idle or slow client lets go of its thread
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass  # quiet: the console shows build results, not every request
@@ -230,14 +276,26 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:  # noqa: N802
             self.do_GET()
 
+        def _refuse(self, status: int, text: str) -> None:
+            body = (f"<!doctype html><html lang='da'><meta charset='utf-8'><title>{status}</title>"
+                    f"<p>{escape(text)}</p></html>").encode("utf-8")
+            self.close_connection = True
+            self._send(status, body, "text/html; charset=utf-8")
+
         def do_GET(self) -> None:  # noqa: N802
             try:
-                self._get()
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            except Exception as exc:  # noqa: BLE001 - never a traceback in the browser
-                body = f"<!doctype html><html lang='da'><title>Fejl</title><p>{escape(str(exc))}</p>"
-                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, body.encode(), "text/html; charset=utf-8")
+                if not preview.allowed_host(self.headers.get("Host")):
+                    self._refuse(HTTPStatus.FORBIDDEN, "Forhåndsvisningen svarer kun på "
+                                 "localhost og 127.0.0.1.")
+                elif len(self.path) > MAX_URL:
+                    self._refuse(HTTPStatus.REQUEST_URI_TOO_LONG, "Adressen er for lang.")
+                else:
+                    self._get()
+            except OSError:
+                pass  # the client went away or timed out
+            except Exception as exc:  # noqa: BLE001 - never a traceback or a path in the browser
+                preview.log(f"katalog: fejl i forhåndsvisningen ({type(exc).__name__})")
+                self._refuse(HTTPStatus.INTERNAL_SERVER_ERROR, "Der opstod en intern fejl.")
 
         def _get(self) -> None:
             with preview.lock:
@@ -269,6 +327,34 @@ def _handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self._send(HTTPStatus.OK, data, ctype)
 
     return Handler
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most `limit` at once; a connection over the limit is
+    closed at once instead of getting a thread."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def _read(target: Path | None) -> bytes | None:

@@ -33,6 +33,10 @@ _ALLOWED_TAGS = {
     _STD + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
 _FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+# Characters no document can hold (XML 1.0 forbids them, so Word cannot; they also drive a
+# terminal): C0 controls but tab and newline, U+FFFE, U+FFFF and lone surrogates (which a YAML
+# escape such as "\ud800" can make). Refused in the file's text and in every YAML value.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Texts the C parser would read differently from the pure one: anchors (it drops `&x` on a
 # node that is never aliased, which must be refused) and directives (`%YAML 1.1` changes what
 # `yes` means; a reused parser would carry it on to the next file).
@@ -102,9 +106,20 @@ def decode(raw: bytes) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("encoding", "filen indeholder NUL-tegn og er ikke en tekstfil", line)
+    bad = _UNWRITABLE.search(text)
+    if bad:
+        before = text[: bad.start()]
+        raise SourceError("control-char", unwritable_message(bad.group()),
+                          before.count("\n") + 1, bad.start() - before.rfind("\n"))
     if not text.strip():
         raise SourceError("empty-file", "filen er tom")
     return text
+
+
+def unwritable_message(char: str) -> str:
+    """The message for a character no document can hold."""
+    return (f"teksten indeholder tegnet U+{ord(char):04X} (et usynligt styretegn), som ikke kan "
+            "stå i et dokument; slet det")
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
@@ -274,7 +289,10 @@ class _Converter:
         if isinstance(node, SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return scalar_value(node, tag)
+        value = scalar_value(node, tag)
+        if isinstance(value, str):
+            _writable(value, line, col)
+        return value
 
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -290,6 +308,8 @@ class _Converter:
             if not isinstance(key_node, ScalarNode) or ktag not in _ALLOWED_TAGS:
                 raise SourceError("yaml-key", "en nøgle skal være en simpel tekst", kline, kcol)
             key = scalar_value(key_node, ktag)
+            if isinstance(key, str):
+                _writable(key, kline, kcol)
             if isinstance(key, (Decimal, bool, dt.date)) or key is None:
                 key = key_node.value
             if key in result:
@@ -303,6 +323,14 @@ class _Converter:
             self.doc.key_positions[path + (key,)] = (kline, kcol)
             result[key] = self.convert(value_node, path + (key,), depth + 1)
         return result
+
+
+def _writable(text: str, line: int, col: int) -> None:
+    """SourceError when a value (from a YAML escape such as "\\x1b") holds a character no
+    document can hold."""
+    bad = _UNWRITABLE.search(text)
+    if bad:
+        raise SourceError("control-char", unwritable_message(bad.group()), line, col)
 
 
 def _tag(node: Node) -> str:

@@ -10,11 +10,16 @@ proposal is passed through unchanged: a textconv driver must never fail.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from .numbers import format_exact
-from .source import SourceError, decode, read_document
+from .safefs import read_regular
+from .source import MAX_FILE_BYTES, SourceError, decode, read_document
 
+# A file over check's size limit is passed through as text (git must still show a diff), up
+# to this many bytes; beyond it textconv refuses rather than read without end.
+PASS_THROUGH_LIMIT = 16 * MAX_FILE_BYTES
 HEADER = "# katalog: økonomi (beløb pr. år)"
 SEPARATOR = "# ---- filen ----"
 
@@ -80,3 +85,12 @@ def textconv(raw: bytes, path: str = "") -> str:
     title = " ".join(str(data.get(k, "")) for k in ("id", "title")).strip()
     head = [HEADER + (f": {title}" if title else ""), *amounts_table(economy), SEPARATOR]
     return "\n".join(head) + "\n" + text
+
+
+def textconv_file(path: str | Path) -> str:
+    """The textconv output for a file on disk, read with `safefs.read_regular`: a FIFO, a
+    device, a folder or a symlink is refused at once (never a hang or an endless read).
+
+    Raises `OSError` with a Danish reason (`safefs.reason`) when the file cannot be read."""
+    raw = read_regular(path, PASS_THROUGH_LIMIT)
+    return textconv(raw, str(path))
