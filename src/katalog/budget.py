@@ -49,6 +49,7 @@ class ProposalYear:
     status: str | None = None  # its traffic light (None: no entry yet)
     adopted_allocated: Mapping[str, Series] = field(default_factory=dict)
     expected_allocated: Mapping[str, Series] = field(default_factory=dict)
+    change: Series | None = None  # the council's change: adopted − proposed (0: as proposed)
 
     @property
     def is_adopted(self) -> bool:
@@ -79,6 +80,7 @@ class BudgetYear:
     adopted_ids: tuple[str, ...]  # adopted proposals, in catalogue order
     outcomes: Mapping[str, tuple[str, ...]]  # OUTCOME_KEYS → proposal ids
     proposed_total: Series  # the adopted proposals as proposed
+    change_total: Series  # the council's changes: adopted − proposed, summed
     adopted_total: Series
     adopted_by_theme: Mapping[str, Series]
     proposed_by_theme: Mapping[str, Series]
@@ -175,6 +177,7 @@ def proposal_year(p: Proposal, pt: ProposalTotals, settings: Settings) -> Propos
         current.revision if current else None, current.status if current else None,
         adopted_parts,
         adopted_parts if expected is adopted else _allocated(p, pt, expected, settings),
+        gap_of(pt.total, adopted, amounts),
     )
 
 
@@ -221,6 +224,7 @@ def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
         adopted_ids=tuple(p.id for p in adopted),
         outcomes=outcomes,
         proposed_total=total("proposed", adopted),
+        change_total=total("change", adopted),
         adopted_total=adopted_total,
         adopted_by_theme=by_theme("adopted"),
         proposed_by_theme=by_theme("proposed"),

@@ -621,7 +621,7 @@ def agreement_overview_table(cat: Catalogue, totals: Totals,
                 href=href.get(t.id, ""), id=t.id)
             for t in cat.themes if not t.merged]
     rows.append(Row(labels["adopted_total"], cells(b.adopted_total, years, d), "total"))
-    change = _change(b.proposed_total, b.adopted_total)
+    change = b.change_total
     changed = any(b.proposals[i].changed for i in b.adopted_ids)
     if changed:
         rows.append(Row(f"{labels['proposed_total']} ({labels['adopted_proposals'].lower()})",
@@ -642,11 +642,6 @@ def agreement_overview_table(cat: Catalogue, totals: Totals,
         + ((labels["changed_note"],) if changed else ()),
         label_head=labels["theme_head"],
     )
-
-
-def _change(before: Series, after: Series) -> Series:
-    """after − before per year (the council's change of the adopted proposals)."""
-    return Series.sum([after, before.map(lambda v: -v)])
 
 
 def agreement_theme_table(theme: Theme, cat: Catalogue, totals: Totals,
@@ -693,8 +688,8 @@ def council_changes_table(cat: Catalogue, totals: Totals) -> Table | None:
     changes = []
     for p in changed:
         py = b.proposals[p.id]
-        assert py.adopted is not None
-        change = _change(py.proposed, py.adopted)
+        assert py.adopted is not None and py.change is not None
+        change = py.change
         changes.append(change)
         rows += [Row(f"{p.id} {p.title}", tuple("" for _ in s.years), "group", id=p.id),
                  Row(labels["proposed"], cells(py.proposed, s.years, d), id=p.id),
