@@ -85,6 +85,7 @@ class BudgetYear:
     adopted_by_theme: Mapping[str, Series]
     proposed_by_theme: Mapping[str, Series]
     adopted_by_department: Mapping[str, Series]
+    adopted_varig: Series  # the adopted total without the one-off (engang) lines
     adopted_basis: Series  # what the target is compared with (all, or varig: see `basis`)
     adopted_difference: Series  # target − adopted basis
     expected_total: Series
@@ -93,6 +94,7 @@ class BudgetYear:
     gap_by_theme: Mapping[str, Series]
     expected_by_department: Mapping[str, Series]
     gap_by_department: Mapping[str, Series]
+    expected_varig: Series  # the expected total without the one-off (engang) lines
     expected_basis: Series
     expected_difference: Series  # target − expected basis: the gap left to the target
     by_status: Mapping[str, StatusGroup]  # STATUS_KEYS → group
@@ -190,10 +192,10 @@ def _minus_parts(per_department: Mapping[str, Series],
             for code in codes}
 
 
-def basis(total: Series, engang: Series, settings: Settings) -> Series:
-    """What the target is compared with: the total, or with `target_basis: varig` the total
-    without the one-off (engang) amounts as proposed."""
-    return Series.sum([total, _negated(engang)]) if settings.target_basis == "varig" else total
+def without(total: Series, engang: Series) -> Series:
+    """The total without the one-off (engang) amounts as proposed: its permanent part (a
+    council's or an expectation's change is taken as a change of the permanent part)."""
+    return Series.sum([total, _negated(engang)])
 
 
 def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
@@ -215,8 +217,11 @@ def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
     expected_parts = _sum_parts((years[p.id].expected_allocated for p in adopted), codes)
     engang = Series.sum(totals[p.id].by_group["engang"] for p in adopted)
     adopted_total, expected_total = total("adopted", adopted), total("expected", adopted)
-    adopted_basis, expected_basis = basis(adopted_total, engang, s), basis(expected_total,
-                                                                            engang, s)
+    adopted_varig, expected_varig = without(adopted_total, engang), without(expected_total,
+                                                                             engang)
+    varig = s.target_basis == "varig"
+    adopted_basis = adopted_varig if varig else adopted_total
+    expected_basis = expected_varig if varig else expected_total
     outcomes = {key: tuple(p.id for p in cat.proposals if years[p.id].outcome == key)
                 for key in OUTCOME_KEYS}
     return BudgetYear(
@@ -229,6 +234,7 @@ def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
         adopted_by_theme=by_theme("adopted"),
         proposed_by_theme=by_theme("proposed"),
         adopted_by_department=adopted_parts,
+        adopted_varig=adopted_varig,
         adopted_basis=adopted_basis,
         adopted_difference=difference_of(target, adopted_basis),
         expected_total=expected_total,
@@ -237,6 +243,7 @@ def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
         gap_by_theme=by_theme("gap"),
         expected_by_department=expected_parts,
         gap_by_department=_minus_parts(expected_parts, adopted_parts),
+        expected_varig=expected_varig,
         expected_basis=expected_basis,
         expected_difference=difference_of(target, expected_basis),
         by_status=_by_status(adopted, years),
@@ -270,4 +277,4 @@ def _by_status(adopted: list[Proposal],
 
 
 __all__ = ["BudgetYear", "ProposalYear", "StatusGroup", "budget_year", "proposal_year",
-           "gap_of", "outcome_of", "basis", "NO_STATUS", "STATUS_KEYS", "OUTCOME_KEYS"]
+           "gap_of", "outcome_of", "without", "NO_STATUS", "STATUS_KEYS", "OUTCOME_KEYS"]

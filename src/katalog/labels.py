@@ -141,7 +141,9 @@ LABELS: dict[str, str] = {
     "expected_total": "Forventet i alt",
     "gap": "Afvigelse (forventet − vedtaget)",
     "gap_total": "Afvigelse i alt",
-    "expected_share": "Forventet realiseret, andel af vedtaget",
+    "expected_share": "Andel af den varige besparelse, der forventes realiseret",
+    "share_note": "Andelen regnes af de varige ændringer (uden engangsudgifter og "
+                  "-indtægter), som er det, der skal realiseres.",
     "expected_by_department": "Forventet fordelt på forvaltninger",
     "gap_by_department": "Afvigelse fordelt på forvaltninger",
     "gap_by_theme": "Afvigelse pr. tema",

@@ -787,7 +787,7 @@ def realisation_summary_table(cat: Catalogue, totals: Totals) -> Table | None:
                             cells(group.expected, years, d), status=key))
     rows += [Row(labels["expected_total"], cells(b.expected_total, years, d), "total"),
              Row(labels["gap_total"], cells(b.gap_total, years, d)),
-             Row(labels["expected_share"], share_cells(b.expected_total, b.adopted_total, years,
+             Row(labels["expected_share"], share_cells(b.expected_varig, b.adopted_varig, years,
                                                        s.percent_sign))]
     difference = None
     if totals.target.values:
@@ -799,7 +799,8 @@ def realisation_summary_table(cat: Catalogue, totals: Totals) -> Table | None:
         unit=_unit(s), years=years, rows=tuple(rows),
         notes=_budget_notes(s, b.expected_total, b.adopted_total, b.gap_total, decimals=d,
                             difference=difference)
-        + (labels["gap_note"], _light_note(labels), _revisions_note(labels, b.revisions)),
+        + (labels["gap_note"], labels["share_note"], _light_note(labels),
+           _revisions_note(labels, b.revisions)),
         label_head=labels["realisation_summary"],
     )
 
@@ -815,32 +816,47 @@ def _revisions_note(labels: Labels, revisions: Iterable[str]) -> str:
 
 def realisation_summary(cat: Catalogue, totals: Totals) -> list[str]:
     """The follow-up in a few Danish sentences for the top of "Status på realisering": how
-    much of the adopted amount is expected in the budget year (the first year), and how many
-    proposals have each traffic light."""
+    much of the adopted permanent saving is expected in the budget year (the first year),
+    the gap in all, and how many proposals have each traffic light."""
     b = totals.budget
     if b is None or not b.followed_up:
         return []
     s = cat.settings
-    labels = labels_for(s)
     year = s.years[0]
-    adopted, expected = b.adopted_total.get(year), b.expected_total.get(year)
+    adopted, expected = b.adopted_varig.get(year), b.expected_varig.get(year)
+    gap = b.gap_total.get(year)
     out = []
+    unit = f"{unit_label(s.unit)}, {s.price_level} p/l"
     if isinstance(adopted, Decimal) and isinstance(expected, Decimal) and adopted:
         saving = is_saving(adopted, s)
-        what = "den vedtagne besparelse" if saving else "det vedtagne beløb"
+        what = "den vedtagne varige besparelse" if saving else "de vedtagne varige ændringer"
         shown = [format_amount(abs(v) if saving else v, totals.decimals)
                  for v in (adopted, expected)]
         share = format_percent(expected * 100 / adopted, 0, s.percent_sign)
-        out.append(f"Af {what} på {shown[0]} ({unit_label(s.unit)}) i {year} forventes "
-                   f"{shown[1]} realiseret ({share}), jf. {b.revisions[-1]}.")
-    counts = [(n, light_label(key, labels, False).lower()) for key, n in
-              b.status_counts.items() if n]
+        out.append(f"Af {what} på {shown[0]} ({unit}) i {year} forventes {shown[1]} "
+                   f"realiseret ({share}) ved {b.revisions[-1]}.")
+    if isinstance(gap, Decimal):
+        out.append(_gap_sentence(gap, year, s, totals.decimals))
+    counts = [f"{n} {LIGHT_WORDS[key][n != 1]}" for key, n in b.status_counts.items() if n]
     if counts:
-        text = ", ".join(f"{n} {word}" for n, word in counts[:-1])
-        last = f"{counts[-1][0]} {counts[-1][1]}"
-        out.append(f"Af de {len(b.adopted_ids)} vedtagne forslag er status: "
-                   f"{text + ' og ' + last if text else last}.")
+        listed = ", ".join(counts[:-1]) + " og " + counts[-1] if len(counts) > 1 else counts[0]
+        out.append(f"Af de {len(b.adopted_ids)} vedtagne forslag er {listed}.")
     return out
+
+
+# A traffic light about "forslag" (neuter) in a sentence: (one, several).
+LIGHT_WORDS = {"grøn": ("grønt", "grønne"), "gul": ("gult", "gule"), "rød": ("rødt", "røde"),
+               NO_STATUS: ("endnu ikke vurderet", "endnu ikke vurderet")}
+
+
+def _gap_sentence(gap: Decimal, year: int, s: Settings, decimals: int) -> str:
+    """The gap of the budget year in words: a smaller or larger saving than adopted."""
+    if gap == 0:
+        return f"I alt forventes {year} realiseret som vedtaget."
+    shown = format_amount(abs(gap), decimals)
+    smaller = is_saving(-gap, s)  # the gap works against the saving
+    return (f"I alt forventes {shown} {'mindre' if smaller else 'mere'} i besparelse i {year}, "
+            f"end der er vedtaget.")
 
 
 def realisation_overview_table(cat: Catalogue, totals: Totals,
