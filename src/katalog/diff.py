@@ -198,7 +198,8 @@ class RealisationChange:
     """A proposal's current expectation before and after (the last `realisation` entry;
     None before the first): revision, traffic light, expected and gap per year; entries
     added, removed, or edited in place (an earlier revision corrected); the current
-    comment's change."""
+    comment: as written when the revision is new (`comment_new`), else its edit as a word
+    diff (`comment`)."""
 
     revision_before: str | None
     revision_after: str | None
@@ -210,6 +211,7 @@ class RealisationChange:
     removed: tuple[str, ...] = ()
     edited: tuple[str, ...] = ()
     comment: WordDiff | None = None
+    comment_new: str = ""
 
     @property
     def status_changed(self) -> bool:
@@ -487,6 +489,8 @@ def realisation_change(years: tuple[int, ...], old: Proposal | None, new: Propos
         edited=tuple(n for n, e in names_after.items()
                      if n in names_before and names_before[n] != e and e is not current_after),
         comment=_comment_change(current_before, current_after),
+        comment_new=current_after.comment if current_after is not None
+        and current_after.revision not in names_before else "",
     )
 
 
@@ -497,8 +501,11 @@ def _followed(py: ProposalYear | None, attr: str) -> Series | None:
 
 
 def _comment_change(before: Realisation | None, after: Realisation | None) -> WordDiff | None:
-    old, new = (before.comment if before else ""), (after.comment if after else "")
-    return word_diff(old, new) if old.strip() != new.strip() and new.strip() else None
+    """The current comment's edit, when the current revision is the same on both sides."""
+    if before is None or after is None or before.revision != after.revision:
+        return None
+    old, new = before.comment, after.comment
+    return word_diff(old, new) if old.strip() != new.strip() else None
 
 
 def _allocated(years: tuple[int, ...], old: Totals, new: Totals) -> dict[str, Delta]:

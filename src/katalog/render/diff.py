@@ -129,23 +129,20 @@ def money_rows(changes: Changes, all_themes: bool = False) -> list[MoneyRow]:
 
 
 def budget_rows(changes: Changes) -> list[MoneyRow]:
-    """The budget year's totals (SPEC §8): Vedtaget i alt and its difference to the target,
-    Forventet i alt, the gap and the difference after the expected realisation."""
+    """The budget year's totals (SPEC §8) that changed: Vedtaget i alt and its difference
+    to the target, Forventet i alt, the gap and the difference after the expected
+    realisation."""
     b = changes.budget
     if b is None:
         return []
     labels = labels_for(changes.after)
-    rows = [_money_row(labels["adopted_total"], "total", b.adopted)]
-    if not changes.target.empty:
-        rows.append(_money_row(f"{labels['difference']}, {labels['adopted'].lower()}",
-                               "difference", b.adopted_difference))
-    if b.revision_before or b.revision_after:
-        rows += [_money_row(labels["expected_total"], "total", b.expected),
-                 _money_row(labels["gap_total"], "gap", b.gap)]
-        if not changes.target.empty:
-            rows.append(_money_row(labels["expected_difference"], "difference",
-                                   b.expected_difference))
-    return rows
+    rows = [_money_row(labels["adopted_total"], "total", b.adopted),
+            _money_row(f"{labels['difference']}, {labels['adopted'].lower()}", "difference",
+                       b.adopted_difference),
+            _money_row(labels["expected_total"], "total", b.expected),
+            _money_row(labels["gap_total"], "gap", b.gap),
+            _money_row(labels["expected_difference"], "difference", b.expected_difference)]
+    return [row for row in rows if row.changed]
 
 
 def unit_text(changes: Changes) -> str:
@@ -459,9 +456,12 @@ def _proposal_text(changes: Changes, p: ProposalChange) -> RenderableType:
         for label, delta in extra:
             table.add_row(f"  {label}", *(year_cell(y) for y in delta.years), style="cyan")
         parts.append(table)
-    if p.realisation is not None and p.realisation.comment is not None:
-        parts.append(Text(f"  Kommentar ({p.realisation.revision_after}): ")
-                     .append_text(_word_text(p.realisation.comment)))
+    r = p.realisation
+    if r is not None and r.comment is not None:
+        parts.append(Text(f"  Kommentar ({r.revision_after}), rettet: ")
+                     .append_text(_word_text(r.comment)))
+    elif r is not None and r.comment_new.strip():
+        parts.append(Text(f"  Kommentar ({r.revision_after}): {' '.join(r.comment_new.split())}"))
     if p.summary:
         parts.append(Text("  Resumé: ").append_text(_word_text(p.summary)))
     if p.body:
@@ -598,8 +598,11 @@ def _md_proposal(c: Changes, p: ProposalChange) -> dict[str, Any]:
                "cells": [year_cell(y) for y in delta.years], "raw": True}
               for label, delta in budget_lines(p)]
     comment = ""
-    if p.realisation is not None and p.realisation.comment is not None:
-        comment = _md_words(p.realisation.comment)
+    r = p.realisation
+    if r is not None and r.comment is not None:
+        comment = "rettet: " + _md_words(r.comment)
+    elif r is not None and r.comment_new.strip():
+        comment = _md(" ".join(r.comment_new.split()))
     return {
         "id": p.id, "title": p.title, "kind": KIND_LABELS[p.kind], "notes": notes(c, p),
         "lines": lines,
@@ -751,6 +754,7 @@ def _realisation_json(r: RealisationChange | None) -> dict[str, Any] | None:
         "entries_removed": list(r.removed),
         "entries_edited": list(r.edited),
         "comment": _words_json(r.comment),
+        "comment_new": r.comment_new or None,
     }
 
 
