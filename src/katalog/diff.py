@@ -385,6 +385,7 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
             old_root: str = "", new_root: str = "") -> Changes:
     """All changes from `old` to `new` (both valid, with their computed totals)."""
     years = tuple(sorted(set(old.settings.years) | set(new.settings.years)))
+    old_totals, new_totals = _with_budgets(old, old_totals, new, new_totals)
     old_props = {p.id: p for p in old.proposals}
     new_props = {p.id: p for p in new.proposals}
     ids = list(new_props) + [pid for pid in old_props if pid not in new_props]
@@ -411,6 +412,24 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
         allocated=_allocated(years, old_totals, new_totals),
         budget=_budget_change(years, old_totals.budget, new_totals.budget),
     )
+
+
+def _with_budgets(old: Catalogue, old_totals: Totals, new: Catalogue,
+                  new_totals: Totals) -> tuple[Totals, Totals]:
+    """When one side has a budget year, the other's is computed too (what its statuses say
+    was adopted), so a proposal adopted on both sides is not shown as newly adopted."""
+    if (old_totals.budget is None) == (new_totals.budget is None):
+        return old_totals, new_totals
+    from dataclasses import replace
+
+    from .budget import budget_year
+
+    def filled(cat: Catalogue, totals: Totals) -> Totals:
+        if totals.budget is not None:
+            return totals
+        return replace(totals, budget=budget_year(cat, totals.proposals, totals.target))
+
+    return filled(old, old_totals), filled(new, new_totals)
 
 
 def _budget_change(years: tuple[int, ...], old: BudgetYear | None,

@@ -138,10 +138,12 @@ def budget_rows(changes: Changes) -> list[MoneyRow]:
     labels = labels_for(changes.after)
     rows = [_money_row(labels["adopted_total"], "total", b.adopted),
             _money_row(f"{labels['difference']}, {labels['adopted'].lower()}", "difference",
-                       b.adopted_difference),
-            _money_row(labels["expected_total"], "total", b.expected),
-            _money_row(labels["gap_total"], "gap", b.gap),
-            _money_row(labels["expected_difference"], "difference", b.expected_difference)]
+                       b.adopted_difference)]
+    if b.revision_before or b.revision_after:  # followed up on either side
+        rows += [_money_row(labels["expected_total"], "total", b.expected),
+                 _money_row(labels["gap_total"], "gap", b.gap),
+                 _money_row(labels["expected_difference"], "difference",
+                            b.expected_difference)]
     return [row for row in rows if row.changed]
 
 
@@ -271,8 +273,9 @@ def budget_lines(p: ProposalChange) -> list[tuple[str, Delta]]:
 def followup_lines(changes: Changes) -> list[str]:
     """One line per proposal whose current expectation moved, as a budget office writes it:
     `BO2 2027: ADM-01 2027 forventet -3.000 → -2.000, status gul → rød`; then how many were
-    confirmed unchanged at a new revision."""
+    assessed green as adopted for the first time, and how many were confirmed unchanged."""
     out = []
+    first_green: dict[str, int] = {}
     confirmed: dict[str, int] = {}
     for p in changes.proposals:
         r = p.realisation
@@ -280,15 +283,19 @@ def followup_lines(changes: Changes) -> list[str]:
             continue
         parts = [f"{y.year} forventet {fmt_side(y, 'before')} → {fmt_side(y, 'after')}"
                  for y in r.expected.years if y.changed]
-        if r.status_changed:
+        green_as_adopted = r.status_before is None and r.status_after == "grøn" and not parts
+        if r.status_changed and not green_as_adopted:
             parts.append(f"status {LIGHT_WORDS[r.status_before]} → "
                          f"{LIGHT_WORDS[r.status_after]}")
         if parts:
             out.append(f"{r.revision_after}: {p.id} {', '.join(parts)}")
+        elif green_as_adopted:
+            first_green[r.revision_after] = first_green.get(r.revision_after, 0) + 1
         elif r.revision_before != r.revision_after:
             confirmed[r.revision_after] = confirmed.get(r.revision_after, 0) + 1
-    for revision, n in confirmed.items():
-        out.append(f"{revision}: {n} forslag bekræftet uden ændring")
+    out += [f"{revision}: {n} forslag vurderet grønne (som vedtaget)"
+            for revision, n in first_green.items()]
+    out += [f"{revision}: {n} forslag uændret" for revision, n in confirmed.items()]
     return out
 
 
@@ -311,7 +318,8 @@ def decision_lines(changes: Changes) -> list[str]:
             groups.setdefault(after, []).append(p.id)
         else:
             lines.append(f"{p.id}: {notes_of_decision(d)}")
-    heads = [f"{outcome.capitalize()}: {', '.join(ids)}" for outcome, ids in groups.items()]
+    heads = [f"{'Vedtaget som foreslået' if outcome == 'vedtaget' else outcome.capitalize()} "
+             f"({len(ids)}): {', '.join(ids)}" for outcome, ids in groups.items()]
     return heads + lines
 
 
