@@ -50,6 +50,7 @@ class ProposalYear:
     adopted_allocated: Mapping[str, Series] = field(default_factory=dict)
     expected_allocated: Mapping[str, Series] = field(default_factory=dict)
     change: Series | None = None  # the council's change: adopted − proposed (0: as proposed)
+    gap_allocated: Mapping[str, Series] = field(default_factory=dict)  # gap per department
 
     @property
     def is_adopted(self) -> bool:
@@ -174,22 +175,16 @@ def proposal_year(p: Proposal, pt: ProposalTotals, settings: Settings) -> Propos
     named = current.expected if current is not None else {}
     expected = adopted.replaced(named)
     adopted_parts = _allocated(p, pt, adopted, settings)
+    expected_parts = adopted_parts if expected is adopted else _allocated(p, pt, expected,
+                                                                          settings)
+    codes = dict.fromkeys([*adopted_parts, *expected_parts])
     return ProposalYear(
         outcome, pt.total, adopted, bool(amounts), expected, gap_of(adopted, expected, named),
         current.revision if current else None, current.status if current else None,
-        adopted_parts,
-        adopted_parts if expected is adopted else _allocated(p, pt, expected, settings),
-        gap_of(pt.total, adopted, amounts),
+        adopted_parts, expected_parts, gap_of(pt.total, adopted, amounts),
+        {code: gap_of(adopted_parts.get(code, EMPTY), expected_parts.get(code, EMPTY), named)
+         for code in codes},
     )
-
-
-def _minus_parts(per_department: Mapping[str, Series],
-                 minus: Mapping[str, Series]) -> dict[str, Series]:
-    """Department → its part of one series minus its part of another (both add up exactly,
-    so the differences add up exactly to the difference of the wholes)."""
-    codes = list(dict.fromkeys([*per_department, *minus]))
-    return {code: Series.sum([per_department.get(code, EMPTY), _negated(minus.get(code, EMPTY))])
-            for code in codes}
 
 
 def without(total: Series, engang: Series) -> Series:
@@ -242,7 +237,7 @@ def budget_year(cat: Catalogue, totals: Mapping[str, ProposalTotals],
         expected_by_theme=by_theme("expected"),
         gap_by_theme=by_theme("gap"),
         expected_by_department=expected_parts,
-        gap_by_department=_minus_parts(expected_parts, adopted_parts),
+        gap_by_department=_sum_parts((years[p.id].gap_allocated for p in adopted), codes),
         expected_varig=expected_varig,
         expected_basis=expected_basis,
         expected_difference=difference_of(target, expected_basis),
