@@ -422,27 +422,29 @@ def followup_sheet(sh: Sheet, ws: Any) -> None:
 def _followup_table(sh: Sheet, ws: Any, head: int, headers: Sequence[str], b: Any,
                     first_amount: int) -> None:
     """The Excel table with its totals row: I alt, and per amount column the SUBTOTAL of
-    the column with the exact total as cached value (text for a range)."""
+    the column's cells (A1 references: LibreOffice does not read a totals row's `[Column]`
+    reference) with the exact total as cached value (text for a range)."""
     totals = [b.adopted_total, b.expected_total, b.gap_total]
+    first, last = head + 2, head + 1 + max(len(b.adopted_ids), 1)  # 1-based data rows
     columns: list[dict[str, Any]] = []
     for i, name in enumerate(headers):
-        column: dict[str, Any] = {"header": name,
-                                  "header_format": sh.styles.head(first_amount <= i < len(headers) - 1)}
+        amount = first_amount <= i < len(headers) - 1
+        column: dict[str, Any] = {"header": name, "header_format": sh.styles.head(amount)}
         if i == 0:
             column["total_string"] = "I alt"
-        elif first_amount <= i < len(headers) - 1:
+        elif amount:
             k = i - first_amount
             series, year = totals[k // len(sh.years)], sh.years[k % len(sh.years)]
-            column |= _total_cell(sh, series, year)
+            column |= _total_cell(sh, series, year, f"{_col(i)}{first}:{_col(i)}{last}")
         columns.append(column)
     ws.add_table(head, 0, head + len(b.adopted_ids) + 1, len(headers) - 1, {
         "name": "Opfoelgning", "style": "Table Style Light 1", "autofilter": True,
         "total_row": True, "columns": columns})
 
 
-def _total_cell(sh: Sheet, series: Series, year: int) -> dict[str, Any]:
-    """A totals-row cell: SUM of the column, cached as the exact total (its known part,
-    marked ` + ?`); a range as text."""
+def _total_cell(sh: Sheet, series: Series, year: int, cells: str) -> dict[str, Any]:
+    """A totals-row cell: SUBTOTAL(109) (the sum of the visible rows) of the column's
+    `cells`, cached as the exact total (its known part, marked ` + ?`); a range as text."""
     value = series.get(year)
     bold = {"bold": True, "top": 1}
     if isinstance(value, Range) or isinstance(series.known(year), Range):
@@ -457,7 +459,7 @@ def _total_cell(sh: Sheet, series: Series, year: int) -> dict[str, Any]:
         cached = value if isinstance(value, Decimal) else Decimal(0)
         code = number_format(sh.decimals, zero=NO_AMOUNT) if value is None \
             else number_format(sh.decimals)
-    return {"total_function": "sum", "total_value": exact(cached),
+    return {"total_function": f"=SUBTOTAL(109,{cells})", "total_value": exact(cached),
             "format": sh.styles.get(num_format=code, **bold)}
 
 
