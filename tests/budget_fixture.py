@@ -75,6 +75,19 @@ def _status(text: str, status: str) -> str:
     return text.replace("        summary:", f"        status: {status}\n        summary:", 1)
 
 
+def proposed_files() -> dict[str, str]:
+    """The same catalogue as proposed, before the council's decision: A3 and I3 as they
+    stand (I3 was adopted earlier), no decision anywhere, A1, A2 and I1 `forslag`."""
+    files = budget_files(0)
+    files["proposals/A1.md"] = SMALL["proposals/A1.md"]
+    files["proposals/A2.md"] = SMALL["proposals/A2.md"]
+    files["proposals/I1.md"] = SMALL["proposals/I1.md"]
+    files["proposals/A3.md"] = files["proposals/A3.md"].replace(
+        "        decision: {outcome: udskudt, date: 2025-10-09, note: Behandles igen næste år.}\n",
+        "")
+    return files
+
+
 def budget_files(revisions: int = 2) -> dict[str, str]:
     """SMALL after the decision (`revisions=0`), BO1 (1) or BO2 (2), as `write_tree` takes
     it."""
