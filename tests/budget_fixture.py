@@ -36,15 +36,15 @@ A1_BO1 = """\
     realisation:
       - revision: BO1 2026
         date: 2026-04-30
-        status: gul
         expected: {2026: 2500}
+        status: gul
         comment: Flytningen er forsinket.
 """
 A1_BO2 = """\
       - revision: BO2 2026
         date: 2026-08-31
-        status: rød
         expected: {2026: 3000, 2028: -5000}
+        status: rød
         comment: Lejemålet kan først opsiges i 2028.
 """
 I1_BO1 = """\
@@ -55,8 +55,8 @@ I1_BO1 = """\
 I1_BO2 = """\
       - revision: BO2 2026
         date: 2026-08-31
-        status: gul
         expected: {2026: {low: -900, high: -700}}
+        status: gul
         comment: Færre sager end ventet egner sig til robotterne.
 """
 
@@ -127,7 +127,10 @@ def budget_files(revisions: int = 2) -> dict[str, str]:
         status: vedtaget
         summary: Færre licenser.
         economy:
-          - {text: Licenser, area: service, group: varig, amounts: {2026: -500, 2027: -500, 2028: "?"}}
+          - text: Licenser
+            area: service
+            group: varig
+            amounts: {2026: -500, 2027: -500, 2028: "?"}
         ---
         """
     return files

@@ -751,7 +751,8 @@ def test_the_second_budget_revision_in_every_format(budget_repo: Path) -> None:
 
 
 def test_a_correction_of_an_earlier_revision_is_flagged(budget_repo: Path) -> None:
-    edit(budget_repo / "content/proposals/A1.md", "expected: {2026: 2500}", "expected: {2026: 2400}")
+    edit(budget_repo / "content/proposals/A1.md", "expected: {2026: 2500}",
+         "expected: {2026: 2400}")
     commit(budget_repo, "Ret BO1")
     d = diff_revisions("HEAD~1", "HEAD", cwd=str(budget_repo))
     (a1,) = d.changes.proposals

@@ -579,7 +579,8 @@ def budget_facts(p: Proposal, cat: Catalogue, totals: Totals) -> list[tuple[str,
     return rows
 
 
-def decisions(cat: Catalogue, totals: Totals, href: dict[str, str] | None = None) -> list[DecisionView]:
+def decisions(cat: Catalogue, totals: Totals,
+              href: dict[str, str] | None = None) -> list[DecisionView]:
     """Every proposal the council decided on (or whose status says so), in catalogue order,
     with its outcome in words, date, reference and note."""
     budget = totals.budget
