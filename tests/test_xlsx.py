@@ -528,7 +528,11 @@ def test_followup_sheet_rows_status_words_and_exact_cached_totals(built: dict) -
         *(py.adopted.values[y] for y in years), *(py.expected.values[y] for y in years),
         *(py.gap.values[y] for y in years)]
     assert adm01[-1].startswith("Flytningen til de nye adresser er udskudt")
-    assert "\n" not in adm01[-1]
+    # the Markdown comment as plain text on one line: "**Mangler i 2028: …**" loses its **
+    assert "\n" not in adm01[-1] and "**" not in adm01[-1]
+    assert "fra 2029. Mangler i 2028: 1,0 mio. kr., som Socialudvalget" in adm01[-1]
+    # a row tall enough for the wrapped comment (58 characters a line in the 60 wide column)
+    assert ws.row_dimensions[head + 1].height == 15 * -(-len(adm01[-1]) // 58) > 15
     changed = next(r for r in body if r[0] == "SER-04")
     assert changed[5] == "Vedtaget med ændring"
     # the totals row: SUBTOTAL formulas whose cached values are the exact totals

@@ -29,7 +29,9 @@ text when nothing of it is known, as the other documents write `-10.300 + ?`.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
@@ -391,6 +393,7 @@ LIGHT_FILLS = {"grøn": "#c6efce", "gul": "#ffeb9c", "rød": "#ffc7ce", NO_STATU
 FOLLOWUP_FACTS = ["Id", "Titel", "Temanr.", "Tema", "Forvaltning", "Afgørelse",
                   "Budgetopfølgning", "Dato", "Status"]
 FOLLOWUP_PARTS = (("adopted", "Vedtaget"), ("expected", "Forventet"), ("gap", "Afvigelse"))
+COMMENT_WIDTH = 60
 
 
 def followup_sheet(sh: Sheet, ws: Any) -> None:
@@ -416,7 +419,8 @@ def followup_sheet(sh: Sheet, ws: Any) -> None:
         _followup_row(sh, ws, row, pid)
     titles = [p.title for p in cat.proposals if p.id in ids]
     finish(sh, ws, head, [10, width_of(titles, 20, 40), 9, 24, 12, 20, 16, 11, 14,
-                          *(12 for _ in parts), 60])
+                          *(width_of([name for _, name in parts], 12) for _ in parts),
+                          COMMENT_WIDTH])
 
 
 def _followup_table(sh: Sheet, ws: Any, head: int, headers: Sequence[str], b: Any,
@@ -463,6 +467,18 @@ def _total_cell(sh: Sheet, series: Series, year: int, cells: str) -> dict[str, A
             "format": sh.styles.get(num_format=code, **bold)}
 
 
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|blockquote)>|<br\s*/?>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_markdown(text: str) -> str:
+    """A Markdown comment as one line of plain text for a cell (`**fed**` → `fed`)."""
+    from ..markdown import to_html
+
+    spaced = _BLOCK_END.sub(" ", to_html(text))
+    return " ".join(html.unescape(_TAG.sub("", spaced)).split())
+
+
 def _followup_row(sh: Sheet, ws: Any, row: int, pid: str) -> None:
     cat, years = sh.cat, sh.years
     b = sh.totals.budget
@@ -475,7 +491,7 @@ def _followup_row(sh: Sheet, ws: Any, row: int, pid: str) -> None:
     outcome = labels["outcome_changed"] if py.changed else labels["outcome_vedtaget"]
     _write_facts(ws, row, [p.id, p.title, theme.number if theme else "",
                            theme.title if theme else p.theme, p.department, outcome,
-                           py.revision or "", ""])
+                           py.revision or "", ""], sh.styles.get())
     if current is not None and current.date is not None:
         when = dt.datetime(current.date.year, current.date.month, current.date.day)
         ws.write_datetime(row, len(FOLLOWUP_FACTS) - 2, when,
@@ -487,16 +503,19 @@ def _followup_row(sh: Sheet, ws: Any, row: int, pid: str) -> None:
         for year in years:
             sh.amount(ws, row, col, getattr(py, attr), year, blank=True)
             col += 1
-    ws.write_string(row, col, " ".join((current.comment if current else "").split()),
-                    sh.styles.get(text_wrap=True))
+    comment = plain_markdown(current.comment) if current else ""
+    ws.write_string(row, col, comment, sh.styles.get(text_wrap=True))
+    lines = -(-len(comment) // (COMMENT_WIDTH - 2))
+    if lines > 1:  # viewers keep a stored height; XlsxWriter cannot measure text
+        ws.set_row(row, 15 * lines)
 
 
-def _write_facts(ws: Any, row: int, values: Sequence[object]) -> None:
+def _write_facts(ws: Any, row: int, values: Sequence[object], style: Any = None) -> None:
     for col, value in enumerate(values):
         if isinstance(value, int):
-            ws.write_number(row, col, value)
+            ws.write_number(row, col, value, style)
         else:
-            ws.write_string(row, col, str(value))
+            ws.write_string(row, col, str(value), style)
 
 
 def _col(index: int) -> str:
