@@ -94,8 +94,10 @@ def test_the_description_says_the_totals_and_targets_in_danish(cases: dict) -> N
     """Savings are told as positive numbers whatever the sign convention."""
     example = overview_alt(*cases["example"])
     assert "1.000 kr., 2027 p/l" in example
-    assert "Besparelser i alt: 2027: 5.150; 2028: 46.500 + ?; 2029: 50.450 + ?; " \
-           "2030: 50.450 + ?." in example
+    # The example's council rejected SER-03 (-2.200 a year): status forkastet no longer counts,
+    # so the catalogue's total is 2.200 smaller than as proposed (5.150, 46.500 + ?, 50.450 + ?).
+    assert "Besparelser i alt: 2027: 2.950; 2028: 44.300 + ?; 2029: 48.250 + ?; " \
+           "2030: 48.250 + ?." in example
     assert "Mål: 2027: 15.000; 2028: 45.000; 2029: 50.000; 2030: 52.000." in example
     assert "merudgift" in example and '"+ ?"' in example
     seed = overview_alt(*cases["seed001"])
@@ -198,7 +200,7 @@ def test_png_decodes_at_the_size_of_the_svg(cases: dict, svgs: dict, name: str) 
 
 def test_savings_are_drawn_upwards_whatever_the_sign(cases: dict) -> None:
     example = overview_data(*cases["example"])  # savings entered negative
-    assert example.total.values[2027] == Decimal(5150)
+    assert example.total.values[2027] == Decimal(2950)  # 5.150 as proposed − SER-03 (rejected)
     assert example.target.values[2028] == Decimal(45000)
     admin = next(s for s in example.stacks if s.label.startswith("1. "))
     assert admin.values[2027] == Decimal(-3600)  # an extra cost: below 0
@@ -237,7 +239,8 @@ def test_labels_are_danish_and_drawn_with_the_template_font(cases: dict) -> None
 
     fig = drawn(cases["example"])
     shown = texts(fig)
-    assert "40.000" in shown and "46.500 + ?" in shown and "5.150" in shown
+    # 44.300 + ? and 2.950: the totals after the council rejected SER-03 (-2.200 a year)
+    assert "40.000" in shown and "44.300 + ?" in shown and "2.950" in shown
     assert "Besparelse (1.000 kr., 2027 p/l)" in shown and "Mål" in shown
     assert "2027" in shown
     files = {str(p) for p in font_files()}

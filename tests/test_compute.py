@@ -352,3 +352,30 @@ def test_fte_that_cannot_be_computed_is_unknown_when_the_catalogue_shows_fte(sma
     _with(small, "A1.md", a1)
     _, t = totals_of(small)
     assert t.fte.empty and t.proposals["I1"].fte.empty
+
+
+# -- helpers the budget year builds on (SPEC §8) ---------------------------------------------------
+
+
+def test_series_replaced_keeps_the_years_it_does_not_name():
+    from katalog.compute import Series
+
+    base = Series({2026: D(-100), 2027: D(-200)}, frozenset({2028}), {2028: D(-50)})
+    assert base.replaced({}) is base
+    assert base.replaced({2027: D(-150), 2028: D(-80)}) == Series(
+        {2026: D(-100), 2027: D(-150), 2028: D(-80)})
+    # a "?" named replaces a known year; an unknown year not named keeps its known part
+    assert base.replaced({2026: UNKNOWN}) == Series({2027: D(-200)}, frozenset({2026, 2028}),
+                                                    {2028: D(-50)})
+
+
+def test_a_catalogue_with_a_decision_has_a_budget_year(small):
+    from katalog.pipeline import check
+
+    (small / "proposals/A1.md").write_text(
+        (small / "proposals/A1.md").read_text(encoding="utf-8").replace(
+            "summary:", "status: vedtaget\ndecision: {outcome: vedtaget}\nsummary:"),
+        encoding="utf-8")
+    checked = check(small)
+    assert checked.ok and checked.totals.budget is not None
+    assert checked.totals.budget.adopted_ids == ("A1",)

@@ -643,3 +643,130 @@ def test_allocation_amounts_and_from_are_shown_as_written(tmp_path):
     (p,) = d.changes.proposals
     assert p.fields[0].after == {"amounts": {"SOF": {"2026": D(-601)}, "BUF": {"2026": D(-400)}},
                                  "from": 2026}
+
+
+# -- the budget year in git (SPEC §8): tag, decision, BO1, BO2 ---------------------------------
+
+
+@pytest.fixture
+def budget_repo(tmp_path: Path) -> Path:
+    """A budget office's year in git: the catalogue as proposed (tag `katalog-2026`), the
+    council's decision (tag `budget-2026`), then one branch per budget revision, merged."""
+    from budget_fixture import budget_files, proposed_files
+
+    require_program("git")
+    root = tmp_path / "year"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write_tree(root / "content", proposed_files())
+    commit(root, "Katalog 2026 som foreslået")
+    git(root, "tag", "katalog-2026")
+    write_tree(root / "content", budget_files(0))
+    commit(root, "Byrådets afgørelse 9.10.2025")
+    git(root, "tag", "budget-2026")
+    for n, name in ((1, "bo1"), (2, "bo2")):
+        git(root, "checkout", "-q", "-b", name)
+        write_tree(root / "content", budget_files(n))
+        commit(root, f"BO{n} 2026")
+        git(root, "checkout", "-q", "main")
+        git(root, "merge", "-q", "--no-ff", "-m", f"Merge {name}", name)
+    return root
+
+
+def test_the_catalogue_as_proposed_stays_checkable_at_its_tag(budget_repo: Path) -> None:
+    from katalog.pipeline import check_files
+
+    old = check_files(gitsource.read_revision(budget_repo, "katalog-2026", "content"), "content")
+    assert old.ok and old.totals.budget is None
+    # as proposed A2 counts: total 2026 = 2000 - 1250 - 1001 - 300 - 500
+    assert old.totals.total.values[2026] == D(-1051)
+
+
+def test_the_decision_commit(budget_repo: Path) -> None:
+    d = diff_revisions("katalog-2026", "budget-2026", cwd=str(budget_repo))
+    c = d.changes
+    by_id = {p.id: p for p in c.proposals}
+    a1 = by_id["A1"].decision
+    assert (a1.kind, a1.outcome_before, a1.outcome_after) == ("added", "ingen", "vedtaget")
+    assert a1.changed_after and a1.adopted.years[1].after == D(-4500)
+    assert by_id["A2"].decision.outcome_after == "forkastet"
+    assert by_id["A3"].decision.outcome_after == "udskudt"
+    assert "I3" not in by_id  # adopted before the decision and still: no change
+    # adopted: I3 before (-500 / -500 / ?), the three adopted after
+    assert c.budget.adopted.years[0].before == D(-500)
+    assert c.budget.adopted.years[0].after == D(499)
+    text = render.to_text(d, width=200)
+    assert "Vedtaget som foreslået (1): I1" in text
+    assert "Forkastet (1): A2" in text and "Udskudt (1): A3" in text
+    assert ("A1 vedtaget med ændring (9. oktober 2025, Byrådet 9.10.2025, pkt. 4): "
+            "2027: -5.500 → -4.500") in text
+    assert "Afgørelse: ny – vedtaget med ændring" in text
+
+
+def test_the_first_budget_revision(budget_repo: Path) -> None:
+    d = diff_revisions("budget-2026", "bo1", cwd=str(budget_repo))
+    lines = render.followup_lines(d.changes)
+    assert lines == ["BO1 2026: A1 2026 forventet 2.000 → 2.500, status ikke vurderet → gul",
+                     "BO1 2026: 1 forslag vurderet grønne (som vedtaget)"]
+    b = d.changes.budget
+    assert b.expected.years[0].change == D(500) and b.gap.years[0].after == D(500)
+    assert (b.counts_before, b.counts_after) == (
+        {"grøn": 0, "gul": 0, "rød": 0, "ingen": 3}, {"grøn": 1, "gul": 1, "rød": 0, "ingen": 1})
+
+
+def test_the_second_budget_revision_in_every_format(budget_repo: Path) -> None:
+    d = diff_revisions("bo1", "bo2", cwd=str(budget_repo))
+    assert render.followup_lines(d.changes) == [
+        "BO2 2026: A1 2026 forventet 2.500 → 3.000, 2028 forventet -6.000 → -5.000, "
+        "status gul → rød",
+        "BO2 2026: I1 2026 forventet -1.001 → -900\u00a0– -700, status grøn → gul"]
+    text = render.to_text(d, width=200)
+    assert "Budgetopfølgning: BO1 2026 → BO2 2026, status gul → rød" in text
+    assert "Kommentar (BO2 2026): Lejemålet kan først opsiges i 2028." in text
+    md = render.to_markdown(d)
+    assert "#### Budgetopfølgning" in md
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    g = next(n for n, r in enumerate(rows) if r.startswith("| Afvigelse i alt"))
+    assert rows[g] == "| Afvigelse i alt | Før | 500 | 0 | 0 |"
+    assert rows[g + 1] == "| | Efter | 1.101–1.301 | 0 | 1.000 |"
+    assert rows[g + 2] == "| | Ændring | **+601–+801** | 0 | **+1.000** |"
+    assert "| *Forventet (BO2 2026)* | 2.500 → 3.000 (+500) |" in md
+    data = json.loads(render.to_json(d), parse_float=D)
+    assert data["schema_version"] == 1
+    c = data["changes"]
+    a1 = next(p for p in c["proposals"] if p["id"] == "A1")
+    assert a1["decision"] is None  # the decision did not change
+    r = a1["realisation"]
+    assert r["revision"] == {"before": "BO1 2026", "after": "BO2 2026"}
+    assert r["status"] == {"before": "gul", "after": "rød"}
+    assert r["expected"]["change"] == {"2026": 500, "2028": 1000}
+    assert r["gap"]["after"] == {"2026": 1000, "2027": 0, "2028": 1000}
+    assert r["entries_added"] == ["BO2 2026"] and r["entries_edited"] == []
+    assert r["comment_new"] == "Lejemålet kan først opsiges i 2028."
+    assert c["realisation_gap"]["change"] == {"2028": 1000}
+    assert c["realisation_gap"]["change_ranges"] == {"2026": {"low": 601, "high": 801}}
+    assert c["realisation_counts"]["after"] == {"grøn": 0, "gul": 1, "rød": 1, "ingen": 1}
+    assert c["revision"] == {"before": "BO1 2026", "after": "BO2 2026"}
+    assert "adopted_total" in c and c["adopted_total"]["change"] == {}
+
+
+def test_a_correction_of_an_earlier_revision_is_flagged(budget_repo: Path) -> None:
+    edit(budget_repo / "content/proposals/A1.md", "expected: {2026: 2500}",
+         "expected: {2026: 2400}")
+    commit(budget_repo, "Ret BO1")
+    d = diff_revisions("HEAD~1", "HEAD", cwd=str(budget_repo))
+    (a1,) = d.changes.proposals
+    assert a1.realisation.edited == ("BO1 2026",)
+    assert a1.realisation.revision_before == a1.realisation.revision_after == "BO2 2026"
+    assert not a1.realisation.expected.changed  # BO2, the current one, is unchanged
+    assert "Tidligere budgetopfølgning rettet: BO1 2026" in render.to_text(d, width=200)
+
+
+def test_a_corrected_current_comment_is_a_word_diff(budget_repo: Path) -> None:
+    edit(budget_repo / "content/proposals/A1.md", "Lejemålet kan først opsiges i 2028.",
+         "Lejemålet kan først opsiges 1. marts 2028.")
+    commit(budget_repo, "Ret kommentar")
+    d = diff_revisions("HEAD~1", "HEAD", cwd=str(budget_repo))
+    md = render.to_markdown(d)
+    assert "Kommentar (BO2 2026): rettet: Lejemålet kan først opsiges ~~i~~ **1. marts** 2028." \
+        in md

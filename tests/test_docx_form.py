@@ -98,7 +98,8 @@ def test_default_form_has_seed_000s_structure(example: Any) -> None:
                         "5. Hvem er hørt?", "6. Bemærkninger fra MED-systemet"]
     facts = cells(doc.tables[0])
     assert facts[0] == ["Fremstillende forvaltning", "Socialforvaltningen"]
-    assert ["Type", "Investering"] in facts and ["Status", "Forslag"] in facts
+    # ADM-01 was adopted by the example's council (decision 8.10.2026): status vedtaget
+    assert ["Type", "Investering"] in facts and ["Status", "Vedtaget"] in facts
     assert "Tabel 1. Forslagets samlede økonomiske konsekvenser (1.000 kr., 2027 p/l)" \
         in [t.replace("\u00a0", " ") for t in lines]
     # each body section once, in its place; sections the form does not name go under 1.

@@ -169,75 +169,64 @@ def test_danish_keys_get_a_suggestion_from_the_table(key, meant):
     assert f"mente du '{meant}'?" in issue.message
 
 
-# -- the next fields are a few declarations (SPEC §8's decision and realisation) -----------------
+# -- SPEC §8's decision and realisation are declarations only -----------------------------------
 
 
 def test_decision_and_realisation_are_declarations_only():
-    """Declared as docs/format.md shows, SPEC §8's fields are read, checked and schema'd by the
-    generic machinery: no new reader, no new schema code."""
-    import dataclasses
+    """SPEC §8's fields are two records in the table: read, checked, located and schema'd by
+    the generic machinery (no reader or schema of their own)."""
     import datetime as dt
     from decimal import Decimal
 
-    from katalog.fields import Field, Record
     from katalog.issues import Report
     from katalog.load import read_record
+    from katalog.model import Decision, Realisation
     from katalog.reader import Reader
     from katalog.schema import Context, record_schema
     from katalog.source import read_document
 
-    @dataclasses.dataclass(frozen=True)
-    class Decision:
-        outcome: str | None = None
-        date: dt.date | None = None
-        reference: str = ""
-        amounts: dict = dataclasses.field(default_factory=dict)
-        note: str = ""
-
-    @dataclasses.dataclass(frozen=True)
-    class Realisation:
-        revision: str = ""
-        expected: dict = dataclasses.field(default_factory=dict)
-        status: str | None = None
-        comment: str = ""
-
-    decision = Record("decision", "'decision'", "`decision`", (
-        Field("outcome", Kind.CHOICE, "Afgørelse", "Vedtaget, forkastet eller udskudt.",
-              "the council's decision", required=True,
-              choices=("vedtaget", "forkastet", "udskudt")),
-        Field("date", Kind.DATE, "Dato", "Mødedato.", "date"),
-        Field("reference", Kind.TEXT, "Reference", "Fx 'Byrådet 8.10.2026, pkt. 12'.", "where"),
-        Field("amounts", Kind.AMOUNTS, "Vedtagne beløb", "Beløb pr. år.", "adopted amounts"),
-        Field("note", Kind.MARKDOWN, "Note", "Bemærkning.", "a remark"),
-    ), model=Decision)
-    realisation = Record("realisation", "'realisation'", "`realisation`", (
-        Field("revision", Kind.TEXT, "Budgetopfølgning", "Fx 'BO1 2027'.", "revision",
-              required=True),
-        Field("expected", Kind.AMOUNTS, "Forventet", "Forventet pr. år.", "expected"),
-        Field("status", Kind.CHOICE, "Status", "grøn, gul eller rød.", "status",
-              choices=("grøn", "gul", "rød")),
-        Field("comment", Kind.MARKDOWN, "Kommentar", "Kommentar.", "comment"),
-    ), model=Realisation)
-    proposal = dataclasses.replace(F.PROPOSAL, fields=F.PROPOSAL.fields + (
-        Field("decision", Kind.RECORD, "Afgørelse", "Byrådets afgørelse.", "decision",
-              record=decision),
-        Field("realisation", Kind.RECORDS, "Realisering", "Status pr. budgetopfølgning.",
-              "realisation", record=realisation),
-    ))
-
-    text = (b"---\nid: P1\ntitle: T\ntheme: adm\ndepartment: SOF\nsummary: S.\neconomy: []\n"
-            b"decision: {outcome: vedtaget, date: 2026-10-08, amounts: {2027: -2000}}\n"
-            b"realisation:\n  - {revision: BO1 2027, expected: {2027: -1500}, status: gul}\n"
-            b"  - {revision: BO2 2027, status: lilla}\n---\n")
+    assert F.PROPOSAL["decision"].kind is Kind.RECORD
+    assert F.PROPOSAL["decision"].record is F.DECISION and F.DECISION.model is Decision
+    assert F.PROPOSAL["realisation"].kind is Kind.RECORDS
+    assert F.PROPOSAL["realisation"].record is F.REALISATION
+    assert F.REALISATION.model is Realisation
+    text = ("---\nid: P1\ntitle: T\ntheme: adm\ndepartment: SOF\nsummary: S.\neconomy: []\n"
+            "decision: {outcome: vedtaget, date: 2026-10-08, amounts: {2027: -2000}}\n"
+            "realisation:\n  - {revision: BO1 2027, expected: {2027: -1500}, status: gul}\n"
+            "  - {revision: BO2 2027, status: lilla}\n"
+            "  - {revision: BO3 2027, status: grøn, date: 2027-11-30}\n---\n").encode()
     report = Report()
     r = Reader(read_document(text, "p.md", True), report, years=(2026, 2027))
-    values, _ = read_record(r, (), proposal)
+    values, _ = read_record(r, (), F.PROPOSAL)
     assert values["decision"] == Decision("vedtaget", dt.date(2026, 10, 8), "",
                                           {2027: Decimal(-2000)}, "")
-    assert values["realisation"] == (Realisation("BO1 2027", {2027: Decimal(-1500)}, "gul"),
-                                     Realisation("BO2 2027", {}, None))
-    assert [(i.code, i.line) for i in report.issues] == [("unknown-choice", 11)]
-    schema = record_schema(proposal, Context(None))
-    assert schema["properties"]["decision"]["anyOf"][0]["required"] == ["outcome"]
-    assert schema["properties"]["realisation"]["items"]["properties"]["status"]["enum"] == [
-        "grøn", "gul", "rød", None]
+    # the entry with a wrong status is left out (and reported); the others keep their lines
+    first, third = values["realisation"]
+    assert first == Realisation("BO1 2027", "gul", None, {2027: Decimal(-1500)})
+    assert third == Realisation("BO3 2027", "grøn", dt.date(2027, 11, 30))
+    assert (first.locs["revision"].line, third.locs["date"].line) == (10, 12)
+    assert [(i.code, i.line) for i in report.issues] == [("unknown-light", 11)]
+    schema = record_schema(F.PROPOSAL, Context(None))
+    decision = schema["properties"]["decision"]["anyOf"][0]
+    assert decision["required"] == ["outcome"]
+    assert decision["properties"]["outcome"]["enum"] == ["vedtaget", "forkastet", "udskudt"]
+    items = schema["properties"]["realisation"]["items"]
+    assert items["required"] == ["revision", "status"]
+    assert items["properties"]["status"]["enum"] == ["grøn", "gul", "rød"]
+
+
+def test_an_absent_decision_is_none_and_an_absent_look_is_its_defaults():
+    from katalog.load import absent
+    from katalog.model import Look
+
+    assert absent(F.PROPOSAL["decision"]) is None
+    assert absent(F.PROPOSAL["realisation"]) == ()
+    assert absent(F.CATALOGUE["look"]) == Look()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("groen", "grøn"), ("Green", "grøn"),
+                                              ("red", "rød"), ("roed", "rød"),
+                                              ("yellow", "gul")])
+def test_traffic_lights_writers_type_get_a_suggestion(typed, meant):
+    f = F.REALISATION["status"]
+    assert f.choice_aliases[typed.casefold()] == meant

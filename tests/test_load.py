@@ -1616,3 +1616,80 @@ def test_intro_with_and_without_front_matter() -> None:
     _, report = load(with_files(minimal(), {"intro.md": b"---\ntitel: x\n---\n"}))
     assert [(i.code, i.line) for i in report.issues] == [("unknown-field", 2)]
     assert load(minimal())[0].intro is None
+
+
+# -- the budget year (SPEC §8): decision and realisation ----------------------------------------
+# The minimal P1 ends its front matter at line 12 (`---`): the fields below start at line 12.
+
+P1 = "proposals/P1.md"
+
+
+def with_budget(extra: str) -> dict[str, bytes]:
+    return replace(minimal(), P1, "    amounts: {2026: -100, 2027: -200}\n---",
+                   "    amounts: {2026: -100, 2027: -200}\n" + extra + "---")
+
+
+def test_decision_and_realisation_are_read_with_their_positions() -> None:
+    cat, report = load(with_budget(
+        "decision:\n"                                               # 12
+        "  outcome: vedtaget\n"                                     # 13
+        "  date: 2026-10-08\n"                                      # 14
+        "  reference: Byrådet 8.10.2026, pkt. 12\n"                 # 15
+        "  amounts: {2027: \"?\", 2028: {low: -300, high: -100}}\n"  # 16
+        "  note: |\n    Ændret af **byrådet**.\n"                   # 17-18
+        "realisation:\n"                                            # 19
+        "  - revision: BO1 2026\n"                                  # 20
+        "    date: 2026-04-30\n"                                    # 21
+        "    expected: {2026: -50, 2027: \"?\"}\n"                  # 22
+        "    status: gul\n"                                         # 23
+        "    comment: Halvdelen.\n"))                               # 24
+    assert report.issues == []
+    (p1,) = cat.proposals
+    d = p1.decision
+    assert (d.outcome, d.date, d.reference) == ("vedtaget", dt.date(2026, 10, 8),
+                                                "Byrådet 8.10.2026, pkt. 12")
+    assert d.amounts == {2027: UNKNOWN, 2028: Range(Decimal(-300), Decimal(-100))}
+    assert d.note == "Ændret af **byrådet**." and d.changed
+    (entry,) = p1.realisation
+    assert (entry.revision, entry.date, entry.status, entry.comment) == (
+        "BO1 2026", dt.date(2026, 4, 30), "gul", "Halvdelen.")
+    assert entry.expected == {2026: Decimal(-50), 2027: UNKNOWN}
+    assert (entry.locs["revision"].line, entry.locs["expected.2027"].line) == (20, 22)
+    assert (p1.locs["decision.outcome"].line, p1.locs["decision.amounts.2028"].line) == (13, 16)
+    assert p1.current is entry
+
+
+def test_without_them_a_proposal_has_no_decision() -> None:
+    cat, _ = load(minimal())
+    (p1,) = cat.proposals
+    assert p1.decision is None and p1.realisation == () and p1.current is None
+    assert not cat.budget_year and not p1.adopted
+
+
+@pytest.mark.parametrize(("extra", "where", "code", "hint"), [
+    ("decision: {outcome: godkendt}\n", (12, 21), "unknown-outcome", "mente du 'vedtaget'?"),
+    ("decision: {outcome: udsat}\n", (12, 21), "unknown-outcome", "mente du 'udskudt'?"),
+    ("decision: {outcome: afvist}\n", (12, 21), "unknown-outcome", "mente du 'forkastet'?"),
+    ("realisation:\n  - {revision: BO1, status: groen}\n", (13, 29), "unknown-light",
+     "mente du 'grøn'?"),
+    ("realisation:\n  - {revision: BO1, status: red}\n", (13, 29), "unknown-light",
+     "mente du 'rød'?"),
+    ("realisation:\n  - {revision: BO1, status: Yellow}\n", (13, 29), "unknown-light",
+     "mente du 'gul'?"),
+    ("decision: {outcome: vedtaget, amounts: {2031: -5}}\n", (12, 41), "year-range",
+     "2026–2028"),
+    ("realisation:\n  - {revision: BO1, status: gul, expected: {2026: -6.000}}\n", (13, 51),
+     "thousands-dot", "mente du -6000?"),
+    ("decision: {outcome: vedtaget, date: 8.10.2026}\n", (12, 37), "not-date", "2026-08-07"),
+    ("decision: {date: 2026-10-08}\n", (12, 11), "required", "vedtaget, forkastet eller udskudt"),
+    ("realisation:\n  - {revision: BO1}\n", (13, 5), "required", "grøn, gul eller rød"),
+    ("decision: vedtaget\n", (12, 11), "not-mapping", "'decision'"),
+    ("decision: {outcome: vedtaget, resultat: x}\n", (12, 31), "unknown-field",
+     "mente du 'outcome'?"),
+    ("afgørelse: {outcome: vedtaget}\n", (12, 1), "unknown-field", "mente du 'decision'?"),
+])
+def test_budget_year_problems_are_located_with_a_hint(extra, where, code, hint) -> None:
+    _, report = load(with_budget(extra))
+    issue = only(report)
+    assert (issue.line, issue.col, issue.code) == (*where, code)
+    assert hint in issue.message

@@ -128,3 +128,106 @@ def test_csv_neutralises_the_catalogue_own_labels(tmp_path):
     rows = list(csv.reader(io.StringIO(to_csv(*checked(folder))), delimiter=";"))
     assert rows[0][1] == "'@x"
     assert next(r for r in rows if r[0] == "i_alt")[2] == "'=1+1"
+
+
+# -- the budget year (SPEC §8) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def budget_totals(tmp_path):
+    from budget_fixture import budget_files
+
+    return checked(write_tree(tmp_path / "b", budget_files(2)))
+
+
+def test_json_spec_8_keys_per_proposal(budget_totals):
+    data = json.loads(to_json(*budget_totals), parse_float=D)
+    by_id = {p["id"]: p for p in data["proposals"]}
+    a1 = by_id["A1"]
+    assert a1["decision"] == {"outcome": "vedtaget", "date": "2025-10-09",
+                              "reference": "Byrådet 9.10.2025, pkt. 4",
+                              "amounts": {"2027": -4500},
+                              "note": "Byrådet udskød en del af besparelsen."}
+    assert a1["adopted"] == {"2026": 2000, "2027": -4500, "2028": -6000}
+    assert a1["adopted_changed"] is True
+    assert a1["realisation"] == {
+        "revision": "BO2 2026", "status": "rød", "date": "2026-08-31", "entries": 2,
+        "expected": {"2026": 3000, "2027": -4500, "2028": -5000},
+        "gap": {"2026": 1000, "2027": 0, "2028": 1000}}
+    i1 = by_id["I1"]["realisation"]
+    assert i1["expected_ranges"] == {"2026": {"low": -900, "high": -700}}
+    assert i1["gap_ranges"] == {"2026": {"low": 101, "high": 301}}
+    i3 = by_id["I3"]  # adopted by its status, no decision, no entry yet
+    assert i3["decision"] is None and i3["outcome"] == "vedtaget"
+    assert i3["adopted_unknown"] == ["2028"]
+    assert i3["realisation"]["revision"] is None and i3["realisation"]["status"] is None
+    assert i3["realisation"]["gap"] == {"2026": 0, "2027": 0, "2028": 0}
+    assert by_id["A2"]["outcome"] == "forkastet" and "adopted" not in by_id["A2"]
+    assert by_id["A3"]["decision"]["outcome"] == "udskudt" and "realisation" not in by_id["A3"]
+    assert by_id["I2"]["decision"] is None and by_id["I2"]["outcome"] == "ingen"
+
+
+def test_json_spec_8_keys_at_the_top(budget_totals):
+    data = json.loads(to_json(*budget_totals), parse_float=D)
+    assert data["adopted_total"] == {"2026": 499, "2027": -5000}
+    assert data["adopted_total_unknown"] == ["2028"]
+    assert data["adopted_total_partial"] == {"2028": -6000}
+    assert data["adopted_difference"] == {"2026": -10499, "2027": -5000}
+    assert data["adopted_difference_partial"] == {"2028": -4000}
+    assert data["realisation_total"] == {"2027": -5000}
+    assert data["realisation_total_ranges"] == {"2026": {"low": 1600, "high": 1800}}
+    assert data["realisation_gap"] == {"2027": 0, "2028": 1000}
+    assert data["realisation_gap_ranges"] == {"2026": {"low": 1101, "high": 1301}}
+    assert data["realisation_counts"] == {"grøn": 0, "gul": 1, "rød": 1, "ingen": 1}
+    assert data["decision_counts"] == {"vedtaget": 3, "forkastet": 1, "udskudt": 1,
+                                       "ingen": 1}
+    assert data["revisions"] == ["BO1 2026", "BO2 2026"]
+    assert data["adopted_by_department"]["BUF"] == {"2026": -375, "2027": 0}
+    admin = next(t for t in data["themes"] if t["id"] == "administration")
+    assert admin["adopted"] == {"2026": 2000, "2027": -4500, "2028": -6000}
+    assert admin["realisation_gap"] == {"2026": 1000, "2027": 0, "2028": 1000}
+
+
+def test_json_has_no_budget_keys_before_the_budget_year(small_totals):
+    data = totals_data(*small_totals)
+    assert not {"adopted_total", "realisation_total", "realisation_counts"} & set(data)
+    assert all("decision" not in p and "adopted" not in p for p in data["proposals"])
+
+
+def test_csv_budget_rows(budget_totals):
+    rows = list(csv.reader(io.StringIO(to_csv(*budget_totals)), delimiter=";"))
+    by_level = {}
+    for row in rows[2:]:
+        by_level.setdefault(row[0], []).append(row)
+    assert [r[1] for r in by_level["vedtaget"]] == ["A1", "I1", "I3"]
+    a1 = by_level["vedtaget"][0]
+    assert a1[4] == "vedtaget med ændring" and a1[6:] == ["2000", "-4500", "-6000"]
+    forventet = {r[1]: r for r in by_level["forventet"]}
+    assert forventet["A1"][2:5] == ["BO2 2026", "administration", "rød"]
+    assert forventet["I1"][6] == "-900–-700"
+    assert forventet["I3"][4] == "ikke vurderet" and forventet["I3"][8] == "?"
+    assert by_level["vedtaget_i_alt"][0][6:] == ["499", "-5000", "-6000+?"]
+    assert by_level["afvigelse_i_alt"][0][6:] == ["1101–1301", "0", "1000"]
+    assert by_level["forventet_difference"][0][6:] == ["-11600–-11800", "-5000", "-5000-?"]
+
+
+def test_markdown_shows_the_agreement_and_the_follow_up(budget_totals):
+    text = to_markdown(*budget_totals)
+    assert "## Budgetaftale: vedtaget pr. tema" in text
+    assert "| **Vedtaget i alt** | **499** | **-5.000** | **-6.000 + ?** |" in text
+    assert "| Byrådets ændring | 0 | 1.000 | 0 |" in text
+    assert "## Status på realisering: sammenfatning" in text
+    assert "| Forventet, rød (1 forslag) | 3.000 | -4.500 | -5.000 |" in text
+    assert "Af de 3 vedtagne forslag er 1 gult, 1 rødt og 1 endnu ikke vurderet." in text
+
+
+def test_terminal_table_adds_the_budget_totals(budget_totals):
+    from rich.console import Console
+
+    from katalog.render.totals import to_table
+
+    console = Console(width=160, record=True, file=io.StringIO())
+    console.print(to_table(*budget_totals))
+    text = console.export_text()
+    assert "Vedtaget i alt" in text and "Forventet i alt (BO2 2026)" in text
+    assert "1.101–1.301" in text

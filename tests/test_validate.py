@@ -515,3 +515,94 @@ def test_two_chosen_alternatives_and_chosen_alone() -> None:
     assert (p("proposals/A2.md"), ERR, "alternative-chosen") in found
     assert (p("proposals/B1.md"), WARN, "chosen-alone") in found
     assert len(found) == 2
+
+
+# -- the budget year (SPEC §8) ---------------------------------------------------------------------
+# proposal(): line 2 id, 3 title, 4 theme, 5 department, 6 summary, 7 economy, 8… `extra`
+
+
+def budget(extra: str) -> dict[str, bytes]:
+    return with_files(minimal(), {P: proposal("P1", extra=extra)})
+
+
+@pytest.mark.parametrize(("status", "outcome"), [
+    ("vedtaget", "vedtaget"), ("forkastet", "forkastet"), ("forslag", "udskudt"),
+    ("udkast", "udskudt"),
+])
+def test_status_agreeing_with_the_decision_is_fine(status, outcome):
+    assert issues(budget(f"status: {status}\ndecision: {{outcome: {outcome}}}\n")) == []
+
+
+@pytest.mark.parametrize(("status", "outcome", "fix"), [
+    ("forslag", "vedtaget", "skriv status: vedtaget"),
+    ("vedtaget", "forkastet", "skriv status: forkastet"),
+    ("vedtaget", "udskudt", "forslag (eller udkast)"),
+    ("trukket", "vedtaget", "skriv status: vedtaget"),
+])
+def test_a_status_contradicting_the_decision_names_both_lines(status, outcome, fix):
+    files = budget(f"status: {status}\ndecision:\n  outcome: {outcome}\n")
+    assert issues(files) == [(p(P), 8, 9, ERR, "decision-status")]  # at status, line 8
+    (message,) = messages_of(files)
+    assert f"status '{status}' passer ikke med afgørelsen '{outcome}' i linje 10" in message
+    assert fix in message
+
+
+def test_without_a_status_line_the_error_stands_at_the_outcome():
+    files = budget("decision: {outcome: vedtaget, date: 2026-10-08}\n")
+    assert issues(files) == [(p(P), 8, 21, ERR, "decision-status")]
+    assert "(når status ikke er skrevet)" in messages_of(files)[0]
+
+
+def test_decision_amounts_only_when_adopted():
+    files = budget("status: forkastet\ndecision:\n  outcome: forkastet\n"
+                   "  amounts: {2026: -50}\n")
+    assert issues(files) == [(p(P), 11, 12, ERR, "decision-amounts")]
+
+
+def test_realisation_only_on_an_adopted_proposal():
+    entry = "realisation:\n  - {revision: BO1 2026, status: grøn}\n"
+    assert issues(budget("status: vedtaget\n" + entry)) == []  # adopted as proposed
+    assert issues(budget("status: vedtaget\ndecision: {outcome: vedtaget}\n" + entry)) == []
+    rejected = budget("status: forkastet\ndecision: {outcome: forkastet}\n" + entry)
+    assert issues(rejected) == [(p(P), 11, 3, ERR, "realisation-not-adopted")]
+    assert "forkastet (afgørelsen i linje 9)" in messages_of(rejected)[0]
+    proposed = budget(entry)
+    assert issues(proposed) == [(p(P), 9, 3, ERR, "realisation-not-adopted")]
+    assert "status 'forslag' og ingen afgørelse" in messages_of(proposed)[0]
+
+
+def test_an_unreadable_decision_is_not_reported_twice():
+    files = budget("status: vedtaget\ndecision: {outcome: godkendt}\n"
+                   "realisation:\n  - {revision: BO1 2026, status: grøn}\n")
+    assert issues(files) == [(p(P), 9, 21, ERR, "unknown-outcome")]
+    assert "mente du 'vedtaget'?" in messages_of(files)[0]
+
+
+def test_revisions_are_named_once_and_in_date_order():
+    files = budget("status: vedtaget\n"
+                   "decision: {outcome: vedtaget, date: 2025-10-01}\n"  # line 9
+                   "realisation:\n"
+                   "  - {revision: BO1 2026, date: 2026-04-30, status: grøn}\n"  # line 11
+                   "  - {revision: BO2 2026, date: 2026-03-31, status: gul}\n"  # line 12
+                   "  - {revision: BO1 2026, date: 2026-09-30, status: rød}\n"  # line 13
+                   "  - {revision: BO4 2026, date: 2025-09-30, status: rød}\n")  # line 14
+    assert issues(files) == [
+        (p(P), 12, 32, ERR, "realisation-order"),  # at the date
+        (p(P), 13, 16, ERR, "realisation-duplicate"),  # at the revision
+        (p(P), 14, 32, WARN, "realisation-before-decision"),
+        (p(P), 14, 32, ERR, "realisation-order"),
+    ]
+    msgs = messages_of(files)
+    assert "'BO2 2026' er dateret 2026-03-31, før 'BO1 2026' (2026-04-30, linje 11)" in msgs[0]
+    assert "står allerede i linje 11" in msgs[1]
+    assert "før afgørelsen (2025-10-01, linje 9)" in " ".join(msgs)
+
+
+def test_two_adopted_alternatives_are_an_error():
+    files = with_files(minimal(), {
+        P: proposal("P1", extra="status: vedtaget\n"),
+        "proposals/P2.md": proposal("P2", extra="alternative_to: P1\nstatus: vedtaget\n"
+                                    "decision: {outcome: vedtaget}\n"),
+    })
+    assert issues(files) == [(p("proposals/P2.md"), 10, 21, ERR, "alternative-adopted")]
+    assert "'P1' i samme gruppe er også vedtaget" in messages_of(files)[0]

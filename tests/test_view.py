@@ -163,3 +163,154 @@ def test_unknown_fte_in_the_overview():
     fte = next(r for r in table.rows if r.kind == "fte")
     assert fte.cells == ("14,67 + ?", "23,88 + ?", "24,75 + ?", "25,62 + ?")
     assert any("Årsværk med ?" in n for n in table.notes)
+
+
+# -- the budget year (SPEC §8): "Budgetaftale" and "Status på realisering" ------------------------
+
+
+@pytest.fixture
+def budget_year(tmp_path):
+    from budget_fixture import budget_files
+
+    return checked(write_tree(tmp_path / "b", budget_files(2)))
+
+
+def rows_of(table):
+    return [(r.label, r.cells, r.kind) for r in table.rows]
+
+
+def test_no_budget_tables_before_the_budget_year(tmp_path):
+    cat, totals = checked(write_tree(tmp_path / "c", SMALL))
+    assert view.agreement_overview_table(cat, totals) is None
+    assert view.realisation_summary_table(cat, totals) is None
+    assert view.decisions(cat, totals) == [] and view.realisation_summary(cat, totals) == []
+    assert view.budget_facts(cat.proposals[0], cat, totals) == []
+
+
+def test_agreement_overview(budget_year):
+    cat, totals = budget_year
+    table = view.agreement_overview_table(cat, totals)
+    assert table.caption == "Budgetaftale: vedtaget pr. tema"
+    assert rows_of(table) == [
+        ("1. Administration", ("2.000", "-4.500", "-6.000"), "line"),
+        ("2. Digitalisering", ("-1.501", "-500", "?"), "line"),  # I3 2028 "?": nothing known
+        ("Vedtaget i alt", ("499", "-5.000", "-6.000 + ?"), "total"),
+        ("Foreslået i alt (vedtagne forslag)", ("499", "-6.000", "-6.000 + ?"), "line"),
+        ("Byrådets ændring", ("0", "1.000", "0"), "line"),
+        ("Mål", ("-10.000", "-10.000", "-10.000"), "line"),
+        ("Difference til mål (positiv = målet er mere end nået)",
+         ("-10.499", "-5.000", "-4.000 − ?"), "total"),
+    ]
+    assert any("Byrådets ændring = vedtaget − foreslået" in n for n in table.notes)
+
+
+def test_agreement_per_theme_marks_the_council_s_changes(budget_year):
+    cat, totals = budget_year
+    table = view.agreement_theme_table(cat.theme("administration"), cat, totals)
+    assert rows_of(table) == [
+        ("A1 Samling af administration (vedtaget med ændring)", ("2.000", "-4.500", "-6.000"),
+         "line"),
+        ("Vedtaget i alt, tema 1", ("2.000", "-4.500", "-6.000"), "total"),
+    ]  # A2 rejected and A3 postponed are not in the agreement
+
+
+def test_council_changes_table(budget_year):
+    cat, totals = budget_year
+    table = view.council_changes_table(cat, totals)
+    assert rows_of(table) == [
+        ("A1 Samling af administration", ("", "", ""), "group"),
+        ("Foreslået", ("2.000", "-5.500", "-6.000"), "line"),
+        ("Vedtaget", ("2.000", "-4.500", "-6.000"), "line"),
+        ("Byrådets ændring", ("0", "1.000", "0"), "subtotal"),
+        ("Byrådets ændring, i alt", ("0", "1.000", "0"), "total"),
+    ]
+
+
+def test_decisions_list(budget_year):
+    cat, totals = budget_year
+    shown = {d.id: d for d in view.decisions(cat, totals)}
+    assert list(shown) == ["A1", "A2", "A3", "I1", "I3"]  # I2 (trukket) was not decided
+    assert shown["A1"].outcome_label == "Vedtaget med ændring"
+    assert shown["A1"].date == "9. oktober 2025"
+    assert shown["A3"].outcome_label == "Udskudt" and shown["A3"].note
+    assert shown["I3"].outcome_label == "Vedtaget" and shown["I3"].reference == ""
+
+
+def test_department_tables_add_up(budget_year):
+    cat, totals = budget_year
+    adopted = view.adopted_department_table(cat, totals)
+    assert rows_of(adopted) == [
+        ("Socialforvaltningen", ("874", "-5.000", "-6.000 + ?"), "line"),
+        ("Børne- og Ungdomsforvaltningen", ("-375", "0", "-"), "line"),
+        ("I alt", ("499", "-5.000", "-6.000 + ?"), "total"),
+    ]
+    gap = view.gap_department_table(cat, totals)
+    assert rows_of(gap)[-1] == ("I alt", ("1.101–1.301", "0", "1.000"), "total")
+
+
+def test_realisation_summary_says_it_in_words_and_numbers(budget_year):
+    cat, totals = budget_year
+    table = view.realisation_summary_table(cat, totals)
+    labels = [r.label for r in table.rows]
+    assert labels[:4] == ["Vedtaget i alt", "Forventet, gul (1 forslag)",
+                          "Forventet, rød (1 forslag)", "Forventet, ikke vurderet (1 forslag)"]
+    statuses = {r.label: r.status for r in table.rows if r.status}
+    assert statuses["Forventet, rød (1 forslag)"] == "rød"  # the colour; the label says it too
+    cells = {r.label: r.cells for r in table.rows}
+    assert cells["Forventet i alt"] == ("1.600–1.800", "-5.000", "-5.000 + ?")
+    assert cells["Afvigelse i alt"] == ("1.101–1.301", "0", "1.000")
+    # permanent part: adopted -4.501 / -5.500 / -6.000 + ?, expected has a range in 2026
+    assert cells["Andel af den varige besparelse, der forventes realiseret"] == (
+        "?", "100\u00a0%", "?")
+    text = view.realisation_summary(cat, totals)
+    assert text[-1] == "Af de 3 vedtagne forslag er 1 gult, 1 rødt og 1 endnu ikke vurderet."
+
+
+def test_share_and_summary_sentence_with_whole_numbers(tmp_path):
+    from budget_fixture import budget_files
+
+    files = budget_files(2)
+    files["proposals/I1.md"] = files["proposals/I1.md"].replace(
+        "{2026: {low: -900, high: -700}}", "{2026: -801}")
+    cat, totals = checked(write_tree(tmp_path / "b", files))
+    share = next(r for r in view.realisation_summary_table(cat, totals).rows
+                 if r.label.startswith("Andel"))
+    # varig 2026: adopted -3000 - 1001 - 500 = -4501; expected -2000 - 801 - 500 = -3301
+    assert share.cells[0] == "73\u00a0%"  # 3301 / 4501 = 73,3 %
+    first = view.realisation_summary(cat, totals)[0]
+    assert first == ("Af den vedtagne varige besparelse på 4.501 (1.000\u00a0kr., 2026 p/l) i "
+                     "2026 forventes 3.301 realiseret (73\u00a0%) ved BO2 2026.")
+    assert view.realisation_summary(cat, totals)[1] == (
+        "I alt forventes 1.200 mindre i besparelse i 2026, end der er vedtaget.")
+
+
+def test_realisation_per_theme_names_the_light_in_words(budget_year):
+    cat, totals = budget_year
+    table = view.realisation_table(cat.theme("administration"), cat, totals)
+    head = table.rows[0]
+    assert head.kind == "group" and head.status == "rød"
+    assert head.label == ("A1 Samling af administration – Rød: forventes ikke realiseret som "
+                          "vedtaget, BO2 2026")
+    assert rows_of(table)[1:4] == [
+        ("Vedtaget", ("2.000", "-4.500", "-6.000"), "line"),
+        ("Forventet", ("3.000", "-4.500", "-5.000"), "line"),
+        ("Afvigelse (forventet − vedtaget)", ("1.000", "0", "1.000"), "subtotal"),
+    ]
+    it = view.realisation_table(cat.theme("it"), cat, totals)
+    assert it.rows[4].label == "I3 Færre licenser – Ikke vurderet: endnu ikke vurderet ved en " \
+        "budgetopfølgning; regnes som vedtaget" and it.rows[4].status == "ingen"
+
+
+def test_realisation_entries_and_facts(budget_year):
+    cat, totals = budget_year
+    a1 = next(p for p in cat.proposals if p.id == "A1")
+    first, second = view.realisation_entries(a1, cat, totals)
+    assert (first.revision, first.date, first.status_label, first.current) == (
+        "BO1 2026", "30. april 2026", "Gul: realiseringen er usikker", False)
+    assert first.cells == ("2.500", "-4.500", "-6.000")  # BO1 named 2026 only
+    assert second.current and second.cells == ("3.000", "-4.500", "-5.000")
+    facts = dict(view.facts(a1, cat, totals))
+    assert facts["Afgørelse"] == ("Vedtaget med ændring, 9. oktober 2025, Byrådet 9.10.2025, "
+                                  "pkt. 4")
+    assert facts["Status på realisering"] == ("Rød: forventes ikke realiseret som vedtaget "
+                                              "(BO2 2026)")

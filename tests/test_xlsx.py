@@ -30,6 +30,7 @@ from katalog.render import view
 from katalog.render.xlsx import (
     SHEETS,
     exact,
+    sheet_names,
     number_format,
     workbook,
 )
@@ -99,7 +100,9 @@ def test_sheets_title_rows_and_headers(built: dict, case: str) -> None:
     cat, totals, data = built[case]
     s = cat.settings
     wb = load(data)
-    assert wb.sheetnames == SHEET_NAMES == [name for name, _ in SHEETS]
+    assert wb.sheetnames == sheet_names(cat) == [name for name, _, wanted in SHEETS
+                                                 if wanted(cat)]
+    assert wb.sheetnames[:4] == SHEET_NAMES
     years = [str(y) for y in s.years]
     for ws in wb.worksheets:
         assert unit_label(s.unit, s.price_level) in ws["A1"].value
@@ -473,3 +476,117 @@ def test_a_catalogue_without_targets_departments_or_proposals(drop_proposal: boo
     fd = wb["Fordeling"]
     assert [c.value for c in fd[header_row(fd, "Forvaltning") + 1]][:2] == (
         ["I alt", None] if drop_proposal else ["SOF", "SOF"])
+
+
+# -- Opfølgning (SPEC §8, §9) ----------------------------------------------------------------------
+
+FOLLOWUP_HEAD = ["Id", "Titel", "Temanr.", "Tema", "Forvaltning", "Afgørelse",
+                 "Budgetopfølgning", "Dato", "Status"]
+
+
+def followup_rows(ws: Any) -> tuple[int, list[list[Any]]]:
+    head = header_row(ws, "Id")
+    return head, [list(r) for r in ws.iter_rows(min_row=head + 1, values_only=True)]
+
+
+def test_followup_sheet_only_when_the_content_has_realisation_entries(
+        built: dict, tmp_path: Path) -> None:
+    from budget_fixture import budget_files
+    from conftest import write_tree
+
+    assert load(built["example"][2]).sheetnames[-1] == "Opfølgning"
+    for case in ("mio", "seed001"):
+        assert "Opfølgning" not in load(built[case][2]).sheetnames
+    decided = check(write_tree(tmp_path / "c", budget_files(0)))  # decisions, no revision yet
+    assert decided.totals.budget is not None
+    assert sheet_names(decided.catalogue) == SHEET_NAMES
+    assert load(workbook(decided.catalogue, decided.totals)).sheetnames == SHEET_NAMES
+
+
+def test_followup_sheet_rows_status_words_and_exact_cached_totals(built: dict) -> None:
+    cat, totals, data = built["example"]
+    b = totals.budget
+    years = cat.settings.years
+    ws = load(data)["Opfølgning"]
+    head, rows = followup_rows(ws)
+    assert [c.value for c in ws[head]][:len(FOLLOWUP_HEAD)] == FOLLOWUP_HEAD
+    headers = [c.value for c in ws[head]]
+    assert headers[9:9 + 3 * len(years)] == [f"{w} {y}" for w in ("Vedtaget", "Forventet",
+                                                                 "Afvigelse") for y in years]
+    assert headers[-1] == "Kommentar"
+    *body, total = rows
+    assert [r[0] for r in body] == list(b.adopted_ids)
+    adm01 = body[0]
+    assert adm01[:7] == ["ADM-01", cat.proposals[0].title, 1,
+                         "Administrativ organisering og opgavefællesskaber", "SOF", "Vedtaget",
+                         "BO2 2027"]
+    assert adm01[7] == dt.datetime(2027, 8, 31) and adm01[8] == "Rød"  # the light in words
+    cell = ws.cell(head + 1, 9)
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")  # ... and in colour
+    py = b.proposals["ADM-01"]
+    assert [as_decimal(v) for v in adm01[9:9 + 3 * len(years)]] == [
+        *(py.adopted.values[y] for y in years), *(py.expected.values[y] for y in years),
+        *(py.gap.values[y] for y in years)]
+    assert adm01[-1].startswith("Flytningen til de nye adresser er udskudt")
+    # the Markdown comment as plain text on one line: "**Mangler i 2028: …**" loses its **
+    assert "\n" not in adm01[-1] and "**" not in adm01[-1]
+    assert "fra 2029. Mangler i 2028: 1,0 mio. kr., som Socialudvalget" in adm01[-1]
+    # a row tall enough for the wrapped comment (58 characters a line in the 60 wide column)
+    assert ws.row_dimensions[head + 1].height == 15 * -(-len(adm01[-1]) // 58) > 15
+    changed = next(r for r in body if r[0] == "SER-04")
+    assert changed[5] == "Vedtaget med ændring"
+    # the totals row: SUBTOTAL formulas whose cached values are the exact totals
+    assert total[0] == "I alt"
+    assert total[9] == f"=SUBTOTAL(109,J{head + 1}:J{head + len(body)})"
+    values = load(data, values=True)["Opfølgning"]
+    cached = [as_decimal(values.cell(head + 1 + len(body), c).value)
+              for c in range(10, 10 + 3 * len(years))]
+    assert cached == [*(b.adopted_total.values[y] for y in years),
+                      *(b.expected_total.values[y] for y in years),
+                      *(b.gap_total.values[y] for y in years)]
+    (table,) = ws.tables.values()
+    assert table.totalsRowCount == 1 and table.name == "Opfoelgning"
+
+
+def test_followup_sheet_unknowns_and_ranges(tmp_path: Path) -> None:
+    from budget_fixture import budget_files
+    from conftest import write_tree
+
+    result = check(write_tree(tmp_path / "c", budget_files(2)))
+    data = workbook(result.catalogue, result.totals)
+    ws, values = load(data)["Opfølgning"], load(data, values=True)["Opfølgning"]
+    head, rows = followup_rows(ws)
+    by_id = {r[0]: r for r in rows}
+    # I1's BO2 expects 2026 as a range: text, as in the documents
+    assert by_id["I1"][12] == "-900\u00a0– -700" and by_id["I1"][15] == "101–301"
+    assert by_id["I3"][8] == "Ikke vurderet" and by_id["I3"][11] == "?"
+    total = head + len(rows)
+    # 2028 adopted: -6000 + ? → cached -6000, shown with " + ?"; 2026 expected: a range
+    assert as_decimal(values.cell(total, 12).value) == Decimal(-6000)
+    assert ws.cell(total, 12).number_format.endswith('" + ?"')
+    assert values.cell(total, 13).value == "1.600–1.800"
+
+
+def test_libreoffice_recalculates_the_followup_totals(recalculated: dict, contents: dict,
+                                                     built: dict) -> None:
+    cat, _, _ = built["example"]
+    data = totals_json(contents["example"])
+    ws = recalculated["example"]["Opfølgning"]
+    total = row_of(ws, "I alt")
+    years = [str(y) for y in cat.settings.years]
+    for i, key in enumerate(("adopted_total", "realisation_total", "realisation_gap")):
+        for j, year in enumerate(years):
+            assert close(ws.cell(total, 10 + i * len(years) + j).value, data[key][year])
+
+
+def test_libreoffice_shows_the_followup_totals_as_the_documents_do(built: dict,
+                                                                  shown_csv: Path) -> None:
+    cat, totals, _ = built["example"]
+    b = totals.budget
+    with open(shown_csv / "example-Opfølgning.csv", encoding="utf-8", newline="") as f:
+        shown = list(csv.reader(f))
+    total = next(row for row in shown if row and row[0] == "I alt")
+    years, d = cat.settings.years, totals.decimals
+    assert total[9:9 + 3 * len(years)] == [
+        *view.cells(b.adopted_total, years, d), *view.cells(b.expected_total, years, d),
+        *view.cells(b.gap_total, years, d)]

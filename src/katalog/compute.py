@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .model import (
     AREAS,
@@ -24,6 +24,9 @@ from .model import (
     Settings,
     Theme,
 )
+
+if TYPE_CHECKING:
+    from .budget import BudgetYear
 
 ZERO = Decimal(0)
 ONE_DECIMAL = Decimal("0.1")
@@ -106,6 +109,20 @@ class Series:
                       {y: fn(v) for y, v in self.partial.items()},
                       {y: r.map(fn) for y, r in self.ranges.items()})
 
+    def where(self, keep: Callable[[int], bool]) -> "Series":
+        """This series restricted to the years `keep` accepts."""
+        return Series({y: v for y, v in self.values.items() if keep(y)},
+                      frozenset(y for y in self.unknown if keep(y)),
+                      {y: v for y, v in self.partial.items() if keep(y)},
+                      {y: v for y, v in self.ranges.items() if keep(y)})
+
+    def replaced(self, amounts: Amounts) -> "Series":
+        """This series with the years `amounts` names replaced by them (a decision's or an
+        expectation's own amounts); the other years as they are."""
+        if not amounts:
+            return self
+        return Series.sum([self.where(lambda y: y not in amounts), Series.of(amounts)])
+
     def ends(self, year: int) -> tuple[Decimal, Decimal] | None:
         """(low, high) of the year's value or known part; None when it has none."""
         r = self.ranges.get(year)
@@ -177,6 +194,7 @@ class Totals:
     allocated_by_department: Mapping[str, Series] = field(default_factory=dict)
     alternative_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     decimals: int = 0  # every amount is shown with these (settings.shown_decimals)
+    budget: "BudgetYear | None" = None  # the budget year (SPEC §8), when it has begun
 
 
 def is_saving(value: Decimal, settings: Settings) -> bool:
@@ -295,14 +313,7 @@ def split_years(series: Series, start: int | None) -> tuple[Series, Series]:
     """(years before `start`, years from `start`); without `start`: (empty, all)."""
     if start is None:
         return EMPTY, series
-
-    def part(keep: Callable[[int], bool]) -> Series:
-        return Series({y: v for y, v in series.values.items() if keep(y)},
-                      frozenset(y for y in series.unknown if keep(y)),
-                      {y: v for y, v in series.partial.items() if keep(y)},
-                      {y: v for y, v in series.ranges.items() if keep(y)})
-
-    return part(lambda y: y < start), part(lambda y: y >= start)
+    return series.where(lambda y: y < start), series.where(lambda y: y >= start)
 
 
 def only(series: Series, year: int) -> Series:
@@ -468,8 +479,10 @@ def compute(cat: Catalogue) -> Totals:
     by_group = {g: Series.sum(m.by_group[g] for m in parts) for g in GROUPS}
     basis = by_group["varig"] if s.target_basis == "varig" else total
     target = Series(dict(s.targets))
-    difference = _difference(target, basis)
+    difference = difference_of(target, basis)
     key = s.allocation_key
+    from .budget import budget_year  # here: budget builds on this module
+
     return Totals(
         settings=s,
         proposals=proposals,
@@ -491,10 +504,11 @@ def compute(cat: Catalogue) -> Totals:
         allocated_by_department=by_department(((p, proposals[p.id]) for p in counted), codes),
         alternative_groups=groups,
         decimals=s.shown_decimals,
+        budget=budget_year(cat, proposals, target) if cat.budget_year else None,
     )
 
 
-def _difference(target: Series, basis: Series) -> Series:
+def difference_of(target: Series, basis: Series) -> Series:
     """Target − compared total for each target year; a year with no total compares with 0.
     For an unknown year the known part is target − the total's known part."""
     lows: dict[int, Decimal] = {}
@@ -506,3 +520,6 @@ def _difference(target: Series, basis: Series) -> Series:
         ends = basis.ends(year) or (ZERO, ZERO)
         lows[year], highs[year] = goal - ends[0], goal - ends[1]
     return Series.build(lows, highs, unknown)
+
+
+_difference = difference_of  # the name tests and older code import

@@ -4,7 +4,9 @@
 removed, renamed (same id, other file), moved to another theme, status changes (and whether
 that changes what counts), each economic line's amounts before → after per year, summaries
 and bodies as a short word-level diff, theme totals, the grand total, target and difference,
-and the catalogue settings. `diff()` wraps it for revisions that may be invalid: their
+the catalogue settings, and the budget year (SPEC §8): each proposal's decision and adopted
+amounts, its current budget revision (name, traffic light, expected and gap per year), and the
+adopted and expected totals and gap. `diff()` wraps it for revisions that may be invalid: their
 problems are carried instead of changes. Renderers in `render/diff.py` show the result.
 """
 
@@ -17,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from . import fields as F
+from .budget import NO_DECISION, BudgetYear, ProposalYear, outcome_of
 from .compute import Series, Totals
 from .issues import Issue, Severity
 from .model import (
@@ -25,9 +28,11 @@ from .model import (
     Allocation,
     Amount,
     Catalogue,
+    Decision,
     Line,
     Proposal,
     Range,
+    Realisation,
     Settings,
     Theme,
 )
@@ -164,6 +169,60 @@ class LineChange:
 
 
 @dataclass(frozen=True)
+class DecisionChange:
+    """A proposal's decision before and after: the outcome (`vedtaget`, `forkastet`,
+    `udskudt`, or `ingen`: not decided), whether the council gave its own amounts, the
+    adopted amounts (no amounts on a side where it is not adopted), and date, reference or
+    note changes."""
+
+    outcome_before: str
+    outcome_after: str
+    changed_before: bool
+    changed_after: bool
+    adopted: Delta
+    fields: tuple[FieldChange, ...] = ()
+    before: Decision | None = None  # the decisions as written
+    after: Decision | None = None
+
+    @property
+    def kind(self) -> str:
+        """`added` (a first decision), `removed` or `changed`."""
+        if self.outcome_before == NO_DECISION:
+            return "added"
+        return "removed" if self.outcome_after == NO_DECISION else "changed"
+
+
+
+@dataclass(frozen=True)
+class RealisationChange:
+    """A proposal's current expectation before and after (the last `realisation` entry;
+    None before the first): revision, traffic light, expected and gap per year; entries
+    added, removed, or edited in place (an earlier revision corrected); the current
+    comment: as written when the revision is new (`comment_new`), else its edit as a word
+    diff (`comment`)."""
+
+    revision_before: str | None
+    revision_after: str | None
+    status_before: str | None
+    status_after: str | None
+    expected: Delta
+    gap: Delta
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()
+    comment: WordDiff | None = None
+    comment_new: str = ""
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status_before != self.status_after
+
+    @property
+    def figures_changed(self) -> bool:
+        return self.status_changed or self.expected.changed or self.gap.changed
+
+
+@dataclass(frozen=True)
 class ProposalChange:
     """One proposal that differs. `kind`: `added`, `removed` or `changed`."""
 
@@ -186,6 +245,8 @@ class ProposalChange:
     body: WordDiff | None = None
     alternative_before: str | None = None  # its group of alternatives, if any
     alternative_after: str | None = None
+    decision: DecisionChange | None = None  # SPEC §8: when the decision changed
+    realisation: RealisationChange | None = None  # SPEC §8: when the follow-up changed
 
     @property
     def renamed(self) -> bool:
@@ -234,18 +295,43 @@ class Changes:
     target: Delta
     difference: Delta
     allocated: Mapping[str, Delta] = field(default_factory=dict)  # by department after allocation
+    budget: "BudgetChange | None" = None  # SPEC §8: when either side has a budget year
 
     @property
     def empty(self) -> bool:
         return not (self.settings or self.proposals or any(t.changed for t in self.themes)
                     or self.total.changed or self.target.changed or self.difference.changed
-                    or any(d.changed for d in self.allocated.values()))
+                    or any(d.changed for d in self.allocated.values())
+                    or (self.budget is not None and self.budget.changed))
 
     @property
     def money_changed(self) -> bool:
         return (self.total.changed or self.target.changed or self.difference.changed
                 or any(t.total.changed for t in self.themes)
-                or any(d.changed for d in self.allocated.values()))
+                or any(d.changed for d in self.allocated.values())
+                or (self.budget is not None and self.budget.changed))
+
+
+@dataclass(frozen=True)
+class BudgetChange:
+    """The budget year's totals before and after (a side without a budget year has none)
+    and the adopted proposals per traffic light (None on such a side)."""
+
+    adopted: Delta
+    adopted_difference: Delta
+    expected: Delta
+    gap: Delta
+    expected_difference: Delta
+    counts_before: Mapping[str, int] | None
+    counts_after: Mapping[str, int] | None
+    revision_before: str | None  # the latest revision named on each side
+    revision_after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.adopted.changed or self.adopted_difference.changed
+                or self.expected.changed or self.gap.changed
+                or self.expected_difference.changed or self.counts_before != self.counts_after)
 
 
 @dataclass(frozen=True)
@@ -299,6 +385,7 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
             old_root: str = "", new_root: str = "") -> Changes:
     """All changes from `old` to `new` (both valid, with their computed totals)."""
     years = tuple(sorted(set(old.settings.years) | set(new.settings.years)))
+    old_totals, new_totals = _with_budgets(old, old_totals, new, new_totals)
     old_props = {p.id: p for p in old.proposals}
     new_props = {p.id: p for p in new.proposals}
     ids = list(new_props) + [pid for pid in old_props if pid not in new_props]
@@ -323,7 +410,121 @@ def compare(old: Catalogue, old_totals: Totals, new: Catalogue, new_totals: Tota
             (unknown_sources(old, old_totals, basis=True),
              unknown_sources(new, new_totals, basis=True))),
         allocated=_allocated(years, old_totals, new_totals),
+        budget=_budget_change(years, old_totals.budget, new_totals.budget),
     )
+
+
+def _with_budgets(old: Catalogue, old_totals: Totals, new: Catalogue,
+                  new_totals: Totals) -> tuple[Totals, Totals]:
+    """When one side has a budget year, the other's is computed too (what its statuses say
+    was adopted), so a proposal adopted on both sides is not shown as newly adopted."""
+    if (old_totals.budget is None) == (new_totals.budget is None):
+        return old_totals, new_totals
+    from dataclasses import replace
+
+    from .budget import budget_year
+
+    def filled(cat: Catalogue, totals: Totals) -> Totals:
+        if totals.budget is not None:
+            return totals
+        return replace(totals, budget=budget_year(cat, totals.proposals, totals.target))
+
+    return filled(old, old_totals), filled(new, new_totals)
+
+
+def _budget_change(years: tuple[int, ...], old: BudgetYear | None,
+                   new: BudgetYear | None) -> BudgetChange | None:
+    """The budget year's totals before → after, when either side has one."""
+    if old is None and new is None:
+        return None
+
+    def delta(attr: str) -> Delta:
+        return Delta.of(years, getattr(old, attr) if old else None,
+                        getattr(new, attr) if new else None)
+
+    return BudgetChange(
+        delta("adopted_total"), delta("adopted_difference"), delta("expected_total"),
+        delta("gap_total"), delta("expected_difference"),
+        old.status_counts if old else None, new.status_counts if new else None,
+        old.revisions[-1] if old and old.revisions else None,
+        new.revisions[-1] if new and new.revisions else None)
+
+
+def _year_of(totals: Totals | None, pid: str) -> ProposalYear | None:
+    budget = totals.budget if totals is not None else None
+    return budget.proposals.get(pid) if budget is not None else None
+
+
+def decision_change(years: tuple[int, ...], old: Proposal | None, new: Proposal | None,
+                    old_py: ProposalYear | None, new_py: ProposalYear | None
+                    ) -> DecisionChange | None:
+    """The proposal's decision before → after (None when nothing about it changed)."""
+    before = outcome_of(old) if old else NO_DECISION
+    after = outcome_of(new) if new else NO_DECISION
+    adopted = Delta.of(years, old_py.adopted if old_py else None,
+                       new_py.adopted if new_py else None)
+    fields = _decision_fields(old.decision if old else None, new.decision if new else None)
+    changed = (bool(old_py and old_py.changed), bool(new_py and new_py.changed))
+    if before == after and not fields and not adopted.changed and changed[0] == changed[1]:
+        return None
+    if before == after == NO_DECISION:
+        return None
+    return DecisionChange(before, after, *changed, adopted, fields,
+                          old.decision if old else None, new.decision if new else None)
+
+
+_DECISION_FIELDS = {f.name: f.label for f in F.DECISION if f.key in ("date", "reference", "note")}
+
+
+def _decision_fields(old: Decision | None, new: Decision | None) -> tuple[FieldChange, ...]:
+    """Date, reference and note changes of a decision both sides have."""
+    if old is None or new is None:
+        return ()
+    return tuple(FieldChange(key, label, _plain(getattr(old, key)), _plain(getattr(new, key)))
+                 for key, label in _DECISION_FIELDS.items()
+                 if (getattr(old, key) or None) != (getattr(new, key) or None))
+
+
+def realisation_change(years: tuple[int, ...], old: Proposal | None, new: Proposal | None,
+                       old_py: ProposalYear | None, new_py: ProposalYear | None
+                       ) -> RealisationChange | None:
+    """The proposal's follow-up before → after (None when its entries are the same)."""
+    entries_before = tuple(old.realisation) if old else ()
+    entries_after = tuple(new.realisation) if new else ()
+    if entries_before == entries_after:
+        return None
+    names_before = {e.revision: e for e in entries_before}
+    names_after = {e.revision: e for e in entries_after}
+    current_before = entries_before[-1] if entries_before else None
+    current_after = entries_after[-1] if entries_after else None
+    return RealisationChange(
+        current_before.revision if current_before else None,
+        current_after.revision if current_after else None,
+        old_py.status if old_py else None, new_py.status if new_py else None,
+        Delta.of(years, _followed(old_py, "expected"), _followed(new_py, "expected")),
+        Delta.of(years, _followed(old_py, "gap"), _followed(new_py, "gap")),
+        added=tuple(n for n in names_after if n not in names_before),
+        removed=tuple(n for n in names_before if n not in names_after),
+        edited=tuple(n for n, e in names_after.items()
+                     if n in names_before and names_before[n] != e and e is not current_after),
+        comment=_comment_change(current_before, current_after),
+        comment_new=current_after.comment if current_after is not None
+        and current_after.revision not in names_before else "",
+    )
+
+
+def _followed(py: ProposalYear | None, attr: str) -> Series | None:
+    """A side's expected or gap series (an adopted proposal before its first revision is
+    expected as adopted, with a gap of 0; None where it is not adopted)."""
+    return getattr(py, attr) if py is not None else None
+
+
+def _comment_change(before: Realisation | None, after: Realisation | None) -> WordDiff | None:
+    """The current comment's edit, when the current revision is the same on both sides."""
+    if before is None or after is None or before.revision != after.revision:
+        return None
+    old, new = before.comment, after.comment
+    return word_diff(old, new) if old.strip() != new.strip() else None
 
 
 def _allocated(years: tuple[int, ...], old: Totals, new: Totals) -> dict[str, Delta]:
@@ -382,7 +583,7 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
                         _own_unknowns(new if npt and npt.counted else None)))
     some = new or old
     assert some is not None
-    common = dict(
+    common: dict[str, Any] = dict(
         id=some.id,
         title=some.title,
         theme_before=old.theme if old else None,
@@ -398,6 +599,10 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
         alternative_before=opt.alternative_group if opt else None,
         alternative_after=npt.alternative_group if npt else None,
     )
+    old_py, new_py = _year_of(old_totals if old else None, some.id), \
+        _year_of(new_totals if new else None, some.id)
+    common["decision"] = decision_change(years, old, new, old_py, new_py)
+    common["realisation"] = realisation_change(years, old, new, old_py, new_py)
     if old is None or new is None:
         only = (new or old)
         assert only is not None
@@ -409,16 +614,16 @@ def _proposal_change(years: tuple[int, ...], old: Proposal | None, new: Proposal
                        index_before=None if new else i, index_after=i if new else None)
             for i, line in enumerate(only.lines)
         )
-        return ProposalChange(kind=kind, lines=lines, **common)  # type: ignore[arg-type]
+        return ProposalChange(kind=kind, lines=lines, **common)
     lines = match_lines(years, old.lines, new.lines)
     fields = _proposal_fields(old, new)
     summary = word_diff(old.summary, new.summary) if old.summary != new.summary else None
     body = word_diff(old.body, new.body) if old.body.strip() != new.body.strip() else None
     change = ProposalChange(kind="changed", lines=lines, fields=fields, summary=summary, body=body,
-                            **common)  # type: ignore[arg-type]
+                            **common)
     if (change.renamed or change.moved or change.status_changed or fields or summary or body
             or any(line.kind != "unchanged" for line in lines) or total.changed
-            or counted.changed):
+            or counted.changed or change.decision or change.realisation):
         return change
     return None
 

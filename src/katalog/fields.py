@@ -27,6 +27,8 @@ from .model import (
     DEFAULT_COUNTED,
     GROUPS,
     KINDS,
+    LIGHTS,
+    OUTCOMES,
     PAGE_BREAKS,
     PERCENT_SIGNS,
     SAVINGS_SIGNS,
@@ -34,10 +36,13 @@ from .model import (
     TARGET_BASES,
     UNITS,
     Consulted,
+    Decision,
     Department,
     FollowUp,
     Hearing,
+    Line,
     Look,
+    Realisation,
 )
 
 
@@ -86,6 +91,7 @@ class Field:
     ref: str = ""  # for Kind.REF: "theme", "department" or "proposal"
     record: "Record | None" = None  # for Kind.RECORD / Kind.RECORDS
     aliases: tuple[str, ...] = ()  # Danish or mistyped keys writers use for this one
+    value_aliases: tuple[tuple[str, str], ...] = ()  # for CHOICE: (word writers type, choice)
     attr: str = ""  # the model attribute, when it is not `key`
     minimum: int | None = None  # for INTEGER/NUMBER: smallest allowed value
     maximum: int | None = None  # for INTEGER/NUMBER: largest allowed value
@@ -98,6 +104,11 @@ class Field:
     def name(self) -> str:
         """The model attribute that holds the value."""
         return self.attr or self.key
+
+    @property
+    def choice_aliases(self) -> dict[str, str]:
+        """Word writers type (casefolded) → the choice it means, for "mente du ...?"."""
+        return {word.casefold(): choice for word, choice in self.value_aliases}
 
     @property
     def options_text(self) -> str:
@@ -197,7 +208,8 @@ LINE = Record("line", "en økonomilinje", "Each economy line", (
           "`{year: amount}`; an amount is a number, `\"?\"` (not yet known) or a range "
           "`{low: 3.5, high: 5.5}`; may be `{}`", required=True, aliases=("beløb",),
           hint="skriv {} hvis der ingen er", example="{2027: -500, 2028: -1000}"),
-), one="en økonomilinje med text, area, group og amounts", describe="En økonomilinje.")
+), model=Line, one="en økonomilinje med text, area, group og amounts",
+    describe="En økonomilinje.")
 
 RANGE = Record("range", "et interval", "A range amount", (
     Field("low", Kind.NUMBER, "Lav", "Det lave skøn.", "the low estimate", required=True,
@@ -290,6 +302,61 @@ ALLOCATION = Record("allocation", "'allocation'", "`allocation` as a mapping", (
           "forslagets forvaltning.", "first year allocated; earlier years stay with the "
           "proposal's own department", aliases=("fra", "fra_år"), attr="start"),
 ), describe="Fordeling på forvaltninger.")
+
+DECISION = Record("decision", "'decision'", "`decision`: the council's decision", (
+    Field("outcome", Kind.CHOICE, "Afgørelse", "Byrådets afgørelse: vedtaget, forkastet eller "
+          "udskudt; forslagets status skal passe (vedtaget, forkastet, eller forslag/udkast "
+          "når det er udskudt).", "`vedtaget`, `forkastet` or `udskudt`; the proposal's "
+          "`status` must agree (`vedtaget`, `forkastet`, or `forslag`/`udkast` when "
+          "postponed)", required=True, choices=OUTCOMES, code="unknown-outcome",
+          aliases=("resultat", "udfald"), hint="vedtaget, forkastet eller udskudt",
+          value_aliases=(("godkendt", "vedtaget"), ("vedtage", "vedtaget"),
+                         ("adopted", "vedtaget"), ("afvist", "forkastet"),
+                         ("forkast", "forkastet"), ("rejected", "forkastet"),
+                         ("udsat", "udskudt"), ("udskyd", "udskudt"),
+                         ("postponed", "udskudt"))),
+    Field("date", Kind.DATE, "Dato", "Mødedato, fx 2026-10-08.",
+          "date of the meeting (`2026-10-08`)", aliases=("dato", "mødedato")),
+    Field("reference", Kind.TEXT, "Reference", "Hvor afgørelsen er truffet, fx 'Byrådet "
+          "8.10.2026, pkt. 12'.", "where it was decided (meeting, item)",
+          aliases=("henvisning", "punkt", "ref")),
+    Field("amounts", Kind.AMOUNTS, "Vedtagne beløb", "Kun når byrådet ændrede forslaget: det "
+          "vedtagne beløb pr. år, fx {2027: -2000}; år, der ikke nævnes, er vedtaget som "
+          "foreslået.", "only when the council changed the proposal: the adopted amount per "
+          "year (replacing the proposal's total for that year; a year not named is adopted "
+          "as proposed; `0` adopts nothing that year); `\"?\"` and ranges as elsewhere",
+          aliases=("beløb", "vedtaget"), example="{2027: -2000}"),
+    Field("note", Kind.MARKDOWN, "Note", "Bemærkning i Markdown, fx hvad byrådet ændrede.",
+          "Markdown remark (what the council changed and why)", aliases=("bemærkning",)),
+), model=Decision, describe="Byrådets afgørelse.")
+
+REALISATION = Record("realisation", "'realisation'", "Each `realisation` entry", (
+    Field("revision", Kind.TEXT, "Budgetopfølgning", "Budgetopfølgningens navn, fx 'BO1 "
+          "2027'; hvert navn kun én gang.", "the budget revision's name (`BO1 2027`), once "
+          "per proposal", required=True,
+          aliases=("budgetopfølgning", "bo", "opfølgningsrunde")),
+    Field("date", Kind.DATE, "Dato", "Opfølgningens dato, fx 2027-04-30; posterne står i "
+          "datoorden.", "the revision's date (`2027-04-30`); entries are in date order",
+          aliases=("dato",)),
+    Field("expected", Kind.AMOUNTS, "Forventet", "Forventet beløb pr. år, fx {2027: -1500}; "
+          "år, der ikke nævnes, forventes som vedtaget; \"?\" hvis det ikke kan vurderes.",
+          "expected amount per year (a year not named is expected as adopted); `\"?\"` and "
+          "ranges as elsewhere", aliases=("forventet", "forventning"),
+          example="{2027: -1500}"),
+    Field("status", Kind.CHOICE, "Status", "grøn (realiseres som vedtaget), gul (usikkert) "
+          "eller rød (realiseres ikke som vedtaget).", "`grøn` (on track), `gul` (at risk) or "
+          "`rød` (will not be realised as adopted)", required=True, choices=LIGHTS,
+          code="unknown-light", aliases=("farve", "trafiklys", "vurdering"),
+          hint="grøn, gul eller rød",
+          value_aliases=(("groen", "grøn"), ("gron", "grøn"), ("green", "grøn"),
+                         ("grønt", "grøn"), ("yellow", "gul"), ("gult", "gul"),
+                         ("amber", "gul"), ("red", "rød"), ("roed", "rød"), ("rod", "rød"),
+                         ("rødt", "rød"))),
+    Field("comment", Kind.MARKDOWN, "Kommentar", "Forklaring i Markdown: hvad går som "
+          "planlagt, hvad gør ikke, og hvad gøres der ved det.", "Markdown: what is on "
+          "track, what is not, and what is being done", aliases=("kommentar", "bemærkning")),
+), model=Realisation, one="en budgetopfølgning med revision og status",
+    describe="Forventningen ved én budgetopfølgning.")
 
 INTRO = Record("intro", "indledningen", "content/intro.md", (
     Field("title", Kind.TEXT, "Titel", "Indledningens overskrift (standard: Indledning).",
@@ -447,11 +514,20 @@ PROPOSAL = Record("proposal", "et forslag", "content/proposals/*.md", (
           record=FOLLOWUP, aliases=("opfølgning", "follow_up")),
     Field("tags", Kind.TEXT_LIST, "Emneord", "Emneord.", "list of short words",
           aliases=("emner", "emneord")),
+    Field("decision", Kind.RECORD, "Afgørelse", "Byrådets afgørelse, fx {outcome: vedtaget, "
+          "date: 2026-10-08, reference: 'Byrådet 8.10.2026, pkt. 12'}.",
+          "the council's decision (below)", record=DECISION,
+          aliases=("afgørelse", "beslutning"), diff=False),
+    Field("realisation", Kind.RECORDS, "Realisering", "Status på realiseringen, én post pr. "
+          "budgetopfølgning (kun for vedtagne forslag); den sidste er den aktuelle "
+          "forventning.", "the follow-up at each budget revision (below; only on adopted "
+          "proposals); the last entry is the current expectation", record=REALISATION,
+          aliases=("realisering", "budgetopfølgninger"), diff=False),
 ), describe="Front matter i et forslag (content/proposals/*.md).")
 
 RECORDS: tuple[Record, ...] = (
     CATALOGUE, DEPARTMENT, LOOK, THEME, PROPOSAL, LINE, RANGE, ALLOCATION, CONSULTED, HEARING,
-    FOLLOWUP, INTRO,
+    FOLLOWUP, DECISION, REALISATION, INTRO,
 )
 
 
@@ -476,6 +552,7 @@ def item_orders(record: Record) -> dict[str, tuple[str, ...]]:
 
 __all__ = [
     "Kind", "Field", "Record", "RECORDS", "CATALOGUE", "THEME", "PROPOSAL", "LINE", "RANGE",
-    "DEPARTMENT", "LOOK", "ALLOCATION", "CONSULTED", "HEARING", "FOLLOWUP", "INTRO",
+    "DEPARTMENT", "LOOK", "ALLOCATION", "CONSULTED", "HEARING", "FOLLOWUP", "DECISION",
+    "REALISATION", "INTRO",
     "id_problem", "one_of", "order", "item_orders", "all_aliases",
 ]  # fmt: skip

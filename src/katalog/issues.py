@@ -124,6 +124,12 @@ _PROBLEMS = (
             "An economy line's `group` is unknown.", "load"),
     Problem("unknown-kind", E, "ukendt forslagstype '{value}': skal være {options}{hint}",
             "A proposal's `kind` is unknown.", "load"),
+    Problem("unknown-outcome", E, "ukendt afgørelse '{value}': skal være {options}{hint}",
+            "`decision.outcome` is not `vedtaget`, `forkastet` or `udskudt` (with a "
+            "suggestion for Danish synonyms such as `godkendt`, `afvist`, `udsat`).", "load"),
+    Problem("unknown-light", E, "ukendt status '{value}' for realiseringen: skal være "
+            "{options}{hint}", "A `realisation` entry's `status` is not `grøn`, `gul` or "
+            "`rød` (with a suggestion for `groen`, `green`, `red`, ...).", "load"),
     Problem("unit", E, "'unit' skal være {options}, ikke {value}",
             "`unit` is not 1, 1000 or 1000000.", "load"),
     Problem("not-bool", E, "'{key}' skal være true/false (eller ja/nej)",
@@ -248,6 +254,35 @@ _PROBLEMS = (
             "validate"),
     Problem("chosen-alone", W, "'chosen' har kun betydning for alternativer: forslaget har "
             "ingen", "`chosen` on a proposal that has no alternatives.", "validate"),
+    Problem("decision-status", E, "status '{status}'{given} passer ikke med afgørelsen "
+            "'{outcome}' i linje {line}: {fix}", "A proposal's `status` contradicts its "
+            "`decision.outcome` (vedtaget needs status vedtaget, forkastet needs forkastet, "
+            "udskudt needs forslag or udkast); reported at `status` (or at the outcome when "
+            "`status` is not written), naming the other line.", "validate"),
+    Problem("decision-amounts", E, "'amounts' i afgørelsen er de vedtagne beløb, men "
+            "afgørelsen er '{outcome}': slet 'amounts' eller ret afgørelsen",
+            "`decision.amounts` on a decision that is not `vedtaget`.", "validate"),
+    Problem("realisation-not-adopted", E, "opfølgning på realiseringen ('realisation') "
+            "gælder kun vedtagne forslag, men forslaget er {what}: slet 'realisation' eller "
+            "ret afgørelsen", "A `realisation` entry on a proposal that is not adopted "
+            "(adopted: `decision.outcome: vedtaget`, or `status: vedtaget` without a "
+            "decision).", "validate"),
+    Problem("realisation-duplicate", E, "budgetopfølgningen '{revision}' står allerede i "
+            "linje {line}: giv hver opfølgning sit eget navn (fx 'BO2 2027')",
+            "Two `realisation` entries of one proposal with the same `revision`.",
+            "validate"),
+    Problem("realisation-order", E, "budgetopfølgningen '{revision}' er dateret {date}, før "
+            "'{previous}' ({previous_date}, linje {line}): posterne skal stå i datoorden med "
+            "den nyeste sidst, for den sidste er den aktuelle forventning",
+            "`realisation` entries whose dates are not in ascending order (the last entry is "
+            "the current expectation).", "validate"),
+    Problem("realisation-before-decision", W, "budgetopfølgningen '{revision}' er dateret "
+            "{date}, før afgørelsen ({decision_date}, linje {line})",
+            "A `realisation` entry dated before the proposal's `decision.date`.",
+            "validate"),
+    Problem("alternative-adopted", E, "kun ét alternativ kan være vedtaget: '{other_id}' i "
+            "samme gruppe er også vedtaget", "Two proposals of one group of alternatives "
+            "are both adopted (the budget would count the saving twice).", "validate"),
     Problem("no-proposals", W, "kataloget har ingen forslag (content/proposals/*.md)",
             "The catalogue has no proposals.", "validate"),
     # -- compute: declared figures ---------------------------------------------------------------

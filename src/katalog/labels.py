@@ -106,6 +106,58 @@ LABELS: dict[str, str] = {
     "own_department": "forslagets egen forvaltning",
     "target_allocation": "Difference til mål fordelt efter fordelingsnøglen",
     "allocation_key": "Fordeling efter fordelingsnøglen",
+    # the budget year: decisions (SPEC §8)
+    "budget_agreement": "Budgetaftale",
+    "decisions": "Byrådets afgørelser",
+    "decision": "Afgørelse",
+    "decision_date": "Dato for afgørelsen",
+    "reference": "Reference",
+    "outcome_vedtaget": "Vedtaget",
+    "outcome_changed": "Vedtaget med ændring",
+    "outcome_forkastet": "Forkastet",
+    "outcome_udskudt": "Udskudt",
+    "outcome_ingen": "Ikke behandlet",
+    "adopted_proposals": "Vedtagne forslag",
+    "adopted_overview": "Vedtaget pr. tema",
+    "adopted_in": "Vedtagne forslag i tema",
+    "proposed": "Foreslået",
+    "adopted": "Vedtaget",
+    "council_change": "Byrådets ændring",
+    "council_changes": "Byrådets ændringer af forslagene",
+    "adopted_total": "Vedtaget i alt",
+    "proposed_total": "Foreslået i alt",
+    "adopted_by_department": "Vedtaget fordelt på forvaltninger",
+    "changed_note": "Byrådets ændring = vedtaget − foreslået for de forslag, byrådet vedtog med "
+                    "ændring; de øvrige er vedtaget som foreslået.",
+    # the budget year: follow-up at each budget revision (SPEC §8)
+    "realisation_status": "Status på realisering",
+    "realisation_summary": "Sammenfatning",
+    "realisation_overview": "Forventet realisering pr. tema",
+    "realisation_in": "Realisering i tema",
+    "revision": "Budgetopfølgning",
+    "realisation_light": "Status",
+    "comment": "Kommentar",
+    "expected": "Forventet",
+    "expected_total": "Forventet i alt",
+    "gap": "Afvigelse (forventet − vedtaget)",
+    "gap_total": "Afvigelse i alt",
+    "expected_share": "Andel af den varige besparelse, der forventes realiseret",
+    "share_note": "Andelen regnes af de varige ændringer (uden engangsudgifter og "
+                  "-indtægter), som er det, der skal realiseres.",
+    "expected_by_department": "Forventet fordelt på forvaltninger",
+    "gap_by_department": "Afvigelse fordelt på forvaltninger",
+    "gap_by_theme": "Afvigelse pr. tema",
+    "light_grøn": "Grøn",
+    "light_gul": "Gul",
+    "light_rød": "Rød",
+    "light_ingen": "Ikke vurderet",
+    "light_grøn_text": "forventes realiseret som vedtaget",
+    "light_gul_text": "realiseringen er usikker",
+    "light_rød_text": "forventes ikke realiseret som vedtaget",
+    "light_ingen_text": "endnu ikke vurderet ved en budgetopfølgning; regnes som vedtaget",
+    "proposals_count": "forslag",
+    "expected_difference": "",  # default by sign convention
+    "gap_note": "",  # default by sign convention
     # notes under tables
     "sign_note": "",  # default by sign convention
     "unknown_note": "? = beløbet er endnu ikke kendt. En total med ? er ufuldstændig: "
@@ -128,6 +180,11 @@ _SIGNED = {
         "difference_partial_note": "Differencen med ? bygger på de kendte beløb: de ukendte "
                                    "beløb (?) trækkes fra, så ukendte besparelser vil gøre "
                                    "den større.",
+        "expected_difference": "Difference til mål efter forventet realisering (positiv = "
+                               "målet er mere end nået)",
+        "gap_note": "Afvigelse = forventet − vedtaget: en positiv afvigelse er en besparelse, "
+                    "der ikke forventes realiseret; en negativ er en større besparelse end "
+                    "vedtaget.",
     },
     "positive": {
         "difference": "Difference til mål (positiv = mangler for at nå målet)",
@@ -136,6 +193,11 @@ _SIGNED = {
         "difference_partial_note": "Differencen med ? bygger på de kendte beløb: de ukendte "
                                    "beløb (?) trækkes fra, så ukendte besparelser vil gøre "
                                    "den mindre.",
+        "expected_difference": "Difference til mål efter forventet realisering (positiv = "
+                               "mangler for at nå målet)",
+        "gap_note": "Afvigelse = forventet − vedtaget: en negativ afvigelse er en besparelse, "
+                    "der ikke forventes realiseret; en positiv er en større besparelse end "
+                    "vedtaget.",
     },
 }
 

@@ -28,7 +28,6 @@ from .model import (
     Amount,
     Catalogue,
     Intro,
-    Line,
     Loc,
     Proposal,
     Range,
@@ -182,11 +181,12 @@ _EMPTY: dict[Kind, Callable[[], Any]] = {
 
 def absent(f: Field) -> Any:
     """The value of a field that is not given (or empty): its default, else its kind's
-    empty value (`""`, `()`, `{}`; a nested record's model with its defaults; else None)."""
+    empty value (`""`, `()`, `{}`; a nested record's model with its defaults, or None when
+    the record has required fields, as `decision` has; else None)."""
     if f.default is not None:
         return f.default
     if f.kind is Kind.RECORD and f.record is not None and f.record.model is not None:
-        return f.record.model()
+        return None if f.record.required else f.record.model()
     make = _EMPTY.get(f.kind)
     return make() if make else None
 
@@ -239,7 +239,8 @@ def _in_range(r: Reader, path: Path_, f: Field, value: Decimal | int) -> bool:
 
 
 def _choice(r: Reader, path: Path_, f: Field) -> Any:
-    return r.choice(path, f.choices, f.default, f.label, f.code, f.choice_labels)
+    return r.choice(path, f.choices, f.default, f.label, f.code, f.choice_labels,
+                    f.choice_aliases)
 
 
 def _choices(r: Reader, path: Path_, f: Field) -> tuple[str, ...]:
@@ -286,11 +287,28 @@ def _fte(r: Reader, path: Path_, f: Field) -> dict[int, Any] | None:
 
 
 def _record(r: Reader, path: Path_, f: Field) -> Any:
+    """A nested mapping as its record's model; None when a required field of it is missing
+    or wrong (reported), or for a record with required fields that is not a mapping."""
     assert f.record is not None
     if r.mapping(path, f"'{f.key}'") is None:
-        return f.record.model() if f.record.model else None
-    values, _ = read_record(r, path, f.record)
-    return f.record.model(**values) if f.record.model else values
+        return absent(f) if f.record.model else None
+    values, complete = read_record(r, path, f.record)
+    if not complete:
+        return None
+    return _build(r, path, f.record, values)
+
+
+def _build(r: Reader, path: Path_, record: Record, values: dict[str, Any]) -> Any:
+    """`record.model(**values)`, given where it stands when the model keeps that (`loc`:
+    the mapping's position; `locs`: each key's, as `_locs` gives them)."""
+    if record.model is None:
+        return values
+    wanted = getattr(record.model, "__dataclass_fields__", {})
+    if "loc" in wanted:
+        values = values | {"loc": r.loc(path)}
+    if "locs" in wanted:
+        values = values | {"locs": _locs(r, record, path)}
+    return record.model(**values)
 
 
 def _records(r: Reader, path: Path_, f: Field) -> tuple[Any, ...]:
@@ -299,14 +317,8 @@ def _records(r: Reader, path: Path_, f: Field) -> tuple[Any, ...]:
     result: list[Any] = []
     for i in r.items(path, record.one or "en samling af nøgler"):
         values, complete = read_record(r, path + (i,), record)
-        if not complete:
-            continue
-        if record is F.LINE:
-            result.append(Line(loc=r.loc(path + (i,)), **values))
-        elif record.model is not None:
-            result.append(record.model(**values))
-        else:
-            result.append(values)
+        if complete:
+            result.append(_build(r, path + (i,), record, values))
     return tuple(result)
 
 
@@ -608,19 +620,22 @@ def _is_image(head: bytes) -> bool:
     return (text.startswith(b"<svg") or text.startswith(b"<?xml")) and b"<svg" in text
 
 
-def _locs(r: Reader, record: Record) -> dict[str, Loc]:
+def _locs(r: Reader, record: Record, path: Path_ = ()) -> dict[str, Loc]:
     """Field name → position, plus `<key>.<year>` for year maps and `<key>.<sub>` one level
-    down in mappings (allocation codes, look keys, labels)."""
-    data = r.get(())
+    down in mappings (allocation codes, look keys, labels, decision keys); `""` is the
+    mapping itself (of a nested record at `path`)."""
+    data = r.get(path)
     if not isinstance(data, dict):
         return {}
-    locs = {key: r.loc((key,)) for key in record.keys if key in data}
+    locs = {key: r.loc(path + (key,)) for key in record.keys if key in data}
+    if path:
+        locs[""] = r.loc(path)
     for key in record.keys:
         if isinstance(data.get(key), dict):
-            locs |= {f"{key}.{sub}": r.loc((key, sub)) for sub in data[key]}
+            locs |= {f"{key}.{sub}": r.loc(path + (key, sub)) for sub in data[key]}
             for sub, value in data[key].items():
                 if isinstance(value, dict):
-                    locs |= {f"{key}.{sub}.{x}": r.loc((key, sub, x)) for x in value}
+                    locs |= {f"{key}.{sub}.{x}": r.loc(path + (key, sub, x)) for x in value}
     return locs
 
 

@@ -72,6 +72,15 @@ UNITS: Final = (1, 1000, 1000000)
 PERCENT_SIGNS: Final = ("%", "pct.")
 PAGE_BREAKS: Final = ("auto", "proposal", "flow")
 DEFAULT_COUNTED: Final = ("forslag", "vedtaget")
+OUTCOMES: Final = ("vedtaget", "forkastet", "udskudt")  # decision.outcome (SPEC §8)
+LIGHTS: Final = ("grøn", "gul", "rød")  # realisation status: the traffic light (SPEC §8)
+# The proposal statuses each council decision allows (a contradiction is an error naming both
+# lines): a postponed proposal stays a proposal (or a draft) until it comes back.
+OUTCOME_STATUSES: Final = {
+    "vedtaget": ("vedtaget",),
+    "forkastet": ("forkastet",),
+    "udskudt": ("forslag", "udkast"),
+}
 ALLOCATION_KEY: Final = "nøgle"
 
 ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9ÆØÅæøåÄÖÜäöüÉé._-]{1,40}$")  # see fields.id_problem
@@ -232,6 +241,42 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """`decision`: the council's decision on a proposal (SPEC §8).
+
+    `amounts` is what the council adopted per year where it changed the proposal: a year it
+    names replaces the proposal's total for that year, a year it leaves out is adopted as
+    proposed (`{}`: adopted as proposed)."""
+
+    outcome: str  # vedtaget | forkastet | udskudt
+    date: dt.date | None = None
+    reference: str = ""  # "Byrådet 8.10.2026, pkt. 12"
+    amounts: Amounts = field(default_factory=dict)
+    note: str = ""  # Markdown
+
+    @property
+    def changed(self) -> bool:
+        """Adopted with a change: the council gave its own amounts."""
+        return self.outcome == "vedtaget" and bool(self.amounts)
+
+
+@dataclass(frozen=True)
+class Realisation:
+    """One entry of `realisation`: the expectation at one budget revision (SPEC §8).
+
+    `expected` is the expected amount per year; a year it leaves out is expected as adopted.
+    The last entry of a proposal's list is its current expectation. `locs` holds where each
+    key stands (`revision`, `date`, `expected.2027`, ...) for messages across entries."""
+
+    revision: str  # "BO1 2027"
+    status: str  # grøn | gul | rød
+    date: dt.date | None = None
+    expected: Amounts = field(default_factory=dict)
+    comment: str = ""  # Markdown
+    locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Proposal:
     id: str
     title: str
@@ -252,9 +297,24 @@ class Proposal:
     hearing: tuple[Hearing, ...] = ()
     followup: tuple[FollowUp, ...] = ()
     tags: tuple[str, ...] = ()
+    decision: Decision | None = None
+    realisation: tuple[Realisation, ...] = ()
     body: str = ""
     path: str = ""
     locs: Mapping[str, Loc] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def adopted(self) -> bool:
+        """Adopted by the council: `decision.outcome: vedtaget`, or, without a decision,
+        `status: vedtaget` (adopted as proposed)."""
+        if self.decision is not None:
+            return self.decision.outcome == "vedtaget"
+        return self.status == "vedtaget"
+
+    @property
+    def current(self) -> Realisation | None:
+        """The current expectation: the last `realisation` entry (None before the first)."""
+        return self.realisation[-1] if self.realisation else None
 
 
 @dataclass(frozen=True)
@@ -274,6 +334,18 @@ class Catalogue:
 
     def department_name(self, code: str) -> str:
         return next((d.name for d in self.settings.departments if d.code == code), code)
+
+    @property
+    def budget_year(self) -> bool:
+        """Whether the catalogue has gone on into the budget year: some proposal has a
+        `decision` or a `realisation` entry (then the budget agreement and the follow-up
+        are computed and shown)."""
+        return any(p.decision is not None or p.realisation for p in self.proposals)
+
+    @property
+    def followed_up(self) -> bool:
+        """Whether some proposal has a `realisation` entry."""
+        return any(p.realisation for p in self.proposals)
 
     def alternative_groups(self) -> dict[str, tuple[str, ...]]:
         """Alternatives: group id (its first member by id) → member ids in id order. A group

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import re
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from .fields import Record, all_aliases, one_of
 from .issues import Report
@@ -203,8 +203,10 @@ class Reader:
         return None
 
     def choice(self, path: Path_, options: Sequence[Any], default: Any, label: str,
-               code: str = "unknown-choice", labels: tuple[str, ...] = ()) -> Any:
-        """One of `options` (texts, or integers such as `unit`)."""
+               code: str = "unknown-choice", labels: tuple[str, ...] = (),
+               aliases: Mapping[str, str] | None = None) -> Any:
+        """One of `options` (texts, or integers such as `unit`); `aliases` (casefolded word →
+        option) give the "mente du" for words writers type instead ("green" → "grøn")."""
         value = self.get(path)
         if value is None:
             return default
@@ -225,7 +227,7 @@ class Reader:
             return default
         if value not in options:
             self.problem(path, code, value=short(value), options=shown, label=label.lower(),
-                         hint=did_you_mean(value, options, {}))
+                         hint=did_you_mean(value, options, dict(aliases or {})))
             return default
         return value
 

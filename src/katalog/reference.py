@@ -80,7 +80,7 @@ FORMAT_RECORDS: dict[str, Record] = {
     "catalogue": F.CATALOGUE, "department": F.DEPARTMENT, "look": F.LOOK, "intro": F.INTRO,
     "theme": F.THEME, "proposal": F.PROPOSAL, "line": F.LINE, "range": F.RANGE,
     "allocation": F.ALLOCATION, "consulted": F.CONSULTED, "hearing": F.HEARING,
-    "followup": F.FOLLOWUP,
+    "followup": F.FOLLOWUP, "decision": F.DECISION, "realisation": F.REALISATION,
 }
 
 

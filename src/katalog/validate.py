@@ -1,6 +1,8 @@
-"""Rules across files: unique ids, references between proposals, themes and departments,
-merged themes, alternatives, price level and allocation keys. Each rule reports at the line
-that is wrong, with the catalogue's problem code (`issues.PROBLEMS`)."""
+"""Rules across files and fields: unique ids, references between proposals, themes and
+departments, merged themes, alternatives, price level, allocation keys, and the budget year
+(status against the council's decision, follow-up only on adopted proposals, in date order).
+Each rule reports at the line that is wrong, with the catalogue's problem code
+(`issues.PROBLEMS`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from .issues import Report
-from .model import Catalogue, Loc, Proposal, Theme
+from .model import OUTCOME_STATUSES, Catalogue, Loc, Proposal, Theme
 from .reader import did_you_mean
 
 Rule = Callable[[Catalogue, Report], None]
@@ -186,6 +188,86 @@ def allocations(cat: Catalogue, report: Report) -> None:
                           "andelene i 'allocation'")
 
 
+_STATUS_FIX = {
+    "vedtaget": "skriv status: vedtaget",
+    "forkastet": "skriv status: forkastet",
+    "udskudt": "et udskudt forslag har status forslag (eller udkast)",
+}
+
+
+def decisions(cat: Catalogue, report: Report) -> None:
+    """`status` agrees with `decision.outcome` (the error stands at `status` and names the
+    decision's line); `decision.amounts` only on an adopted proposal."""
+    for p in cat.proposals:
+        d = p.decision
+        if d is None:
+            continue
+        outcome_loc = p.locs.get("decision.outcome") or p.locs.get("decision")
+        if p.status not in OUTCOME_STATUSES[d.outcome]:
+            status_loc = p.locs.get("status")
+            _at(report, status_loc or outcome_loc, p.path, "decision-status", status=p.status,
+                given="" if status_loc else " (når status ikke er skrevet)",
+                outcome=d.outcome, line=outcome_loc.line if outcome_loc else 1,
+                fix=_STATUS_FIX[d.outcome])
+        if d.amounts and d.outcome != "vedtaget":
+            _at(report, p.locs.get("decision.amounts") or outcome_loc, p.path,
+                "decision-amounts", outcome=d.outcome)
+
+
+def _not_adopted(p: Proposal) -> str:
+    """Why a proposal is not adopted, in Danish, naming the line that says so."""
+    if p.decision is not None:
+        loc = p.locs.get("decision.outcome") or p.locs.get("decision")
+        return f"{p.decision.outcome} (afgørelsen i linje {loc.line if loc else 1})"
+    return f"ikke vedtaget (status '{p.status}' og ingen afgørelse)"
+
+
+def realisations(cat: Catalogue, report: Report) -> None:
+    """Follow-up only on adopted proposals; each revision named once; entries in date order
+    (the last is the current expectation); none dated before the decision (a warning)."""
+    for p in cat.proposals:
+        if not p.realisation:
+            continue
+        unreadable = p.decision is None and "decision" in p.locs  # reported by load
+        if not p.adopted and not unreadable:
+            _at(report, p.locs.get("realisation"), p.path, "realisation-not-adopted",
+                what=_not_adopted(p))
+        names: dict[str, Loc] = {}
+        previous = None
+        for entry in p.realisation:
+            here = entry.locs.get("revision") or entry.locs.get("") or Loc(p.path)
+            if entry.revision in names:
+                _at(report, here, p.path, "realisation-duplicate", revision=entry.revision,
+                    line=names[entry.revision].line)
+            else:
+                names[entry.revision] = here
+            if entry.date is None:
+                continue
+            at = entry.locs.get("date") or here
+            if previous is not None and previous.date is not None and entry.date < previous.date:
+                before = previous.locs.get("date") or previous.locs.get("") or here
+                _at(report, at, p.path, "realisation-order", revision=entry.revision,
+                    date=entry.date.isoformat(), previous=previous.revision,
+                    previous_date=previous.date.isoformat(), line=before.line)
+            decided = p.decision.date if p.decision is not None else None
+            if decided is not None and entry.date < decided:
+                loc = p.locs.get("decision.date")
+                _at(report, at, p.path, "realisation-before-decision",
+                    revision=entry.revision, date=entry.date.isoformat(),
+                    decision_date=decided.isoformat(), line=loc.line if loc else 1)
+            previous = entry
+
+
+def adopted_alternatives(cat: Catalogue, report: Report) -> None:
+    """At most one member of a group of alternatives is adopted."""
+    by_id = {p.id: p for p in cat.proposals}
+    for members in cat.alternative_groups().values():
+        adopted = [by_id[m] for m in members if m in by_id and by_id[m].adopted]
+        for p in adopted[1:]:
+            loc = p.locs.get("decision.outcome") or p.locs.get("status")
+            _at(report, loc, p.path, "alternative-adopted", other_id=adopted[0].id)
+
+
 def no_proposals(cat: Catalogue, report: Report) -> None:
     """A catalogue without proposals is allowed but probably a mistake."""
     if not cat.proposals and cat.settings.title:
@@ -204,6 +286,9 @@ RULES: tuple[Rule, ...] = (
     price_levels,
     departments,
     allocations,
+    decisions,
+    realisations,
+    adopted_alternatives,
     no_proposals,
 )
 

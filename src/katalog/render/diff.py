@@ -19,12 +19,15 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..diff import (
+    BudgetChange,
     Changes,
+    DecisionChange,
     Delta,
     Diff,
     FieldChange,
     LineChange,
     ProposalChange,
+    RealisationChange,
     Side,
     WordDiff,
     YearChange,
@@ -35,7 +38,7 @@ from ..model import UNKNOWN, Range
 from ..numbers import format_exact, format_partial, unit_label
 from .templates import TemplateSet
 from .totals import dumps
-from .view import AREA_LABELS, STATUS_LABELS
+from .view import AREA_LABELS, STATUS_LABELS, date_text
 
 JSON_SCHEMA_VERSION = 1
 KIND_LABELS = {"added": "nyt", "removed": "fjernet", "changed": "ændret", "unchanged": "uændret"}
@@ -122,7 +125,26 @@ def money_rows(changes: Changes, all_themes: bool = False) -> list[MoneyRow]:
         if delta.changed:
             rows.append(_money_row(f"{labels['allocation_head']} {names.get(code, code)}",
                                    "department", delta))
-    return rows
+    return rows + budget_rows(changes)
+
+
+def budget_rows(changes: Changes) -> list[MoneyRow]:
+    """The budget year's totals (SPEC §8) that changed: Vedtaget i alt and its difference
+    to the target, Forventet i alt, the gap and the difference after the expected
+    realisation."""
+    b = changes.budget
+    if b is None:
+        return []
+    labels = labels_for(changes.after)
+    rows = [_money_row(labels["adopted_total"], "total", b.adopted),
+            _money_row(f"{labels['difference']}, {labels['adopted'].lower()}", "difference",
+                       b.adopted_difference)]
+    if b.revision_before or b.revision_after:  # followed up on either side
+        rows += [_money_row(labels["expected_total"], "total", b.expected),
+                 _money_row(labels["gap_total"], "gap", b.gap),
+                 _money_row(labels["expected_difference"], "difference",
+                            b.expected_difference)]
+    return [row for row in rows if row.changed]
 
 
 def unit_text(changes: Changes) -> str:
@@ -169,7 +191,152 @@ def notes(changes: Changes, p: ProposalChange) -> list[str]:
                    f"Tæller ikke længere med i totalerne ({why})")
     for f in p.fields:
         out.append(f"{f.label}: {_field_value(f.before)} → {_field_value(f.after)}")
+    if p.decision is not None:
+        out += decision_notes(p.decision)
+    if p.realisation is not None:
+        out += realisation_notes(p.realisation)
     return out
+
+
+# -- the budget year (SPEC §8) ----------------------------------------------------------------
+
+OUTCOME_WORDS = {"vedtaget": "vedtaget", "forkastet": "forkastet", "udskudt": "udskudt",
+                 "ingen": "ingen afgørelse"}
+LIGHT_WORDS = {"grøn": "grøn", "gul": "gul", "rød": "rød", None: "ikke vurderet"}
+
+
+def outcome_text(outcome: str, changed: bool) -> str:
+    """`vedtaget`, `vedtaget med ændring`, `forkastet`, `udskudt`, `ingen afgørelse`."""
+    return "vedtaget med ændring" if outcome == "vedtaget" and changed \
+        else OUTCOME_WORDS.get(outcome, outcome)
+
+
+def _where(decision: Any) -> str:
+    if decision is None:
+        return ""
+    parts = [x for x in (date_text(decision.date), decision.reference) if x]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def decision_notes(d: DecisionChange) -> list[str]:
+    """`Afgørelse: ny – vedtaget med ændring (8. oktober 2026, Byrådet …)`, or
+    `Afgørelse: udskudt → vedtaget`, and date/reference/note changes."""
+    after = outcome_text(d.outcome_after, d.changed_after)
+    if d.kind == "added":
+        out = [f"Afgørelse: ny – {after}{_where(d.after)}"]
+    elif d.kind == "removed":
+        out = [f"Afgørelse fjernet (var {outcome_text(d.outcome_before, d.changed_before)})"]
+    else:
+        before = outcome_text(d.outcome_before, d.changed_before)
+        out = [f"Afgørelse: {before} → {after}{_where(d.after)}" if before != after
+               else f"Afgørelse: {after} (vedtagne beløb ændret)" if d.adopted.changed
+               else f"Afgørelse: {after}"]
+    out += [f"{f.label} (afgørelse): {_field_value(f.before)} → {_field_value(f.after)}"
+            for f in d.fields]
+    return out
+
+
+def realisation_notes(r: RealisationChange) -> list[str]:
+    """`Budgetopfølgning: BO1 2027 → BO2 2027, status gul → rød`, corrections of earlier
+    revisions, and removed ones."""
+    light = (f"status {LIGHT_WORDS[r.status_before]} → {LIGHT_WORDS[r.status_after]}"
+             if r.status_changed else f"status {LIGHT_WORDS[r.status_after]} (uændret)")
+    if r.revision_before == r.revision_after:
+        head = f"Budgetopfølgning {r.revision_after} rettet" if r.revision_after \
+            else "Budgetopfølgning fjernet"
+    elif r.revision_before is None:
+        head = f"Budgetopfølgning: første, {r.revision_after}"
+    else:
+        head = f"Budgetopfølgning: {r.revision_before} → {r.revision_after or '-'}"
+    out = [f"{head}, {light}"]
+    if r.edited:
+        out.append(f"Tidligere budgetopfølgning rettet: {', '.join(r.edited)}")
+    if r.removed:
+        out.append(f"Budgetopfølgning fjernet: {', '.join(r.removed)}")
+    return out
+
+
+def budget_lines(p: ProposalChange) -> list[tuple[str, Delta]]:
+    """Rows for a proposal's table: Vedtaget, Forventet and Afvigelse when they changed."""
+    rows: list[tuple[str, Delta]] = []
+    if p.decision is not None and p.decision.adopted.changed:
+        rows.append(("Vedtaget", p.decision.adopted))
+    if p.realisation is not None:
+        if p.realisation.expected.changed:
+            rows.append((f"Forventet ({p.realisation.revision_after or '-'})",
+                         p.realisation.expected))
+        if p.realisation.gap.changed:
+            rows.append(("Afvigelse (forventet − vedtaget)", p.realisation.gap))
+    return rows
+
+
+def followup_lines(changes: Changes) -> list[str]:
+    """One line per proposal whose current expectation moved, as a budget office writes it:
+    `BO2 2027: ADM-01 2027 forventet -3.000 → -2.000, status gul → rød`; then how many were
+    assessed green as adopted for the first time, and how many were confirmed unchanged."""
+    out = []
+    first_green: dict[str, int] = {}
+    confirmed: dict[str, int] = {}
+    for p in changes.proposals:
+        r = p.realisation
+        if r is None or r.revision_after is None:
+            continue
+        parts = [f"{y.year} forventet {fmt_side(y, 'before')} → {fmt_side(y, 'after')}"
+                 for y in r.expected.years if y.changed]
+        green_as_adopted = r.status_before is None and r.status_after == "grøn" and not parts
+        if r.status_changed and not green_as_adopted:
+            parts.append(f"status {LIGHT_WORDS[r.status_before]} → "
+                         f"{LIGHT_WORDS[r.status_after]}")
+        if parts:
+            out.append(f"{r.revision_after}: {p.id} {', '.join(parts)}")
+        elif green_as_adopted:
+            first_green[r.revision_after] = first_green.get(r.revision_after, 0) + 1
+        elif r.revision_before != r.revision_after:
+            confirmed[r.revision_after] = confirmed.get(r.revision_after, 0) + 1
+    out += [f"{revision}: {n} forslag vurderet grønne (som vedtaget)"
+            for revision, n in first_green.items()]
+    out += [f"{revision}: {n} forslag uændret" for revision, n in confirmed.items()]
+    return out
+
+
+def decision_lines(changes: Changes) -> list[str]:
+    """The council's decisions in this change, grouped: adopted as proposed (ids), adopted
+    with a change (each with its changed years: proposed → adopted), rejected, postponed, and
+    outcomes that changed."""
+    groups: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for p in changes.proposals:
+        d = p.decision
+        if d is None:
+            continue
+        after = outcome_text(d.outcome_after, d.changed_after)
+        if d.kind == "added" and d.changed_after:
+            moved = [f"{a.year}: {fmt(a.after)} → {fmt(b.after)}"
+                     for a, b in zip(p.total.years, d.adopted.years) if a.after != b.after]
+            lines.append(f"{p.id} {after}{_where(d.after)}: {', '.join(moved)}")
+        elif d.kind == "added":
+            groups.setdefault(after, []).append(p.id)
+        else:
+            lines.append(f"{p.id}: {notes_of_decision(d)}")
+    heads = [f"{'Vedtaget som foreslået' if outcome == 'vedtaget' else outcome.capitalize()} "
+             f"({len(ids)}): {', '.join(ids)}" for outcome, ids in groups.items()]
+    return heads + lines
+
+
+def budget_sections(changes: Changes) -> list[tuple[str, list[str]]]:
+    """(heading, lines) for the decisions and the follow-up in this change, when any."""
+    out = []
+    decided = decision_lines(changes)
+    if decided:
+        out.append(("Byrådets afgørelser", decided))
+    followed = followup_lines(changes)
+    if followed:
+        out.append(("Budgetopfølgning", followed))
+    return out
+
+
+def notes_of_decision(d: DecisionChange) -> str:
+    return decision_notes(d)[0].removeprefix("Afgørelse: ")
 
 
 def _field_value(value: Any) -> str:
@@ -279,7 +446,8 @@ def _proposal_text(changes: Changes, p: ProposalChange) -> RenderableType:
     for note in notes(changes, p):
         parts.append(Text(f"  {note}"))
     shown = [line for line in p.lines if line.kind != "unchanged"]
-    if shown:
+    extra = budget_lines(p)
+    if shown or extra:
         table = RichTable(box=None, show_header=True, padding=(0, 1), pad_edge=False)
         table.add_column("  Linje")
         for y in changes.years:
@@ -293,7 +461,15 @@ def _proposal_text(changes: Changes, p: ProposalChange) -> RenderableType:
         if p.kind == "changed" and p.total.changed:
             table.add_row("  Forslagets total", *(year_cell(y) for y in p.total.years),
                           style="bold")
+        for label, delta in extra:
+            table.add_row(f"  {label}", *(year_cell(y) for y in delta.years), style="cyan")
         parts.append(table)
+    r = p.realisation
+    if r is not None and r.comment is not None:
+        parts.append(Text(f"  Kommentar ({r.revision_after}), rettet: ")
+                     .append_text(_word_text(r.comment)))
+    elif r is not None and r.comment_new.strip():
+        parts.append(Text(f"  Kommentar ({r.revision_after}): {' '.join(r.comment_new.split())}"))
     if p.summary:
         parts.append(Text("  Resumé: ").append_text(_word_text(p.summary)))
     if p.body:
@@ -317,6 +493,10 @@ def print_text(d: Diff, console: Console) -> None:
         console.print(_money_table(c))
     else:
         console.print("Ingen ændringer i totalerne.")
+    for title, lines in budget_sections(c):
+        console.print(Text(title, style="bold"))
+        for line in lines:
+            console.print(Text(f"  {line}"))
     if c.settings:
         console.print(Text("Indstillinger (catalogue.yaml)", style="bold"))
         for f in c.settings:
@@ -407,25 +587,38 @@ def markdown_context(d: Diff) -> dict[str, Any]:
          "fields": [setting_text(f) if f.key != "body" else "Tekst ændret" for f in t.fields]}
         for t in c.themes if t.fields or t.kind in ("added", "removed")
     ]
-    items = []
-    for p in c.proposals:
-        lines = [
-            {"mark": LINE_MARKS[line.kind], "label": line_label(line),
-             "notes": line_notes(line), "cells": [year_cell(y) for y in line.amounts.years],
-             "raw": False}
-            for line in p.lines if line.kind != "unchanged"
-        ]
-        if p.kind == "changed" and p.total.changed:
-            lines.append({"mark": "", "label": "**Forslagets total**", "notes": [],
-                          "cells": [year_cell(y) for y in p.total.years], "raw": True})
-        items.append({
-            "id": p.id, "title": p.title, "kind": KIND_LABELS[p.kind], "notes": notes(c, p),
-            "lines": lines,
-            "summary": _md_words(p.summary) if p.summary else "",
-            "body": _md_words(p.body) if p.body else "",
-        })
-    ctx["proposals"] = items
+    ctx["budget"] = budget_sections(c)
+    ctx["proposals"] = [_md_proposal(c, p) for p in c.proposals]
     return ctx
+
+
+def _md_proposal(c: Changes, p: ProposalChange) -> dict[str, Any]:
+    lines = [
+        {"mark": LINE_MARKS[line.kind], "label": line_label(line),
+         "notes": line_notes(line), "cells": [year_cell(y) for y in line.amounts.years],
+         "raw": False}
+        for line in p.lines if line.kind != "unchanged"
+    ]
+    if p.kind == "changed" and p.total.changed:
+        lines.append({"mark": "", "label": "**Forslagets total**", "notes": [],
+                      "cells": [year_cell(y) for y in p.total.years], "raw": True})
+    lines += [{"mark": "", "label": f"*{_md(label)}*", "notes": [],
+               "cells": [year_cell(y) for y in delta.years], "raw": True}
+              for label, delta in budget_lines(p)]
+    comment = ""
+    r = p.realisation
+    if r is not None and r.comment is not None:
+        comment = "rettet: " + _md_words(r.comment)
+    elif r is not None and r.comment_new.strip():
+        comment = _md(" ".join(r.comment_new.split()))
+    return {
+        "id": p.id, "title": p.title, "kind": KIND_LABELS[p.kind], "notes": notes(c, p),
+        "lines": lines,
+        "summary": _md_words(p.summary) if p.summary else "",
+        "body": _md_words(p.body) if p.body else "",
+        "comment": comment,
+        "revision": p.realisation.revision_after if p.realisation else "",
+    }
 
 
 def to_markdown(d: Diff) -> str:
@@ -524,7 +717,53 @@ def diff_data(d: Diff) -> dict[str, Any]:
     if c.allocated:
         data["changes"]["allocated_by_department"] = {
             code: delta_json(d) for code, d in c.allocated.items()}
+    if c.budget is not None:
+        data["changes"] |= _budget_json(c.budget)
     return data
+
+
+def _budget_json(b: BudgetChange) -> dict[str, Any]:
+    """SPEC §8 in the diff: the budget year's totals before → after and the counts per
+    traffic light (additive keys)."""
+    return {
+        "adopted_total": delta_json(b.adopted),
+        "adopted_difference": delta_json(b.adopted_difference),
+        "realisation_total": delta_json(b.expected),
+        "realisation_gap": delta_json(b.gap),
+        "realisation_difference": delta_json(b.expected_difference),
+        "realisation_counts": {"before": b.counts_before, "after": b.counts_after},
+        "revision": {"before": b.revision_before, "after": b.revision_after},
+    }
+
+
+def _decision_json(d: DecisionChange | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    return {
+        "change": d.kind,
+        "outcome": {"before": d.outcome_before, "after": d.outcome_after},
+        "adopted_changed": {"before": d.changed_before, "after": d.changed_after},
+        "adopted": delta_json(d.adopted),
+        "fields": _fields_json(d.fields),
+        "reference": d.after.reference if d.after is not None else None,
+        "date": d.after.date.isoformat() if d.after is not None and d.after.date else None,
+    }
+
+
+def _realisation_json(r: RealisationChange | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "revision": {"before": r.revision_before, "after": r.revision_after},
+        "status": {"before": r.status_before, "after": r.status_after},
+        "expected": delta_json(r.expected),
+        "gap": delta_json(r.gap),
+        "entries_added": list(r.added),
+        "entries_removed": list(r.removed),
+        "entries_edited": list(r.edited),
+        "comment": _words_json(r.comment),
+        "comment_new": r.comment_new or None,
+    }
 
 
 def _proposal_json(p: ProposalChange) -> dict[str, Any]:
@@ -549,6 +788,8 @@ def _proposal_json(p: ProposalChange) -> dict[str, Any]:
         "fields": _fields_json(p.fields),
         "summary": _words_json(p.summary),
         "body": _words_json(p.body),
+        "decision": _decision_json(p.decision),
+        "realisation": _realisation_json(p.realisation),
     }
 
 

@@ -8,9 +8,10 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..budget import OUTCOME_KEYS, BudgetYear, ProposalYear
 from ..compute import ProposalTotals, Series, ThemeTotals, Totals
 from ..labels import labels_for
-from ..model import GROUPS, Catalogue, Proposal, Range, Theme
+from ..model import GROUPS, Catalogue, Decision, Proposal, Range, Theme
 from ..numbers import csv_number, unit_label
 from . import view
 
@@ -117,6 +118,71 @@ def _proposal_json(p: Proposal, pt: ProposalTotals) -> dict[str, Any]:
     return item
 
 
+# -- the budget year (SPEC §8) ----------------------------------------------------------------
+
+
+def _series_json(obj: dict[str, Any], key: str, series: Series) -> None:
+    """`key`: amounts, and `<key>_unknown` / `_partial` / `_ranges` when needed."""
+    obj[key] = amounts_json(series)
+    _extras(obj, key, series)
+
+
+def _decision_json(d: Decision | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    out: dict[str, Any] = {"outcome": d.outcome,
+                           "date": d.date.isoformat() if d.date else None,
+                           "reference": d.reference or None}
+    _series_json(out, "amounts", Series.of(d.amounts))
+    out["note"] = d.note or None
+    return out
+
+
+def _budget_proposal_json(item: dict[str, Any], p: Proposal, py: ProposalYear) -> None:
+    """SPEC §8 per proposal: `decision`, `adopted` and `realisation` (adopted ones only:
+    the current revision, its traffic light, expected and gap = expected − adopted)."""
+    item["decision"] = _decision_json(p.decision)
+    item["outcome"] = py.outcome
+    if py.adopted is None or py.expected is None or py.gap is None:
+        return
+    _series_json(item, "adopted", py.adopted)
+    item["adopted_changed"] = py.changed
+    current = p.current
+    realisation: dict[str, Any] = {
+        "revision": py.revision, "status": py.status,
+        "date": current.date.isoformat() if current and current.date else None,
+        "entries": len(p.realisation)}
+    _series_json(realisation, "expected", py.expected)
+    _series_json(realisation, "gap", py.gap)
+    item["realisation"] = realisation
+
+
+def _budget_json(data: dict[str, Any], cat: Catalogue, b: BudgetYear) -> None:
+    """SPEC §8 at the top level and per theme: adopted and expected totals, gaps,
+    differences to the target, the counts per outcome and per traffic light."""
+    _series_json(data, "adopted_total", b.adopted_total)
+    _series_json(data, "adopted_difference", b.adopted_difference)
+    _series_json(data, "realisation_total", b.expected_total)
+    _series_json(data, "realisation_gap", b.gap_total)
+    _series_json(data, "realisation_difference", b.expected_difference)
+    data["realisation_counts"] = b.status_counts
+    data["decision_counts"] = {key: len(b.outcomes[key]) for key in OUTCOME_KEYS}
+    data["revisions"] = list(b.revisions)
+    data["adopted_by_status"] = {k: amounts_json(g.adopted) for k, g in b.by_status.items()}
+    data["realisation_by_status"] = {k: amounts_json(g.expected)
+                                     for k, g in b.by_status.items()}
+    _by_department_json(data, "adopted_by_department", b.adopted_by_department)
+    _by_department_json(data, "realisation_by_department", b.expected_by_department)
+    _by_department_json(data, "realisation_gap_by_department", b.gap_by_department)
+    for theme in data["themes"]:
+        if theme["id"] in b.adopted_by_theme:
+            _series_json(theme, "adopted", b.adopted_by_theme[theme["id"]])
+            _series_json(theme, "realisation_total", b.expected_by_theme[theme["id"]])
+            _series_json(theme, "realisation_gap", b.gap_by_theme[theme["id"]])
+    for item, p in zip(data["proposals"], cat.proposals):
+        _budget_proposal_json(item, p, b.proposals[p.id])
+
+
 def totals_data(cat: Catalogue, totals: Totals) -> dict[str, Any]:
     """The `katalog totals --format json` document as plain data (Decimals for amounts)."""
     s = cat.settings
@@ -153,6 +219,8 @@ def totals_data(cat: Catalogue, totals: Totals) -> dict[str, Any]:
         data["difference_allocation"] = {
             c: amounts_json(v) for c, v in totals.difference_allocation.items()
         }
+    if totals.budget is not None:
+        _budget_json(data, cat, totals.budget)
     return data
 
 
@@ -229,6 +297,7 @@ def to_markdown(cat: Catalogue, totals: Totals) -> str:
     for group in totals.alternative_groups:
         alt = view.alternatives_table(group, cat, totals)
         out += ["", f"## {_md(alt.caption)} ({alt.unit})", ""] + _md_table(alt)
+    out += _md_budget(cat, totals)
     out += ["", f"## {labels['proposals']}", "",
             "| Id | Titel | Tema | Status | " + " | ".join(map(str, years)) + " |",
             "|---|---|---|---|" + "---:|" * len(years)]
@@ -238,6 +307,20 @@ def to_markdown(cat: Catalogue, totals: Totals) -> str:
         out.append(f"| {_md(p.id)} | {_md(p.title)} | {_md(p.theme)} | {status} | "
                    + " | ".join(view.cells(pt.total, years, totals.decimals)) + " |")
     return "\n".join(out) + "\n"
+
+
+def _md_budget(cat: Catalogue, totals: Totals) -> list[str]:
+    """The budget agreement's overview and the follow-up's summary, when present."""
+    out: list[str] = []
+    tables = [view.agreement_overview_table(cat, totals),
+              view.realisation_summary_table(cat, totals)]
+    for table in tables:
+        if table is not None:
+            out += ["", f"## {_md(table.caption)} ({table.unit})", ""] + _md_table(table)
+    sentences = view.realisation_summary(cat, totals)
+    if sentences:
+        out += ["", " ".join(_md(x) for x in sentences)]
+    return out
 
 
 def _md(text: str) -> str:
@@ -306,7 +389,43 @@ def to_csv(cat: Catalogue, totals: Totals) -> str:
         for code, series in totals.allocated_by_department.items():
             row("forvaltning", code, cat.department_name(code), "", "", "",
                 csv_cells(series, years))
+    if totals.budget is not None:
+        _csv_budget(row, cat, totals)
     return buf.getvalue()
+
+
+def _csv_budget(row: Any, cat: Catalogue, totals: Totals) -> None:
+    """The budget year's rows (SPEC §8): per adopted proposal `vedtaget` (status: the
+    outcome) and `forventet` / `afvigelse` (status: the traffic light), then the totals."""
+    b = totals.budget
+    assert b is not None
+    labels = labels_for(cat.settings)
+    years = cat.settings.years
+    for p in cat.proposals:
+        py = b.proposals[p.id]
+        if py.adopted is None:
+            continue
+        outcome = "vedtaget med ændring" if py.changed else "vedtaget"
+        row("vedtaget", p.id, p.title, p.theme, outcome, "", csv_cells(py.adopted, years))
+        if b.followed_up:
+            light = py.status or "ikke vurderet"
+            row("forventet", p.id, py.revision or "", p.theme, light, "",
+                csv_cells(py.expected, years))
+            row("afvigelse", p.id, py.revision or "", p.theme, light, "",
+                csv_cells(py.gap, years))
+    row("vedtaget_i_alt", "", labels["adopted_total"], "", "", "",
+        csv_cells(b.adopted_total, years))
+    if totals.target.values:
+        row("vedtaget_difference", "", labels["difference"], "", "", "",
+            csv_cells(b.adopted_difference, years, "-"))
+    if b.followed_up:
+        row("forventet_i_alt", "", labels["expected_total"], "", "", "",
+            csv_cells(b.expected_total, years))
+        row("afvigelse_i_alt", "", labels["gap_total"], "", "", "",
+            csv_cells(b.gap_total, years))
+        if totals.target.values:
+            row("forventet_difference", "", labels["expected_difference"], "", "", "",
+                csv_cells(b.expected_difference, years, "-"))
 
 
 # -- terminal table ---------------------------------------------------------------------------
@@ -328,4 +447,25 @@ def to_table(cat: Catalogue, totals: Totals) -> "Table":
         if row.label == total and row.kind == "total":
             table.add_section()
         table.add_row(row.label, *row.cells, style="bold" if row.kind == "total" else None)
+    _table_budget(table, cat, totals)
     return table
+
+
+def _table_budget(table: "Table", cat: Catalogue, totals: Totals) -> None:
+    """Below the overview: the adopted total and its difference to the target, and the
+    expected total and gap at the latest budget revision (when the budget year has begun)."""
+    b = totals.budget
+    if b is None:
+        return
+    labels = labels_for(cat.settings)
+    years, d = cat.settings.years, totals.decimals
+    rows = [(labels["adopted_total"], view.cells(b.adopted_total, years, d))]
+    if totals.target.values:
+        rows.append((labels["difference"], view.cells(b.adopted_difference, years, d, "-")))
+    if b.followed_up:
+        rows += [(f"{labels['expected_total']} ({b.revisions[-1]})",
+                  view.cells(b.expected_total, years, d)),
+                 (labels["gap_total"], view.cells(b.gap_total, years, d))]
+    table.add_section()
+    for label, cells in rows:
+        table.add_row(label, *cells)

@@ -13,11 +13,15 @@ applied).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Mapping
 
-from ..compute import ProposalTotals, Series, Totals
+from babel.dates import format_date
+
+from ..budget import NO_DECISION, NO_STATUS, STATUS_KEYS
+from ..compute import ProposalTotals, Series, Totals, is_saving
 from ..labels import Labels, fill, labels_for
 from ..model import AREAS, UNKNOWN, Catalogue, Proposal, Range, Settings, Theme
 from ..numbers import format_amount, format_fte, format_partial, format_percent, unit_label
@@ -59,7 +63,8 @@ ALLOCATION_DECIMALS_MIO = 2  # allocations in mio. kr. are split to 0,01 (comput
 @dataclass(frozen=True)
 class Row:
     """One table row. `kind`: group, line, subtotal, total, fte, note, merged, uncounted,
-    alternative (a member of a group of alternatives, `id` its proposal)."""
+    alternative (a member of a group of alternatives, `id` its proposal). `status` marks a
+    row of the follow-up with its traffic light (the label names it in words)."""
 
     label: str
     cells: tuple[str, ...]
@@ -67,6 +72,8 @@ class Row:
     area: str = ""
     href: str = ""
     id: str = ""
+    status: str = ""  # a realisation's traffic light (grøn/gul/rød/ingen), for colour; the
+    # label always says it in words too
 
 
 @dataclass(frozen=True)
@@ -281,7 +288,7 @@ def facts(p: Proposal, cat: Catalogue, totals: Totals) -> list[tuple[str, str]]:
         rows.append((labels["alternatives"], ", ".join(others)))
     if p.tags:
         rows.append((labels["tags"], ", ".join(p.tags)))
-    return rows
+    return rows + budget_facts(p, cat, totals)
 
 
 def hearing(p: Proposal) -> list[tuple[str, str]]:
@@ -486,4 +493,472 @@ __all__ = [
     "target_allocation_table", "allocated_table", "alternatives_table",
     "alternative_groups_in", "facts", "hearing", "intro", "notes_of", "cells", "fte_cells",
     "UNKNOWN", "Range",
+    # the budget year
+    "DecisionView", "EntryView", "decisions", "budget_facts", "agreement_overview_table",
+    "agreement_theme_table", "council_changes_table", "adopted_department_table",
+    "realisation_summary", "realisation_summary_table", "realisation_overview_table",
+    "gap_theme_table", "realisation_table", "realisation_entries",
+    "expected_department_table", "gap_department_table", "share_cells", "light_label",
+    "outcome_label", "date_text",
 ]  # fmt: skip
+
+
+# -- the budget year (SPEC §8): "Budgetaftale" and "Status på realisering" --------------------
+#
+# Every table below is built from `Totals.budget` (`katalog.budget.BudgetYear`); they return
+# None (or an empty list) when the catalogue has no budget year.
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """One proposal's decision as the documents show it (`decisions`)."""
+
+    id: str
+    title: str
+    theme: str  # "3. Administration"
+    outcome: str  # vedtaget | forkastet | udskudt | ingen
+    outcome_label: str  # "Vedtaget med ændring"
+    date: str  # "8. oktober 2026" ('' when not given)
+    reference: str
+    note: str  # Markdown
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One budget revision of a proposal (`realisation_entries`): its expectation per year
+    (the adopted amount where the entry names no year), its traffic light in words, and its
+    comment (Markdown)."""
+
+    revision: str
+    date: str
+    status: str  # grøn | gul | rød
+    status_label: str  # "Gul: realiseringen er usikker"
+    cells: tuple[str, ...]
+    comment: str
+    current: bool  # the last entry: the current expectation
+
+
+def date_text(value: dt.date | None) -> str:
+    """`8. oktober 2026` ('' for no date)."""
+    return format_date(value, format="d. MMMM y", locale="da_DK") if value else ""
+
+
+def outcome_label(p: Proposal, labels: Labels, outcome: str) -> str:
+    """`Vedtaget`, `Vedtaget med ændring`, `Forkastet`, `Udskudt` or `Ikke behandlet`."""
+    if outcome == "vedtaget" and p.decision is not None and p.decision.changed:
+        return labels["outcome_changed"]
+    return labels[f"outcome_{outcome}"]
+
+
+def light_label(status: str | None, labels: Labels, meaning: bool = True) -> str:
+    """A traffic light in words, never colour alone: `Gul: realiseringen er usikker`."""
+    key = status or NO_STATUS
+    text = labels[f"light_{key}"]
+    return f"{text}: {labels[f'light_{key}_text']}" if meaning else text
+
+
+def budget_facts(p: Proposal, cat: Catalogue, totals: Totals) -> list[tuple[str, str]]:
+    """The proposal's decision and current follow-up for its facts block (none before the
+    budget year)."""
+    budget = totals.budget
+    if budget is None:
+        return []
+    labels = labels_for(cat.settings)
+    py = budget.proposals[p.id]
+    rows = []
+    if p.decision is not None or py.outcome != NO_DECISION:
+        parts = [outcome_label(p, labels, py.outcome)]
+        if p.decision is not None:
+            parts += [x for x in (date_text(p.decision.date), p.decision.reference) if x]
+        rows.append((labels["decision"], ", ".join(parts)))
+    if py.is_adopted and budget.followed_up:
+        text = light_label(py.status, labels)
+        rows.append((labels["realisation_status"],
+                     f"{text} ({py.revision})" if py.revision else text))
+    return rows
+
+
+def decisions(cat: Catalogue, totals: Totals,
+              href: dict[str, str] | None = None) -> list[DecisionView]:
+    """Every proposal the council decided on (or whose status says so), in catalogue order,
+    with its outcome in words, date, reference and note."""
+    budget = totals.budget
+    if budget is None:
+        return []
+    labels = labels_for(cat.settings)
+    href = href or {}
+    out = []
+    for p in cat.proposals:
+        outcome = budget.proposals[p.id].outcome
+        if p.decision is None and outcome == NO_DECISION:
+            continue
+        theme = cat.theme(p.theme)
+        d = p.decision
+        out.append(DecisionView(
+            p.id, p.title, f"{theme.number}. {theme.title}" if theme else p.theme, outcome,
+            outcome_label(p, labels, outcome), date_text(d.date) if d else "",
+            d.reference if d else "", d.note if d else "", href.get(p.id, "")))
+    return out
+
+
+def _budget_notes(s: Settings, *series: Series | None, decimals: int,
+                  difference: Series | None = None) -> tuple[str, ...]:
+    return _notes(s, *series, decimals=decimals, difference=difference)
+
+
+def agreement_overview_table(cat: Catalogue, totals: Totals,
+                             href: dict[str, str] | None = None) -> Table | None:
+    """"Budgetaftale": the adopted amounts per theme, Vedtaget i alt, the adopted proposals
+    as proposed and the council's change (when it changed any), Mål and the difference of
+    the adopted total to the target."""
+    b = totals.budget
+    if b is None:
+        return None
+    s, d, years = cat.settings, totals.decimals, cat.settings.years
+    labels = labels_for(s)
+    href = href or {}
+    rows = [Row(f"{t.number}. {t.title}", cells(b.adopted_by_theme[t.id], years, d),
+                href=href.get(t.id, ""), id=t.id)
+            for t in cat.themes if not t.merged]
+    rows.append(Row(labels["adopted_total"], cells(b.adopted_total, years, d), "total"))
+    change = b.change_total
+    changed = any(b.proposals[i].changed for i in b.adopted_ids)
+    if changed:
+        rows.append(Row(f"{labels['proposed_total']} ({labels['adopted_proposals'].lower()})",
+                        cells(b.proposed_total, years, d)))
+        rows.append(Row(labels["council_change"], cells(change, years, d)))
+    difference = None
+    if totals.target.values:
+        difference = b.adopted_difference
+        if s.target_basis == "varig":
+            rows.append(Row(labels["target_basis_varig"], cells(b.adopted_basis, years, d)))
+        rows.append(Row(labels["target"], cells(totals.target, years, d)))
+        rows.append(Row(labels["difference"], cells(difference, years, d, "-"), "total"))
+    return Table(
+        caption=f"{labels['budget_agreement']}: {labels['adopted_overview'].lower()}",
+        unit=_unit(s), years=years, rows=tuple(rows),
+        notes=_budget_notes(s, b.adopted_total, totals.target, decimals=d,
+                            difference=difference)
+        + ((labels["changed_note"],) if changed else ()),
+        label_head=labels["theme_head"],
+    )
+
+
+def agreement_theme_table(theme: Theme, cat: Catalogue, totals: Totals,
+                          href: dict[str, str] | None = None) -> Table | None:
+    """A theme's adopted proposals with their adopted amounts (marked when the council
+    changed them) and the theme's adopted total; None when none of them is adopted."""
+    b = totals.budget
+    if b is None:
+        return None
+    s, d = cat.settings, totals.decimals
+    labels = labels_for(s)
+    href = href or {}
+    members = [p for p in cat.proposals_in(theme.id) if b.proposals[p.id].is_adopted]
+    if not members:
+        return None
+    rows = []
+    for p in members:
+        py = b.proposals[p.id]
+        mark = f" ({labels['outcome_changed'].lower()})" if py.changed else ""
+        rows.append(Row(f"{p.id} {p.title}{mark}", cells(py.adopted, s.years, d),
+                        href=href.get(p.id, ""), id=p.id))
+    total = b.adopted_by_theme[theme.id]
+    rows.append(Row(f"{labels['adopted_total']}, {labels['theme'].lower()} {theme.number}",
+                    cells(total, s.years, d), "total"))
+    return Table(
+        caption=f"{labels['adopted_in']} {theme.number}", unit=_unit(s), years=s.years,
+        rows=tuple(rows), notes=_budget_notes(s, total, decimals=d),
+        label_head=labels["proposal_head"],
+    )
+
+
+def council_changes_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """The proposals the council adopted with its own amounts: per proposal Foreslået,
+    Vedtaget and Byrådets ændring, and the change in all; None when it changed none."""
+    b = totals.budget
+    if b is None:
+        return None
+    s, d = cat.settings, totals.decimals
+    labels = labels_for(s)
+    changed = [p for p in cat.proposals if b.proposals[p.id].changed]
+    if not changed:
+        return None
+    rows: list[Row] = []
+    changes = []
+    for p in changed:
+        py = b.proposals[p.id]
+        assert py.adopted is not None and py.change is not None
+        change = py.change
+        changes.append(change)
+        rows += [Row(f"{p.id} {p.title}", tuple("" for _ in s.years), "group", id=p.id),
+                 Row(labels["proposed"], cells(py.proposed, s.years, d), id=p.id),
+                 Row(labels["adopted"], cells(py.adopted, s.years, d), id=p.id),
+                 Row(labels["council_change"], cells(change, s.years, d), "subtotal", id=p.id)]
+    whole = Series.sum(changes)
+    rows.append(Row(f"{labels['council_change']}, {labels['total'].lower()}",
+                    cells(whole, s.years, d), "total"))
+    return Table(
+        caption=labels["council_changes"], unit=_unit(s), years=s.years, rows=tuple(rows),
+        notes=_budget_notes(s, whole, *(b.proposals[p.id].proposed for p in changed),
+                            decimals=d),
+        label_head=labels["proposal_head"],
+    )
+
+
+def _department_table(cat: Catalogue, parts: Mapping[str, Series], total: Series,
+                      caption: str, notes: tuple[str, ...] = ()) -> Table | None:
+    """Departments (in the catalogue's order) × years, and the total they add up to."""
+    if not parts:
+        return None
+    s = cat.settings
+    labels = labels_for(s)
+    d = _allocation_decimals(s)
+    rows = [Row(cat.department_name(code), cells(parts[code], s.years, d), id=code)
+            for code in _ordered(parts, cat)]
+    rows.append(Row(labels["total"], cells(total, s.years, d), "total"))
+    return Table(caption=caption, unit=_unit(s), years=s.years, rows=tuple(rows),
+                 notes=_notes(s, total, *parts.values(), decimals=d) + notes,
+                 label_head=labels["allocation_head"])
+
+
+def adopted_department_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """"Vedtaget fordelt på forvaltninger": the adopted amounts by the department that must
+    deliver them (after allocation); the rows add up exactly to Vedtaget i alt."""
+    b = totals.budget
+    if b is None:
+        return None
+    labels = labels_for(cat.settings)
+    return _department_table(cat, b.adopted_by_department, b.adopted_total,
+                             labels["adopted_by_department"])
+
+
+def expected_department_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """"Forventet fordelt på forvaltninger" (after allocation)."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    labels = labels_for(cat.settings)
+    return _department_table(cat, b.expected_by_department, b.expected_total,
+                             labels["expected_by_department"])
+
+
+def gap_department_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """"Afvigelse fordelt på forvaltninger": expected − adopted per department."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    labels = labels_for(cat.settings)
+    return _department_table(cat, b.gap_by_department, b.gap_total,
+                             labels["gap_by_department"], (labels["gap_note"],))
+
+
+def share_cells(part: Series, whole: Series, years: tuple[int, ...],
+                sign: str = "%") -> tuple[str, ...]:
+    """`part` as a percentage of `whole` per year, whole percent, half-up: `93 %`; `?` where
+    either is unknown or a range, `-` where the whole is 0 or absent."""
+    out = []
+    for y in years:
+        a, b = part.get(y), whole.get(y)
+        if a is UNKNOWN or b is UNKNOWN or isinstance(a, Range) or isinstance(b, Range):
+            out.append("?")
+        elif not isinstance(b, Decimal) or b == 0:
+            out.append("-")
+        else:
+            value = (a if isinstance(a, Decimal) else Decimal(0)) * 100 / b
+            out.append(format_percent(value, 0, sign))
+    return tuple(out)
+
+
+def realisation_summary_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """"Sammenfatning": Vedtaget i alt, what is expected per traffic light (with how many
+    proposals), Forventet i alt, the gap, the share of the adopted amount expected, and the
+    target with the difference after the expected realisation."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    s, d, years = cat.settings, totals.decimals, cat.settings.years
+    labels = labels_for(s)
+    rows = [Row(labels["adopted_total"], cells(b.adopted_total, years, d))]
+    for key, group in b.by_status.items():
+        if group.ids:
+            rows.append(Row(f"{labels['expected']}, {light_label(key, labels, False).lower()} "
+                            f"({len(group.ids)} {labels['proposals_count']})",
+                            cells(group.expected, years, d), status=key))
+    rows += [Row(labels["expected_total"], cells(b.expected_total, years, d), "total"),
+             Row(labels["gap_total"], cells(b.gap_total, years, d)),
+             Row(labels["expected_share"], share_cells(b.expected_varig, b.adopted_varig, years,
+                                                       s.percent_sign))]
+    difference = None
+    if totals.target.values:
+        difference = b.expected_difference
+        rows += [Row(labels["target"], cells(totals.target, years, d)),
+                 Row(labels["expected_difference"], cells(difference, years, d, "-"), "total")]
+    return Table(
+        caption=f"{labels['realisation_status']}: {labels['realisation_summary'].lower()}",
+        unit=_unit(s), years=years, rows=tuple(rows),
+        notes=_budget_notes(s, b.expected_total, b.adopted_total, b.gap_total, decimals=d,
+                            difference=difference)
+        + (labels["gap_note"], labels["share_note"], _light_note(labels),
+           _revisions_note(labels, b.revisions)),
+        label_head=labels["realisation_summary"],
+    )
+
+
+def _light_note(labels: Labels) -> str:
+    return "; ".join(light_label(key, labels) for key in STATUS_KEYS) + "."
+
+
+def _revisions_note(labels: Labels, revisions: Iterable[str]) -> str:
+    return (f"{labels['revision']}: {', '.join(revisions)} (den seneste er den aktuelle "
+            "forventning).")
+
+
+def realisation_summary(cat: Catalogue, totals: Totals) -> list[str]:
+    """The follow-up in a few Danish sentences for the top of "Status på realisering": how
+    much of the adopted permanent saving is expected in the budget year (the first year),
+    the gap in all, and how many proposals have each traffic light."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return []
+    s = cat.settings
+    year = s.years[0]
+    adopted, expected = b.adopted_varig.get(year), b.expected_varig.get(year)
+    gap = b.gap_total.get(year)
+    out = []
+    unit = f"{unit_label(s.unit)}, {s.price_level} p/l"
+    if isinstance(adopted, Decimal) and isinstance(expected, Decimal) and adopted:
+        saving = is_saving(adopted, s)
+        what = "den vedtagne varige besparelse" if saving else "de vedtagne varige ændringer"
+        shown = [format_amount(abs(v) if saving else v, totals.decimals)
+                 for v in (adopted, expected)]
+        share = format_percent(expected * 100 / adopted, 0, s.percent_sign)
+        out.append(f"Af {what} på {shown[0]} ({unit}) i {year} forventes {shown[1]} "
+                   f"realiseret ({share}) ved {b.revisions[-1]}.")
+    if isinstance(gap, Decimal):
+        out.append(_gap_sentence(gap, year, s, totals.decimals))
+    counts = [f"{n} {LIGHT_WORDS[key][n != 1]}" for key, n in b.status_counts.items() if n]
+    if counts:
+        listed = ", ".join(counts[:-1]) + " og " + counts[-1] if len(counts) > 1 else counts[0]
+        out.append(f"Af de {len(b.adopted_ids)} vedtagne forslag er {listed}.")
+    return out
+
+
+# A traffic light about "forslag" (neuter) in a sentence: (one, several).
+LIGHT_WORDS = {"grøn": ("grønt", "grønne"), "gul": ("gult", "gule"), "rød": ("rødt", "røde"),
+               NO_STATUS: ("endnu ikke vurderet", "endnu ikke vurderet")}
+
+
+def _gap_sentence(gap: Decimal, year: int, s: Settings, decimals: int) -> str:
+    """The gap of the budget year in words: a smaller or larger saving than adopted."""
+    if gap == 0:
+        return f"I alt forventes {year} realiseret som vedtaget."
+    shown = format_amount(abs(gap), decimals)
+    smaller = is_saving(-gap, s)  # the gap works against the saving
+    return (f"I alt forventes {shown} {'mindre' if smaller else 'mere'} i besparelse i {year}, "
+            f"end der er vedtaget.")
+
+
+def realisation_overview_table(cat: Catalogue, totals: Totals,
+                               href: dict[str, str] | None = None) -> Table | None:
+    """The expected amounts per theme, Forventet i alt, Vedtaget i alt, the gap, and the
+    target with the difference after the expected realisation."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    s, d, years = cat.settings, totals.decimals, cat.settings.years
+    labels = labels_for(s)
+    href = href or {}
+    rows = [Row(f"{t.number}. {t.title}", cells(b.expected_by_theme[t.id], years, d),
+                href=href.get(t.id, ""), id=t.id)
+            for t in cat.themes if not t.merged]
+    rows += [Row(labels["expected_total"], cells(b.expected_total, years, d), "total"),
+             Row(labels["adopted_total"], cells(b.adopted_total, years, d)),
+             Row(labels["gap_total"], cells(b.gap_total, years, d))]
+    difference = None
+    if totals.target.values:
+        difference = b.expected_difference
+        rows += [Row(labels["target"], cells(totals.target, years, d)),
+                 Row(labels["expected_difference"], cells(difference, years, d, "-"), "total")]
+    return Table(
+        caption=labels["realisation_overview"], unit=_unit(s), years=years, rows=tuple(rows),
+        notes=_budget_notes(s, b.expected_total, b.adopted_total, decimals=d,
+                            difference=difference) + (labels["gap_note"],),
+        label_head=labels["theme_head"],
+    )
+
+
+def gap_theme_table(cat: Catalogue, totals: Totals) -> Table | None:
+    """"Afvigelse pr. tema": expected − adopted per theme and in all."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    s, d = cat.settings, totals.decimals
+    labels = labels_for(s)
+    rows = [Row(f"{t.number}. {t.title}", cells(b.gap_by_theme[t.id], s.years, d), id=t.id)
+            for t in cat.themes if not t.merged]
+    rows.append(Row(labels["gap_total"], cells(b.gap_total, s.years, d), "total"))
+    return Table(caption=labels["gap_by_theme"], unit=_unit(s), years=s.years, rows=tuple(rows),
+                 notes=_budget_notes(s, b.gap_total, decimals=d) + (labels["gap_note"],),
+                 label_head=labels["theme_head"])
+
+
+def realisation_table(theme: Theme, cat: Catalogue, totals: Totals,
+                      href: dict[str, str] | None = None) -> Table | None:
+    """A theme's adopted proposals: per proposal a heading row naming its traffic light in
+    words and the budget revision (`status` for colour), then Vedtaget, Forventet and
+    Afvigelse per year; the theme's totals last. None when the theme has none adopted."""
+    b = totals.budget
+    if b is None or not b.followed_up:
+        return None
+    s, d, years = cat.settings, totals.decimals, cat.settings.years
+    labels = labels_for(s)
+    href = href or {}
+    members = [p for p in cat.proposals_in(theme.id) if b.proposals[p.id].is_adopted]
+    if not members:
+        return None
+    rows: list[Row] = []
+    for p in members:
+        py = b.proposals[p.id]
+        light = light_label(py.status, labels)
+        when = f", {py.revision}" if py.revision else ""
+        rows += [Row(f"{p.id} {p.title} – {light}{when}", tuple("" for _ in years), "group",
+                     href=href.get(p.id, ""), id=p.id, status=py.status_key),
+                 Row(labels["adopted"], cells(py.adopted, years, d), id=p.id),
+                 Row(labels["expected"], cells(py.expected, years, d), id=p.id,
+                     status=py.status_key),
+                 Row(labels["gap"], cells(py.gap, years, d), "subtotal", id=p.id)]
+    number = f"{labels['theme'].lower()} {theme.number}"
+    rows += [Row(f"{labels['adopted_total']}, {number}", cells(b.adopted_by_theme[theme.id],
+                                                               years, d), "total"),
+             Row(f"{labels['expected_total']}, {number}",
+                 cells(b.expected_by_theme[theme.id], years, d), "total"),
+             Row(f"{labels['gap_total']}, {number}", cells(b.gap_by_theme[theme.id], years, d),
+                 "total")]
+    return Table(
+        caption=f"{labels['realisation_in']} {theme.number}", unit=_unit(s), years=years,
+        rows=tuple(rows),
+        notes=_budget_notes(s, b.adopted_by_theme[theme.id], b.expected_by_theme[theme.id],
+                            b.gap_by_theme[theme.id], decimals=d) + (labels["gap_note"],),
+        label_head=labels["proposal_head"],
+    )
+
+
+def realisation_entries(p: Proposal, cat: Catalogue, totals: Totals) -> list[EntryView]:
+    """A proposal's budget revisions, oldest first: each one's expectation per year (the
+    adopted amount where it names no year), traffic light in words and comment."""
+    b = totals.budget
+    if b is None or not p.realisation:
+        return []
+    adopted = b.proposals[p.id].adopted
+    if adopted is None:
+        return []
+    labels = labels_for(cat.settings)
+    d = totals.decimals
+    return [EntryView(e.revision, date_text(e.date), e.status, light_label(e.status, labels),
+                      cells(adopted.replaced(e.expected), cat.settings.years, d), e.comment,
+                      i == len(p.realisation) - 1)
+            for i, e in enumerate(p.realisation)]
+
+

@@ -2,8 +2,10 @@
 
 Sheets: "Oversigt" (themes × years with I alt, Mål and Difference as live formulas),
 "Forslag" (one row per proposal), "Linjer" (one row per economic line: an Excel table ready
-for a pivot table) and "Fordeling" (amounts after allocation per department). `SHEETS` is
-the list to extend (the budget year's "Opfølgning" goes there).
+for a pivot table), "Fordeling" (amounts after allocation per department) and, when the
+content has realisation entries, "Opfølgning" (one row per adopted proposal: adopted,
+expected and gap per year at the latest budget revision, its traffic light as text, and a
+totals row). `SHEETS` is the list to extend: (name, writer, whether the catalogue has it).
 
 Why XlsxWriter: it writes only what it is told (no application state), in one pass and fast,
 has Excel tables, frozen panes, print titles and document properties, and is reproducible:
@@ -27,12 +29,16 @@ text when nothing of it is known, as the other documents write `-10.300 + ?`.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
+from ..budget import NO_STATUS
 from ..compute import Series, Totals
+from ..labels import labels_for
 from ..model import UNKNOWN, Catalogue, Range
 from ..numbers import MINUS, difference_label, format_partial, format_range, sign_note, unit_label
 from .view import AREA_LABELS, INCOMPLETE_NOTE, KIND_LABELS, STATUS_LABELS
@@ -383,12 +389,133 @@ def allocation_sheet(sh: Sheet, ws: Any) -> None:
                           *(14 for _ in years)])
 
 
-def _write_facts(ws: Any, row: int, values: Sequence[object]) -> None:
+LIGHT_FILLS = {"grøn": "#c6efce", "gul": "#ffeb9c", "rød": "#ffc7ce", NO_STATUS: "#ededed"}
+FOLLOWUP_FACTS = ["Id", "Titel", "Temanr.", "Tema", "Forvaltning", "Afgørelse",
+                  "Budgetopfølgning", "Dato", "Status"]
+FOLLOWUP_PARTS = (("adopted", "Vedtaget"), ("expected", "Forventet"), ("gap", "Afvigelse"))
+COMMENT_WIDTH = 60
+
+
+def followup_sheet(sh: Sheet, ws: Any) -> None:
+    """"Opfølgning": one row per adopted proposal at its latest budget revision: the
+    traffic light as a word (its colour as a fill besides), adopted, expected and gap
+    (expected − adopted) per year, the comment; a totals row with SUBTOTAL formulas whose
+    cached values are the exact totals (the known part where a "?" is left out)."""
+    cat, years = sh.cat, sh.years
+    b = sh.totals.budget
+    assert b is not None
+    labels = labels_for(cat.settings)
+    ids = b.adopted_ids
+    parts = [(attr, f"{name} {y}") for attr, name in FOLLOWUP_PARTS for y in years]
+    head = heading(sh, ws, "Status på realisering", any(
+        not getattr(b.proposals[i], attr).complete for i in ids for attr, _ in FOLLOWUP_PARTS),
+        [f"Én række pr. vedtaget forslag ved den seneste budgetopfølgning "
+         f"({', '.join(b.revisions)}). {labels['gap_note']}",
+         "Status: " + "; ".join(f"{labels['light_' + k]} = {labels['light_' + k + '_text']}"
+                                for k in LIGHT_FILLS) + "."])
+    headers = [*FOLLOWUP_FACTS, *(name for _, name in parts), "Kommentar"]
+    _followup_table(sh, ws, head, headers, b, len(FOLLOWUP_FACTS))
+    for row, pid in enumerate(ids, start=head + 1):
+        _followup_row(sh, ws, row, pid)
+    titles = [p.title for p in cat.proposals if p.id in ids]
+    finish(sh, ws, head, [10, width_of(titles, 20, 40), 9, 24, 12, 20, 16, 11, 14,
+                          *(width_of([name for _, name in parts], 12) for _ in parts),
+                          COMMENT_WIDTH])
+
+
+def _followup_table(sh: Sheet, ws: Any, head: int, headers: Sequence[str], b: Any,
+                    first_amount: int) -> None:
+    """The Excel table with its totals row: I alt, and per amount column the SUBTOTAL of
+    the column's cells (A1 references: LibreOffice does not read a totals row's `[Column]`
+    reference) with the exact total as cached value (text for a range)."""
+    totals = [b.adopted_total, b.expected_total, b.gap_total]
+    first, last = head + 2, head + 1 + max(len(b.adopted_ids), 1)  # 1-based data rows
+    columns: list[dict[str, Any]] = []
+    for i, name in enumerate(headers):
+        amount = first_amount <= i < len(headers) - 1
+        column: dict[str, Any] = {"header": name, "header_format": sh.styles.head(amount)}
+        if i == 0:
+            column["total_string"] = "I alt"
+        elif amount:
+            k = i - first_amount
+            series, year = totals[k // len(sh.years)], sh.years[k % len(sh.years)]
+            column |= _total_cell(sh, series, year, f"{_col(i)}{first}:{_col(i)}{last}")
+        columns.append(column)
+    ws.add_table(head, 0, head + len(b.adopted_ids) + 1, len(headers) - 1, {
+        "name": "Opfoelgning", "style": "Table Style Light 1", "autofilter": True,
+        "total_row": True, "columns": columns})
+
+
+def _total_cell(sh: Sheet, series: Series, year: int, cells: str) -> dict[str, Any]:
+    """A totals-row cell: SUBTOTAL(109) (the sum of the visible rows) of the column's
+    `cells`, cached as the exact total (its known part, marked ` + ?`); a range as text."""
+    value = series.get(year)
+    bold = {"bold": True, "top": 1}
+    if isinstance(value, Range) or isinstance(series.known(year), Range):
+        shown = format_partial(series.known(year), sh.decimals) if year in series.unknown \
+            else format_range(value, sh.decimals)  # type: ignore[arg-type]
+        return {"total_string": shown, "format": sh.styles.get(align="right", **bold)}
+    if year in series.unknown:
+        known = series.known(year)
+        cached = known if isinstance(known, Decimal) else Decimal(0)
+        code = number_format(sh.decimals, unknown_suffix("+"))
+    else:
+        cached = value if isinstance(value, Decimal) else Decimal(0)
+        code = number_format(sh.decimals, zero=NO_AMOUNT) if value is None \
+            else number_format(sh.decimals)
+    return {"total_function": f"=SUBTOTAL(109,{cells})", "total_value": exact(cached),
+            "format": sh.styles.get(num_format=code, **bold)}
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|tr|blockquote)>|<br\s*/?>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_markdown(text: str) -> str:
+    """A Markdown comment as one line of plain text for a cell (`**fed**` → `fed`)."""
+    from ..markdown import to_html
+
+    spaced = _BLOCK_END.sub(" ", to_html(text))
+    return " ".join(html.unescape(_TAG.sub("", spaced)).split())
+
+
+def _followup_row(sh: Sheet, ws: Any, row: int, pid: str) -> None:
+    cat, years = sh.cat, sh.years
+    b = sh.totals.budget
+    assert b is not None
+    labels = labels_for(cat.settings)
+    p = next(x for x in cat.proposals if x.id == pid)
+    py = b.proposals[pid]
+    theme = cat.theme(p.theme)
+    current = p.current
+    outcome = labels["outcome_changed"] if py.changed else labels["outcome_vedtaget"]
+    _write_facts(ws, row, [p.id, p.title, theme.number if theme else "",
+                           theme.title if theme else p.theme, p.department, outcome,
+                           py.revision or "", ""], sh.styles.get())
+    if current is not None and current.date is not None:
+        when = dt.datetime(current.date.year, current.date.month, current.date.day)
+        ws.write_datetime(row, len(FOLLOWUP_FACTS) - 2, when,
+                          sh.styles.get(num_format="yyyy-mm-dd", align="left"))
+    ws.write_string(row, len(FOLLOWUP_FACTS) - 1, labels[f"light_{py.status_key}"],
+                    sh.styles.get(bg_color=LIGHT_FILLS[py.status_key], bold=True))
+    col = len(FOLLOWUP_FACTS)
+    for attr, _ in FOLLOWUP_PARTS:
+        for year in years:
+            sh.amount(ws, row, col, getattr(py, attr), year, blank=True)
+            col += 1
+    comment = plain_markdown(current.comment) if current else ""
+    ws.write_string(row, col, comment, sh.styles.get(text_wrap=True))
+    lines = -(-len(comment) // (COMMENT_WIDTH - 2))
+    if lines > 1:  # viewers keep a stored height; XlsxWriter cannot measure text
+        ws.set_row(row, 15 * lines)
+
+
+def _write_facts(ws: Any, row: int, values: Sequence[object], style: Any = None) -> None:
     for col, value in enumerate(values):
         if isinstance(value, int):
-            ws.write_number(row, col, value)
+            ws.write_number(row, col, value, style)
         else:
-            ws.write_string(row, col, str(value))
+            ws.write_string(row, col, str(value), style)
 
 
 def _col(index: int) -> str:
@@ -403,13 +530,28 @@ def _col(index: int) -> str:
 
 SheetWriter = Callable[[Sheet, Any], None]
 
-# The sheets in order: (name, writer). The budget year's "Opfølgning" is appended here.
-SHEETS: tuple[tuple[str, SheetWriter], ...] = (
-    ("Oversigt", overview_sheet),
-    ("Forslag", proposals_sheet),
-    ("Linjer", lines_sheet),
-    ("Fordeling", allocation_sheet),
+
+def _always(cat: Catalogue) -> bool:
+    return True
+
+
+def _followed_up(cat: Catalogue) -> bool:
+    return cat.followed_up
+
+
+# The sheets in order: (name, writer, whether a catalogue has it).
+SHEETS: tuple[tuple[str, SheetWriter, Callable[[Catalogue], bool]], ...] = (
+    ("Oversigt", overview_sheet, _always),
+    ("Forslag", proposals_sheet, _always),
+    ("Linjer", lines_sheet, _always),
+    ("Fordeling", allocation_sheet, _always),
+    ("Opfølgning", followup_sheet, _followed_up),
 )
+
+
+def sheet_names(cat: Catalogue) -> list[str]:
+    """The names of the sheets `workbook` writes for `cat`, in order."""
+    return [name for name, _, wanted in SHEETS if wanted(cat)]
 
 
 def workbook(cat: Catalogue, totals: Totals, date: dt.date | None = None,
@@ -441,7 +583,8 @@ def workbook(cat: Catalogue, totals: Totals, date: dt.date | None = None,
     })
     sheet = Sheet(cat, totals, Styles(book, accent or DEFAULT_ACCENT), decimals_needed(cat),
                   allocated if allocated is not None else totals.allocated_by_department)
-    for name, write in SHEETS:
-        write(sheet, book.add_worksheet(name))
+    for name, write, wanted in SHEETS:
+        if wanted(cat) and (name != "Opfølgning" or totals.budget is not None):
+            write(sheet, book.add_worksheet(name))
     book.close()
     return out.getvalue()
