@@ -369,10 +369,12 @@ def test_read_revision_uses_one_cat_file_process(repo, monkeypatch):
     monkeypatch.setattr(gitsource.subprocess, "run", counting)
     files = gitsource.read_revision(repo, "HEAD", "content")
     assert [c[1] for c in calls] == ["rev-parse", "ls-tree", "cat-file"]
-    assert len(files) == 1 + 3 + 4 + 30
+    assert len(files) == 1 + 3 + 4 + 30 + 2  # + the hidden .md and the folder, as on disk
     assert files["proposals/X7.md"] == (repo / "content/proposals/X7.md").read_bytes()
     assert files["catalogue.yaml"] == (repo / "content/catalogue.yaml").read_bytes()
-    assert not any(".hidden" in k or "nested" in k for k in files)
+    assert isinstance(files["proposals/.hidden.md"], OSError)
+    assert isinstance(files["proposals/sub"], OSError)
+    assert not any("nested" in k for k in files)
 
 
 # -- folder mode ------------------------------------------------------------------------------

@@ -108,11 +108,13 @@ def test_load_from_folder(tmp_path) -> None:
         (tmp_path / rel).write_bytes(raw)
     (tmp_path / "proposals" / ".hidden.md").write_text("ikke yaml", encoding="utf-8")
     (tmp_path / "proposals" / "sub").mkdir()
-    assert set(read_folder(tmp_path)) == {C, T, P}
+    # a hidden .md is an error and a folder among the proposals a warning, never silence
+    assert set(read_folder(tmp_path)) == {C, T, P, "proposals/.hidden.md", "proposals/sub"}
     from katalog.load import load as load_folder
 
     cat, report = load_folder(tmp_path)
-    assert flat(report) == []
+    assert flat(report) == [(f"{tmp_path}/proposals/.hidden.md", 1, "fejl", "read"),
+                            (f"{tmp_path}/proposals/sub", 1, "advarsel", "ignored-file")]
     assert cat.settings.path == f"{tmp_path}/{C}"
 
 
@@ -1693,3 +1695,21 @@ def test_budget_year_problems_are_located_with_a_hint(extra, where, code, hint) 
     issue = only(report)
     assert (issue.line, issue.col, issue.code) == (*where, code)
     assert hint in issue.message
+
+
+def test_a_body_or_a_markdown_field_no_format_can_build_is_refused_at_its_line() -> None:
+    """~100 levels of list nesting broke the PDF build with a RecursionError and no file
+    named; check refuses such a text with file and line (issue 18)."""
+    deep = "".join("  " * i + f"- niveau {i + 1}\n" for i in range(30))
+    files = replace(minimal(), "proposals/P1.md", "Tekst.\n", "Indledning.\n\n" + deep)
+    files = replace(files, "themes/adm.md", "Intro.\n", "> " * 40 + "citat\n")
+    _, report = load(files)
+    body_line = PROPOSAL.split("\n").index("Tekst.") + 1
+    assert flat(report) == [(p("proposals/P1.md"), body_line + 2 + 20, "fejl", "body-nesting"),
+                            (p("themes/adm.md"), 6, "fejl", "body-nesting")]
+    assert "mere end 20 niveauer" in report.sorted()[0].message
+    noted = replace(minimal(), "proposals/P1.md", "summary: Kort resumé.\n",
+                    "summary: Kort resumé.\nnote: |\n" + "".join(
+                        "  " + line + "\n" for line in deep.splitlines()))
+    _, report = load(noted)
+    assert [(i.code, i.severity.value) for i in report.sorted()] == [("body-nesting", "fejl")]

@@ -270,7 +270,7 @@ def test_body_problems_reports_lists_nested_too_deep_at_the_line() -> None:
     assert problem.code == "body-nesting"
     assert problem.line == 3 + MAX_NESTING  # the first list item one level too deep
     assert source.split("\n")[problem.line - 1].strip() == f"- niveau {MAX_NESTING + 1}"
-    assert "20 niveauer" in problem.message
+    assert problem.values == (("limit", MAX_NESTING),)
 
 
 def test_body_problems_reports_quotes_and_raw_html_nested_too_deep() -> None:
@@ -305,3 +305,40 @@ def test_the_scan_is_linear_on_hostile_raw_html() -> None:
     for piece in ("<style>", "<!--", '<a title="', "</div", "<div\n", "<x y='"):
         html = convert(piece * 20_000 + "\n\nSlut.\n")
         assert "Slut." in html
+
+
+def _full_scan(text: str) -> list:
+    """body_problems without its shortcut (the text-only bound)."""
+    import katalog.markdown as m
+
+    original = m._plainly_shallow
+    m._plainly_shallow = lambda _text: False
+    try:
+        return m.body_problems(text)
+    finally:
+        m._plainly_shallow = original
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["- ", "* ", "1. ", "> ", "  ", "    ", "**", "_", "*", "[", "](x)",
+                           "~~", "`", "|", "ord ", "\n", "\n\n", "---\n", "| a | b |\n"])
+
+
+@given(st.lists(_PIECES, max_size=200).map("".join))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_the_text_only_shortcut_never_hides_a_problem(text: str) -> None:
+    from katalog.markdown import _plainly_shallow
+
+    if _plainly_shallow(text):
+        assert _full_scan(text) == []
+
+
+def test_the_text_only_shortcut_sends_deep_bodies_to_the_full_scan() -> None:
+    from katalog.markdown import _plainly_shallow
+
+    for deep in (nested_list(MAX_NESTING + 1), "> " * (MAX_NESTING + 1) + "x\n",
+                 "*" * 40 + "x" + "*" * 40, "<sup>x</sup>"):
+        assert not _plainly_shallow(deep)
+    assert _plainly_shallow(nested_list(5) + "Et **fedt** ord og et [link](https://x.dk).\n")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NoReturn
 
 import click
 
-from . import __version__, cli_da
+from . import __version__, cli_da, textsafe
 
 cli_da.install()  # before the commands below are declared (see cli_da.install)
 
@@ -40,17 +40,35 @@ TEXTCONV_LIMIT = 16 * 1024 * 1024
 # -- the one way out for text -----------------------------------------------------------------
 
 
-def printable(text: str) -> str:
+def printable(text: str, newlines: bool = True) -> str:
     """Text derived from content (paths, titles, issues, exception messages) as it may reach
-    the terminal. The single place to neutralise terminal escapes: plug
-    `textsafe.printable` in here. Every line below is printed through `say` or raised
-    through `usage_error`, both of which call this."""
-    return text
+    the terminal: every control character shown as a visible escape (`textsafe.printable`),
+    so a title or file name cannot move the cursor, recolour or rewrite the terminal. Every
+    line below is printed through `say` or raised through `usage_error`, both of which call
+    this."""
+    return textsafe.printable(text, newlines)
 
 
 def say(text: str, *, err: bool = True, nl: bool = True) -> None:
     """Print a message (standard error by default) or output (`err=False`)."""
     click.echo(printable(text), err=err, nl=nl)
+
+
+def terminal(stderr: bool = False) -> Any:
+    """A rich console for tables and the diff that neither reads markup in content (`[bold]`,
+    `[link=…]` in a title stay text) nor lets a control character from content reach the
+    terminal: every text segment passes `printable`; rich's own styles are added after."""
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def _render_buffer(self, buffer: Any) -> str:
+            from rich.segment import Segment
+
+            return str(super()._render_buffer(
+                Segment(seg.text if seg.control else printable(seg.text), seg.style, seg.control)
+                for seg in buffer))
+
+    return SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
 def usage_error(message: str) -> click.UsageError:
@@ -127,8 +145,8 @@ def _content(path: str) -> Path:
 
 
 def _print_issues(issues: Iterable[Issue], err: bool = False) -> None:
-    for issue in issues:
-        say(issue.format(), err=err)
+    for issue in issues:  # one issue, one line: a newline in a file name cannot fake another
+        click.echo(printable(issue.format(), newlines=False), err=err)
 
 
 def _summary(report: Report) -> str:
@@ -190,9 +208,7 @@ def totals_cmd(content: str, fmt: str, no_cache: bool) -> None:
 
     cat, t = checked.catalogue, checked.totals
     if fmt == "table":
-        from rich.console import Console
-
-        Console(highlight=False).print(totals_render.to_table(cat, t))
+        terminal().print(totals_render.to_table(cat, t))
         return
     render = {"json": totals_render.to_json, "csv": totals_render.to_csv,
               "markdown": totals_render.to_markdown}[fmt]
@@ -481,9 +497,7 @@ def diff_cmd(base: str, head: str | None, content: str, fmt: str) -> None:
     elif fmt == "markdown":
         say(diff_render.to_markdown(result), err=False, nl=False)
     else:
-        from rich.console import Console
-
-        diff_render.print_text(result, Console(highlight=False))
+        diff_render.print_text(result, terminal())
     if not result.ok:
         sys.exit(1)
 
@@ -497,8 +511,9 @@ def textconv_cmd(file: str) -> None:
 
     try:
         raw = read_regular(file, TEXTCONV_LIMIT)  # never a FIFO, a device or a symlink
-    except OSError as exc:
-        raise usage_error(f"filen kan ikke læses: {cli_da.describe(exc)}") from None
+    except OSError as exc:  # bad input (a FIFO, a link, unreadable), not wrong usage: exit 1
+        say(f"{file}: filen kan ikke læses: {cli_da.describe(exc)}")
+        sys.exit(1)
     say(textconv(raw, file), err=False, nl=False)
 
 

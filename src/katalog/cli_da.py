@@ -171,49 +171,24 @@ def install() -> None:
 
 # -- operating-system errors ----------------------------------------------------------------
 
-_REASONS: dict[int, str] = {
-    errno.EACCES: "ingen adgang (rettighederne tillader det ikke)",
-    errno.EPERM: "handlingen er ikke tilladt",
-    errno.EROFS: "filsystemet er skrivebeskyttet",
-    errno.ENOENT: "findes ikke",
-    errno.ENOTDIR: "en del af stien er ikke en mappe",
-    errno.EISDIR: "er en mappe",
-    errno.EEXIST: "findes allerede",
-    errno.ENOTEMPTY: "mappen er ikke tom",
-    errno.ENOSPC: "der er ikke mere plads på disken",
-    errno.EDQUOT: "diskkvoten er brugt op",
-    errno.ENAMETOOLONG: "navnet er for langt",
-    errno.ELOOP: "for mange symbolske links",
-    errno.EBUSY: "er i brug",
-    errno.EXDEV: "kan ikke flyttes til et andet filsystem",
-    errno.EMFILE: "for mange åbne filer",
-    errno.ENFILE: "for mange åbne filer",
-    errno.EIO: "fejl ved læsning fra eller skrivning til disken",
-    errno.ENOMEM: "ikke nok hukommelse",
-    errno.EINVAL: "ugyldigt navn eller argument",
-    errno.ETXTBSY: "filen er i brug",
-    errno.EFBIG: "filen er for stor",
-}
-
 # No room on the disk is a failure of the machine, not of what the user typed.
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def reason(exc: OSError) -> str:
-    """An OS error's cause in Danish: "ingen adgang …", or katalog's own Danish message."""
-    if exc.errno is None:
-        return str(exc)  # katalog's own OSErrors (safefs.UnsafeFile) say it in Danish already
-    text = _REASONS.get(exc.errno)
-    if text is None:
-        code = errno.errorcode.get(exc.errno, str(exc.errno))
-        text = f"systemfejl {code}"
-    return text
+    """An OS error's cause in Danish ("ingen adgang …"), or katalog's own Danish message
+    (`safefs.reason`: one table for the library and the CLI)."""
+    from .safefs import reason as danish_reason
+
+    return danish_reason(exc)
 
 
 def describe(exc: OSError) -> str:
     """`path: reason` (or `path → other: reason`) for an OS error, in Danish."""
-    if exc.errno is None:
-        return str(exc)
+    from .safefs import UnsafeFile
+
+    if exc.errno is None or isinstance(exc, UnsafeFile):
+        return str(exc)  # katalog's own Danish message ("path: reason")
     where = [os.fsdecode(f) if isinstance(f, (str, bytes, os.PathLike)) else str(f)
              for f in (exc.filename, exc.filename2) if f is not None]
     return f"{' → '.join(where)}: {reason(exc)}" if where else reason(exc)

@@ -35,23 +35,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
+from . import fields as F
 from .folder import FOLDERS, PROPOSALS_DIR, THEMES_DIR, Kind, kind_of_mode, list_folder, refusal
 from .issues import Issue, Severity
 from .safefs import read_regular, reason, write_atomic
 from .source import MAX_FILE_BYTES, SourceError, decode, parse_yaml
 
-PROPOSAL_ORDER = (
-    "id", "title", "theme", "department", "status", "kind", "price_level", "summary", "economy",
-    "totals", "fte", "allocation", "consulted", "hearing", "followup", "tags",
-)  # fmt: skip
-THEME_ORDER = ("id", "number", "title", "merged_into", "totals")
-LINE_ORDER = ("text", "area", "group", "amounts")
-ITEM_ORDERS = {
-    "economy": LINE_ORDER,
-    "consulted": ("party", "approved", "date", "note"),
-    "hearing": ("body", "comment"),
-    "followup": ("goal", "measure", "responsible", "when"),
-}
+# canonical key order: the order of the field table (`katalog.fields`), declared once
+PROPOSAL_ORDER = F.order(F.PROPOSAL)
+THEME_ORDER = F.order(F.THEME)
+ITEM_ORDERS = F.item_orders(F.PROPOSAL)
 BOM = "\ufeff"
 _CLOSING = re.compile(r"^(---|\.\.\.)[ \t]*$")
 

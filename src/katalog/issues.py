@@ -72,6 +72,19 @@ _PROBLEMS = (
     Problem("duplicate-key", E, "nøglen '{key}' står to gange (første gang i linje {line})",
             "A key twice in one mapping (also a year written twice, as `2026` and "
             "`\"2026\"`).", "source"),
+    Problem("control-char", E, "teksten indeholder tegnet {char} (et usynligt styretegn), som "
+            "ikke kan stå i et dokument; slet det",
+            "A control character (written directly or as a YAML escape such as `\\x1b`) that "
+            "no document format can hold.", "source"),
+    Problem("body-nesting", E, "teksten har lister og citater inden i hinanden i mere end "
+            "{limit} niveauer; PDF og Word kan ikke vise det – gør strukturen fladere",
+            "A Markdown text nests lists or quotes deeper than PDF and Word can lay out.",
+            "load"),
+    Problem("body-depth", E, "teksten har HTML-elementer inden i hinanden i mere end {limit} "
+            "niveauer; PDF og Word kan ikke vise det – gør strukturen fladere",
+            "Raw HTML in a Markdown text nests deeper than PDF and Word can lay out.", "load"),
+    Problem("body-table", E, "en tabel har {columns} kolonner; Word kan højst vise {limit} – "
+            "del tabellen op", "A Markdown table wider than Word allows.", "load"),
     Problem("read", E, "filen kan ikke læses ({reason})",
             "A file cannot be read (permissions, a symlink, a FIFO, ...).", "source"),
     Problem("internal", E, "filen kunne ikke læses ({detail})",

@@ -21,6 +21,7 @@ from .fields import Field, Kind, Record
 from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR, read_folder
 from .issues import Report
 from .labels import LABELS, contrast_with_white, parse_colour
+from .markdown import body_problems
 from .model import (
     UNITS,
     UNKNOWN,
@@ -193,6 +194,23 @@ def absent(f: Field) -> Any:
 
 def _text(r: Reader, path: Path_, f: Field) -> str:
     return r.text(path)
+
+
+def _markdown(r: Reader, path: Path_, f: Field) -> str:
+    """A Markdown field (a note, a hearing comment): text that every format must be able to
+    build (see `markdown.body_problems`), reported from the value's line."""
+    text = r.text(path)
+    if text:
+        loc = r.loc(path)
+        _body_problems(r.report, text, loc.path, loc.line)
+    return text
+
+
+def _body_problems(report: Report, text: str, path: str, first_line: int) -> None:
+    """Report what in Markdown `text` (starting at `first_line` of `path`) no format can
+    build: nesting too deep, a table too wide."""
+    for bp in body_problems(text):
+        report.problem(bp.code, path, first_line + bp.line - 1, bp.col, **dict(bp.values))
 
 
 def _id(r: Reader, path: Path_, f: Field) -> str:
@@ -447,7 +465,7 @@ def _bool(r: Reader, path: Path_, f: Field) -> bool | None:
 
 READERS: dict[Kind, Callable[[Reader, Path_, Field], Any]] = {
     Kind.TEXT: _text,
-    Kind.MARKDOWN: _text,
+    Kind.MARKDOWN: _markdown,
     Kind.ID: _id,
     Kind.REF: _ref,
     Kind.INTEGER: _integer,
@@ -518,6 +536,7 @@ def _theme(doc: Document, settings: Settings, report: Report) -> Theme | None:
     if not values["id"]:
         return None
     values["number"] = values["number"] if values["number"] is not None else 0
+    _body_problems(report, doc.body, doc.path, doc.body_line)
     return Theme(**values, body=doc.body, path=doc.path,
                  locs=_locs(r, F.THEME) | {"body": Loc(doc.path, doc.body_line, 1)})
 
@@ -530,6 +549,7 @@ def _proposal(doc: Document, settings: Settings, report: Report) -> Proposal | N
     if not values["id"]:
         return None
     values["lines"] = values["lines"] or ()
+    _body_problems(report, doc.body, doc.path, doc.body_line)
     return Proposal(**values, body=doc.body, path=doc.path,
                     locs=_locs(r, F.PROPOSAL) | {"body": Loc(doc.path, doc.body_line, 1)})
 
@@ -540,6 +560,7 @@ def _intro(doc: Document, settings: Settings, report: Report) -> Intro | None:
         return None
     values, _ = read_record(r, (), F.INTRO)
     title = values["title"] or settings.labels.get("intro", LABELS["intro"])
+    _body_problems(report, doc.body, doc.path, doc.body_line)
     return Intro(title=title, body=doc.body, path=doc.path)
 
 

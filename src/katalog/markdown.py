@@ -28,6 +28,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import repeat
 
 import cmarkgfm
 import nh3
@@ -290,33 +291,63 @@ def scan_html(raw: str) -> Scan:
 
 @dataclass(frozen=True)
 class BodyProblem:
-    """A body no format can build: a Danish message at a 1-based line and column counted
-    from the body's first line (add the body's first line in the file, less one)."""
+    """A body no format can build, at a 1-based line and column counted from the body's first
+    line (add the body's first line in the file, less one). `code` is a problem of the
+    catalogue in `katalog.issues`, whose Danish template is filled from `values`."""
 
     line: int
     col: int
     code: str
-    message: str
+    values: tuple[tuple[str, int], ...]
+
+
+_TAG_START = re.compile(r"<(/?)[a-zA-Z]")
+_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]*", re.M)  # what can open containers on a line
+_INLINE = re.compile(r"[*_\[~`]")  # what can open inline elements
+
+
+def _plainly_shallow(text: str) -> bool:
+    """Whether a body certainly nests shallowly, read from its text alone: no raw HTML;
+    every list or quote level it opens takes at least one character of the prefix of the
+    line where it starts, so the longest prefix bounds the levels; inline elements are
+    bounded by their delimiters; tables by their pipes. Most bodies pass this, which saves
+    parsing them (a `katalog check` of 1,000 proposals)."""
+    if "<" in text or text.count("|") > MAX_COLUMNS and any(
+            line.count("|") > MAX_COLUMNS for line in text.split("\n")):
+        return False
+    prefix = max((len(m) for m in _PREFIX.findall(text)), default=0)
+    inline = len(_INLINE.findall(text))
+    return prefix <= MAX_NESTING and 5 + 2 * prefix + inline <= MAX_DEPTH
+
+
+def _nesting_bound(html: str) -> int:
+    """An upper bound of how deep elements nest in cmark's HTML of a body without raw HTML
+    (well-formed: every element is closed; void ones such as `<br />` only raise it)."""
+    depth = deepest = 0
+    for close in _TAG_START.findall(html):
+        depth += -1 if close else 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def body_problems(text: str) -> list[BodyProblem]:
     """What in a Markdown body PDF or Word cannot build: lists and quotes nested more than
     `MAX_NESTING` levels, elements nested more than `MAX_DEPTH` levels (raw HTML), tables
     wider than `MAX_COLUMNS`. Empty when every format builds it."""
+    if _plainly_shallow(text):
+        return []
     raw = cmarkgfm.markdown_to_html_with_extensions(
         text, CMARK_OPTIONS | Options.CMARK_OPT_SOURCEPOS, CMARK_EXTENSIONS)
+    if "<" not in text and _nesting_bound(raw) <= MAX_NESTING \
+            and max(map(str.count, text.split("\n"), repeat("|")), default=0) <= MAX_COLUMNS:
+        return []  # the usual body: plain Markdown, shallow, narrow (no scan needed)
     scan = scan_html(raw)
     problems: list[BodyProblem] = []
     if scan.levels > MAX_NESTING:
-        problems.append(BodyProblem(*scan.levels_at, "body-nesting", (
-            f"teksten har lister og citater inden i hinanden i mere end {MAX_NESTING} "
-            "niveauer; PDF og Word kan ikke vise det – gør strukturen fladere")))
+        problems.append(BodyProblem(*scan.levels_at, "body-nesting", (("limit", MAX_NESTING),)))
     elif scan.too_deep:
-        problems.append(BodyProblem(*scan.depth_at, "body-depth", (
-            f"teksten har HTML-elementer inden i hinanden i mere end {MAX_DEPTH} niveauer; "
-            "PDF og Word kan ikke vise det – gør strukturen fladere")))
+        problems.append(BodyProblem(*scan.depth_at, "body-depth", (("limit", MAX_DEPTH),)))
     if scan.columns > MAX_COLUMNS:
-        problems.append(BodyProblem(*scan.columns_at, "body-table", (
-            f"en tabel har {scan.columns} kolonner; Word kan højst vise {MAX_COLUMNS} – del "
-            "tabellen op")))
+        problems.append(BodyProblem(*scan.columns_at, "body-table",
+                                    (("columns", scan.columns), ("limit", MAX_COLUMNS))))
     return problems

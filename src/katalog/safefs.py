@@ -44,7 +44,7 @@ class UnsafeFile(OSError):
 
 
 # Danish reasons for the errors a user can meet when katalog reads or writes a file.
-_REASONS = {
+_REASONS = {  # the one table of Danish reasons for OS errors (the CLI uses it too)
     errno.ENOENT: "filen eller mappen findes ikke",
     errno.EACCES: "ingen adgang: filens eller mappens rettigheder tillader det ikke",
     errno.EPERM: "ingen adgang: handlingen er ikke tilladt",
@@ -55,8 +55,15 @@ _REASONS = {
     errno.ELOOP: "stien indeholder et symbolsk link, som katalog ikke følger",
     errno.EISDIR: "det er en mappe, ikke en fil",
     errno.ENOTDIR: "en del af stien er ikke en mappe",
+    errno.EEXIST: "findes allerede",
+    errno.ENOTEMPTY: "mappen er ikke tom",
     errno.EIO: "læsefejl på disken",
     errno.EMFILE: "for mange åbne filer",
+    errno.ENFILE: "for mange åbne filer",
+    errno.ENOMEM: "ikke nok hukommelse",
+    errno.EXDEV: "kan ikke flyttes til et andet filsystem",
+    errno.EINVAL: "ugyldigt navn eller argument",
+    errno.EFBIG: "filen er for stor",
     errno.ETXTBSY: "filen er i brug",
     errno.EBUSY: "filen er i brug",
 }
@@ -69,6 +76,8 @@ def reason(exc: OSError) -> str:
     known = _REASONS.get(exc.errno or 0)
     if known:
         return known
+    if exc.errno:
+        return f"systemfejl {errno.errorcode.get(exc.errno, str(exc.errno))}"
     return exc.strerror or str(exc) or type(exc).__name__
 
 
