@@ -113,9 +113,20 @@ def test_targets_are_judged_from_the_results():
 
 
 def _fake_renderer(write):
-    def render(cat, totals, out, opts):
-        write(cat, out)
-    return render
+    """A stand-in planner: `write(cat, folder)` makes its files in a scratch folder, and the
+    plan hands their bytes to the executor (a renderer never writes the build itself)."""
+    import tempfile
+    from pathlib import Path
+
+    from katalog.render.plan import Artifact, Plan, constant
+
+    def plan(cat, totals, opts):
+        with tempfile.TemporaryDirectory() as tmp:
+            write(cat, Path(tmp))
+            files = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
+            return Plan(tuple(Artifact(p.relative_to(tmp).as_posix(), constant(p.read_bytes()))
+                              for p in files))
+    return plan
 
 
 def test_pdf_and_docx_stages_measure_whatever_renderer_is_registered(tmp_path, monkeypatch):
