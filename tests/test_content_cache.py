@@ -416,3 +416,33 @@ def test_parse_ahead_leaves_unexpected_failures_to_the_reader(tmp_path: Path,
     assert calls and _outcome(ahead) == _outcome(alone)
     assert any(i.code == "internal" and "RuntimeError: uventet" in i.message
                for i in ahead.report.issues)
+
+
+@pytest.mark.parametrize("how", ["blocked", "read-only"])
+def test_an_unwritable_cache_still_checks_and_builds(small: Path, tmp_path: Path,
+                                                     how: str) -> None:
+    """A read-only content tree, or a cache folder that cannot be made: no cache, no error,
+    no message about it, the same results."""
+    runner = CliRunner()
+    expected = runner.invoke(main, ["totals", "--format", "json", "--no-cache", str(small)])
+    if how == "blocked":
+        (tmp_path / FOLDER).write_text("not a folder", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        os.chmod(small.parent, 0o555)
+    try:
+        checked = runner.invoke(main, ["check", str(small)])
+        assert checked.exit_code == 0 and "Traceback" not in checked.output
+        assert "advarsel" not in checked.output
+        totals = runner.invoke(main, ["totals", "--format", "json", str(small)])
+        assert totals.output == expected.output
+        out = (tmp_path / "build" if how == "blocked"  # its cache is the blocked one
+               else tmp_path.parent / f"{tmp_path.name}-out" / "build")
+        result = runner.invoke(main, ["build", str(small), "--out", str(out), "--format",
+                                      "totals,html"])
+        assert result.exit_code == 0, result.output
+    finally:
+        os.chmod(small.parent, 0o755)
+    if how == "blocked":
+        assert (tmp_path / FOLDER).read_text(encoding="utf-8") == "not a folder"

@@ -561,3 +561,35 @@ def test_a_failing_worker_leaves_the_previous_build(small, tmp_path, monkeypatch
         build(small, out, ["html"])
     assert len(pool) == 2 and files(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_the_planner_alone_makes_the_site(small, tmp_path, monkeypatch):
+    """A renderer needs no pool, cache or executor to be tested: its plan's jobs, run one by
+    one, give the files a build writes."""
+    from katalog.build import document_date
+    from katalog.pipeline import check
+    from katalog.render.html import plan_html
+    from katalog.render.plan import Inputs, Options, piece
+    from katalog.render.templates import TemplateSet
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    checked = check(small)
+    opts = Options(TemplateSet.create(), document_date(checked.catalogue.settings.date, small))
+    plan = plan_html(checked.catalogue, checked.totals, opts)
+    made = {}
+
+    def run(job):
+        if job not in made:
+            made[job] = job.run(Inputs([run(d) for d in job.deps]))
+        return made[job]
+
+    files = {a.path: run(a.job) if a.part is None else piece(run(a.job), a.part)
+             for a in plan.artifacts}
+    build(small, tmp_path / "out", ["html"], cache=False)
+    assert files == {rel: data for rel, data in files_of(tmp_path / "out").items()
+                     if rel != ".katalog-build"}
+
+
+def files_of(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

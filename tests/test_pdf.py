@@ -282,3 +282,90 @@ def test_pool_never_forks_while_another_thread_runs() -> None:
         spinner.join()
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         assert parallel.start_method() == "fork"
+
+
+# -- template overrides: the PDF comes from all.html's macros, never from cut HTML -----------
+
+def _reshaped_all_html() -> str:
+    """The default all.html as a municipality might rewrite it, meaning kept: every tag
+    re-indented, the attributes of the theme sections and articles in another order, an
+    extra class, and each proposal in a wrapper of its own."""
+    from katalog.render.templates import default_templates
+
+    text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
+    text = text.replace(
+        '<section class="theme" id="{{ t.anchor }}" aria-labelledby="{{ t.anchor }}-h" '
+        'data-title="Tema {{ t.number }}: {{ t.title }}">',
+        '<section data-title="Tema {{ t.number }}: {{ t.title }}" '
+        'aria-labelledby="{{ t.anchor }}-h" id="{{ t.anchor }}" class="theme tema">')
+    text = text.replace(
+        '<article class="proposal status-{{ p.status }}" id="{{ p.anchor }}" '
+        'aria-labelledby="{{ p.anchor }}-h">',
+        '<div class="forslag-ramme">\n    <article aria-labelledby="{{ p.anchor }}-h"\n'
+        '             id="{{ p.anchor }}" class="status-{{ p.status }} proposal">')
+    text = text.replace("</article>", "    </article>\n  </div>")
+    lines = ["    " + line if line.startswith("<") else line for line in text.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def _words(path: Path) -> list[str]:
+    return " ".join(pages_text(path)).split()
+
+
+def test_a_reshaped_all_html_gives_the_same_pdf_text(small: Path, tmp_path: Path) -> None:
+    """Issue 13: re-indenting all.html (or reordering attributes) made a 20-page council PDF
+    of a 32-page one. Now the pages and their text are the default's."""
+    reshaped = _reshaped_all_html()
+    assert '    <section data-title=' in reshaped
+    own = write_tree(tmp_path / "mine", {"html/all.html": reshaped})
+    build(small, tmp_path / "default", ["pdf"], cache=False)
+    build(small, tmp_path / "own", ["pdf"], templates=own, cache=False)
+    for rel in ["katalog.pdf"] + [f"pdf/{p}.pdf" for p in ("A1", "A2", "I1", "I2")]:
+        default, mine = tmp_path / "default" / rel, tmp_path / "own" / rel
+        assert len(PdfReader(mine).pages) == len(PdfReader(default).pages), rel
+        assert _words(mine) == _words(default), rel
+
+
+def test_an_all_html_without_a_needed_macro_is_refused(small: Path, tmp_path: Path) -> None:
+    """An override that lacks a piece katalog needs stops the build with a message naming the
+    template and the macro; nothing is written (the previous build stays)."""
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+    from katalog.render.templates import default_templates
+
+    text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
+    own = write_tree(tmp_path / "mine", {"html/all.html": text.replace(
+        "{% macro proposal(p) -%}", "{% macro forslag(p) -%}").replace(
+        "{{ proposal(p) }}", "{{ forslag(p) }}")})
+    out = tmp_path / "out"
+    build(small, out, ["totals"])
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    result = CliRunner().invoke(main, ["build", str(small), "--out", str(out),
+                                       "--templates", str(own)])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "all.html" in message and "'proposal'" in message and "mangler makroen" in message
+    assert "Traceback" not in result.output
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_relative_links_are_plain_text_in_the_pdf(small: Path, tmp_path: Path) -> None:
+    """Issue 18: relative and //host/share links became file:// links in the PDF, carrying
+    the build machine's path. Now they are text; web and mail links stay links."""
+    a1 = small / "proposals" / "A1.md"
+    a1.write_text(a1.read_text(encoding="utf-8") + (
+        "Se [bilaget](bilag/notat.pdf), [drevet](//server/deling/fil.docx), "
+        "[siden](https://example.org/side) og [os](mailto:a@example.org).\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    build(small, out, ["pdf", "html"], cache=False)
+    for pdf_file in (out / "katalog.pdf", out / "pdf" / "A1.pdf"):
+        uris = [str(a.get_object()["/A"].get("/URI")) for page in PdfReader(pdf_file).pages
+                for a in page.get("/Annots", []) if "/A" in a.get_object()]
+        assert "https://example.org/side" in uris and "mailto:a@example.org" in uris
+        assert not any(u.startswith("file:") or "server" in u or "notat" in u for u in uris)
+        text = " ".join(" ".join(pages_text(pdf_file)).split())
+        assert "Se bilaget, drevet, siden og os." in text
+    site = (out / "html" / "forslag" / "A1.html").read_text(encoding="utf-8")
+    assert 'href="bilag/notat.pdf"' in site  # the web site keeps them as written

@@ -124,6 +124,8 @@ class _Run:
                 self.space.setdefault(job, name)
                 if job not in self.keys:
                     self.keys[job] = self._key(job)
+                if self.keys[job] is not None:  # kept at the prune, even when not looked up
+                    self.used.setdefault(self.space[job], set()).add(str(self.keys[job]))
             targets.extend(jobs)
         todo: list[Job] = []
         for job in targets:
@@ -154,7 +156,6 @@ class _Run:
             hit = self.store.get(space, key)
             if hit is not None:
                 self.outputs[job] = hit
-                self.used.setdefault(space, set()).add(key)
                 self.outcome.reused.append(job.label)
                 if job.previous:
                     self._remember(job)
@@ -281,9 +282,7 @@ class _Run:
         self.outcome.ran.append(job.label)
         key = self.keys[job]
         if key is not None:
-            space = self.space[job]
-            self.store.put(space, key, output)
-            self.used.setdefault(space, set()).add(key)
+            self.store.put(self.space[job], key, output)
             if job.previous:
                 self._remember(job)
         self._write_files(job)

@@ -82,19 +82,7 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         else:
             _feed_fields(h, obj, tag, names, memo)
     elif isinstance(obj, dict) or isinstance(obj, Mapping):  # dict first: the ABC check is slow
-        if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
-            h.update(b"m%d:" % len(obj))
-            for k in sorted(obj):
-                v = obj[k]
-                h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
-                if type(v) is not str:
-                    _feed(h, v, memo)
-            return
-        items = sorted((fingerprint(k), v) for k, v in obj.items())
-        h.update(b"M%d:" % len(items))
-        for k, v in items:
-            h.update(k.encode("ascii"))
-            _feed(h, v, memo)
+        _feed_mapping(h, obj, memo)
     elif isinstance(obj, (list, tuple)):
         h.update(b"L%d:" % len(obj))
         for item in obj:
@@ -109,6 +97,22 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         h.update(b"?")
     else:
         raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
+
+
+def _feed_mapping(h: "hashlib._Hash", obj: Mapping[Any, Any], memo: Memo | None) -> None:
+    if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
+        h.update(b"m%d:" % len(obj))
+        for k in sorted(obj):
+            v = obj[k]
+            h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
+            if type(v) is not str:
+                _feed(h, v, memo)
+        return
+    items = sorted((fingerprint(k), v) for k, v in obj.items())
+    h.update(b"M%d:" % len(items))
+    for k, v in items:
+        h.update(k.encode("ascii"))
+        _feed(h, v, memo)
 
 
 def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
