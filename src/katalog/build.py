@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -21,13 +19,26 @@ from .content_cache import DocumentCache
 from .execute import execute
 from .issues import Report
 from .model import Catalogue
+from .output import (
+    MARKER,
+    Building,
+    OutputRefused,
+    carry_over,
+    ensure_replaceable,
+    locked,
+    remove_abandoned,
+    target,
+    write_marker,
+)
 from .pipeline import check
 from .render.plan import Options, Plan, Planner
 from .render.templates import TemplateSet
 from .render.totals_files import FILES as TOTALS_FILES
 from .render.totals_files import plan_totals
 
-MARKER = ".katalog-build"
+__all__ = ["DEFAULT_FORMATS", "MARKER", "RENDERERS", "BuildError", "BuildResult", "Options",
+           "OutputRefused", "build", "document_date", "ensure_replaceable", "parse_formats"]
+
 CATALOGUE_PDF = "katalog.pdf"  # render.pdf's files (the module is imported only when used)
 PROPOSALS_PDF = "pdf"
 
@@ -88,10 +99,6 @@ class BuildError(Exception):
         self.report = report
 
 
-class OutputRefused(Exception):
-    """The output folder exists and was not written by katalog: it is never replaced."""
-
-
 @dataclass
 class BuildResult:
     """What a build wrote (`files`, absolute), its report (warnings included), and the labels
@@ -119,20 +126,6 @@ def parse_formats(text: str | Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(formats)) or list(DEFAULT_FORMATS)
 
 
-def ensure_replaceable(out: Path) -> None:
-    """Refuse an existing folder that is neither empty nor written by katalog."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise OutputRefused(f"{out} findes og er ikke en mappe")
-    if (out / MARKER).exists() or not any(out.iterdir()):
-        return
-    raise OutputRefused(
-        f"{out} findes allerede og er ikke skrevet af katalog; vælg en anden mappe med --out "
-        "eller tøm den (katalog sletter aldrig andre filer)"
-    )
-
-
 def build(
     content: Path | str,
     out: Path | str = "build",
@@ -149,7 +142,7 @@ def build(
     `out`, unless KATALOG_NO_CACHE is set; or a `cache.Store`) keeps parsed content files and
     made parts between builds; `False` makes everything anew. The result is the same.
     """
-    out = Path(out)
+    out = target(out)
     content = Path(content)
     formats = list(formats or DEFAULT_FORMATS)
     ensure_replaceable(out)
@@ -167,16 +160,12 @@ def build(
     for name in formats:
         say(f"Planlægger {name}")
         plans[name] = RENDERERS[name][0](checked.catalogue, checked.totals, opts)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    building = _start(out)
     try:
-        (tmp / MARKER).write_text("Denne mappe er skrevet af katalog og erstattes ved næste build.\n",
-                                  encoding="utf-8")
-        _carry_over(out, tmp, formats)
-        outcome = execute(plans, tmp, store, progress=say)
-        _swap(tmp, out)
+        outcome = execute(plans, building.path, store, progress=say)
+        _finish(building, formats)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        building.discard()
         raise
     for notice in outcome.notices:
         checked.report.warning(notice.code, notice.message, notice.path)
@@ -184,46 +173,30 @@ def build(
     return BuildResult(out, formats, checked.report, files, outcome.ran, outcome.reused)
 
 
+def _start(out: Path) -> Building:
+    try:
+        return Building(out)
+    except OSError as exc:
+        raise OutputRefused(f"{out} kan ikke oprettes ({exc.strerror or exc})") from None
+
+
+def _finish(building: Building, formats: Sequence[str]) -> None:
+    """Carry over the previous build's files of the formats not built now, list everything
+    in the marker and swap the new folder in, all under the parent folder's lock (builds
+    into the same folder wait for each other here, not for the whole build)."""
+    out = building.out
+    rebuilt = {rel for name in formats for rel in RENDERERS[name][1]}
+    keep = [rel for _name, (_plan, rels) in RENDERERS.items() for rel in rels
+            if rel not in rebuilt]
+    with locked(out.parent):
+        remove_abandoned(out)
+        ensure_replaceable(out)  # again: another build may have changed it meanwhile
+        carry_over(out, building.path, keep)
+        write_marker(building.path)
+        building.swap()
+
+
 def _store(cache: Store | bool, out: Path) -> Store:
     if isinstance(cache, Store):
         return cache
     return Store.beside(out) if cache and caching_enabled() else Store(None)
-
-
-def _carry_over(old: Path, new: Path, formats: Sequence[str]) -> None:
-    """Hard-link (or copy) the previous build's outputs of formats not being rebuilt."""
-    if not (old / MARKER).exists():
-        return
-    rebuilt = {rel for name in formats for rel in RENDERERS[name][1]}
-    for entry in sorted(old.iterdir()):
-        if entry.name == MARKER or entry.name in rebuilt:
-            continue
-        target = new / entry.name
-        if entry.is_dir():
-            shutil.copytree(entry, target, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(entry, target)
-
-
-def _link_or_copy(src: str | Path, dst: str | Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put `new` where `out` is, with the old folder out of the way for the shortest time."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
