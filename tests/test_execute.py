@@ -22,8 +22,6 @@ from katalog.render.plan import (
     Where,
     bundle,
     constant,
-    piece,
-    unbundle,
 )
 
 CALLS: list[str] = []
@@ -183,9 +181,3 @@ def test_prune_keeps_what_this_renderer_used(tmp_path: Path) -> None:
                      "other": Plan((Artifact("o", Job(text, ("o",), key="o", label="o")),))},
                     tmp_path / "3", store(tmp_path), workers=1)
     assert CALLS == ["a"] and again.reused == ["o"]  # "a" was pruned, "other" kept its own
-
-
-def test_bundles() -> None:
-    parts = [b"", b"abc", bytes(range(256)), b"x" * 10]
-    data = bundle(parts)
-    assert unbundle(data) == parts and [piece(data, i) for i in range(4)] == parts
