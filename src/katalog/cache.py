@@ -40,7 +40,7 @@ FOLDER = ".katalog-cache"
 NO_CACHE_ENV = "KATALOG_NO_CACHE"  # KATALOG_NO_CACHE=1: never read or write a cache
 FORMAT = b"katalog-cache-2\n"
 _MAC = hashlib.sha256().digest_size
-MAX_RECORD = 4 << 30  # a record bigger than this is not read (a planted /dev/zero-sized file)
+MAX_RECORD = 1 << 30  # a record bigger than this is not read (e.g. a planted huge file)
 STALE_TMP_SECONDS = 600  # a temporary file this old was left by a killed process
 TMP_PREFIX = ".tmp-"
 GITIGNORE = b"# katalog's cache: never commit it\n*\n"

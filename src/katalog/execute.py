@@ -128,8 +128,9 @@ class _Run:
                     self.used.setdefault(self.space[job], set()).add(str(self.keys[job]))
             targets.extend(jobs)
         todo: list[Job] = []
+        queued: set[Job] = set()
         for job in targets:
-            self._need(job, todo, set(todo))
+            self._need(job, todo, queued)
         for job in list(self.files):
             if job in self.outputs:
                 self._write_files(job)
@@ -235,7 +236,8 @@ class _Run:
         ready = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
         if not ready:
             return
-        self.pending = [j for j in self.pending if j not in set(ready)]
+        taken = set(ready)
+        self.pending = [j for j in self.pending if j not in taken]
         batch: list[Job] = []
         size = max(1, len([j for j in ready if j in self.table]) // (8 * self.workers.n))
         for job in ready:
