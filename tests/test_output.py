@@ -163,3 +163,31 @@ def test_concurrent_builds_into_one_folder(small, tmp_path, monkeypatch):
     assert errors == []
     assert (out / "totals.json").is_file() and (out / "html" / "index.html").is_file()
     assert _leftovers(tmp_path, "build") == []
+
+
+def test_a_failed_build_leaves_the_previous_one_and_no_temporary_file(small, tmp_path,
+                                                                      monkeypatch):
+    """A job failing halfway (after others were made and cached): the previous build stays
+    as it was, and neither the output's parent nor the cache holds a temporary file."""
+    from katalog.cache import FOLDER
+    from katalog.render import pdf_layout
+
+    monkeypatch.setenv("KATALOG_WORKERS", "1")
+    out = tmp_path / "build"
+    build(small, out, ["totals"])
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    real, calls = pdf_layout.layout, []
+
+    def failing(job):
+        calls.append(job.name)
+        if len(calls) == 4:
+            raise RuntimeError("layout failed")
+        return real(job)
+
+    monkeypatch.setattr(pdf_layout, "layout", failing)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        build(small, out, ["pdf"])
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert _leftovers(tmp_path, "build") == []
+    assert any((tmp_path / FOLDER / "pdf").rglob("*"))  # what was made before is kept
+    assert [p for p in (tmp_path / FOLDER).rglob("*") if p.name.startswith(".tmp-")] == []
