@@ -48,3 +48,27 @@ def test_bundles() -> None:
     data = bundle(parts)
     assert unbundle(data) == parts and [piece(data, i) for i in range(4)] == parts
     assert unbundle(bundle([])) == []
+
+
+def test_no_renderer_imports_the_cache_the_pool_or_the_executor() -> None:
+    """Renderers plan; only katalog.execute touches the cache, the pool and the files."""
+    import ast
+    from pathlib import Path
+
+    import katalog.render
+
+    forbidden = {"cache", "parallel", "execute", "content_cache", "fingerprint"}
+    root = Path(katalog.render.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names if not node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.split(".")[-1] in forbidden or name.startswith("katalog.") and \
+                        name.split(".")[1] in forbidden:
+                    found.append(f"{path.relative_to(root)}: {name}")
+    assert found == []
