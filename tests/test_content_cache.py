@@ -115,9 +115,9 @@ def test_corrupt_entries_are_ignored(example: Path, tmp_path: Path) -> None:
     damaged = {}
     for i, (key, value) in enumerate(entries.items()):
         if i % 3 == 0:
-            damaged[key] = value[:-7] + b"garbage"  # damaged inside a sound pack
+            damaged[key] = b"garbage" + value[7:]  # damaged inside a sound pack
         elif i % 3 == 1:
-            damaged[key] = value[: len(value) // 2]  # truncated
+            damaged[key] = value[: len(value) // 4]  # truncated
         else:
             damaged[key] = b""  # empty
     _write_pack(cache, damaged)

@@ -75,15 +75,25 @@ def _dec(obj: dict[str, Any]) -> Any:
     raise ValueError(f"unknown tag in a content cache entry: {sorted(obj)}")
 
 
-def _positions(positions: Mapping[tuple[Any, ...], tuple[int, int]]) -> list[Any]:
-    return [[[_enc_key(k) for k in path], line, col] for path, (line, col) in positions.items()]
-
-
 def encode_document(doc: "Document") -> bytes:
-    """A parsed file as an entry (the path is left out: it is put back on reading)."""
-    return json.dumps(["doc", _enc(doc.data), _positions(doc.positions),
-                       _positions(doc.key_positions), doc.body, doc.body_line],
-                      ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    """A parsed file as an entry (the path is left out: it is put back on reading): JSON,
+    then a NUL byte (JSON never holds one unescaped) and the Markdown body as UTF-8, which
+    so needs no escaping. Positions are laid out to be read back fast: the value paths as
+    JSON lists (which keep the parts' types: text keys, list indexes), their (line, column)
+    pairs as one flat list, and each key's path as the index of the same value path."""
+    body = doc.body.encode("utf-8")
+    paths = list(doc.positions)
+    index = {p: i for i, p in enumerate(paths)}
+    keys = [index.get(p, -1) for p in doc.key_positions]
+    extra = [list(p) for p, i in zip(doc.key_positions, keys) if i < 0]  # (never, in practice)
+    head = json.dumps(["doc", _enc(doc.data), paths, _flat(doc.positions.values()), keys, extra,
+                       _flat(doc.key_positions.values()), doc.body_line, len(body)],
+                      ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return head.encode("utf-8") + b"\0" + body
+
+
+def _flat(pairs: Any) -> list[int]:
+    return [x for pair in pairs for x in pair]
 
 
 def encode_error(code: str, message: str, line: int, col: int) -> bytes:
@@ -94,31 +104,45 @@ def decode_document(entry: bytes, path: str) -> "Document":
     """The Document an entry holds, at `path`; raises the `SourceError` it holds."""
     from .source import Document, SourceError
 
-    kind, *fields = json.loads(entry, object_hook=_dec)
+    head, _, body = entry.partition(b"\0")
+    kind, *fields = json.loads(head, object_hook=_dec)
     if kind == "error":
         code, message, line, col = fields
         raise SourceError(str(code), str(message), int(line), int(col))
     if kind != "doc":
         raise ValueError(f"not a document entry: {kind!r}")
-    data, positions, key_positions, body, body_line = fields
-    return Document(path, data,
-                    {tuple(p): (line, col) for p, line, col in positions},
-                    {tuple(p): (line, col) for p, line, col in key_positions},
-                    body, body_line)
+    data, paths, places, keys, extra, key_places, body_line, size = fields
+    if len(body) != size:
+        raise ValueError("a truncated content cache entry")
+    tuples = list(map(tuple, paths))
+    more = iter(map(tuple, extra))
+    key_paths = [tuples[i] if i >= 0 else next(more) for i in keys]
+    at, key_at = iter(places), iter(key_places)
+    return Document(path, data, dict(zip(tuples, zip(at, at))),
+                    dict(zip(key_paths, zip(key_at, key_at))), body.decode("utf-8"), body_line)
 
 
-def _parse_entry(item: tuple[bytes, bool]) -> bytes | None:
-    """One file parsed (in a pool worker) into an entry; None when parsing raised anything
-    but a SourceError (the reader then parses it again itself and reports it as always)."""
+Parsed = tuple[bytes | None, Any]  # (the entry to keep, the Document or SourceError's args)
+
+
+def _parse_ahead(item: tuple[bytes, bool, bool]) -> Parsed | None:
+    """One file parsed in a pool worker: its entry (when `keep`) and the result itself (sent
+    back by the pool, so this process need not decode the entry); None when parsing raised
+    anything but a SourceError (the reader then parses it again and reports it as always)."""
     from .source import SourceError, read_document
 
-    raw, front_matter = item
+    raw, front_matter, keep = item
     try:
-        return encode_document(read_document(raw, "", front_matter))
+        doc = read_document(raw, "", front_matter)
     except SourceError as exc:
-        return encode_error(exc.code, exc.message, exc.line, exc.col)
+        fields = (exc.code, exc.message, exc.line, exc.col)
+        return (encode_error(*fields) if keep else None), fields
     except Exception:  # noqa: BLE001
         return None
+    try:
+        return (encode_document(doc) if keep else None), doc
+    except (Unencodable, ValueError):
+        return None, doc
 
 
 class DocumentCache:
@@ -133,7 +157,7 @@ class DocumentCache:
         self._new: dict[str, bytes] = {}  # entries made in this run
         self._used: set[str] = set()
         self._docs: dict[tuple[bool, bytes], "Document"] = {}  # parsed in this run
-        self._ahead: dict[tuple[bytes, bool], bytes] = {}  # parsed by `prefetch`
+        self._ahead: dict[tuple[bytes, bool], Parsed] = {}  # parsed by `prefetch`
 
     @classmethod
     def beside(cls, content: Any) -> "DocumentCache":
@@ -160,11 +184,12 @@ class DocumentCache:
                 if not (self.store.enabled and self.key(raw, fm) in self._entries())]
         if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
             return  # a second of parsing at most: not worth starting new interpreters for
-        entries = parallel.map_processes(_parse_entry, jobs, workers,
-                                         chunksize=max(1, len(jobs) // (4 * workers)))
-        for job, entry in zip(jobs, entries):
-            if entry is not None:
-                self._ahead[job] = entry
+        keep = self.store.enabled
+        done = parallel.map_processes(_parse_ahead, [(raw, fm, keep) for raw, fm in jobs],
+                                      workers, chunksize=max(1, len(jobs) // (4 * workers)))
+        for job, parsed in zip(jobs, done):
+            if parsed is not None:
+                self._ahead[job] = parsed
 
     def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
         """The file parsed (or its `SourceError` raised), as `source.read_document` would."""
@@ -177,20 +202,29 @@ class DocumentCache:
         from .source import SourceError, read_document
 
         key = self.key(raw, front_matter) if self.store.enabled else ""
-        ahead = self._ahead.pop((raw, front_matter), None)
-        entry = ahead or (self._entries().get(key) if key else None)
         if key:
             self._used.add(key)
+        ahead = self._ahead.pop((raw, front_matter), None)
+        if ahead is not None:
+            self.misses += 1
+            entry, result = ahead
+            if key and entry is not None:
+                self._new[key] = entry
+            if isinstance(result, tuple):
+                raise SourceError(*result)
+            doc: Document = dataclasses.replace(result, path=path)
+            return doc
+        entry = self._entries().get(key) if key else None
         if entry is not None:
             try:
                 doc = decode_document(entry, path)
             except SourceError:
-                self._count(ahead is not None, key, entry)
+                self.hits += 1
                 raise
             except Exception:  # noqa: BLE001 - a bad entry is a miss
                 pass
             else:
-                self._count(ahead is not None, key, entry)
+                self.hits += 1
                 return doc
         self.misses += 1
         try:
@@ -205,14 +239,6 @@ class DocumentCache:
             except (Unencodable, ValueError):
                 pass  # something unexpected in the data: just not cached
         return doc
-
-    def _count(self, parsed_now: bool, key: str, entry: bytes) -> None:
-        if parsed_now:
-            self.misses += 1
-            if key:
-                self._new[key] = entry
-        else:
-            self.hits += 1
 
     def save(self) -> None:
         """Write the pack when this run parsed something new: the entries it used, plus the

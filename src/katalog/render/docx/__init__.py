@@ -28,7 +28,19 @@ from typing import Sequence
 from ...compute import Totals
 from ...model import Catalogue, Proposal
 from ..html import danish_date
-from ..plan import Artifact, Inputs, Job, Notice, Options, Plan, Then, Where, bundle, piece
+from ..plan import (
+    Artifact,
+    Inputs,
+    Job,
+    Notice,
+    Options,
+    Plan,
+    Then,
+    Where,
+    bundle,
+    piece,
+    unbundle,
+)
 from ..templates import TemplateSet
 from .compose import catalogue_body, proposal_body, proposal_parts
 from .context import Context
@@ -111,7 +123,9 @@ def _find_template(templates: TemplateSet) -> Path:
 
 def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
     """The attachments of the proposals at `chunk` (indexes in cat.proposals), their content
-    as fragments for the catalogue, and the warnings met: one bundle."""
+    as fragments for the catalogue, and the warnings met: one bundle of the files, then each
+    fragment's text (WordprocessingML, as it is), then the fragments' operations and the
+    warnings (JSON)."""
     template, messages = _template(build)
     start = len(messages)
     s = build.cat.settings
@@ -119,7 +133,8 @@ def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
     values = {"undertitel": s.subtitle, "organisation": s.organisation,
               "dato": danish_date(build.date)}
     props = {"author": s.organisation, "subject": s.subtitle}
-    files, fragments = [], []
+    files: list[bytes] = []
+    fragments: list[Fragment] = []
     scratch = template.scratch()
     for p in (build.cat.proposals[i] for i in chunk):
         fragment = record(scratch, partial(proposal_parts, p=p, cat=build.cat,
@@ -130,9 +145,10 @@ def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
             partial(proposal_body, p=p, cat=build.cat, totals=build.totals,
                     parts=partial(_fill, fragment)),
             {"titel": title, **values}, {"title": title, **props}, when))
-        fragments.append([fragment.text, fragment.ops])
+        fragments.append(fragment)
+    ops = json.dumps([f.ops for f in fragments], ensure_ascii=False).encode("utf-8")
     notes = json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")
-    return bundle([*files, json.dumps(fragments, ensure_ascii=False).encode("utf-8"), notes])
+    return bundle([*files, *(f.text.encode("utf-8") for f in fragments), ops, notes])
 
 
 def _fill(fragment: Fragment, ctx: Context, _p: Proposal, level: int) -> list[Element]:
@@ -150,9 +166,11 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], inputs: Inpu
     def filled(ctx: Context, p: Proposal, level: int) -> list[Element]:
         k, j = where_is[index[p.id]]
         if k not in unpacked:
-            out = inputs[k]
-            raw = json.loads(piece(out, _count(out) - 2))  # [files…, fragments, warnings]
-            unpacked[k] = [Fragment(text, [tuple(op) for op in ops]) for text, ops in raw]
+            parts = unbundle(inputs[k])  # [files…, fragments' texts…, operations, warnings]
+            n = (len(parts) - 2) // 2
+            ops = json.loads(parts[-2])
+            unpacked[k] = [Fragment(parts[n + i].decode("utf-8"), [tuple(op) for op in ops[i]])
+                           for i in range(n)]
         return [unpacked[k][j].fill(ctx, level - 2)]
 
     s = cat.settings
@@ -164,14 +182,10 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], inputs: Inpu
     return bundle([data, json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")])
 
 
-def _count(data: bytes) -> int:
-    return int.from_bytes(data[:4], "big")
-
-
 def _warnings(path: str, first: list[str], sizes: list[int], outputs: Sequence[bytes]) -> Plan:
     """The template warnings, each once, in the order one process would meet them."""
     found = list(first) + json.loads(piece(outputs[0], 1))
     for size, out in zip(sizes, outputs[1:]):
-        found += json.loads(piece(out, size + 1))
+        found += json.loads(piece(out, 2 * size + 1))
     unique = list(dict.fromkeys(found))
     return Plan(notices=tuple(Notice("docx-template", m, path) for m in unique))
