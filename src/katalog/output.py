@@ -181,8 +181,9 @@ class Building:
         out.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
         os.chmod(self.path, 0o777 & ~_umask())  # like any folder, not mkdtemp's 0700
-        self._fd = os.open(self.path, os.O_RDONLY)
-        if fcntl is not None:
+        self._fd = -1
+        if fcntl is not None:  # held while this build lives (`remove_abandoned`)
+            self._fd = os.open(self.path, os.O_RDONLY)
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def close(self) -> None:
