@@ -4,8 +4,8 @@
 once per run, and with a `cache.Store` keeps the results in one pack record
 (`documents.pack`) for the next run: a warm `katalog check` of 1,000 files opens one file
 instead of parsing a thousand. The key is a `fingerprint` of the file's bytes, whether it has
-front matter and `code_fingerprint()` (katalog's code and the YAML library), so any edit or
-upgrade is a miss. The path is not part of the key; the shown path is put back on every hit.
+front matter and `code_fingerprint(PARSING)` (katalog's code and the YAML library), so any
+edit or upgrade is a miss. The path is not part of the key; the shown path is put back on every hit.
 A file that cannot be read (`SourceError`) is kept as that error.
 
 An entry is plain JSON (`encode_document`/`decode_document`): `Decimal`, dates, `UNKNOWN` and
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from . import parallel
 from .cache import Store
-from .fingerprint import code_fingerprint, fingerprint
+from .fingerprint import PARSING, code_fingerprint, fingerprint
 from .model import UNKNOWN
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class DocumentCache:
 
     @staticmethod
     def key(raw: bytes, front_matter: bool) -> str:
-        return fingerprint(code_fingerprint(), front_matter, raw)
+        return fingerprint(code_fingerprint(PARSING), front_matter, raw)
 
     def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache lacks in the process

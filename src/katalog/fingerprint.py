@@ -150,16 +150,18 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-# libraries that turn content into data or data into bytes: a new version may parse or render
-# differently, so it is part of every key
-LIBRARIES = ("ruamel.yaml", "ruamel.yaml.clib", "jinja2", "markupsafe", "babel", "weasyprint",
-             "pydyf", "tinycss2", "pypdf", "pikepdf", "python-docx", "cmarkgfm", "nh3")
+# libraries that turn content into data (PARSING) or data into bytes: a new version may parse
+# or render differently, so it is part of the keys of what it makes
+PARSING = ("ruamel.yaml", "ruamel.yaml.clib")
+LIBRARIES = (*PARSING, "jinja2", "markupsafe", "babel", "weasyprint", "pydyf", "tinycss2",
+             "pypdf", "pikepdf", "python-docx", "cmarkgfm", "nh3")
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """katalog's version, the bytes of its Python modules and the versions of the libraries
-    it parses and renders with: a code change or an upgrade makes everything new again."""
+@lru_cache(maxsize=4)
+def code_fingerprint(libraries: tuple[str, ...] = LIBRARIES) -> str:
+    """katalog's version, the bytes of its Python modules and the versions of `libraries`
+    (by default every library it parses and renders with): a code change or an upgrade
+    makes everything new again."""
     from importlib import metadata  # slow to import: only when a cache is used
 
     package = Path(__file__).resolve().parent
@@ -167,7 +169,7 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         _feed(h, path.relative_to(package).as_posix())
         _feed(h, path.read_bytes())
-    for name in LIBRARIES:
+    for name in libraries:
         try:
             _feed(h, f"{name}=={metadata.version(name)}")
         except metadata.PackageNotFoundError:
