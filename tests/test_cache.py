@@ -1,255 +1,196 @@
-"""cache: content-addressed keys and the on-disk page cache."""
+"""cache: the one store. Records are authenticated with this user's key, so a record katalog
+did not write (planted, another user's, damaged, moved) is a miss; a folder that is a
+symlink, another user's or tracked by git is not used; the folder ignores itself in git; a
+store that cannot be written only costs time and leaves no temporary file."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal as D
+import errno
+import hashlib
+import os
+import stat
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
-from markupsafe import Markup
 
-from katalog.cache import FOLDER, PageCache, Unhashable, code_fingerprint, fingerprint, tree_fingerprint
-from katalog.compute import Series
-from katalog.model import UNKNOWN
-from conftest import write_tree
+from katalog import cache as cache_module
+from katalog.cache import FOLDER, FORMAT, Store, key_path, user_secret
 
-
-@dataclass(frozen=True)
-class Point:
-    x: int
-    y: object = None
+KEY = b"k" * 32
 
 
-def test_fingerprint_is_about_values_not_identity_or_order():
-    a = {"b": [1, D("2.50")], "a": Point(1, {2027: UNKNOWN})}
-    b = {"a": Point(1, {2027: UNKNOWN}), "b": [1, D("2.50")]}
-    assert fingerprint(a) == fingerprint(b)
-    assert fingerprint(Markup("<b>x</b>")) == fingerprint("<b>x</b>")
-    assert fingerprint(Series({2027: D(5)}, frozenset({2028}))) == fingerprint(
-        Series({2027: D(5)}, frozenset({2028})))
+def entry_file(store: Store, namespace: str, key: str) -> Path:
+    assert store.folder is not None
+    return store.folder / namespace / key[:2] / key
 
 
-@pytest.mark.parametrize("one, other", [
-    (1, "1"), (1, D(1)), (True, 1), (None, ""), ([1, 2], [2, 1]), ((1, 2), [1, (2,)]),
-    ({"a": 1}, {"a": 2}), (Point(1), Point(2)), (UNKNOWN, "?"), (D("1.0"), D("1.00")),
-    (dt.date(2026, 1, 2), "2026-01-02"), (["ab", "c"], ["a", "bc"]), ({1: 2}, {2: 1}),
-])  # fmt: skip
-def test_fingerprint_tells_different_data_apart(one, other):
-    assert fingerprint(one) != fingerprint(other)
+def test_a_record_comes_back_and_any_damage_is_a_miss(tmp_path: Path) -> None:
+    store = Store(tmp_path / FOLDER, KEY)
+    store.put("pdf", "ab" * 32, b"value")
+    assert store.get("pdf", "ab" * 32) == b"value"
+    path = entry_file(store, "pdf", "ab" * 32)
+    raw = path.read_bytes()
+    for damaged in (raw[:-1] + bytes([raw[-1] ^ 1]), raw[:len(raw) // 2], b"", raw + b"x"):
+        path.write_bytes(damaged)
+        assert store.get("pdf", "ab" * 32) is None
+    assert store.get("pdf", "cd" * 32) is None
 
 
-def test_fingerprint_refuses_objects_without_a_stable_encoding():
-    with pytest.raises(Unhashable):
-        fingerprint({"x": object()})
-
-
-def test_tree_and_code_fingerprints_follow_the_files(tmp_path):
-    tree = write_tree(tmp_path / "t", {"html/a.html": "a", "html/assets/x.css": "x"})
-    before = tree_fingerprint([tree / "html"])
-    (tree / "html/assets/x.css").write_text("y", encoding="utf-8")
-    assert tree_fingerprint([tree / "html"]) != before
-    (tree / "html/assets/x.css").write_text("x", encoding="utf-8")
-    assert tree_fingerprint([tree / "html"]) == before
-    assert len(code_fingerprint()) == 64
-
-
-def test_page_cache_renders_once_and_reuses(tmp_path):
-    cache = PageCache(tmp_path / FOLDER)
-    calls = []
-
-    def render() -> bytes:
-        calls.append(1)
-        return b"<p>side</p>"
-
-    key = fingerprint("page", {"v": 1})
-    assert cache.page("html", "a.html", key, render) == b"<p>side</p>"
-    again = PageCache(tmp_path / FOLDER)
-    assert again.page("html", "a.html", key, render) == b"<p>side</p>"
-    assert len(calls) == 1 and cache.rendered == ["a.html"] and again.reused == ["a.html"]
-
-
-def test_damaged_entry_is_a_miss(tmp_path):
-    cache = PageCache(tmp_path / FOLDER)
-    key = fingerprint("k")
-    cache.put("html", key, b"good")
-    entry = next((tmp_path / FOLDER / "html").rglob(key))
-    entry.write_bytes(entry.read_bytes()[:-1] + b"X")
-    assert cache.get("html", key) is None
-    assert cache.page("html", "p", key, lambda: b"good") == b"good"
-    assert cache.get("html", key) == b"good"
-
-
-def test_prune_keeps_only_what_the_build_used(tmp_path):
-    old = PageCache(tmp_path / FOLDER)
-    for name in ("a", "b"):
-        old.page("html", name, fingerprint(name), lambda: b"x")
-    old.page("pdf", "c", fingerprint("c"), lambda: b"x")
-    new = PageCache(tmp_path / FOLDER)
-    new.page("html", "a", fingerprint("a"), lambda: b"x")
-    new.prune("html")
-    assert new.get("html", fingerprint("a")) == b"x"
-    assert new.get("html", fingerprint("b")) is None
-    assert new.get("pdf", fingerprint("c")) == b"x"  # other renderers' entries are left alone
-
-
-def test_no_folder_means_no_cache(tmp_path):
-    cache = PageCache(None)
-    assert cache.page("html", "p", "k", lambda: b"1") == b"1"
-    assert cache.page("html", "p", "k", lambda: b"2") == b"2"
-    assert cache.rendered == ["p", "p"]
-    cache.prune("html")
-
-
-def test_beside_puts_the_cache_next_to_the_output(tmp_path):
-    assert PageCache.beside(tmp_path / "build").folder == tmp_path / FOLDER
-
-
-def test_fingerprint_with_a_memo_is_about_values_too():
-    a = {"p": Point(1, (Point(2), D("2.50"))), "q": [Point(3)]}
-    b = {"q": [Point(3)], "p": Point(1, (Point(2), D("2.50")))}  # equal values, other objects
-    memo: dict = {}
-    key = fingerprint("page", a, memo=memo)
-    assert fingerprint("page", a, memo=memo) == key  # from the memo
-    assert fingerprint("page", b, memo={}) == key == fingerprint("page", b, memo=memo)
-    assert fingerprint("page", {**a, "p": Point(1, (Point(2), D("2.5")))}, memo=memo) != key
-    assert fingerprint("page", {**a, "q": [Point(True)]}, memo=memo) != key
-    assert any(isinstance(obj, Point) for obj, _digest in memo.values())
-
-
-def test_put_writes_new_entries_in_place_and_replaces_damaged_ones(tmp_path):
-    cache = PageCache(tmp_path / FOLDER)
-    key = fingerprint("k")
-    cache.put("html", key, b"one")
-    entry = next((tmp_path / FOLDER / "html").rglob(key))
-    entry.write_bytes(entry.read_bytes()[:10])  # a half-written entry: a miss
-    assert cache.get("html", key) is None
-    cache.put("html", key, b"two")
-    assert cache.get("html", key) == b"two"
-    assert [p.name for p in entry.parent.iterdir()] == [key]  # no temporary file left
-
-
-# -- a namespace kept in one pack file (PageCache.pack) -----------------------------------------
-
-def _packed(folder) -> PageCache:
-    cache = PageCache(folder)
-    cache.pack("html")
-    return cache
-
-
-def test_packed_namespace_is_one_file_and_is_reused(tmp_path):
-    first = _packed(tmp_path / FOLDER)
-    for name in ("a", "b"):
-        first.page("html", name, fingerprint(name), lambda: name.encode())
-    first.prune("html")
-    assert sorted(p.name for p in (tmp_path / FOLDER).iterdir()) == ["html.pack"]
-    again = _packed(tmp_path / FOLDER)
-    assert again.page("html", "a", fingerprint("a"), lambda: b"rendered again") == b"a"
-    assert again.reused == ["a"] and again.rendered == []
-    again.prune("html")  # b was not used: dropped
-    third = _packed(tmp_path / FOLDER)
-    assert third.get("html", fingerprint("a")) == b"a" and third.get("html", fingerprint("b")) is None
-
-
-def test_packed_namespace_leaves_the_others_as_files(tmp_path):
-    cache = _packed(tmp_path / FOLDER)
-    cache.put("html", fingerprint("a"), b"a")
-    cache.put("pdf", fingerprint("c"), b"c")
-    cache.prune("html")
-    assert next((tmp_path / FOLDER / "pdf").rglob(fingerprint("c"))).is_file()
-    assert PageCache(tmp_path / FOLDER).get("pdf", fingerprint("c")) == b"c"
-
-
-@pytest.mark.parametrize("damage", [
-    lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]),  # a flipped bit: the checksum says no
-    lambda raw: raw[: len(raw) // 2],  # half written
-    lambda raw: b"katalog-documents-pack-1\n" + raw.split(b"\n", 1)[1],  # another pack's kind
-    lambda raw: b"",
-    lambda raw: b"not a pack at all",
-])  # fmt: skip
-def test_damaged_or_foreign_pack_is_an_empty_cache_and_is_written_anew(tmp_path, damage):
-    first = _packed(tmp_path / FOLDER)
-    first.page("html", "a", fingerprint("a"), lambda: b"a")
-    first.prune("html")
-    pack = tmp_path / FOLDER / "html.pack"
-    pack.write_bytes(damage(pack.read_bytes()))
-    again = _packed(tmp_path / FOLDER)
-    assert again.get("html", fingerprint("a")) is None
-    assert again.page("html", "a", fingerprint("a"), lambda: b"a") == b"a"
-    assert again.rendered == ["a"]
-    again.prune("html")
-    assert _packed(tmp_path / FOLDER).get("html", fingerprint("a")) == b"a"
-
-
-def test_pack_holding_a_class_is_refused(tmp_path):
-    import hashlib
-    import pickle
-
-    class Remove:
-        def __reduce__(self):  # would run os.remove on load
-            import os
-            return (os.remove, (str(tmp_path / "victim"),))
-
-    (tmp_path / "victim").write_text("x", encoding="utf-8")
-    payload = pickle.dumps({fingerprint("a"): Remove()})
+def test_a_record_katalog_did_not_write_is_a_miss(tmp_path: Path) -> None:
+    """Planted records: one with a sound SHA-256 checksum (what an attacker without the key
+    can make), one authenticated with another user's key, and one of ours moved to another
+    key's place. None is used."""
     folder = tmp_path / FOLDER
-    folder.mkdir()
-    (folder / "html.pack").write_bytes(b"katalog-pages-pack-1\n" + hashlib.sha256(payload).digest()
-                                       + payload)
-    assert _packed(folder).get("html", fingerprint("a")) is None
-    assert (tmp_path / "victim").exists()
+    ours = Store(folder, KEY)
+    payload = b"-35000"
+    planted = entry_file(ours, "pdf", "aa" * 32)
+    planted.parent.mkdir(parents=True)
+    planted.write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
+    assert ours.get("pdf", "aa" * 32) is None
+    Store(folder, b"x" * 32).put("pdf", "bb" * 32, payload)
+    assert ours.get("pdf", "bb" * 32) is None
+    ours.put("pdf", "cc" * 32, payload)
+    moved = entry_file(ours, "pdf", "dd" * 32)
+    moved.parent.mkdir(parents=True)
+    moved.write_bytes(entry_file(ours, "pdf", "cc" * 32).read_bytes())
+    assert ours.get("pdf", "cc" * 32) == payload and ours.get("pdf", "dd" * 32) is None
+    assert ours.get("html", "cc" * 32) is None  # nor in another namespace
 
 
-def test_pack_is_written_only_when_what_it_holds_changes(tmp_path, monkeypatch):
-    from katalog import cache as cache_module
-
-    writes = []
-    real = cache_module._write_pack
-    monkeypatch.setattr(cache_module, "_write_pack",
-                        lambda *args, **kw: (writes.append(1), real(*args, **kw)))
-    first = _packed(tmp_path / FOLDER)
-    first.page("html", "a", fingerprint("a"), lambda: b"a")
-    first.prune("html")
-    assert len(writes) == 1
-    same = _packed(tmp_path / FOLDER)
-    same.page("html", "a", fingerprint("a"), lambda: b"a")
-    same.prune("html")
-    assert len(writes) == 1  # nothing new, nothing dropped
-    fewer = _packed(tmp_path / FOLDER)
-    fewer.prune("html")
-    assert len(writes) == 2 and _packed(tmp_path / FOLDER).get("html", fingerprint("a")) is None
+def test_packs_round_trip_and_a_damaged_pack_is_empty(tmp_path: Path) -> None:
+    store = Store(tmp_path / FOLDER, KEY)
+    entries = {"b": b"2", "a": b"", "c": bytes(range(256))}
+    store.write_pack("documents", entries)
+    assert store.read_pack("documents") == entries
+    assert store.read_pack("other") == {}
+    path = tmp_path / FOLDER / "documents.pack"
+    path.write_bytes(path.read_bytes()[:-3])
+    assert store.read_pack("documents") == {}
+    Store(tmp_path / FOLDER, b"x" * 32).write_pack("documents", entries)
+    assert store.read_pack("documents") == {}
 
 
-def test_pack_replaces_the_entries_of_versions_before_it(tmp_path):
-    PageCache(tmp_path / FOLDER).put("html", fingerprint("old"), b"old")  # one file per entry
-    assert (tmp_path / FOLDER / "html").is_dir()
-    cache = _packed(tmp_path / FOLDER)
-    cache.page("html", "a", fingerprint("a"), lambda: b"a")
-    cache.prune("html")
-    assert not (tmp_path / FOLDER / "html").exists()
+def test_the_folder_ignores_itself_in_git(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    store = Store.beside(tmp_path / "build")
+    store.put("pdf", "ab" * 32, b"x")
+    store.write_pack("documents", {"a": b"1"})
+    folder = tmp_path / FOLDER
+    assert (folder / ".gitignore").read_bytes().splitlines()[-1] == b"*"
+    assert (folder / "CACHEDIR.TAG").read_bytes().startswith(
+        b"Signature: 8a477f597d28d172789f06886806bc55")
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert status == ""
 
 
-def test_record_books_a_page_looked_up_elsewhere(tmp_path):
-    cache = _packed(tmp_path / FOLDER)
-    cache.record("html", "a", fingerprint("a"), True, b"a")
-    cache.record("html", "b", fingerprint("b"), False, None)
-    assert cache.rendered == ["a"] and cache.reused == ["b"]
-    cache.prune("html")
-    assert _packed(tmp_path / FOLDER).get("html", fingerprint("a")) == b"a"
+def test_a_folder_tracked_by_git_is_not_used(tmp_path: Path) -> None:
+    """A cache committed to the repository (e.g. by a pull request) is someone else's."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    folder = tmp_path / FOLDER
+    Store(folder, KEY).put("pdf", "ab" * 32, b"x")
+    assert Store(folder, KEY).get("pdf", "ab" * 32) == b"x"
+    subprocess.run(["git", "add", "-f", f"{FOLDER}/pdf"], cwd=tmp_path, check=True)
+    assert not Store(folder, KEY).enabled
 
 
-def test_memo_digests_travel_with_equal_objects():
-    import pickle
+def test_a_folder_of_another_user_or_a_symlink_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / FOLDER).symlink_to(elsewhere)
+    linked = Store(tmp_path / "link" / FOLDER, KEY)
+    linked.put("pdf", "ab" * 32, b"x")
+    assert not linked.enabled and list(elsewhere.iterdir()) == []
+    folder = tmp_path / FOLDER
+    Store(folder, KEY).put("pdf", "ab" * 32, b"x")
+    real = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real + 1)
+    assert not Store(folder, KEY).enabled
 
-    from katalog.cache import memo_export, memo_import
 
-    parts = {"t": Point(1, (Point(2), D("2.50"))), "s": "text", "u": Point(3)}
-    memo: dict = {}
-    key = fingerprint("page", parts, memo=memo)
-    digests = memo_export(memo, parts)
-    assert sorted(digests) == ["t", "u"]  # frozen dataclasses only
-    received = pickle.loads(pickle.dumps(parts))
-    other: dict = {}
-    memo_import(other, received, digests)
-    assert fingerprint("page", received, memo=other) == key == fingerprint("page", received, memo={})
-    assert len(other) == 2  # not walked again: nothing added for the inner Point
+def test_no_key_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key lives in the user's cache folder (never in a repository), private to the user;
+    a key others may read is not trusted."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    secret = user_secret()
+    path = key_path()
+    assert secret is not None and len(secret) == 32
+    assert path == tmp_path / "home-cache" / "katalog" / "key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert user_secret() == secret
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+    (tmp_path / "other" / "katalog").mkdir(parents=True)
+    (tmp_path / "other" / "katalog" / "key").write_bytes(b"s" * 32)
+    os.chmod(tmp_path / "other" / "katalog" / "key", 0o644)
+    assert user_secret() is None
+    assert not Store(tmp_path / FOLDER).enabled
+
+
+def test_a_store_that_cannot_be_written_costs_only_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_only(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(cache_module.tempfile, "mkstemp", read_only)
+    store = Store(tmp_path / FOLDER, KEY)
+    store.put("pdf", "ab" * 32, b"x")
+    store.write_pack("documents", {"a": b"1"})
+    assert store.get("pdf", "ab" * 32) is None and store.read_pack("documents") == {}
+
+
+def test_a_full_disk_leaves_no_temporary_file(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / FOLDER, KEY)
+    store.put("pdf", "ab" * 32, b"x")  # the folder is there
+    real = os.fdopen
+
+    class Full:
+        def __init__(self, f: object) -> None:
+            self.f = f
+
+        def __enter__(self) -> "Full":
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.f.close()  # type: ignore[attr-defined]
+
+        def write(self, _data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_module.os, "fdopen", lambda fd, *a, **k: Full(real(fd, *a, **k)))
+    store.put("pdf", "cd" * 32, b"y" * 1000)
+    store.write_pack("documents", {"a": b"1"})
+    monkeypatch.undo()
+    left = [p for p in (tmp_path / FOLDER).rglob("*") if p.name.startswith(".tmp-")]
+    assert left == [] and store.get("pdf", "cd" * 32) is None
+
+
+def test_prune_keeps_what_was_used_and_removes_stale_temporaries(tmp_path: Path) -> None:
+    store = Store(tmp_path / FOLDER, KEY)
+    for key in ("aa" * 32, "ab" * 32, "cd" * 32):
+        store.put("pdf", key, key.encode())
+    store.put("docx", "ef" * 32, b"z")
+    stale = tmp_path / FOLDER / "pdf" / "aa" / ".tmp-killed"
+    fresh = tmp_path / FOLDER / ".tmp-writing-now"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    old = time.time() - 2 * cache_module.STALE_TMP_SECONDS
+    os.utime(stale, (old, old))
+    store.prune("pdf", ["ab" * 32])
+    assert store.get("pdf", "ab" * 32) == b"ab" * 32
+    assert store.get("pdf", "aa" * 32) is None and store.get("pdf", "cd" * 32) is None
+    assert store.get("docx", "ef" * 32) == b"z"  # other renderers' entries stay
+    assert not stale.exists() and fresh.exists()
+
+
+def test_no_folder_keeps_nothing(tmp_path: Path) -> None:
+    store = Store(None)
+    store.put("pdf", "ab" * 32, b"x")
+    store.write_pack("documents", {"a": b"1"})
+    assert not store.enabled and store.get("pdf", "ab" * 32) is None
+    assert list(tmp_path.iterdir()) == []
+    assert Store.beside(tmp_path / "build").folder == tmp_path / FOLDER

@@ -1,5 +1,5 @@
-"""The content cache (katalog.cache.DocumentCache) and the page cache in a build: they may
-save time, never change a result."""
+"""The content cache (katalog.content_cache) and the store in a build: they may save time,
+never change a result; a planted or damaged entry is ignored, never unpickled."""
 
 from __future__ import annotations
 
@@ -13,18 +13,9 @@ from click.testing import CliRunner
 
 from katalog import cache as cache_module
 from katalog.build import build
-from katalog.cache import (
-    _DOCUMENT_FORMAT,
-    _PACK_FORMAT,
-    DOCUMENTS,
-    FOLDER,
-    PACK,
-    DocumentCache,
-    PageCache,
-    _read_pack,
-    _write_pack,
-)
+from katalog.cache import FOLDER, FORMAT, Store
 from katalog.cli import main
+from katalog.content_cache import PACK, DocumentCache, decode_document, encode_document
 from katalog.folder import read_folder
 from katalog.pipeline import Checked, check, check_files
 from katalog.render import totals as totals_render
@@ -43,8 +34,15 @@ def _copy_example(example: Path, tmp_path: Path) -> Path:
 
 
 def _entries(cache: DocumentCache) -> dict[str, bytes]:
-    assert cache.pack_path is not None
-    return _read_pack(cache.pack_path)
+    return cache.store.read_pack(PACK)
+
+
+def _write_pack(cache: DocumentCache, entries: dict[str, bytes]) -> None:
+    cache.store.write_pack(PACK, entries)
+
+
+def _pack_path(tmp_path: Path) -> Path:
+    return tmp_path / FOLDER / f"{PACK}.pack"
 
 
 def test_cached_check_equals_uncached_on_example(example: Path, tmp_path: Path) -> None:
@@ -56,8 +54,7 @@ def test_cached_check_equals_uncached_on_example(example: Path, tmp_path: Path) 
     second = DocumentCache.beside(content)
     assert _outcome(check(content, second)) == plain
     assert second.misses == 0 and second.hits == first.misses
-    assert (tmp_path / FOLDER / PACK).is_file()  # one file for the whole folder
-    assert not (tmp_path / FOLDER / DOCUMENTS).exists()
+    assert _pack_path(tmp_path).is_file()  # one file for the whole folder
 
 
 def test_cached_check_equals_uncached_on_generated(tmp_path: Path) -> None:
@@ -114,16 +111,16 @@ def test_corrupt_entries_are_ignored(example: Path, tmp_path: Path) -> None:
     cache = DocumentCache.beside(content)
     check(content, cache)
     entries = _entries(cache)
-    assert entries and cache.pack_path is not None
+    assert entries
     damaged = {}
     for i, (key, value) in enumerate(entries.items()):
         if i % 3 == 0:
-            damaged[key] = value[:-7] + b"garbage"  # damaged inside a sound pack
+            damaged[key] = b"garbage" + value[7:]  # damaged inside a sound pack
         elif i % 3 == 1:
-            damaged[key] = value[: len(value) // 2]  # truncated
+            damaged[key] = value[: len(value) // 4]  # truncated
         else:
             damaged[key] = b""  # empty
-    _write_pack(cache.pack_path, damaged)
+    _write_pack(cache, damaged)
     again = DocumentCache.beside(content)
     assert _outcome(check(content, again)) == plain
     assert again.hits == 0
@@ -132,8 +129,9 @@ def test_corrupt_entries_are_ignored(example: Path, tmp_path: Path) -> None:
     assert third.misses == 0
 
 
-def test_foreign_objects_in_an_entry_are_refused(example: Path, tmp_path: Path) -> None:
-    """An entry with a valid checksum but a class katalog never writes is not unpickled."""
+def test_a_pickle_in_an_entry_is_never_unpickled(example: Path, tmp_path: Path) -> None:
+    """An entry (authenticated: written with this user's key) holding a pickle that would run
+    code is not read as a document: entries are JSON, nothing is ever unpickled."""
     content = _copy_example(example, tmp_path)
     plain = _outcome(check(content))
     cache = DocumentCache.beside(content)
@@ -145,13 +143,33 @@ def test_foreign_objects_in_an_entry_are_refused(example: Path, tmp_path: Path) 
         def __reduce__(self) -> tuple[object, ...]:
             return (os.remove, (str(victim),))
 
-    assert cache.pack_path is not None
-    _write_pack(cache.pack_path, {key: _DOCUMENT_FORMAT + pickle.dumps(("doc", Remove()))
-                                  for key in _entries(cache)})
+    _write_pack(cache, {key: pickle.dumps(("doc", Remove())) for key in _entries(cache)})
     again = DocumentCache.beside(content)
     assert _outcome(check(content, again)) == plain
     assert again.hits == 0
     assert victim.exists()
+
+
+def test_documents_round_trip_as_plain_data(example: Path) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from katalog.model import UNKNOWN
+    from katalog.source import Document
+
+    doc = Document("x.md", {"a": [Decimal("1.50"), dt.date(2027, 1, 2), None, True, 3, "?"],
+                            "amounts": {2027: -350, "m": {"d": "not a tag"}}, "u": UNKNOWN},
+                   {("a", 0): (2, 3), (): (1, 1)}, {("amounts", 2027): (4, 5)}, "Tekst\n", 7)
+    back = decode_document(encode_document(doc), "y.md")
+    assert back.path == "y.md" and back.data == doc.data and back.body_line == 7
+    assert back.positions == doc.positions and back.key_positions == doc.key_positions
+    assert type(back.data["a"][0]) is Decimal and back.data["u"] is UNKNOWN
+    for path in sorted(example.rglob("*.md"))[:5]:
+        from katalog.source import read_document
+
+        raw = path.read_bytes()
+        doc = read_document(raw, str(path), True)
+        assert decode_document(encode_document(doc), str(path)) == doc
 
 
 def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
@@ -166,21 +184,22 @@ def test_no_cache_option_and_environment(example: Path, tmp_path: Path,
     assert not (tmp_path / FOLDER).exists()
     monkeypatch.delenv("KATALOG_NO_CACHE")
     cached = runner.invoke(main, ["totals", "--format", "json", str(content)])
-    assert (tmp_path / FOLDER / PACK).is_file()
+    assert _pack_path(tmp_path).is_file()
     uncached = runner.invoke(main, ["totals", "--format", "json", "--no-cache", str(content)])
     assert cached.exit_code == uncached.exit_code == 0
     assert cached.output == uncached.output
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign", "classes"])
-def test_a_damaged_or_foreign_pack_is_an_empty_cache(example: Path, tmp_path: Path,
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign", "classes",
+                                    "checksum", "other-key"])
+def test_a_damaged_or_planted_pack_is_an_empty_cache(example: Path, tmp_path: Path,
                                                      damage: str) -> None:
     content = _copy_example(example, tmp_path)
     plain = _outcome(check(content))
     cache = DocumentCache.beside(content)
     check(content, cache)
-    assert cache.pack_path is not None
-    raw = cache.pack_path.read_bytes()
+    path = _pack_path(tmp_path)
+    raw = path.read_bytes()
     victim = tmp_path / "victim.txt"
     victim.write_text("x", encoding="utf-8")
 
@@ -196,12 +215,20 @@ def test_a_damaged_or_foreign_pack_is_an_empty_cache(example: Path, tmp_path: Pa
         raw = b""
     elif damage == "foreign":
         raw = b"PK\x03\x04" + raw[4:]
-    else:  # a sound checksum over a pickle that would run code
+    elif damage == "classes":  # katalog's old pack format: a checksummed pickle
         import hashlib
 
         payload = pickle.dumps({"k": Remove()})
-        raw = _PACK_FORMAT + hashlib.sha256(payload).digest() + payload
-    cache.pack_path.write_bytes(raw)
+        raw = b"katalog-documents-pack-1\n" + hashlib.sha256(payload).digest() + payload
+    elif damage == "checksum":  # the same entries under a sound checksum but no key
+        import hashlib
+
+        payload = raw[len(FORMAT) + 32:]
+        raw = FORMAT + hashlib.sha256(payload).digest() + payload
+    else:  # written by another user's katalog (another key)
+        Store(tmp_path / FOLDER, b"x" * 32).write_pack(PACK, _entries(cache))
+        raw = path.read_bytes()
+    path.write_bytes(raw)
     again = DocumentCache.beside(content)
     assert _outcome(check(content, again)) == plain
     assert again.hits == 0 and victim.exists()
@@ -213,9 +240,9 @@ def test_pack_written_only_when_something_is_new(example: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     content = _copy_example(example, tmp_path)
     writes: list[int] = []
-    real = cache_module._write_pack
-    monkeypatch.setattr(cache_module, "_write_pack",
-                        lambda path, entries: (writes.append(len(entries)), real(path, entries)))
+    real = Store.write_pack
+    monkeypatch.setattr(Store, "write_pack", lambda self, name, entries: (
+        writes.append(len(entries)), real(self, name, entries)))
     check(content, DocumentCache.beside(content))
     assert len(writes) == 1
     check(content, DocumentCache.beside(content))  # warm: nothing new, nothing written
@@ -230,21 +257,10 @@ def test_pack_written_only_when_something_is_new(example: Path, tmp_path: Path,
 def test_old_entries_are_dropped_when_they_pile_up(tmp_path: Path) -> None:
     content = gen.generate(tmp_path / "gen", 4)
     cache = DocumentCache.beside(content)
-    assert cache.pack_path is not None
-    _write_pack(cache.pack_path, {f"{i:064x}": _DOCUMENT_FORMAT + b"x" for i in range(400)})
+    _write_pack(cache, {f"{i:064x}": b"x" for i in range(400)})
     check(content, cache)
     entries = _entries(DocumentCache.beside(content))
     assert len(entries) == cache.misses  # only what this check used is left
-
-
-def test_per_file_entries_of_older_versions_are_removed(example: Path, tmp_path: Path) -> None:
-    content = _copy_example(example, tmp_path)
-    legacy = tmp_path / FOLDER / DOCUMENTS / "ab"
-    legacy.mkdir(parents=True)
-    (legacy / ("ab" + "0" * 62)).write_bytes(b"old entry")
-    check(content, DocumentCache.beside(content))
-    assert not (tmp_path / FOLDER / DOCUMENTS).exists()
-    assert (tmp_path / FOLDER / PACK).is_file()
 
 
 # -- a whole build with the caches ---------------------------------------------------------
@@ -259,17 +275,53 @@ def test_cached_builds_equal_an_uncached_build(example: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     content = _copy_example(example, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    plain = build(content, tmp_path / "plain", ["html", "docx"], cache=False)
+    plain = build(content, tmp_path / "plain", ["totals", "html", "docx"], cache=False)
     reference = _tree(plain.out)
-    store = PageCache(tmp_path / "cache")
-    build(content, tmp_path / "cold", ["html", "docx"], cache=store)
-    assert _tree(tmp_path / "cold") == reference
-    assert store.rendered and not store.reused
-    assert not (tmp_path / "cache" / "markdown").exists()  # Markdown is converted, not cached
-    warm = PageCache(tmp_path / "cache")
-    build(content, tmp_path / "warm", ["html", "docx"], cache=warm)
+    cold = build(content, tmp_path / "cold", ["totals", "html", "docx"],
+                 cache=Store(tmp_path / "cache"))
+    assert _tree(tmp_path / "cold") == reference and cold.reused == []
+    warm = build(content, tmp_path / "warm", ["totals", "html", "docx"],
+                 cache=Store(tmp_path / "cache"))
     assert _tree(tmp_path / "warm") == reference
-    assert warm.rendered == []  # every page came from the page cache
+
+
+def _plant(folder: Path, entries: dict[str, bytes]) -> None:
+    """A documents pack as a pull request could commit it: a sound SHA-256 checksum over
+    entries of katalog's own format, but not authenticated with this user's key."""
+    import hashlib
+
+    payload = cache_module._pack_entries(entries)
+    path = folder / FOLDER / f"{PACK}.pack"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
+
+
+def test_a_planted_cache_changes_nothing(small: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: a cache committed by someone else, with checksum-valid entries that say
+    -35.000 where the file says -3000 (and with every made PDF replaced), changes neither
+    `check`, `totals` nor what `build` writes."""
+    from katalog.source import read_document
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    runner = CliRunner()
+    honest = {cmd: runner.invoke(main, [*cmd, "--no-cache", str(small)]).output
+              for cmd in (("check",), ("totals", "--format", "json"))}
+    build(small, tmp_path / "reference", ["totals", "html", "pdf"], cache=False)
+    build(small, tmp_path / "build", ["totals", "html", "pdf"])  # the user's own cache
+    raw = (small / "proposals" / "A1.md").read_bytes()
+    lied = raw.replace(b"2026: -3000", b"2026: -35000")
+    assert lied != raw
+    entries = {DocumentCache.key(raw, True): encode_document(read_document(lied, "x", True))}
+    _plant(tmp_path, entries)
+    for entry in (tmp_path / FOLDER / "pdf").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(FORMAT + bytes(32) + b"%PDF-1.7 planted")
+    for cmd, output in honest.items():
+        result = runner.invoke(main, [*cmd, str(small)])
+        assert result.output == output and "35.000" not in result.output
+    build(small, tmp_path / "build", ["totals", "html", "pdf"])
+    assert _tree(tmp_path / "build") == _tree(tmp_path / "reference")
 
 
 def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
@@ -299,8 +351,7 @@ def test_folder_diff_parses_shared_files_once_and_keeps_paths(example: Path,
 
 def _spy_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Parse ahead from 2 files on, in 2 processes; the sizes of the pool's batches."""
-    from katalog import cache as cache_module
-    from katalog import parallel
+    from katalog import content_cache, parallel
 
     calls: list[int] = []
     real = parallel.map_processes
@@ -309,7 +360,7 @@ def _spy_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(len(items))
         return real(fn, items, workers, min_items, chunksize)
 
-    monkeypatch.setattr(cache_module, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(content_cache, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(parallel, "map_processes", spy)
     monkeypatch.setenv("KATALOG_WORKERS", "2")
     return calls
@@ -336,10 +387,10 @@ def test_parse_ahead_in_the_pool_equals_reading_each_file(tmp_path: Path,
     codes = {i.code for i in ahead.report.issues}
     assert {"yaml-syntax", "encoding", "yaml-alias", "yaml-tag"} <= codes
 
-    cold = DocumentCache(PageCache(tmp_path / "cache"))
+    cold = DocumentCache(Store(tmp_path / "cache"))
     assert _outcome(check(content, cold)) == _outcome(alone)
     assert cold.hits == 0 and cold.misses == calls[-1] and len(_entries(cold)) == cold.misses
-    warm = DocumentCache(PageCache(tmp_path / "cache"))
+    warm = DocumentCache(Store(tmp_path / "cache"))
     n = len(calls)
     assert _outcome(check(content, warm)) == _outcome(alone)
     assert len(calls) == n and warm.misses == 0 and warm.hits == cold.misses  # no pool: all hits
@@ -365,3 +416,33 @@ def test_parse_ahead_leaves_unexpected_failures_to_the_reader(tmp_path: Path,
     assert calls and _outcome(ahead) == _outcome(alone)
     assert any(i.code == "internal" and "RuntimeError: uventet" in i.message
                for i in ahead.report.issues)
+
+
+@pytest.mark.parametrize("how", ["blocked", "read-only"])
+def test_an_unwritable_cache_still_checks_and_builds(small: Path, tmp_path: Path,
+                                                     how: str) -> None:
+    """A read-only content tree, or a cache folder that cannot be made: no cache, no error,
+    no message about it, the same results."""
+    runner = CliRunner()
+    expected = runner.invoke(main, ["totals", "--format", "json", "--no-cache", str(small)])
+    if how == "blocked":
+        (tmp_path / FOLDER).write_text("not a folder", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        os.chmod(small.parent, 0o555)
+    try:
+        checked = runner.invoke(main, ["check", str(small)])
+        assert checked.exit_code == 0 and "Traceback" not in checked.output
+        assert "advarsel" not in checked.output
+        totals = runner.invoke(main, ["totals", "--format", "json", str(small)])
+        assert totals.output == expected.output
+        out = (tmp_path / "build" if how == "blocked"  # its cache is the blocked one
+               else tmp_path.parent / f"{tmp_path.name}-out" / "build")
+        result = runner.invoke(main, ["build", str(small), "--out", str(out), "--format",
+                                      "totals,html"])
+        assert result.exit_code == 0, result.output
+    finally:
+        os.chmod(small.parent, 0o755)
+    if how == "blocked":
+        assert (tmp_path / FOLDER).read_text(encoding="utf-8") == "not a folder"

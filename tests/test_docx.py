@@ -624,3 +624,22 @@ def test_a_template_saved_by_libreoffice_works(tmp_path: Path, small: Path) -> N
     assert "Budgetkatalog 2026" in doc.sections[0].header.paragraphs[0].text
     _, table = table_after(doc, "Oversigt over temaer (")
     _check_table_flags(table)
+
+
+def test_a_very_long_title_builds(tmp_path: Path, small: Path) -> None:
+    """Issue 18: a title over 255 characters (valid content) broke the Word build with a raw
+    ValueError from the core properties. The property is cut short; the heading is whole."""
+    title = "Samling af " + "meget " * 60 + "lange administrative opgaver"
+    assert len(title) > 300
+    a1 = small / "proposals" / "A1.md"
+    a1.write_text(a1.read_text(encoding="utf-8").replace(
+        "title: Samling af administration", f"title: {title}"), encoding="utf-8")
+    out = tmp_path / "out"
+    build(small, out, ["docx"], cache=False)
+    for path in (out / "docx" / "A1.docx", out / "katalog.docx"):
+        document = docx.Document(str(path))
+        texts = [p.text for p in document.paragraphs]
+        assert f"A1 {title}" in texts, path
+    props = docx.Document(str(out / "docx" / "A1.docx")).core_properties
+    assert len(props.title) == 255 and props.title.endswith("…")
+    assert f"A1 {title}".startswith(props.title[:-1])

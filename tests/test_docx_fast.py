@@ -19,12 +19,14 @@ from lxml import etree
 from conftest import ROOT
 from test_docx import _strip_styles
 from katalog.pipeline import check
-from katalog.render.docx import render_docx
+from katalog.execute import execute
+from katalog.render.docx import plan_docx
 from katalog.render.docx.compose import proposal_parts
 from katalog.render.docx.fragment import record
 from katalog.render.docx.ooxml import el, node, run, text_el
 from katalog.render.docx.package import Member, members_of, normalise_zip, write_zip
 from katalog.render.docx.template import WordTemplate
+from katalog.render.plan import Options
 from katalog.render.templates import TemplateSet
 
 TEMPLATE = ROOT / "templates" / "word" / "katalog.docx"
@@ -149,16 +151,15 @@ def _generate(target: Path, n: int) -> Path:
 
 def test_pool_and_one_process_write_the_same_files(tmp_path: Path) -> None:
     content = _generate(tmp_path / "content", 45)
-    templates = TemplateSet.create(None)
+    options = Options(TemplateSet.create(None), dt.date(2026, 9, 1))
     checked = check(content)
     runs = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
-        warnings: list[tuple[str, str]] = []
-        files = render_docx(checked.catalogue, checked.totals, out, templates,
-                            dt.date(2026, 9, 1), lambda p, m: warnings.append((p, m)),
-                            workers=workers)
+        plan = plan_docx(checked.catalogue, checked.totals, options)
+        outcome = execute({"docx": plan}, out, workers=workers)
+        files = [out / rel for rel in sorted(outcome.written)]
         runs[workers] = ([f.relative_to(out) for f in files],
-                         {f.relative_to(out): f.read_bytes() for f in files}, warnings)
+                         {f.relative_to(out): f.read_bytes() for f in files}, outcome.notices)
     assert runs[1] == runs[2]
-    assert len(runs[1][0]) == 46 and runs[1][0][0] == Path("katalog.docx")
+    assert len(runs[1][0]) == 46 and Path("katalog.docx") in runs[1][0]

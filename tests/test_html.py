@@ -402,53 +402,36 @@ def test_hostile_front_matter_is_escaped_everywhere(small, tmp_path):
     assert "</script" not in index.lower()
 
 
-# -- incremental builds ------------------------------------------------------------------------
+# -- rebuilds ----------------------------------------------------------------------------------
 
-def test_rebuild_renders_only_changed_pages(small, tmp_path):
-    from katalog.cache import PageCache
+def test_rebuild_shows_every_change_and_caches_no_page(small, tmp_path):
+    """The site is not cached (a page costs less to render than its context to fingerprint):
+    a rebuild after an edit equals a fresh build, and the cache holds no page."""
+    from katalog.cache import FOLDER
 
     out = tmp_path / "out"
-    first = PageCache.beside(out)
-    build(small, out, ["html"], cache=first)
-    assert len(first.rendered) == len(pages(tmp_path / "out")) and not first.reused
-    reference = {p: p.read_bytes() for p in pages(tmp_path / "out")}
-
-    unchanged = PageCache.beside(out)
-    build(small, out, ["html"], cache=unchanged)
-    assert unchanged.rendered == [] and len(unchanged.reused) == len(reference)
-    assert {p: p.read_bytes() for p in pages(tmp_path / "out")} == reference
-
+    first = build(small, out, ["html"])
+    assert first.reused == [] and "forslag/A1.html" in first.made
     a1 = small / "proposals/A1.md"
-    a1.write_text(a1.read_text(encoding="utf-8").replace("2028: -6000}", "2028: -7000}"),
-                  encoding="utf-8")
-    changed = PageCache.beside(out)
-    build(small, out, ["html"], cache=changed)
-    assert sorted(changed.rendered) == ["forslag/A1.html", "hele-kataloget.html", "index.html",
-                                        "soeg.html", "tema/administration.html"]
-
-    i1 = small / "proposals/I1.md"
-    i1.write_text(i1.read_text(encoding="utf-8") + "Ny tekst i brødteksten.\n", encoding="utf-8")
-    body_only = PageCache.beside(out)
-    build(small, out, ["html"], cache=body_only)
-    assert sorted(body_only.rendered) == ["forslag/I1.html", "hele-kataloget.html"]
+    a1.write_text(a1.read_text(encoding="utf-8").replace("2028: -6000}", "2028: -7000}")
+                  + "Ny tekst i brødteksten.\n", encoding="utf-8")
+    build(small, out, ["html"])
+    assert "-7.000" in (out / "html/forslag/A1.html").read_text(encoding="utf-8")
     assert "Ny tekst" in (out / "html/assets/search-index.js").read_text(encoding="utf-8")
-
-    # the cached result is exactly what a build without cache writes
     build(small, tmp_path / "fresh", ["html"], cache=False)
     for page in pages(out):
         assert page.read_bytes() == (tmp_path / "fresh" / page.relative_to(out)).read_bytes()
+    assert sorted(p.name for p in (tmp_path / FOLDER).iterdir()) == [
+        ".gitignore", "CACHEDIR.TAG", "documents.pack"]
 
 
-def test_template_change_rerenders_everything(small, tmp_path):
-    from katalog.cache import PageCache
-
+def test_template_change_shows_in_the_next_build(small, tmp_path):
     custom = write_tree(tmp_path / "mine", {"html/assets/katalog.css": "body { color: #000; }\n"})
     out = tmp_path / "out"
     build(small, out, ["html"], templates=custom)
     (custom / "html/assets/katalog.css").write_text("body { color: #111; }\n", encoding="utf-8")
-    again = PageCache.beside(out)
-    build(small, out, ["html"], cache=again, templates=custom)
-    assert len(again.rendered) == len(pages(out)) and not again.reused
+    build(small, out, ["html"], templates=custom)
+    assert (out / "html/assets/katalog.css").read_text(encoding="utf-8") == "body { color: #111; }\n"
 
 
 def test_scroll_regions_have_unique_names(example_site):
@@ -513,3 +496,100 @@ def test_table_pattern_matches_as_the_plain_form():
     for text in texts:
         found = [(m.span(), m.groupdict()) for m in _TABLE.finditer(text)]
         assert found == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text
+
+
+# -- proposal pages in the process pool ------------------------------------------------------
+
+def files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def pool(monkeypatch):
+    """The pool for any number of proposals, on 2 workers; the number of pools started."""
+    from katalog import parallel
+    from katalog.render import html
+
+    if not parallel.starts_cheaply():
+        pytest.skip("the pool starts by fork only on Linux with one thread running")
+    started = []
+    real = parallel.ProcessPoolExecutor
+
+    class Counted(real):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(html, "PARALLEL_MIN_PROPOSALS", 2)
+    monkeypatch.setenv("KATALOG_WORKERS", "2")
+    return started
+
+
+def test_pool_and_serial_give_the_same_bytes(example, tmp_path, monkeypatch, pool):
+    """Proposal pages and the single page's articles made by forked workers (which inherit
+    the site: nothing is pickled) are byte for byte those made in this process."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = build(example, tmp_path / "pool", ["html"], cache=False)
+    assert pool == [1] and "forslag/ADM-01.html" in result.made
+    monkeypatch.setenv("KATALOG_WORKERS", "1")
+    build(example, tmp_path / "serial", ["html"], cache=False)
+    assert pool == [1]
+    serial = files(tmp_path / "serial")
+    assert len(serial) > 20 and any(rel.startswith("html/forslag/") for rel in serial)
+    assert files(tmp_path / "pool") == serial
+
+
+def test_a_failing_worker_leaves_the_previous_build(small, tmp_path, monkeypatch, pool):
+    from katalog.render import html
+
+    out = tmp_path / "out"
+    build(small, out, ["html"])
+    before = files(out)
+    real = html._proposal_pages
+
+    def failing(pages, i):
+        if i == 1:
+            raise RuntimeError("worker failed")
+        return real(pages, i)
+
+    monkeypatch.setattr(html, "_proposal_pages", failing)
+    i1 = small / "proposals/I1.md"
+    i1.write_text(i1.read_text(encoding="utf-8") + "Ny tekst.\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="worker failed"):
+        build(small, out, ["html"])
+    assert len(pool) == 2 and files(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_the_planner_alone_makes_the_site(small, tmp_path, monkeypatch):
+    """A renderer needs no pool, cache or executor to be tested: its plan's jobs, run one by
+    one, give the files a build writes."""
+    from katalog.build import document_date
+    from katalog.pipeline import check
+    from katalog.render.html import plan_html
+    from katalog.render.plan import Inputs, Options, piece
+    from katalog.render.templates import TemplateSet
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    checked = check(small)
+    opts = Options(TemplateSet.create(), document_date(checked.catalogue.settings.date, small))
+    plan = plan_html(checked.catalogue, checked.totals, opts)
+    made = {}
+
+    def run(job):
+        if job not in made:
+            made[job] = job.run(Inputs([run(d) for d in job.deps]))
+        return made[job]
+
+    files = {a.path: run(a.job) if a.part is None else piece(run(a.job), a.part)
+             for a in plan.artifacts}
+    build(small, tmp_path / "out", ["html"], cache=False)
+    assert files == {rel: data for rel, data in files_of(tmp_path / "out").items()
+                     if rel != ".katalog-build"}
+
+
+def files_of(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

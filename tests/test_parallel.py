@@ -1,16 +1,22 @@
-"""parallel: map_inherited (forked workers that inherit their state)."""
+"""parallel: the build's pool (workers that inherit what they run, and die with their
+parent) and map_processes."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from katalog import parallel
 
 
-def _tagged(state: dict, item: int) -> tuple[int, int, int]:
-    return item, state["double"](item), os.getpid()
+def _tagged(item: dict, extra: int) -> tuple[int, int]:
+    return item["double"](extra), os.getpid()
 
 
 def _needs_fork() -> None:
@@ -18,36 +24,67 @@ def _needs_fork() -> None:
         pytest.skip("the pool starts by fork only on Linux with one thread running")
 
 
-def test_map_inherited_runs_in_forked_workers_with_state_not_pickled():
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_forked_workers_inherit_the_table_nothing_is_pickled() -> None:
     _needs_fork()
-    state = {"double": lambda x: 2 * x}  # a lambda cannot be pickled: it must be inherited
-    results = parallel.map_inherited(_tagged, state, range(40), workers=2, chunksize=5)
-    assert [(i, d) for i, d, _pid in results] == [(i, 2 * i) for i in range(40)]
-    assert os.getpid() not in {pid for _i, _d, pid in results}
+    table = [{"double": lambda x: 2 * x}]  # a lambda cannot be pickled: it must be inherited
+    workers = parallel.Workers(2)
+    workers.start(table)
+    try:
+        assert workers.inherited
+        futures = [workers.submit_inherited(_tagged, [(0, i), (0, i + 1)]) for i in range(0, 20, 2)]
+        results = [r for f in futures for r in f.result()]
+        assert [d for d, _pid in results] == [2 * i for i in range(20)]
+        assert {pid for _d, pid in results} - {os.getpid()}  # in other processes
+        assert workers.submit(_square, 7).result() == 49  # later work travels pickled
+    finally:
+        workers.close()
+    assert not workers.started and parallel._INHERITED == []
 
 
-@pytest.mark.parametrize("workers, items, min_items", [(1, 40, 2), (2, 3, 10), (2, 1, 2)])
-def test_map_inherited_stays_in_this_process_when_a_pool_would_not_pay(workers, items, min_items):
-    state = {"double": lambda x: 2 * x}
-    results = parallel.map_inherited(_tagged, state, range(items), workers=workers,
-                                     min_items=min_items)
-    assert results == [(i, 2 * i, os.getpid()) for i in range(items)]
+def test_map_processes_keeps_the_order() -> None:
+    assert parallel.map_processes(_square, list(range(30)), workers=2, chunksize=4) == [
+        i * i for i in range(30)]
+    assert parallel.map_processes(_square, [3], workers=2) == [9]  # one item: no pool
 
 
-def test_map_inherited_stays_in_this_process_without_fork(monkeypatch):
-    monkeypatch.setattr(parallel, "starts_cheaply", lambda: False)
-    results = parallel.map_inherited(_tagged, {"double": lambda x: 2 * x}, range(10), workers=2)
-    assert {pid for _i, _d, pid in results} == {os.getpid()}
+def test_workers_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KATALOG_WORKERS", "1")
+    assert parallel.default_workers() == 1
+    monkeypatch.setenv("KATALOG_WORKERS", "x")
+    assert 1 <= parallel.default_workers() <= parallel.MAX_WORKERS
 
 
-def _fail(_state: None, item: int) -> int:
-    if item == 7:
-        raise ValueError("item 7")
-    return item
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has ended
 
 
-def test_map_inherited_passes_a_worker_error_on():
-    _needs_fork()
-    with pytest.raises(ValueError, match="item 7"):
-        parallel.map_inherited(_fail, None, range(20), workers=2)
-    assert parallel._INHERITED == []
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """Issue 18: `kill -9` of a build left pool workers waiting forever."""
+    script = (
+        "import os, sys, time\n"
+        "from katalog import parallel\n"
+        "w = parallel.Workers(2)\n"
+        "w.start()\n"
+        "pids = {w.submit(os.getpid).result() for _ in range(20)}\n"
+        "print(' '.join(map(str, sorted(pids))), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids and all(_alive(p) for p in pids)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)

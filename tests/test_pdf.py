@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from katalog import parallel
 from katalog.build import build
 from katalog.pipeline import Checked, check
 from katalog.render import pdf
 from katalog.render.templates import TemplateSet
 
-from conftest import EXAMPLE, SMALL, pdf_pages_text, require_program, shown, write_tree
+from conftest import EXAMPLE, pdf_pages_text, require_program, shown, write_tree
 
 
 pages_text = pdf_pages_text
@@ -176,41 +177,6 @@ def test_parallel_and_serial_rendering_give_the_same_bytes(
     assert pdf.render_job(job).data == (example_build / "pdf" / f"{p.id}.pdf").read_bytes()
 
 
-LONG = {
-    "catalogue.yaml": SMALL["catalogue.yaml"],
-    "themes/01-adm.md": SMALL["themes/01-adm.md"],
-    "proposals/L1.md": "---\nid: L1\ntitle: Mange linjer\ntheme: administration\n"
-    "department: SOF\nsummary: En lang tabel.\neconomy:\n" + "".join(
-        f"  - text: Post {i:02d} med en lang tekst der ombrydes over flere linjer i "
-        f"tabellen slut{i:02d}\n    area: service\n    group: varig\n"
-        f"    amounts: {{2026: -{i}000, 2027: -{i}500}}\n"
-        for i in range(1, 61)
-    ) + "---\nTekst.\n",
-}
-
-
-def test_long_table_repeats_its_header_and_never_splits_a_row(tmp_path: Path) -> None:
-    content = write_tree(tmp_path / "content", LONG)
-    checked = check(content)
-    assert checked.ok, checked.report
-    job = pdf.proposal_job(checked.catalogue, checked.totals, checked.catalogue.proposals[0],
-                           TemplateSet.create())
-    path = tmp_path / "L1.pdf"
-    path.write_bytes(pdf.render_job(job).data)
-    pages = pages_text(path)
-    with_rows = [n for n, page in enumerate(pages) if "Post " in page]
-    assert len(with_rows) >= 2
-    for n in with_rows:
-        header = [line.split() for line in pages[n].splitlines() if "Styringsområde" in line]
-        assert header and header[0][-3:] == ["2026", "2027", "2028"], n
-    for i in range(1, 61):
-        starts = [n for n, page in enumerate(pages) if f"Post {i:02d} " in page]
-        ends = [n for n, page in enumerate(pages) if f"slut{i:02d}" in page]
-        assert len(starts) == 1 and starts == ends, i
-        row = next(line for line in pages[starts[0]].splitlines() if f"Post {i:02d} " in line)
-        assert row.split()[-3:] == [f"-{i}.000", f"-{i}.500", "-"]
-
-
 def test_build_twice_gives_the_same_bytes(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,44 +193,6 @@ def test_build_twice_gives_the_same_bytes(
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
 
-def test_restyle_with_css_only(small: Path, tmp_path: Path) -> None:
-    """A municipality's own pdf/katalog.css replaces the default and still finds the
-    shipped fonts (a relative url to ../fonts/ falls back to the default templates)."""
-    own = write_tree(tmp_path / "mine", {"pdf/katalog.css": """
-        @font-face { font-family: Egen; src: url(../fonts/DejaVuSans-Bold.ttf); }
-        @page { size: A5; @bottom-center { content: "Blad " counter(page); font-family: Egen; } }
-        html { font-family: Egen; }
-        """})
-    checked = check(small)
-    job = pdf.catalogue_job(checked.catalogue, checked.totals, TemplateSet.create(own))
-    path = tmp_path / "own.pdf"
-    path.write_bytes(pdf.render_job(job).data)
-    reader = PdfReader(path)
-    assert round(float(reader.pages[0].mediabox.width)) == 420  # A5
-    assert "Blad 2" in pages_text(path)[1]
-    exe = require_program("pdffonts")
-    fonts = subprocess.run([exe, str(path)], capture_output=True, text=True,
-                           check=True).stdout
-    assert "Egen" in fonts and "DejaVu" not in fonts.replace("Egen", "")
-
-
-def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> None:
-    """A copy of the default templates elsewhere (another checkout) gives the same PDF."""
-    import shutil
-
-    from katalog.render.templates import default_templates
-
-    copy = tmp_path / "copy"
-    shutil.copytree(default_templates(), copy)
-    checked = check(small)
-    cat, totals = checked.catalogue, checked.totals
-    p = cat.proposals[0]
-    here = pdf.proposal_job(cat, totals, p, TemplateSet.create())
-    there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
-    assert here.base_url != there.base_url and here.key != there.key
-    assert pdf.render_job(here).data == pdf.render_job(there).data
-
-
 def test_pool_never_forks_while_another_thread_runs() -> None:
     """The CLI's status spinner runs a thread; forking then is unsafe, so the pool uses a
     fork server instead (on Linux without other threads, plain fork is used: faster)."""
@@ -275,9 +203,96 @@ def test_pool_never_forks_while_another_thread_runs() -> None:
     spinner = threading.Thread(target=stop.wait)
     spinner.start()
     try:
-        assert pdf._start_method() != "fork"
+        assert parallel.start_method() != "fork"
     finally:
         stop.set()
         spinner.join()
     if sys.platform.startswith("linux") and threading.active_count() == 1:
-        assert pdf._start_method() == "fork"
+        assert parallel.start_method() == "fork"
+
+
+# -- template overrides: the PDF comes from all.html's macros, never from cut HTML -----------
+
+def _reshaped_all_html() -> str:
+    """The default all.html as a municipality might rewrite it, meaning kept: every tag
+    re-indented, the attributes of the theme sections and articles in another order, an
+    extra class, and each proposal in a wrapper of its own."""
+    from katalog.render.templates import default_templates
+
+    text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
+    text = text.replace(
+        '<section class="theme" id="{{ t.anchor }}" aria-labelledby="{{ t.anchor }}-h" '
+        'data-title="Tema {{ t.number }}: {{ t.title }}">',
+        '<section data-title="Tema {{ t.number }}: {{ t.title }}" '
+        'aria-labelledby="{{ t.anchor }}-h" id="{{ t.anchor }}" class="theme tema">')
+    text = text.replace(
+        '<article class="proposal status-{{ p.status }}" id="{{ p.anchor }}" '
+        'aria-labelledby="{{ p.anchor }}-h">',
+        '<div class="forslag-ramme">\n    <article aria-labelledby="{{ p.anchor }}-h"\n'
+        '             id="{{ p.anchor }}" class="status-{{ p.status }} proposal">')
+    text = text.replace("</article>", "    </article>\n  </div>")
+    lines = ["    " + line if line.startswith("<") else line for line in text.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def _words(path: Path) -> list[str]:
+    return " ".join(pages_text(path)).split()
+
+
+def test_a_reshaped_all_html_gives_the_same_pdf_text(small: Path, tmp_path: Path) -> None:
+    """Issue 13: re-indenting all.html (or reordering attributes) made a 20-page council PDF
+    of a 32-page one. Now the pages and their text are the default's."""
+    reshaped = _reshaped_all_html()
+    assert '    <section data-title=' in reshaped
+    own = write_tree(tmp_path / "mine", {"html/all.html": reshaped})
+    build(small, tmp_path / "default", ["pdf"], cache=False)
+    build(small, tmp_path / "own", ["pdf"], templates=own, cache=False)
+    for rel in ["katalog.pdf"] + [f"pdf/{p}.pdf" for p in ("A1", "A2", "I1", "I2")]:
+        default, mine = tmp_path / "default" / rel, tmp_path / "own" / rel
+        assert len(PdfReader(mine).pages) == len(PdfReader(default).pages), rel
+        assert _words(mine) == _words(default), rel
+
+
+def test_an_all_html_without_a_needed_macro_is_refused(small: Path, tmp_path: Path) -> None:
+    """An override that lacks a piece katalog needs stops the build with a message naming the
+    template and the macro; nothing is written (the previous build stays)."""
+    from click.testing import CliRunner
+
+    from katalog.cli import main
+    from katalog.render.templates import default_templates
+
+    text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
+    own = write_tree(tmp_path / "mine", {"html/all.html": text.replace(
+        "{% macro proposal(p) -%}", "{% macro forslag(p) -%}").replace(
+        "{{ proposal(p) }}", "{{ forslag(p) }}")})
+    out = tmp_path / "out"
+    build(small, out, ["totals"])
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    result = CliRunner().invoke(main, ["build", str(small), "--out", str(out),
+                                       "--templates", str(own)])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "all.html" in message and "'proposal'" in message and "mangler makroen" in message
+    assert "Traceback" not in result.output
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_relative_links_are_plain_text_in_the_pdf(small: Path, tmp_path: Path) -> None:
+    """Issue 18: relative and //host/share links became file:// links in the PDF, carrying
+    the build machine's path. Now they are text; web and mail links stay links."""
+    a1 = small / "proposals" / "A1.md"
+    a1.write_text(a1.read_text(encoding="utf-8") + (
+        "Se [bilaget](bilag/notat.pdf), [drevet](//server/deling/fil.docx), "
+        "[siden](https://example.org/side) og [os](mailto:a@example.org).\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    build(small, out, ["pdf", "html"], cache=False)
+    for pdf_file in (out / "katalog.pdf", out / "pdf" / "A1.pdf"):
+        uris = [str(a.get_object()["/A"].get("/URI")) for page in PdfReader(pdf_file).pages
+                for a in page.get("/Annots", []) if "/A" in a.get_object()]
+        assert "https://example.org/side" in uris and "mailto:a@example.org" in uris
+        assert not any(u.startswith("file:") or "server" in u or "notat" in u for u in uris)
+        text = " ".join(" ".join(pages_text(pdf_file)).split())
+        assert "Se bilaget, drevet, siden og os." in text
+    site = (out / "html" / "forslag" / "A1.html").read_text(encoding="utf-8")
+    assert 'href="bilag/notat.pdf"' in site  # the web site keeps them as written

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from conftest import EXAMPLE, pdf_pages_text, write_tree
 from katalog.build import build
-from katalog.cache import PageCache
+from katalog.cache import Store
 from katalog.pipeline import check
 from katalog.render import pdf_parts
 
@@ -136,13 +136,11 @@ def test_table_of_contents_links_jump_to_the_proposals(example_build: Path) -> N
 
 
 def test_editing_one_proposal_lays_out_only_its_part(small: Path, tmp_path: Path) -> None:
-    cache = PageCache(tmp_path / "cache")
-    build(small, tmp_path / "a", formats=["pdf"], cache=cache)
-    assert "pdf/A1.pdf" in cache.rendered and "pdf/I1.pdf" in cache.rendered
+    cold_run = build(small, tmp_path / "a", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert "pdf/A1.pdf" in cold_run.made and "pdf/I1.pdf" in cold_run.made
     replace_in(small / "proposals" / "I1.md", "title: Robotter", "title: Flere robotter")
-    warm = PageCache(tmp_path / "cache")
-    build(small, tmp_path / "b", formats=["pdf"], cache=warm)
-    laid_out = {label for label in warm.rendered if label.startswith("pdf/")}
+    warm = build(small, tmp_path / "b", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    laid_out = {label for label in warm.made if label.startswith("pdf/")}
     assert laid_out == {"pdf/I1.pdf"}  # the part, and then its own finished PDF
     assert "pdf/A1.pdf" in warm.reused
     cold = tmp_path / "cold"
@@ -156,12 +154,11 @@ def test_amount_edit_lays_out_the_part_and_the_overview_not_the_contents(
         small: Path, tmp_path: Path) -> None:
     """The overview is a part of its own: an amount edit changes it and the proposal, while
     the cover and table of contents (titles and page numbers only) come from the cache."""
-    build(small, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    build(small, tmp_path / "a", formats=["pdf"], cache=Store(tmp_path / "cache"))
     replace_in(small / "proposals" / "A1.md", "2027: -6000, 2028: -6000",
                "2027: -6125, 2028: -6000")
-    warm = PageCache(tmp_path / "cache")
-    build(small, tmp_path / "b", formats=["pdf"], cache=warm)
-    laid_out = {label for label in warm.rendered if not label.startswith("sidetal")}
+    warm = build(small, tmp_path / "b", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    laid_out = {label for label in warm.made if not label.startswith("sidetal")}
     # the proposal, its theme (the theme total) and the overview; then the catalogue
     assert laid_out == {"pdf/A1.pdf", "tema/tema-administration", "forside/oversigt-afsnit",
                         "katalog.pdf"}
@@ -184,15 +181,14 @@ def test_small_edit_is_spliced_into_the_previous_catalogue(
     content = tmp_path / "content"
     shutil.copytree(EXAMPLE, content)
     monkeypatch.setenv("KATALOG_WORKERS", "1")  # the spy below sees calls in this process
-    build(content, tmp_path / "a", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    build(content, tmp_path / "a", formats=["pdf"], cache=Store(tmp_path / "cache"))
     path = content / "proposals" / "ADM-02.md"
     replace_in(path, "22 skoler og 31 dagtilbud", "22 skoler og 32 dagtilbud")
     calls = []
     monkeypatch.setattr(pdf_merge, "splice",
                         lambda *a, real=pdf_merge.splice: calls.append(a) or real(*a))
-    warm = PageCache(tmp_path / "cache")
-    build(content, tmp_path / "b", formats=["pdf"], cache=warm)
-    assert {label for label in warm.rendered if not label.startswith("sidetal")} == {
+    warm = build(content, tmp_path / "b", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert {label for label in warm.made if not label.startswith("sidetal")} == {
         "pdf/ADM-02.pdf", "katalog.pdf"}
     assert len(calls) == 1 and len(calls[0][1]) == 1  # one part spliced in
     cold = tmp_path / "cold"
@@ -208,7 +204,7 @@ def test_small_edit_is_spliced_into_the_previous_catalogue(
         raise ValueError("ukendt struktur")
 
     monkeypatch.setattr(pdf_merge, "splice", broken)
-    build(content, tmp_path / "c", formats=["pdf"], cache=PageCache(tmp_path / "cache"))
+    build(content, tmp_path / "c", formats=["pdf"], cache=Store(tmp_path / "cache"))
     build(content, cold, formats=["pdf"], cache=False)
     assert (tmp_path / "c" / "katalog.pdf").read_bytes() == (cold / "katalog.pdf").read_bytes()
 

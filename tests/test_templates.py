@@ -57,3 +57,60 @@ def test_wheel_contains_every_template_file(tmp_path: Path) -> None:
     assert packaged == _template_files()
     assert {"katalog/py.typed", "katalog/cli.py", "katalog/render/pdf.py"} <= names
     assert "templates/word/katalog.docx" not in names  # only inside the package
+
+
+# -- pieces of a template: macros_of, render_with, render_block -------------------------------
+
+def _env(files: dict[str, str]):  # type: ignore[no-untyped-def]
+    from jinja2 import DictLoader, Environment, StrictUndefined
+
+    return Environment(loader=DictLoader(files), undefined=StrictUndefined, autoescape=True)
+
+
+PAGE = {
+    "base.html": "<title>{{ s }}</title>{% block main %}{% endblock %}",
+    "page.html": (
+        '{% extends "base.html" %}'
+        "{% macro item(p) %}<i>{{ p }}{{ s }}</i>{% endmacro %}"
+        "{% macro box(t, size=1) %}[{{ t }}:{{ size }}{{ caller() }}]{% endmacro %}"
+        "{% block main %}{% for p in ps %}{{ item(p) }}{% endfor %}"
+        "{% call box('b') %}{{ item(0) }}{% endcall %}{% endblock %}"),
+}
+
+
+def test_macros_of_gives_the_macros_without_rendering_the_page() -> None:
+    from katalog.render.templates import MacroNeed, macros_of
+
+    macros = macros_of(_env(PAGE), "page.html", {"s": "!"},
+                       [MacroNeed("item", 1), MacroNeed("box", 1, ("size",), caller=True)])
+    assert str(macros["item"](3)) == "<i>3!</i>"  # the page's variables, no `ps` needed
+    assert str(macros["box"]("x", size=2, caller=lambda: "c")) == "[x:2c]"
+
+
+@pytest.mark.parametrize("need, words", [
+    (("missing", 0, (), False), "mangler makroen 'missing'"),
+    (("item", 2, (), False), "'item' skal tage 2 argumenter"),
+    (("item", 1, ("pages",), False), "argumentet 'pages'"),
+    (("item", 1, (), True), "caller()"),
+])  # fmt: skip
+def test_macros_of_names_what_an_override_lacks(need: tuple, words: str) -> None:  # type: ignore[type-arg]
+    from katalog.render.templates import MacroNeed, TemplateProblem, macros_of
+
+    with pytest.raises(TemplateProblem) as err:
+        macros_of(_env(PAGE), "page.html", {"s": "!"}, [MacroNeed(*need)])
+    assert words in str(err.value) and "page.html" in str(err.value)
+
+
+def test_render_with_replaces_a_name_in_the_main_block() -> None:
+    from markupsafe import Markup
+
+    from katalog.render.templates import render_block, render_with
+
+    env = _env(PAGE)
+    context = {"s": "!", "ps": [1, 2]}
+    plain = env.get_template("page.html").render(**context)
+    assert plain == "<title>!</title><i>1!</i><i>2!</i>[b:1<i>0!</i>]"
+    assert render_with(env, "page.html", context, {}) == plain
+    made = render_with(env, "page.html", context, {"item": lambda p: Markup(f"<b>{p}</b>")})
+    assert made == "<title>!</title><b>1</b><b>2</b>[b:1<b>0</b>]"
+    assert render_block(env, "page.html", "main", context) == plain[len("<title>!</title>"):]

@@ -1,77 +1,72 @@
-"""Build orchestration: check the content, render each format into a fresh folder, then swap
-it into place in one step. Nothing is written when the content is invalid, and a failed build
-leaves the previous output untouched.
+"""Build orchestration: check the content, plan every format, execute the plans into a fresh
+folder, then swap it into place in one step. Nothing is written when the content is invalid
+or a template lacks what katalog needs, and a failed build leaves the previous output
+untouched. See docs/build.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .cache import DocumentCache, PageCache, caching_enabled
+from .cache import Store, caching_enabled
 from .compute import Totals
+from .content_cache import DocumentCache
+from .execute import execute
 from .issues import Report
 from .model import Catalogue
+from .output import (
+    MARKER,
+    Building,
+    OutputRefused,
+    carry_over,
+    ensure_replaceable,
+    locked,
+    remove_abandoned,
+    target,
+    write_marker,
+)
 from .pipeline import check
-from .render import totals as totals_render
-from .render.html import render_html
-from .render.pdf import CATALOGUE_FILE, PROPOSALS_DIR, render_pdf
+from .render.plan import Options, Plan, Planner
 from .render.templates import TemplateSet
+from .render.totals_files import FILES as TOTALS_FILES
+from .render.totals_files import plan_totals
 
-MARKER = ".katalog-build"
+__all__ = ["DEFAULT_FORMATS", "MARKER", "RENDERERS", "BuildError", "BuildResult", "Options",
+           "OutputRefused", "build", "document_date", "ensure_replaceable", "parse_formats"]
 
-
-@dataclass(frozen=True)
-class Options:
-    """What renderers need besides the model: the look and the document date."""
-
-    templates: TemplateSet
-    date: dt.date | None = None
-    cache: PageCache | None = None  # rendered pages by key (katalog.cache); None = no cache
-    report: Report | None = None  # renderers add warnings here (e.g. a template's missing style)
+CATALOGUE_PDF = "katalog.pdf"  # render.pdf's files (the module is imported only when used)
+PROPOSALS_PDF = "pdf"
 
 
-Renderer = Callable[[Catalogue, Totals, Path, Options], None]
+def _plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.html import plan_html
+
+    return plan_html(cat, totals, opts)
 
 
-def _write_totals(cat: Catalogue, totals: Totals, out: Path, _opts: Options) -> None:
-    (out / "totals.json").write_text(totals_render.to_json(cat, totals), encoding="utf-8")
-    (out / "totals.md").write_text(totals_render.to_markdown(cat, totals), encoding="utf-8")
-    (out / "totals.csv").write_text(totals_render.to_csv(cat, totals), encoding="utf-8-sig")
+def _plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.pdf import plan_pdf  # WeasyPrint is slow to import: only when used
+
+    return plan_pdf(cat, totals, opts)
 
 
-def _write_html(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
-    render_html(cat, totals, out / "html", opts.templates, opts.date, opts.cache)
+def _plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.docx import plan_docx  # python-docx is slow to import: only when used
+
+    return plan_docx(cat, totals, opts)
 
 
-def _write_docx(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
-    report = opts.report
-
-    def warn(path: str, message: str) -> None:
-        if report is not None:
-            report.warning("docx-template", message, path)
-
-    from .render.docx import render_docx  # python-docx is slow to import: only when used
-
-    render_docx(cat, totals, out, opts.templates, opts.date, warn)
-
-
-def _write_pdf(cat: Catalogue, totals: Totals, out: Path, opts: Options) -> None:
-    render_pdf(cat, totals, out, opts.templates, opts.date, cache=opts.cache)
-
-
-# name → (renderer, the paths in the output folder it owns)
-RENDERERS: dict[str, tuple[Renderer, tuple[str, ...]]] = {
-    "totals": (_write_totals, ("totals.json", "totals.md", "totals.csv")),
-    "html": (_write_html, ("html",)),
-    "pdf": (_write_pdf, (CATALOGUE_FILE, PROPOSALS_DIR)),
-    "docx": (_write_docx, ("katalog.docx", "docx")),
+# name → (planner, the paths in the output folder its files are under)
+RENDERERS: dict[str, tuple[Planner, tuple[str, ...]]] = {
+    "totals": (plan_totals, TOTALS_FILES),
+    "html": (_plan_html, ("html",)),
+    "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF)),
+    "docx": (_plan_docx, ("katalog.docx", "docx")),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -104,16 +99,17 @@ class BuildError(Exception):
         self.report = report
 
 
-class OutputRefused(Exception):
-    """The output folder exists and was not written by katalog: it is never replaced."""
-
-
 @dataclass
 class BuildResult:
+    """What a build wrote (`files`, absolute), its report (warnings included), and the labels
+    of the jobs made now (`made`) and taken from the cache (`reused`)."""
+
     out: Path
     formats: list[str]
     report: Report
     files: list[Path] = field(default_factory=list)
+    made: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
 
 
 def parse_formats(text: str | Sequence[str] | None) -> list[str]:
@@ -130,104 +126,77 @@ def parse_formats(text: str | Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(formats)) or list(DEFAULT_FORMATS)
 
 
-def ensure_replaceable(out: Path) -> None:
-    """Refuse an existing folder that is neither empty nor written by katalog."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise OutputRefused(f"{out} findes og er ikke en mappe")
-    if (out / MARKER).exists() or not any(out.iterdir()):
-        return
-    raise OutputRefused(
-        f"{out} findes allerede og er ikke skrevet af katalog; vælg en anden mappe med --out "
-        "eller tøm den (katalog sletter aldrig andre filer)"
-    )
-
-
 def build(
     content: Path | str,
     out: Path | str = "build",
     formats: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
     templates: Path | str | None = None,
-    cache: PageCache | bool = True,
+    cache: Store | bool = True,
 ) -> BuildResult:
     """Check `content` and write the chosen formats to `out`, replacing it atomically.
 
     Outputs of formats not built this time are carried over from the previous build.
     `templates` overrides the default look; by default a `templates/` folder beside the
     content folder is used when there is one. `cache` (default: `.katalog-cache/` beside
-    `out`, unless KATALOG_NO_CACHE is set) keeps parsed content files and lets renderers
-    skip pages whose inputs did not change; `False` renders everything.
+    `out`, unless KATALOG_NO_CACHE is set; or a `cache.Store`) keeps parsed content files and
+    made parts between builds; `False` makes everything anew. The result is the same.
     """
-    out = Path(out)
+    out = target(out)
     content = Path(content)
     formats = list(formats or DEFAULT_FORMATS)
     ensure_replaceable(out)
     say = progress or (lambda _msg: None)
     say("Læser og kontrollerer indholdet")
-    if cache is True and not caching_enabled():
-        cache = False
-    page_cache = cache if isinstance(cache, PageCache) else PageCache.beside(out) if cache else None
-    checked = check(content, DocumentCache(page_cache) if page_cache is not None else None)
+    store = _store(cache, out)
+    checked = check(content, DocumentCache(store) if store.enabled else None)
     if not checked.ok or checked.totals is None:
         raise BuildError(checked.report)
     if templates is None and (content.resolve().parent / "templates").is_dir():
         templates = content.resolve().parent / "templates"
     opts = Options(TemplateSet.create(templates),
-                   document_date(checked.catalogue.settings.date, content),
-                   page_cache, report=checked.report)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+                   document_date(checked.catalogue.settings.date, content))
+    plans = {}
+    for name in formats:
+        say(f"Planlægger {name}")
+        plans[name] = RENDERERS[name][0](checked.catalogue, checked.totals, opts)
+    building = _start(out)
     try:
-        (tmp / MARKER).write_text("Denne mappe er skrevet af katalog og erstattes ved næste build.\n",
-                                  encoding="utf-8")
-        _carry_over(out, tmp, formats)
-        for name in formats:
-            say(f"Skriver {name}")
-            RENDERERS[name][0](checked.catalogue, checked.totals, tmp, opts)
-        _swap(tmp, out)
+        outcome = execute(plans, building.path, store, progress=say)
+        _finish(building, formats)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        building.discard()
         raise
+    for notice in outcome.notices:
+        checked.report.warning(notice.code, notice.message, notice.path)
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
-    return BuildResult(out, formats, checked.report, files)
+    return BuildResult(out, formats, checked.report, files, outcome.ran, outcome.reused)
 
 
-def _carry_over(old: Path, new: Path, formats: Sequence[str]) -> None:
-    """Hard-link (or copy) the previous build's outputs of formats not being rebuilt."""
-    if not (old / MARKER).exists():
-        return
+def _start(out: Path) -> Building:
+    try:
+        return Building(out)
+    except OSError as exc:
+        raise OutputRefused(f"{out} kan ikke oprettes ({exc.strerror or exc})") from None
+
+
+def _finish(building: Building, formats: Sequence[str]) -> None:
+    """Carry over the previous build's files of the formats not built now, list everything
+    in the marker and swap the new folder in, all under the parent folder's lock (builds
+    into the same folder wait for each other here, not for the whole build)."""
+    out = building.out
     rebuilt = {rel for name in formats for rel in RENDERERS[name][1]}
-    for entry in sorted(old.iterdir()):
-        if entry.name == MARKER or entry.name in rebuilt:
-            continue
-        target = new / entry.name
-        if entry.is_dir():
-            shutil.copytree(entry, target, copy_function=_link_or_copy)
-        else:
-            _link_or_copy(entry, target)
+    keep = [rel for _name, (_plan, rels) in RENDERERS.items() for rel in rels
+            if rel not in rebuilt]
+    with locked(out.parent):
+        remove_abandoned(out)
+        ensure_replaceable(out)  # again: another build may have changed it meanwhile
+        carry_over(out, building.path, keep)
+        write_marker(building.path)
+        building.swap()
 
 
-def _link_or_copy(src: str | Path, dst: str | Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put `new` where `out` is, with the old folder out of the way for the shortest time."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _store(cache: Store | bool, out: Path) -> Store:
+    if isinstance(cache, Store):
+        return cache
+    return Store.beside(out) if cache and caching_enabled() else Store(None)

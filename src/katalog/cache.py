@@ -1,632 +1,345 @@
-"""A small content-addressed cache for rendered pages, shared by every renderer.
+"""The one cache store: authenticated records in `.katalog-cache/`, an optimisation only.
 
-A page's key is the SHA-256 of everything its bytes depend on: the data it is rendered from
-(its render context), the sources of the templates, and katalog's own code. The value is the
-page's bytes. A rebuild therefore renders only the pages whose inputs changed and copies the
-rest from the cache; nothing has to know which content change affects which page.
+Everything katalog keeps between runs (parsed content files, made outputs) is a *record*: a
+format line, an HMAC-SHA256 of the record's name and payload, and the payload (bytes; never a
+pickle). The HMAC's key is a secret of this user, kept outside any repository (`key_path()`,
+created once with mode 0600), so a record katalog did not write itself — planted by a pull
+request, copied from another user, or damaged — fails the check and counts as missing. A
+record can never change a result, only save the time of making it again.
 
-Entries live in a `.katalog-cache/<namespace>/` folder beside the output folder (one namespace
-per renderer, e.g. `html`), each file named by its key and prefixed with a digest of its value
-so a damaged entry is treated as a miss. A new entry is written in place (a build that reads
-it half-written finds its digest wrong: a miss); an existing one is replaced atomically, so
-concurrent builds are safe.
-After a build, `prune()` drops the namespace's entries that build did not use, which keeps the
-folder as big as one build.
+A record lives either in a *pack* (many small entries in one file, read and written whole:
+the parsed content files) or in a file of its own (`<namespace>/<key[:2]>/<key>`: made
+outputs, written only when new). Both are written through an exclusively created temporary
+file renamed into place, which is removed again when writing fails (a full disk leaves no
+`.tmp-*` file behind); `prune` also removes temporary files a killed process left.
 
-A namespace of many small entries can instead be kept in one pack file (`PageCache.pack`, e.g.
-the HTML pages: `.katalog-cache/html.pack`): read once at the start of a build, written once
-by `prune()` when the build changed it, behind a checksum like the content cache's pack. On a
-disk where creating a file costs a few tenths of a millisecond, that is most of what a
-thousand small entries would cost.
+The folder (`FOLDER`, beside the content or output folder) is ignored, and the cache is off,
+when it is a symlink, is not a folder, belongs to another user, or holds files tracked by
+git; it carries a `.gitignore` of `*` and a `CACHEDIR.TAG`, so it never shows in `git status`
+and backup tools skip it. When it cannot be written (a read-only tree) katalog works on
+without it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import enum
+import functools
 import hashlib
-import io
+import hmac
 import os
-import pickle
-import shutil
+import stat
+import struct
+import subprocess
 import tempfile
-from decimal import Decimal
-from functools import lru_cache
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
-from . import __version__, parallel
-from .model import UNKNOWN
-
-if TYPE_CHECKING:
-    from .source import Document
+from .safefs import read_regular
 
 FOLDER = ".katalog-cache"
-_DIGEST = hashlib.sha256().digest_size
-_PAGES_PACK_SUFFIX = ".pack"  # a packed namespace's file: `<namespace>.pack` (`PageCache.pack`)
-_PAGES_PACK_FORMAT = b"katalog-pages-pack-1\n"
+NO_CACHE_ENV = "KATALOG_NO_CACHE"  # KATALOG_NO_CACHE=1: never read or write a cache
+FORMAT = b"katalog-cache-2\n"
+_MAC = hashlib.sha256().digest_size
+MAX_RECORD = 1 << 30  # a record bigger than this is not read (e.g. a planted huge file)
+STALE_TMP_SECONDS = 600  # a temporary file this old was left by a killed process
+TMP_PREFIX = ".tmp-"
+GITIGNORE = b"# katalog's cache: never commit it\n*\n"
+CACHEDIR_TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                b"# This file is a cache directory tag created by katalog.\n"
+                b"# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 
-class Unhashable(TypeError):
-    """A render context holds a value `fingerprint` cannot hash reproducibly."""
+def caching_enabled() -> bool:
+    """False when KATALOG_NO_CACHE asks for no cache at all."""
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in ("1", "true", "yes", "ja")
 
 
-@lru_cache(maxsize=None)
-def _compared_fields(cls: type) -> tuple[bytes, tuple[tuple[str, bytes], ...], bool]:
-    """A dataclass's tag (its qualified name), the names of the fields that define it (each
-    with its encoding), and whether it is frozen."""
-    names = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
-    name = cls.__qualname__.encode("utf-8")
-    frozen = bool(getattr(cls, "__dataclass_params__").frozen)
-    return (b"D%d:" % len(name) + name + b"%d:" % len(names),
-            tuple((n, _str_bytes(n)) for n in names), frozen)
+# --- The user's secret -----------------------------------------------------------------------
+
+def key_path() -> Path:
+    """Where this user's cache key lives: `$XDG_CACHE_HOME/katalog/key` (else
+    `~/.cache/katalog/key`), outside every content repository."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return Path(base or Path.home() / ".cache") / "katalog" / "key"
 
 
-def _str_bytes(text: str) -> bytes:
-    data = text.encode("utf-8")
-    return b"s%d:" % len(data) + data
+def user_secret() -> bytes | None:
+    """This user's 32-byte cache key, created on first use (mode 0600, exclusively); None
+    when it cannot be read or made, or is not this user's own (then the cache is off)."""
+    try:
+        return _secret_at(key_path())
+    except (OSError, RuntimeError):
+        return None
 
 
-Memo = dict[int, tuple[Any, bytes]]  # id of a frozen dataclass → (it, digest of its encoding)
-
-
-def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
-    """Feed a canonical, type-tagged encoding of `obj` into `h`.
-
-    With `memo`, a frozen dataclass is fed as the digest of its encoding, worked out once per
-    object: pages that share objects (a proposal's tables on its page and on the single page)
-    are hashed without walking them again. The encoding still depends on values only."""
-    if isinstance(obj, str):  # includes markupsafe.Markup
-        h.update(_str_bytes(obj))
-    elif obj is None or isinstance(obj, bool):
-        h.update(b"N" if obj is None else b"T" if obj else b"F")
-    elif isinstance(obj, bytes):
-        h.update(b"b%d:" % len(obj) + obj)
-    elif isinstance(obj, enum.Enum):
-        h.update(b"e")
-        _feed(h, f"{type(obj).__qualname__}.{obj.name}")
-    elif isinstance(obj, int):
-        h.update(b"i%d;" % obj)
-    elif isinstance(obj, Decimal):
-        h.update(b"d")
-        _feed(h, str(obj))
-    elif isinstance(obj, (dt.date, dt.datetime)):
-        h.update(b"t")
-        _feed(h, obj.isoformat())
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        tag, names, frozen = _compared_fields(type(obj))
-        if memo is not None and frozen:
-            hit = memo.get(id(obj))
-            if hit is None:
-                sub = hashlib.sha256()
-                _feed_fields(sub, obj, tag, names, memo)
-                hit = memo[id(obj)] = (obj, sub.digest())  # `obj` kept: its id stays its own
-            h.update(b"H" + hit[1])
-        else:
-            _feed_fields(h, obj, tag, names, memo)
-    elif isinstance(obj, dict) or isinstance(obj, Mapping):  # dict first: the ABC check is slow
-        if all(type(k) is str for k in obj):  # the usual case: no digest per key needed
-            h.update(b"m%d:" % len(obj))
-            for k in sorted(obj):
-                v = obj[k]
-                h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
-                if type(v) is not str:
-                    _feed(h, v, memo)
-            return
-        items = sorted((fingerprint(k), v) for k, v in obj.items())
-        h.update(b"M%d:" % len(items))
-        for k, v in items:
-            h.update(k.encode("ascii"))
-            _feed(h, v, memo)
-    elif isinstance(obj, (list, tuple)):
-        h.update(b"L%d:" % len(obj))
-        for item in obj:
-            if type(item) is str:  # the usual case (table cells), without a call
-                h.update(_str_bytes(item))
-            else:
-                _feed(h, item, memo)
-    elif isinstance(obj, (set, frozenset)):
-        keys = sorted(fingerprint(item) for item in obj)
-        h.update(b"S%d:" % len(keys) + "".join(keys).encode("ascii"))
-    elif obj is UNKNOWN:  # the writer's "?"
-        h.update(b"?")
-    else:
-        raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
-
-
-def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
-                 names: tuple[tuple[str, bytes], ...], memo: Memo | None) -> None:
-    h.update(tag)
-    for name, encoded in names:
-        value = getattr(obj, name)
-        if type(value) is str:
-            h.update(encoded + _str_bytes(value))
-        else:
-            h.update(encoded)
-            _feed(h, value, memo)
-
-
-def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
-    """Hex SHA-256 of `parts`: equal for equal data, independent of dict order and identity.
-
-    `memo` (a dict kept for one render, e.g. one site) saves walking the same frozen objects
-    again; keys made with a memo are only comparable to keys made with one. Objects in the
-    memo must not change while it is used (frozen dataclasses of plain data, as in a render)."""
-    h = hashlib.sha256()
-    for part in parts:
-        _feed(h, part, memo)
-    return h.hexdigest()
-
-
-def memo_export(memo: Memo, objects: Mapping[str, Any]) -> dict[str, bytes]:
-    """The digests `memo` holds for `objects` (by name), for a process that receives the
-    objects themselves (pickled, e.g. from a pool worker) to `memo_import` with them."""
-    found = {name: memo.get(id(obj)) for name, obj in objects.items()}
-    return {name: hit[1] for name, hit in found.items() if hit is not None and hit[0] is objects[name]}
-
-
-def memo_import(memo: Memo, objects: Mapping[str, Any], digests: Mapping[str, bytes]) -> None:
-    """Put `memo_export`'s digests into `memo` for these (equal, received) objects, so they
-    are not walked again: a digest depends on values only."""
-    for name, digest in digests.items():
-        memo[id(objects[name])] = (objects[name], digest)
-
-
-def tree_fingerprint(folders: Iterable[Path]) -> str:
-    """Digest of every file (relative path and bytes) under `folders`, in search order."""
-    h = hashlib.sha256()
-    for folder in folders:
-        _feed(h, str(folder))
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            _feed(h, path.relative_to(folder).as_posix())
-            _feed(h, path.read_bytes())
-    return h.hexdigest()
-
-
-# libraries that turn a render context into bytes: a new version may render differently
-RENDERING_LIBRARIES = ("jinja2", "markupsafe", "babel", "weasyprint", "pypdf", "python-docx",
-                       "cmarkgfm", "nh3")
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """katalog's version, the bytes of its Python modules and the versions of the rendering
-    libraries: a code change or an upgrade makes every page render again."""
-    from importlib import metadata  # slow to import: only when a cache is used
-
-    package = Path(__file__).resolve().parent
-    h = hashlib.sha256(__version__.encode("utf-8"))
-    for path in sorted(package.rglob("*.py")):
-        _feed(h, path.relative_to(package).as_posix())
-        _feed(h, path.read_bytes())
-    for name in RENDERING_LIBRARIES:
+@functools.lru_cache(maxsize=8)
+def _secret_at(path: Path) -> bytes | None:
+    for _attempt in range(2):
         try:
-            _feed(h, f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            _feed(h, name)
-    return h.hexdigest()
+            data = read_regular(path, 64)
+        except FileNotFoundError:
+            _create_secret(path)
+            continue
+        except OSError:
+            return None
+        st = os.lstat(path)
+        if len(data) != 32 or not _own(st) or stat.S_IMODE(st.st_mode) & 0o077:
+            return None
+        return data
+    return None
 
 
-class PageCache:
-    """Rendered pages by key. `folder=None` keeps nothing (every page is rendered).
+def _create_secret(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                     0o600)
+    except FileExistsError:
+        return  # made meanwhile by another katalog: read it
+    try:
+        os.write(fd, os.urandom(32))
+    finally:
+        os.close(fd)
 
-    `rendered` and `reused` list the labels of the pages rendered and taken from the cache
-    during this build, in order: the hook tests (and progress output) use.
-    """
 
-    def __init__(self, folder: Path | str | None) -> None:
-        self.folder = Path(folder) if folder is not None else None
-        self.rendered: list[str] = []
-        self.reused: list[str] = []
-        self._used: dict[str, set[str]] = {}
-        self._packs: dict[str, dict[str, bytes]] = {}  # packed namespaces: their entries
-        self._packs_changed: set[str] = set()  # packed namespaces with entries put this build
+def _own(st: os.stat_result) -> bool:
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or st.st_uid == getuid()
+
+
+# --- Where a cache may be used ---------------------------------------------------------------
+
+def usable_folder(folder: Path) -> bool:
+    """Whether `folder` may be a cache: missing (it is made when first written), or a real
+    folder of this user that git does not track."""
+    try:
+        st = os.lstat(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or not _own(st):
+        return False
+    return not _tracked_by_git(folder)
+
+
+def _tracked_by_git(folder: Path) -> bool:
+    """Whether git tracks a file in `folder` (a committed cache is someone else's)."""
+    if not any((p / ".git").exists() for p in [folder.parent, *folder.parent.parents]):
+        return False
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--", folder.name], cwd=folder.parent,
+                             capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return True  # cannot tell: do not trust it
+    return out.returncode == 0 and bool(out.stdout.strip(b"\0"))
+
+
+# --- The store -------------------------------------------------------------------------------
+
+class Store:
+    """Authenticated records in one cache folder. `Store(None)` (or a folder that may not be
+    used, or no user key) keeps nothing: every lookup misses and every write is dropped."""
+
+    def __init__(self, folder: Path | str | None, secret: bytes | None = None) -> None:
+        folder = Path(folder) if folder is not None else None
+        if folder is not None and secret is None:
+            secret = user_secret()
+        if folder is not None and (secret is None or not usable_folder(folder)):
+            folder = None
+        self.folder = folder
+        self._secret = secret or b""
+        self._prepared = False
 
     @classmethod
-    def beside(cls, out: Path | str) -> "PageCache":
-        """The cache for output folder `out`: `.katalog-cache/` in the same parent folder."""
-        return cls(Path(out).resolve().parent / FOLDER)
+    def beside(cls, path: Path | str) -> "Store":
+        """The cache of a content or output folder: `.katalog-cache/` in its parent folder
+        (shared by `check` of a content folder and `build` into a folder beside it)."""
+        return cls(Path(path).resolve().parent / FOLDER)
 
-    def _path(self, namespace: str, key: str) -> Path:
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    # -- records --
+
+    def _mac(self, name: str, payload: bytes | memoryview) -> bytes:
+        h = hmac.new(self._secret, name.encode("utf-8") + b"\0", hashlib.sha256)
+        h.update(payload)
+        return h.digest()
+
+    def _read(self, path: Path, name: str) -> bytes | None:
+        try:
+            raw = read_regular(path, MAX_RECORD)
+        except OSError:
+            return None
+        head = len(FORMAT)
+        view = memoryview(raw)
+        if not raw.startswith(FORMAT) or len(raw) < head + _MAC:
+            return None
+        if not hmac.compare_digest(view[head:head + _MAC], self._mac(name, view[head + _MAC:])):
+            return None
+        return raw[head + _MAC:]
+
+    def _write(self, path: Path, name: str, payload: bytes) -> None:
+        """Write a record atomically; a failure (full disk, read-only tree) only costs time
+        and leaves no temporary file."""
+        if self.folder is None or not self._prepare():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+        except OSError:
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(FORMAT)
+                f.write(self._mac(name, payload))
+                f.write(payload)
+            os.replace(tmp, path)
+        except BaseException as exc:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            if not isinstance(exc, OSError):
+                raise
+
+    def _prepare(self) -> bool:
+        """Make the folder with its `.gitignore` and `CACHEDIR.TAG`, once; False (and the
+        cache off) when that is not possible."""
+        if self._prepared:
+            return self.folder is not None
+        self._prepared = True
+        assert self.folder is not None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            st = os.lstat(self.folder)
+            if not stat.S_ISDIR(st.st_mode) or not _own(st):
+                raise OSError("not a usable cache folder")
+            for name, data in ((".gitignore", GITIGNORE), ("CACHEDIR.TAG", CACHEDIR_TAG)):
+                path = self.folder / name
+                if not path.is_file() or path.is_symlink():
+                    from .safefs import write_atomic
+
+                    write_atomic(path, data, replace_symlink=True)
+        except OSError:
+            self.folder = None
+            return False
+        return True
+
+    # -- packs: many small entries in one record --
+
+    def read_pack(self, name: str) -> dict[str, bytes]:
+        """The entries of pack `name`; {} when it is missing, damaged or not this user's."""
+        if self.folder is None:
+            return {}
+        payload = self._read(self.folder / f"{name}.pack", f"pack:{name}")
+        if payload is None:
+            return {}
+        try:
+            return _unpack_entries(payload)
+        except (ValueError, struct.error, UnicodeDecodeError):
+            return {}
+
+    def write_pack(self, name: str, entries: Mapping[str, bytes]) -> None:
+        if self.folder is not None:
+            self._write(self.folder / f"{name}.pack", f"pack:{name}", _pack_entries(entries))
+
+    # -- entries: one record each --
+
+    def _entry(self, namespace: str, key: str) -> Path:
         assert self.folder is not None
         return self.folder / namespace / key[:2] / key
-
-    def pack(self, namespace: str) -> None:
-        """Keep `namespace` in one pack file (`<namespace>.pack`, read now) instead of one file
-        per entry: for namespaces of many small entries (the HTML pages), where creating a
-        file per entry costs more than rewriting the pack. `prune` writes it. Like the content
-        cache's pack it is behind a checksum and holds only a dict of str → bytes: a damaged,
-        foreign or older pack is an empty cache, never an error."""
-        if self.folder is None or namespace in self._packs:
-            return
-        self._packs[namespace] = _read_pack(self._pack_path(namespace), _PAGES_PACK_FORMAT)
-
-    def _pack_path(self, namespace: str) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{namespace}{_PAGES_PACK_SUFFIX}"
 
     def get(self, namespace: str, key: str) -> bytes | None:
         if self.folder is None:
             return None
-        packed = self._packs.get(namespace)
-        if packed is not None:
-            return packed.get(key)
-        try:
-            raw = self._path(namespace, key).read_bytes()
-        except OSError:
-            return None
-        digest, value = raw[:_DIGEST], raw[_DIGEST:]
-        if hashlib.sha256(value).digest() != digest:
-            return None
-        return value
+        return self._read(self._entry(namespace, key), f"{namespace}/{key}")
 
     def put(self, namespace: str, key: str, value: bytes) -> None:
+        if self.folder is not None:
+            self._write(self._entry(namespace, key), f"{namespace}/{key}", value)
+
+    def prune(self, namespace: str, keep: Iterable[str]) -> None:
+        """Remove the entries of `namespace` not in `keep`, and temporary files left by
+        killed processes (older than `STALE_TMP_SECONDS`) anywhere in the cache."""
         if self.folder is None:
             return
-        packed = self._packs.get(namespace)
-        if packed is not None:
-            packed[key] = value
-            self._packs_changed.add(namespace)
+        kept = set(keep)
+        base = self.folder / namespace
+        if base.is_dir() and not base.is_symlink():
+            for sub in _real_dirs(base):
+                for entry in os.scandir(sub):
+                    if entry.name not in kept and not entry.name.startswith(TMP_PREFIX):
+                        _unlink(entry.path)
+        self.remove_stale_temporaries()
+
+    def remove_stale_temporaries(self) -> None:
+        if self.folder is None:
             return
-        path = self._path(namespace, key)
-        data = hashlib.sha256(value).digest() + value
-        try:
+        now = time.time()
+        for folder in [self.folder, *_real_dirs(self.folder, depth=2)]:
             try:
-                f = open(path, "xb")  # a new entry is written in place: one file operation
-            except FileNotFoundError:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                f = open(path, "xb")
-            with f:
-                f.write(data)
-        except FileExistsError:  # a damaged entry, or another build's: replaced atomically
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(TMP_PREFIX) and entry.is_file(follow_symlinks=False):
+                    try:
+                        if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS:
+                            _unlink(entry.path)
+                    except OSError:
+                        pass
+
+
+def _real_dirs(folder: Path, depth: int = 1) -> list[Path]:
+    """Sub-folders of `folder` (not symlinks), `depth` levels down."""
+    found: list[Path] = []
+    level = [folder]
+    for _ in range(depth):
+        nxt: list[Path] = []
+        for f in level:
             try:
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
+                nxt.extend(Path(e.path) for e in os.scandir(f) if e.is_dir(follow_symlinks=False))
             except OSError:
                 pass
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-
-    def use(self, namespace: str, key: str) -> bytes | None:
-        """`get`, and keep the entry at the next `prune`."""
-        self._used.setdefault(namespace, set()).add(key)
-        return self.get(namespace, key)
-
-    def page(self, namespace: str, label: str, key: str, render: Callable[[], bytes]) -> bytes:
-        """The page for `key`: from the cache, or rendered now (and stored)."""
-        self._used.setdefault(namespace, set()).add(key)
-        value = self.get(namespace, key)
-        if value is not None:
-            self.reused.append(label)
-            return value
-        value = render()
-        self.rendered.append(label)
-        self.put(namespace, key, value)
-        return value
-
-    def record(self, namespace: str, label: str, key: str, rendered: bool,
-               value: bytes | None) -> None:
-        """Book a page `page` would have given, looked up elsewhere (e.g. by a pool worker,
-        with `get`): its entry is kept at the next `prune`, and `value` (the bytes of a page
-        rendered now) stored."""
-        self._used.setdefault(namespace, set()).add(key)
-        (self.rendered if rendered else self.reused).append(label)
-        if rendered and value is not None:
-            self.put(namespace, key, value)
-
-    def prune(self, namespace: str) -> None:
-        """Drop the entries of `namespace` that this build did not use (a packed namespace:
-        write its pack, when this build changed what it holds)."""
-        if self.folder is None:
-            return
-        used = self._used.get(namespace, set())
-        packed = self._packs.get(namespace)
-        if packed is not None:
-            if namespace in self._packs_changed or packed.keys() - used:
-                self._packs[namespace] = {k: v for k, v in packed.items() if k in used}
-                _write_pack(self._pack_path(namespace), self._packs[namespace],
-                            _PAGES_PACK_FORMAT)
-                self._packs_changed.discard(namespace)
-            if (self.folder / namespace).is_dir():  # entries of versions before the pack
-                shutil.rmtree(self.folder / namespace, ignore_errors=True)
-            return
-        if not (self.folder / namespace).is_dir():
-            return
-        for path in (self.folder / namespace).glob("*/*"):
-            if path.name not in used:
-                try:
-                    path.unlink()
-                except OSError:
-                    pass
+        found.extend(nxt)
+        level = nxt
+    return found
 
 
-# --- Parsed content files (a warm `katalog check`) ------------------------------------------
-
-DOCUMENTS = "documents"  # namespace of parsed content files
-NO_CACHE_ENV = "KATALOG_NO_CACHE"  # KATALOG_NO_CACHE=1: never read or write a cache
-_DOCUMENT_FORMAT = b"katalog-document-1\n"
-# the only classes a cached document may contain (plus built-in containers and scalars)
-_DOCUMENT_CLASSES = {
-    ("decimal", "Decimal"), ("datetime", "date"), ("datetime", "datetime"),
-    ("katalog.model", "UNKNOWN"),
-}
-
-
-def caching_enabled() -> bool:
-    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("1", "true", "yes", "ja")
-
-
-class _DocumentUnpickler(pickle.Unpickler):
-    """Unpickles katalog's own document tuples only: any other class is refused."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _DOCUMENT_CLASSES:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-        return super().find_class(module, name)
-
-
-@lru_cache(maxsize=1)
-def _document_version() -> str:
-    """What a parsed file depends on besides its bytes: katalog's code and ruamel.yaml."""
-    from importlib import metadata
-
-    parts = [code_fingerprint()]
-    for name in ("ruamel.yaml", "ruamel.yaml.clib"):
-        try:
-            parts.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(name)
-    return fingerprint(*parts)
-
-
-PARALLEL_MIN_FILES = 200  # fewer files are parsed in this process: a pool would cost more
-
-
-def _encode(entry: tuple[Any, ...]) -> bytes | None:
-    """A document cache entry's bytes (None: something in it cannot be stored)."""
+def _unlink(path: str) -> None:
     try:
-        return _DOCUMENT_FORMAT + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - something unexpected in the data: just not cached
-        return None
-
-
-def _decode(value: bytes, path: str) -> "Document":
-    """The Document an entry holds, at `path`; raises its SourceError."""
-    from .source import Document, SourceError
-
-    kind, *fields = _DocumentUnpickler(io.BytesIO(value[len(_DOCUMENT_FORMAT):])).load()
-    if kind == "error":
-        raise SourceError(*fields)
-    if kind != "doc":
-        raise ValueError(f"not a document entry: {kind!r}")
-    data, positions, key_positions, body, body_line = fields
-    return Document(path, data, positions, key_positions, body, body_line)
-
-
-def _parse_entry(item: tuple[bytes, bool]) -> bytes | None:
-    """One file parsed (in a pool worker) into an entry; None when parsing raised anything
-    but a SourceError (the reader then parses it again itself and reports it as always)."""
-    from .source import SourceError, read_document
-
-    raw, front_matter = item
-    try:
-        doc = read_document(raw, "", front_matter)
-        return _encode(("doc", doc.data, doc.positions, doc.key_positions, doc.body,
-                        doc.body_line))
-    except SourceError as exc:
-        return _encode(("error", exc.code, exc.message, exc.line, exc.col))
-    except Exception:  # noqa: BLE001
-        return None
-
-
-PACK = "documents.pack"  # every parsed content file of a folder, in one file
-_PACK_FORMAT = b"katalog-documents-pack-1\n"
-
-
-class _PackUnpickler(pickle.Unpickler):
-    """A pack is a dict of str → bytes: no class at all may be loaded."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-
-
-def _read_pack(path: Path, fmt: bytes = _PACK_FORMAT) -> dict[str, bytes]:
-    """The entries of a pack file; {} when it is missing, damaged, foreign or older."""
-    try:
-        raw = path.read_bytes()
+        os.unlink(path)
     except OSError:
-        return {}
-    head = len(fmt)
-    digest, payload = raw[head:head + _DIGEST], raw[head + _DIGEST:]
-    if not raw.startswith(fmt) or hashlib.sha256(payload).digest() != digest:
-        return {}
-    try:
-        pack = _PackUnpickler(io.BytesIO(payload)).load()
-    except Exception:  # noqa: BLE001 - a bad pack is an empty cache
-        return {}
-    if not isinstance(pack, dict):
-        return {}
-    return {k: v for k, v in pack.items() if isinstance(k, str) and isinstance(v, bytes)}
+        pass
 
 
-def _write_pack(path: Path, entries: Mapping[str, bytes], fmt: bytes = _PACK_FORMAT) -> None:
-    """Replace the pack atomically (a concurrent reader sees the old or the new one)."""
-    payload = pickle.dumps(dict(sorted(entries.items())), protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(fmt + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+def _pack_entries(entries: Mapping[str, bytes]) -> bytes:
+    """`count, (key length, key, value length, value)*`, sorted by key."""
+    parts = [struct.pack(">I", len(entries))]
+    for key in sorted(entries):
+        k = key.encode("utf-8")
+        v = entries[key]
+        parts.append(struct.pack(">IQ", len(k), len(v)))
+        parts.append(k)
+        parts.append(v)
+    return b"".join(parts)
 
 
-class DocumentCache:
-    """`source.read_document` with its results kept in one pack file of the cache folder.
-
-    Key: SHA-256 of the file's bytes, whether it has front matter, and `_document_version()`
-    (katalog's code and the YAML library), so any edit or upgrade is a miss. The path is not
-    part of the key; the shown path is put back on every hit. A file that cannot be read
-    (`SourceError`) is cached as that error. Values are pickled tuples of plain data, read
-    back with an unpickler that allows only `Decimal`, dates and `UNKNOWN`; the pack (a
-    dict of key → value, `documents.pack`) is behind a checksum: a damaged, foreign or older
-    pack or entry is a miss, never an error. One file instead of one per content file: a cold
-    check of 1,000 files creates one file, not a thousand, and a warm one opens one.
-    `save()` writes the pack when this run parsed something new. `hits` and `misses` count
-    this run's lookups.
-    """
-
-    def __init__(self, store: PageCache) -> None:
-        self.store = store
-        self.hits = 0
-        self.misses = 0
-        self._pack: dict[str, bytes] | None = None  # read at the first lookup
-        self._new: dict[str, bytes] = {}  # parsed in this run
-        self._used: set[str] = set()
-        # parsed by `prefetch`: (raw, front matter) → entry
-        self._ahead: dict[tuple[bytes, bool], bytes] = {}
-
-    @classmethod
-    def beside(cls, content: Path | str) -> "DocumentCache":
-        """The cache of content folder `content`: `.katalog-cache/` in its parent folder,
-        where `katalog build`'s default output folder keeps its cache too."""
-        return cls(PageCache(Path(content).resolve().parent / FOLDER))
-
-    @property
-    def pack_path(self) -> Path | None:
-        return self.store.folder / PACK if self.store.folder is not None else None
-
-    def _entries(self) -> dict[str, bytes]:
-        if self._pack is None:
-            path = self.pack_path
-            self._pack = _read_pack(path) if path is not None else {}
-        return self._pack
-
-    def _key(self, raw: bytes, front_matter: bool) -> str:
-        h = hashlib.sha256(_document_version().encode("ascii"))
-        h.update(b"M" if front_matter else b"Y")
-        h.update(raw)
-        return h.hexdigest()
-
-    def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
-        """Parse the content files (`catalogue.yaml`, `*.md`) the cache does not have in the
-        process pool, when they are many and the pool starts cheaply (else `read` parses each
-        when asked); `read` takes the results from memory. Results and messages are exactly
-        those of `read` alone."""
-        workers = parallel.default_workers() if workers is None else workers
-        stored = self.store.folder is not None
-        jobs: list[tuple[bytes, bool]] = []  # the files the cache lacks
-        for raw, fm in dict.fromkeys(
-                (raw, rel.endswith(".md")) for rel, raw in files.items()
-                if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")):
-            if not (stored and self._key(raw, fm) in self._entries()):
-                jobs.append((raw, fm))
-        if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
-            return  # a second of parsing at most: not worth starting new interpreters for
-        entries = parallel.map_processes(_parse_entry, jobs, workers,
-                                         chunksize=max(1, len(jobs) // (4 * workers)))
-        for job, entry in zip(jobs, entries):
-            if entry is not None:
-                self._ahead[job] = entry
-
-    def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
-        from .source import SourceError, read_document
-
-        key = self._key(raw, front_matter) if self.store.folder is not None else ""
-        entry = self._ahead.pop((raw, front_matter), None)
-        fresh = entry is not None
-        if key:
-            self._used.add(key)
-            if entry is None:
-                entry = self._new.get(key) or self._entries().get(key)
-            elif entry.startswith(_DOCUMENT_FORMAT):
-                self._new[key] = entry
-        if entry is not None and entry.startswith(_DOCUMENT_FORMAT):
-            try:
-                doc = _decode(entry, path)
-            except SourceError:
-                self._count(fresh)
-                raise
-            except Exception:  # noqa: BLE001 - a bad entry is a miss
-                self._new.pop(key, None)
-            else:
-                self._count(fresh)
-                return doc
-        self.misses += 1
-        try:
-            doc = read_document(raw, path, front_matter)
-        except SourceError as exc:
-            if key:
-                self._put(key, ("error", exc.code, exc.message, exc.line, exc.col))
-            raise
-        if key:
-            self._put(key, ("doc", doc.data, doc.positions, doc.key_positions, doc.body,
-                            doc.body_line))
-        return doc
-
-    def _count(self, parsed_now: bool) -> None:
-        if parsed_now:
-            self.misses += 1
-        else:
-            self.hits += 1
-
-    def _put(self, key: str, entry: tuple[Any, ...]) -> None:
-        data = _encode(entry)
-        if data is not None:
-            self._new[key] = data
-
-    def save(self) -> None:
-        """Write the pack when this run parsed something new: the entries it used, plus the
-        older ones while they are not many more (so two revisions or folders can share the
-        cache, while old edits do not pile up). Removes the per-file entries of katalog
-        versions before the pack."""
-        path = self.pack_path
-        if path is None:
-            return
-        old = self._entries()
-        stale = len(old.keys() - self._used)
-        if self._new or stale > 3 * len(self._used) + 256:
-            keep = {**old, **self._new}
-            if len(keep) > 4 * len(self._used) + 256:
-                keep = {k: v for k, v in keep.items() if k in self._used}
-            _write_pack(path, keep)
-            self._pack = keep
-            self._new = {}
-        legacy = path.parent / DOCUMENTS
-        if legacy.is_dir():
-            shutil.rmtree(legacy, ignore_errors=True)
-
-
-# --- Cached parallel work --------------------------------------------------------------------
-
-def cached_map(cache: PageCache | None, namespace: str, fn: Callable[[Any], bytes],
-               items: Sequence[Any], keys: Sequence[str], labels: Sequence[str],
-               workers: int | None = None, min_items: int = 2,
-               mapper: Callable[..., list[Any]] | None = None) -> list[bytes]:
-    """`[fn(x) for x in items]` for pure `fn`: each result from `cache` by its key when it is
-    there, the others computed in the process pool (`katalog.parallel`, or the `mapper` of a
-    `parallel.pool()`) and stored."""
-    from . import parallel
-
-    results: list[bytes | None] = []
-    missing: list[int] = []
-    for i, key in enumerate(keys):
-        hit = cache.use(namespace, key) if cache is not None else None
-        if hit is not None and cache is not None:
-            cache.reused.append(labels[i])
-        else:
-            missing.append(i)
-        results.append(hit)
-    todo = [items[i] for i in missing]
-    done = (mapper(fn, todo, min_items=min_items) if mapper is not None
-            else parallel.map_processes(fn, todo, workers, min_items=min_items))
-    for i, value in zip(missing, done):
-        results[i] = value
-        if cache is not None:
-            cache.rendered.append(labels[i])
-            cache.put(namespace, keys[i], value)
-    return [r for r in results if r is not None]
+def _unpack_entries(payload: bytes) -> dict[str, bytes]:
+    (count,) = struct.unpack_from(">I", payload, 0)
+    at, out = 4, {}
+    for _ in range(count):
+        klen, vlen = struct.unpack_from(">IQ", payload, at)
+        at += 12
+        key = payload[at:at + klen].decode("utf-8")
+        at += klen
+        if at + vlen > len(payload):
+            raise ValueError("truncated pack")
+        out[key] = payload[at:at + vlen]
+        at += vlen
+    if at != len(payload):
+        raise ValueError("trailing bytes in pack")
+    return out

@@ -879,23 +879,12 @@ def diff_revisions(base: str, head: str | None = None, content: str = "content",
 
 def shared_reader() -> Any:
     """A `read_document` that parses each distinct file (its bytes) once, so the files
-    two revisions or folders have in common are parsed once (a Document is never modified
-    after parsing; a file met again under another path gets its own path). Errors are not
-    cached: such a file is simply parsed again."""
-    import dataclasses
+    two revisions or folders have in common are parsed once: the content cache
+    (`katalog.content_cache.DocumentCache`), in memory (a file met again under another path
+    gets its own path)."""
+    from .content_cache import DocumentCache
 
-    from .source import Document, read_document
-
-    cache: dict[tuple[bool, bytes], Document] = {}
-
-    def read(raw: bytes, path: str, front_matter: bool) -> Document:
-        key = (front_matter, raw)
-        doc = cache.get(key)
-        if doc is None:
-            doc = cache[key] = read_document(raw, path, front_matter)
-        return doc if doc.path == path else dataclasses.replace(doc, path=path)
-
-    return read
+    return DocumentCache().read
 
 
 def diff_folders(old: str, new: str) -> Diff:

@@ -1,24 +1,26 @@
 """The one place katalog runs work in parallel: a small process pool for pure functions.
 
-Used by the PDF renderer (one WeasyPrint layout per job), the content cache (many content
-files parsed ahead, `cache.DocumentCache.prefetch`) and the HTML renderer (proposal pages,
-`map_inherited`). Work is split only when there is enough of it; the results come back in
-input order, so output never depends on the number of workers.
+`Workers` is the build's pool (used only by `katalog.execute`): started when the first job
+needs it, with the jobs known at that moment left in memory for workers forked from this
+process to *inherit* (never pickled, so they may hold anything); jobs planned later travel
+pickled. `map_processes` maps a pure function over many items (the content cache's parsing
+ahead). Results come back in input order, so output never depends on the number of workers.
+Workers end with the process that started them, even when it is killed (`kill -9`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from typing import Any, Callable, Generator, Iterator, Sequence, TypeVar, cast
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-S = TypeVar("S")
 
 MAX_WORKERS = 2
 ENV = "KATALOG_WORKERS"  # e.g. KATALOG_WORKERS=1 keeps everything in this process
@@ -38,8 +40,8 @@ def default_workers() -> int:
 
 def start_method() -> str | None:
     """`fork` (fast: the workers inherit the loaded modules) when it is safe, i.e. on Linux
-    with no other thread running; else `forkserver` (e.g. under the CLI's status spinner,
-    which runs a thread), else the platform's default."""
+    with no other thread running; else `forkserver` (e.g. under a status spinner that runs a
+    thread), else the platform's default."""
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and sys.platform.startswith("linux") and threading.active_count() == 1:
         return "fork"
@@ -52,98 +54,104 @@ def starts_cheaply() -> bool:
     return start_method() == "fork"
 
 
-def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-                  min_items: int = 2, chunksize: int = 1,
-                  initializer: Callable[..., object] | None = None,
-                  initargs: tuple[object, ...] = ()) -> list[R]:
-    """`[fn(x) for x in items]`, in a pool of `workers` processes when there are at least
-    `min_items` items (`fn` must be a module-level function of picklable values).
+# --- Workers die with their parent -----------------------------------------------------------
 
-    `initializer(*initargs)` runs once in each worker before its first item (to hand every
-    worker the same large state once instead of with each item); without a pool it runs
-    once in this process."""
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when the process that started it ends, however it
+    ends (a killed build must not leave workers waiting forever)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:  # where there is no parent-death signal (and as a second guard)
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="katalog-parent-watch", daemon=True).start()
+
+
+def _executor(workers: int, method: str | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context(method),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+# --- The build's pool ------------------------------------------------------------------------
+
+_INHERITED: list[Sequence[Any]] = []  # what forked workers inherit (the newest pool's table)
+
+
+def _run_inherited(fn: Callable[[Any, Any], R], items: Sequence[tuple[int, Any]]) -> list[R]:
+    table = _INHERITED[-1]
+    return [fn(table[i], extra) for i, extra in items]
+
+
+class Workers:
+    """A pool of `n` worker processes for one build, started by `start` (by `fork` when that
+    is safe); `close` ends it. `inherited` says whether the workers hold `start`'s table."""
+
+    def __init__(self, n: int | None = None) -> None:
+        self.n = default_workers() if n is None else n
+        self._pool: ProcessPoolExecutor | None = None
+        self.inherited = False
+        self.method: str | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def start(self, table: Sequence[Any] = ()) -> None:
+        """Start the workers; when they are forked they inherit `table` (see `submit_inherited`)."""
+        if self._pool is not None:
+            return
+        self.method = start_method()
+        self.inherited = self.method == "fork"
+        if self.inherited:
+            _INHERITED.append(table)
+        self._pool = _executor(self.n, self.method)
+        if self.inherited:  # fork every worker now, while the table is the one they should see
+            for f in [self._pool.submit(os.getpid) for _ in range(self.n)]:
+                f.result()
+
+    def submit(self, fn: Callable[..., R], *args: Any) -> "Future[R]":
+        assert self._pool is not None, "start() first"
+        return self._pool.submit(fn, *args)
+
+    def submit_inherited(self, fn: Callable[[Any, Any], R],
+                         items: Sequence[tuple[int, Any]]) -> "Future[list[R]]":
+        """`[fn(table[i], extra) for i, extra in items]` in a worker (only when `inherited`);
+        `fn` is a module-level function."""
+        assert self._pool is not None and self.inherited
+        return self._pool.submit(_run_inherited, fn, items)
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+        self._pool = None
+        if self.inherited:
+            _INHERITED.pop()
+
+
+def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
+                  min_items: int = 2, chunksize: int = 1) -> list[R]:
+    """`[fn(x) for x in items]`, in a pool of `workers` processes when there are at least
+    `min_items` items (`fn` must be a module-level function of picklable values)."""
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < max(2, min_items):
-        if initializer is not None:
-            initializer(*initargs)
         return [fn(x) for x in items]
-    context = multiprocessing.get_context(start_method())
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
-                             initializer=initializer, initargs=cast(Any, initargs)) as pool:
+    with _executor(min(workers, len(items)), start_method()) as pool:
         return list(pool.map(fn, items, chunksize=chunksize))
 
 
-def iter_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
-                   min_items: int = 2, chunksize: int = 1,
-                   initializer: Callable[..., object] | None = None,
-                   initargs: tuple[object, ...] = ()) -> Generator[R, None, None]:
-    """`map_processes`, yielding each result (in input order) as soon as it is ready, so the
-    caller can use the first results while the pool works on the rest. Without a pool each
-    item is done when its result is asked for. Closing the generator early cancels the
-    items not started yet."""
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(items) < max(2, min_items):
-        if initializer is not None:
-            initializer(*initargs)
-        for item in items:
-            yield fn(item)
-        return
-    context = multiprocessing.get_context(start_method())
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context,
-                                   initializer=initializer, initargs=cast(Any, initargs))
-    try:
-        yield from executor.map(fn, items, chunksize=chunksize)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-@contextmanager
-def pool(workers: int | None = None) -> Iterator[Callable[..., list[Any]]]:
-    """A `map_processes` whose worker processes are kept for several calls (they keep what
-    they loaded, e.g. a parsed stylesheet); started only when a call has enough items."""
-    n = default_workers() if workers is None else workers
-    executor: ProcessPoolExecutor | None = None
-
-    def run(fn: Callable[[T], R], items: Sequence[T], min_items: int = 2,
-            chunksize: int = 1) -> list[R]:
-        nonlocal executor
-        if n <= 1 or len(items) < max(2, min_items):
-            return [fn(x) for x in items]
-        if executor is None:
-            executor = ProcessPoolExecutor(max_workers=n,
-                                           mp_context=multiprocessing.get_context(start_method()))
-        return list(executor.map(fn, items, chunksize=chunksize))
-
-    try:
-        yield run
-    finally:
-        if executor is not None:
-            executor.shutdown()
-
-
-_INHERITED: list[Any] = []  # (fn, state) of the running `map_inherited`, for forked workers
-
-
-def _call_inherited(item: Any) -> Any:
-    fn, state = _INHERITED[-1]
-    return fn(state, item)
-
-
-def map_inherited(fn: Callable[[S, T], R], state: S, items: Sequence[T],
-                  workers: int | None = None, min_items: int = 2,
-                  chunksize: int = 1) -> list[R]:
-    """`[fn(state, x) for x in items]`, in a pool of `workers` forked processes that inherit
-    `state` from this one (it is never pickled, so it may hold anything: a template
-    environment, a loaded cache), when there are at least `min_items` items and the pool
-    starts by `fork` (`starts_cheaply`); else in this process. Items and results must be
-    picklable; results come back in input order."""
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(items) < max(2, min_items) or not starts_cheaply():
-        return [fn(state, x) for x in items]
-    _INHERITED.append((fn, state))  # before the pool forks its workers
-    try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                                 mp_context=multiprocessing.get_context("fork")) as executor:
-            return list(executor.map(_call_inherited, items, chunksize=chunksize))
-    finally:
-        _INHERITED.pop()
+__all__ = ["MAX_WORKERS", "Workers", "default_workers", "map_processes", "start_method",
+           "starts_cheaply"]

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from .cache import DocumentCache, PageCache, caching_enabled
+from .cache import caching_enabled
 from .compute import Totals, compute
+from .content_cache import DocumentCache
 from .folder import read_folder
 from .issues import Report
 from .load import load_files
@@ -57,14 +58,14 @@ def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
 def check(content: Path | str, cache: DocumentCache | bool | None = None) -> Checked:
     """Load, validate and compute the catalogue in a content folder.
 
-    `cache` keeps parsed files between runs (see `katalog.cache.DocumentCache`): a
+    `cache` keeps parsed files between runs (see `katalog.content_cache`): a
     `DocumentCache`, `True` for the one beside the content folder (unless KATALOG_NO_CACHE
     is set), or None/False for none. The result is the same with or without it."""
     content = Path(content)
     if cache is True:
         cache = DocumentCache.beside(content) if caching_enabled() else None
     files = read_folder(content)
-    reader = cache or DocumentCache(PageCache(None))  # no store: only the parse-ahead
+    reader = cache or DocumentCache()  # no store: each distinct file parsed once, in memory
     reader.prefetch(files)  # many files: parsed in the process pool
     checked = check_files(files, label=os.fspath(content), read=reader.read)
     if cache:

@@ -1,9 +1,15 @@
-"""The catalogue as a static, accessible web site (`build/html/`).
+"""The catalogue as a static, accessible web site (`build/html/`): a planner.
 
 Pages: the front page with the overview, one page per theme and per proposal, a single page
-with everything ("hele kataloget", which the PDF renders from), and a search page. All links
-are relative, so the site works from `file://` and from any web server; nothing is fetched
-from elsewhere. Output depends only on the content, so the same content gives the same bytes.
+with everything ("hele kataloget", made of the macros of `all.html` that the PDF uses too),
+and a search page. All links are relative, so the site works from `file://` and from any web
+server; nothing is fetched from elsewhere. The same content gives the same bytes.
+
+`plan_html` returns the pages as jobs (see `render.plan`); nothing is cached (a page costs
+less to render than its context costs to fingerprint). Each proposal's job builds its
+facts, tables and body once and returns its page, its article of the single page (all.html's
+`proposal` macro) and its text for the search index; with many proposals they run in forked
+pool workers, and the single page puts the articles in place of the macro's calls.
 """
 
 from __future__ import annotations
@@ -14,23 +20,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.runtime import Macro
 from markupsafe import Markup, escape
 
-from .. import parallel
-from ..cache import (
-    Memo,
-    PageCache,
-    code_fingerprint,
-    fingerprint,
-    memo_export,
-    memo_import,
-    tree_fingerprint,
-)
 from ..compute import Totals
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
@@ -39,10 +36,13 @@ from ..markdown import to_html as markdown_html
 from ..model import STATUSES, Catalogue, Proposal, Theme
 from ..numbers import sign_note, unit_label
 from . import view
-from .templates import TemplateSet
+from .plan import Artifact, Inputs, Job, Options, Plan, Where, bundle, piece
+from .templates import MacroNeed, TemplateSet, macros_of, render_with
 
 ASSETS = "assets"
-NAMESPACE = "html"  # this renderer's part of the page cache
+OUT = "html"  # the site's folder in the output folder
+OVERVIEW_ANCHOR = "oversigt-afsnit"  # the overview's id on the single page (all.html)
+PARALLEL_MIN_PROPOSALS = 100  # fewer proposal pages are rendered in this process
 
 
 def anchor(prefix: str, ident: str) -> str:
@@ -103,6 +103,17 @@ def body_html(fragment: str, owner: str = "") -> Markup:
     return Markup(_TABLE.sub(table, fragment))
 
 
+# a link whose target is not a URL with a scheme (http:, mailto:) nor an anchor on the page:
+# relative paths and `//host/share`, which a PDF would turn into the build machine's files
+_LOCAL_LINK = re.compile(r'<a href="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)[^"]*"[^>]*>(.*?)</a>', re.DOTALL)
+
+
+def unlink_local(fragment: str) -> Markup:
+    """A sanitised body with links to relative paths (and `//host/...`) left as their text:
+    they lead nowhere from a PDF, and would carry the build machine's path."""
+    return Markup(_LOCAL_LINK.sub(r"\1", fragment))
+
+
 def _yesno(value: bool | None) -> str:
     return "" if value is None else "Ja" if value else "Nej"
 
@@ -130,6 +141,7 @@ class Site:
     totals: Totals
     date: dt.date | None
     env: Environment | None = None  # given: a proposal's amount tables are rendered once
+    local_links: bool = True  # False (the PDF): links to relative paths become plain text
     _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by proposal id
 
     def base(self, root: str, page: str) -> dict[str, Any]:
@@ -155,7 +167,7 @@ class Site:
                 "facts": view.facts(p, self.cat, self.totals),
                 "economy": economy,
                 "allocation": allocation,
-                "body": body_html(markdown_html(p.body), p.id),
+                "body": self.body(markdown_html(p.body), p.id),
                 "economy_html": None,
                 "allocation_html": None,
             }
@@ -167,6 +179,10 @@ class Site:
                 if allocation is not None:
                     parts["allocation_html"] = table(allocation, f"fordeling-{a}", f"{a}-h")
         return parts
+
+    def body(self, fragment: str, owner: str) -> Markup:
+        html = body_html(fragment, owner)
+        return html if self.local_links else unlink_local(html)
 
     def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
         theme = self.cat.theme(p.theme)
@@ -223,8 +239,8 @@ class Site:
             "merged_title": merged.title if merged else "",
             "merged_href": root + href("tema", page_name(merged.id)) if merged else "",
             "merged_anchor": anchor("tema", merged.id) if merged else "",
-            "body_html": body_html(render_markdown(t.body, 2).html, f"Tema {t.number}"),
-            "body_html_all": body_html(render_markdown(t.body, 3).html, f"Tema {t.number}"),
+            "body_html": self.body(render_markdown(t.body, 2).html, f"Tema {t.number}"),
+            "body_html_all": self.body(render_markdown(t.body, 3).html, f"Tema {t.number}"),
             "table": table,
             "n": len(self.cat.proposals_in(t.id)),
             "proposals": [],
@@ -239,82 +255,158 @@ class Site:
         return view.overview_table(self.cat, self.totals, links)
 
 
-def render_html(
-    cat: Catalogue,
-    totals: Totals,
-    out: Path,
-    templates: TemplateSet,
-    date: dt.date | None = None,
-    cache: PageCache | None = None,
-) -> list[Path]:
-    """Write the site to `out` (created); returns the files written.
+    def proposal_entry(self, p: Proposal, root: str, top: int) -> "LazyProposal":
+        """A proposal as the single page lists it: what the contents need now, the rest
+        (facts, tables, body) made only if a template asks for it."""
+        theme = self.cat.theme(p.theme)
+        return LazyProposal(
+            {"id": p.id, "title": p.title, "status": p.status, "summary": p.summary,
+             "anchor": anchor("forslag", p.id),
+             "theme_href": root + href("tema", page_name(p.theme)),
+             "theme_number": theme.number if theme else ""},
+            lambda: self.proposal(p, root, top))
 
-    Each page goes through `cache` (see katalog.cache): its key is the page's render context,
-    the template sources and katalog's code, so only pages whose inputs changed are rendered.
-    The cache keeps the pages in one pack file. With `PARALLEL_MIN_PROPOSALS` proposals or
-    more, the proposal pages are made and written by forked pool workers
-    (`parallel.map_inherited`), which send back what the rest of the site needs; the bytes
-    are the same either way.
-    """
-    env = environment(templates)
-    site = Site(cat, totals, date, env)
-    cache = cache or PageCache(None)
-    cache.pack(NAMESPACE)  # one file for ~1,000 pages: creating a file each costs more
-    inputs = (tree_fingerprint(templates.search_path("html")), code_fingerprint())
-    memo: Memo = {}  # pages share a proposal's tables and records: each is hashed once
-    written: list[Path] = []
 
-    folders: set[Path] = set()
+class LazyProposal(dict[str, Any]):
+    """A proposal's context whose costly entries are made when first looked up."""
 
-    def write(rel: str, data: bytes) -> None:
-        path = out / rel
-        if path.parent not in folders:  # each folder made once, not once per page
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
-        path.write_bytes(data)
-        written.append(path)
+    def __init__(self, light: dict[str, Any], full: Callable[[], dict[str, Any]]) -> None:
+        super().__init__(light)
+        self._full: Callable[[], dict[str, Any]] | None = full
 
-    def page(template: str, rel: str, root: str, name: str, **ctx: Any) -> None:
-        context = {**site.base(root, name), **ctx}
-        # no cache: no key to compute (fingerprinting every context costs real time)
-        key = (fingerprint(template, context, *inputs, memo=memo) if cache.folder is not None
-               else rel)
-        write(rel, cache.page(NAMESPACE, rel, key,
-                              lambda: env.get_template(template).render(**context).encode("utf-8")))
+    def __missing__(self, key: str) -> Any:
+        if self._full is None:
+            raise KeyError(key)
+        full, self._full = self._full, None
+        self.update(full())
+        return self[key]
 
-    themes_index = [site.theme(t, "", in_page=False) for t in cat.themes]
-    page("index.html", "index.html", "", "index",
-         overview=site.overview("", in_page=False),
-         target_allocation=view.target_allocation_table(cat, totals),
-         themes=themes_index,
-         n_proposals=len(cat.proposals),
-         n_themes=len([t for t in cat.themes if not t.merged_into]))
 
-    for t in cat.themes:
-        item = site.theme(t, "../", in_page=False)
-        item["proposals"] = [site.proposal_link(p, "../") for p in cat.proposals_in(t.id)]
-        page("theme.html", f"tema/{page_name(t.id)}", "../", "theme", t=item)
+# --- The catalogue's pieces (all.html), shared with the PDF ---------------------------------
 
-    # proposal pages are independent once the site is built: rendered and written in the
-    # pool when there are many, each proposal's parts (also on the single page) sent back
-    if cat.proposals:
-        (out / "forslag").mkdir(parents=True, exist_ok=True)
-        folders.add(out / "forslag")
-    env.get_template("proposal.html")  # compiled once, before the workers are forked
-    job = _Pages(site, out, cache, inputs, memo)
-    n = len(cat.proposals)
-    chunk = max(1, n // (8 * parallel.default_workers()))  # small: the workers end together
-    done = parallel.map_inherited(_proposal_page, job, range(n), min_items=PARALLEL_MIN_PROPOSALS,
-                                  chunksize=chunk)
-    for p, done_page in zip(cat.proposals, done):
-        rel = f"forslag/{page_name(p.id)}"
-        site._parts[p.id] = done_page.parts
-        memo_import(memo, done_page.parts, done_page.digests)  # hashed once, by the worker
-        cache.record(NAMESPACE, rel, done_page.key, done_page.fresh, done_page.value)
-        written.append(out / rel)
+CATALOGUE_TEMPLATE = "all.html"
+PIECES = (MacroNeed("cover"), MacroNeed("toc", 1, ("pages",)), MacroNeed("overview", 2),
+          MacroNeed("theme", 1, caller=True), MacroNeed("proposal", 1))
 
-    page("all.html", "hele-kataloget.html", "", "all", **single_page(site))
 
+def catalogue_macros(env: Environment, site: Site) -> dict[str, Macro]:
+    """all.html's macros (`PIECES`), as the single page's main block sees them."""
+    return macros_of(env, CATALOGUE_TEMPLATE, site.base("", "all"), PIECES)
+
+
+def theme_entries(site: Site, root: str = "") -> list[dict[str, Any]]:
+    """The themes as the single page lists them, each with its proposals (`proposal_entry`)."""
+    items = []
+    for t in site.cat.themes:
+        item = site.theme(t, root, in_page=True)
+        item["proposals"] = [site.proposal_entry(p, root, top=4)
+                             for p in site.cat.proposals_in(t.id)]
+        items.append(item)
+    return items
+
+
+def single_page(site: Site) -> dict[str, Any]:
+    """The context of the single page with everything (`all.html`)."""
+    return {
+        "overview_table": site.overview("", in_page=True),
+        "target_allocation": view.target_allocation_table(site.cat, site.totals),
+        "themes": theme_entries(site),
+    }
+
+
+# --- The plan --------------------------------------------------------------------------------
+
+@dataclass
+class _Pages:
+    """What the page jobs share (inherited by forked workers, never pickled)."""
+
+    site: Site
+    env: Environment
+    macros: dict[str, Macro]
+
+
+def plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    """Every page of the site, the search index and the assets, as jobs in `html/`."""
+    env = environment(opts.templates)
+    site = Site(cat, totals, opts.date, env)
+    pages = _Pages(site, env, catalogue_macros(env, site))
+    where = Where.FORK if len(cat.proposals) >= PARALLEL_MIN_PROPOSALS else Where.HERE
+    proposals = [Job(_proposal_pages, (pages, i), label=f"forslag/{page_name(p.id)}",
+                     where=where) for i, p in enumerate(cat.proposals)]
+    themes = [Job(_theme_page, (pages, t.id), label=f"tema/{page_name(t.id)}")
+              for t in cat.themes]
+    files = [Artifact(f"{OUT}/index.html", Job(_index_page, (pages,), label="index.html"))]
+    files += [Artifact(f"{OUT}/{j.label}", j) for j in themes]
+    files += [Artifact(f"{OUT}/{j.label}", j, part=0) for j in proposals]
+    deps = tuple(proposals)
+    files += [
+        Artifact(f"{OUT}/hele-kataloget.html", Job(_single_page, (pages,), deps=deps,
+                                                   label="hele-kataloget.html")),
+        Artifact(f"{OUT}/soeg.html", Job(_search_page, (pages,), label="soeg.html")),
+        Artifact(f"{OUT}/{ASSETS}/search-index.js",
+                 Job(_search_index, (cat,), deps=deps, label=f"{ASSETS}/search-index.js")),
+    ]
+    for rel, src in opts.templates.files(f"html/{ASSETS}").items():
+        files.append(Artifact(f"{OUT}/{ASSETS}/{rel}",
+                              Job(_file, (str(src),), label=f"{ASSETS}/{rel}")))
+    return Plan(tuple(files))
+
+
+def _render(pages: _Pages, template: str, root: str, name: str, **ctx: Any) -> bytes:
+    context = {**pages.site.base(root, name), **ctx}
+    return pages.env.get_template(template).render(**context).encode("utf-8")
+
+
+def _index_page(pages: _Pages) -> bytes:
+    site, cat = pages.site, pages.site.cat
+    return _render(pages, "index.html", "", "index",
+                   overview=site.overview("", in_page=False),
+                   target_allocation=view.target_allocation_table(cat, site.totals),
+                   themes=[site.theme(t, "", in_page=False) for t in cat.themes],
+                   n_proposals=len(cat.proposals),
+                   n_themes=len([t for t in cat.themes if not t.merged_into]))
+
+
+def _theme_page(pages: _Pages, theme_id: str) -> bytes:
+    site = pages.site
+    t = site.cat.theme(theme_id)
+    assert t is not None
+    item = site.theme(t, "../", in_page=False)
+    item["proposals"] = [site.proposal_link(p, "../") for p in site.cat.proposals_in(t.id)]
+    return _render(pages, "theme.html", "../", "theme", t=item)
+
+
+def _proposal_pages(pages: _Pages, i: int) -> bytes:
+    """Proposal number `i`: its page, its article of the single page and its text (for the
+    search index), as a bundle; its facts, tables and body are made once for all three."""
+    site = pages.site
+    p = site.cat.proposals[i]
+    page = _render(pages, "proposal.html", "../", "proposal", p=site.proposal(p, "../", top=2))
+    article = str(pages.macros["proposal"](site.proposal(p, "", top=4))).encode("utf-8")
+    text = markdown_text(markdown_html(p.body)).encode("utf-8")
+    return bundle([page, article, text])
+
+
+def _single_page(pages: _Pages, inputs: Inputs) -> bytes:
+    """all.html, each `proposal(p)` call of its main block taking the article its
+    proposal's job made."""
+    site = pages.site
+    index = {p.id: i for i, p in enumerate(site.cat.proposals)}
+    macro = pages.macros["proposal"]
+
+    def proposal(p: Any, *args: Any, **kwargs: Any) -> Markup:
+        i = index.get(p.get("id", "")) if isinstance(p, dict) else None
+        if i is None or args or kwargs:
+            return Markup(macro(p, *args, **kwargs))
+        return Markup(piece(inputs[i], 1).decode("utf-8"))
+
+    context = {**site.base("", "all"), **single_page(site)}
+    return render_with(pages.env, CATALOGUE_TEMPLATE, context,
+                       {"proposal": proposal}).encode("utf-8")
+
+
+def _search_page(pages: _Pages) -> bytes:
+    site, cat, totals = pages.site, pages.site.cat, pages.site.totals
     rows = []
     for p in cat.proposals:
         theme = cat.theme(p.theme)
@@ -337,88 +429,19 @@ def render_html(
     notes = [sign_note(cat.settings.savings_sign)]
     if any(totals.proposals[p.id].total.unknown for p in cat.proposals):
         notes.append(view.INCOMPLETE_NOTE)
-    page("search.html", "soeg.html", "", "search",
-         themes=themes_index, rows=rows, departments=departments, notes=notes,
-         statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
-    write(f"{ASSETS}/search-index.js",
-          search_index(cat, {p.id: d.text for p, d in zip(cat.proposals, done)}).encode("utf-8"))
-
-    for rel, src in templates.files(f"html/{ASSETS}").items():
-        write(f"{ASSETS}/{rel}", src.read_bytes())
-    cache.prune(NAMESPACE)
-    return written
+    return _render(pages, "search.html", "", "search",
+                   themes=[site.theme(t, "", in_page=False) for t in cat.themes], rows=rows,
+                   departments=departments, notes=notes,
+                   statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
 
 
-PARALLEL_MIN_PROPOSALS = 100  # fewer proposal pages are rendered in this process
+def _search_index(cat: Catalogue, inputs: Inputs) -> bytes:
+    texts = {p.id: piece(inputs[i], 2).decode("utf-8") for i, p in enumerate(cat.proposals)}
+    return search_index(cat, texts).encode("utf-8")
 
 
-@dataclass
-class _Pages:
-    """What rendering a proposal page needs; pool workers inherit it when they are forked."""
-
-    site: Site
-    out: Path
-    cache: PageCache
-    inputs: tuple[str, str]  # the templates' and katalog's fingerprints
-    memo: Memo
-
-
-class _Page(NamedTuple):
-    """A proposal page written by `_proposal_page`: what the main process needs of it."""
-
-    key: str  # its cache key
-    fresh: bool  # rendered now (else taken from the cache)
-    value: bytes | None  # the bytes to store in the cache (None: nothing to store)
-    parts: dict[str, Any]  # `Site._proposal_parts`, which the single page shows too
-    digests: dict[str, bytes]  # the parts' fingerprint digests (`cache.memo_export`)
-    text: str  # the body's plain text, for the search index
-
-
-def _proposal_page(job: _Pages, i: int) -> _Page:
-    """Write the page of proposal number `i` (from the cache, or rendered now)."""
-    site, cache = job.site, job.cache
-    assert site.env is not None
-    p = site.cat.proposals[i]
-    rel = f"forslag/{page_name(p.id)}"
-    context = {**site.base("../", "proposal"), "p": site.proposal(p, "../", top=2)}
-    # no cache: no key to compute (fingerprinting every context costs real time)
-    key = (fingerprint("proposal.html", context, *job.inputs, memo=job.memo)
-           if cache.folder is not None else rel)
-    value = cache.get(NAMESPACE, key)
-    fresh = value is None
-    if value is None:
-        value = site.env.get_template("proposal.html").render(**context).encode("utf-8")
-    (job.out / rel).write_bytes(value)
-    parts = site._parts[p.id]
-    return _Page(key, fresh, value if fresh and cache.folder is not None else None,
-                 parts, memo_export(job.memo, parts), markdown_text(markdown_html(p.body)))
-
-
-def single_page(site: Site) -> dict[str, Any]:
-    """The context of the single page with everything (`all.html`); the PDF renders it too."""
-    all_themes = []
-    for t in site.cat.themes:
-        item = site.theme(t, "", in_page=True)
-        item["proposals"] = [site.proposal(p, "", top=4) for p in site.cat.proposals_in(t.id)]
-        all_themes.append(item)
-    return {
-        "overview": site.overview("", in_page=True),
-        "target_allocation": view.target_allocation_table(site.cat, site.totals),
-        "themes": all_themes,
-    }
-
-
-def render_block(env: Environment, template: str, block: str, context: dict[str, Any]) -> Markup:
-    """One block of a template (e.g. `main` of `all.html`) rendered on its own.
-
-    The whole template is rendered once first, so that its top-level `{% from ... import %}`
-    statements have put their macros into the context the block runs in.
-    """
-    tmpl = env.get_template(template)
-    ctx = tmpl.new_context(context)
-    for _ in tmpl.root_render_func(ctx):
-        pass
-    return Markup("".join(tmpl.blocks[block](ctx)))
+def _file(path: str) -> bytes:
+    return Path(path).read_bytes()
 
 
 def search_index(cat: Catalogue, body_text: Mapping[str, str] | None = None) -> str:

@@ -1,8 +1,9 @@
-"""The catalogue PDF in parts: the site's single page split into position-independent pieces.
+"""The catalogue PDF in parts: what makes a part position-independent.
 
-`katalog.pdf` is laid out as one small WeasyPrint document per theme introduction and per
-proposal (a *part*), plus the front matter (cover, table of contents, overview) rendered last,
-when every part's page count is known. Nothing in a part may depend on where it ends up, so:
+`katalog.pdf` is laid out as one small WeasyPrint document per piece of the catalogue (a
+*part*: the overview, each theme's introduction, each proposal; each made from its macro of
+`html/all.html`), plus the front matter (cover and table of contents) laid out last, when
+every part's page count is known. Nothing in a part may depend on where it ends up, so:
 
 - the running header's strings (catalogue title, organisation, current theme) come from
   attributes on the part's `<html>` element instead of from earlier content;
@@ -28,40 +29,19 @@ MARGIN_BOXES = (
 )
 STUBS_CLASS = "pdf-stubs"
 
-_THEME = re.compile(r'^<section class="theme"[^>]*>', re.M)
-_ARTICLE = re.compile(r'^<article class="proposal[^>]*>.*?^</article>\n?', re.M | re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-_HREF = re.compile(r'\bhref="#([^"]+)"')
-_TOC_LINK = re.compile(r'<a href="#([^"]+)">.*?</a>', re.S)
-_SECTION = re.compile(r'^(<section\b[^>]*>)(.*?)^</section>\n?', re.M | re.S)
+# an element's id and a link to an anchor, however the attribute is quoted
+_ID = re.compile(r"""(?<![\w-])id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_HREF = re.compile(r"""(?<![\w-])href\s*=\s*(?:"#([^"]*)"|'#([^']*)'|#([^\s"'>]+))""")
 
 
-def split_main(main: str) -> tuple[str, list[tuple[str, str, list[tuple[str, str]]]]]:
-    """The `main` block of the single page → (front matter, [(theme opening tag, theme
-    introduction, [(proposal anchor, article)])]), all as in the page, in order."""
-    starts = [m.start() for m in _THEME.finditer(main)]
-    front = main[: starts[0]] if starts else main
-    themes = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(main)
-        section = main[start:end]
-        opening = _THEME.match(section)
-        assert opening is not None
-        articles = list(_ARTICLE.finditer(section))
-        intro_end = articles[0].start() if articles else section.rfind("</section>")
-        intro = section[opening.end(): intro_end]
-        proposals = []
-        for m in articles:
-            anchor = _ID.search(m.group(0))
-            proposals.append((anchor.group(1) if anchor else "", m.group(0)))
-        themes.append((opening.group(0), intro, proposals))
-    return front, themes
+def _values(pattern: re.Pattern[str], html: str) -> set[str]:
+    return {a or b or c for a, b, c in pattern.findall(html)}
 
 
 def with_stubs(html: str) -> str:
     """`html` followed by an extra page of empty elements for every `#anchor` it links to
     but does not contain (the assembly drops that page; the links keep their names)."""
-    missing = sorted(set(_HREF.findall(html)) - set(_ID.findall(html)))
+    missing = sorted(_values(_HREF, html) - _values(_ID, html))
     if not missing:
         return html
     stubs = "".join(f'<span id="{escape(a)}"></span>' for a in missing)
@@ -70,42 +50,6 @@ def with_stubs(html: str) -> str:
 
 def has_stubs(html: str) -> bool:
     return f'<div class="{STUBS_CLASS}"' in html
-
-
-def numbered_toc(front: str, pages: dict[str, int]) -> str:
-    """The front matter with each table-of-contents link in a `<span class="toc-entry"
-    data-page="N">`, N being its page number: the stylesheet draws the dots and the number
-    around the link (a CSS `leader()` is laid out and drawn one dot at a time)."""
-
-    def add(m: re.Match[str]) -> str:
-        number = pages.get(m.group(1))
-        if number is None:
-            return m.group(0)
-        return f'<span class="toc-entry" data-page="{number}">{m.group(0)}</span>'
-
-    start = front.find('<nav class="toc"')
-    end = front.find("</nav>", start)
-    if start < 0 or end < 0:
-        return front
-    return front[:start] + _TOC_LINK.sub(add, front[start:end]) + front[end:]
-
-
-def split_front(front: str) -> tuple[str, list[tuple[str, str, str]]]:
-    """The front matter → (cover and table of contents, [(anchor, opening tag, content)] for
-    each section after the table of contents, e.g. the overview). Those sections are parts
-    of their own: they do not need the page numbers, and an amount edit changes them but not
-    the table of contents."""
-    end = front.find("</nav>")
-    if end < 0:
-        return front, []
-    end += len("</nav>")
-    sections = []
-    for m in _SECTION.finditer(front, end):
-        anchor = _ID.search(m.group(1))
-        sections.append((anchor.group(1) if anchor else "", m.group(1), m.group(2)))
-    if not sections:
-        return front, []
-    return front[:front.find(sections[0][1], end)], sections
 
 
 # --- Page counters: in the parts switched off, in the stamp the only thing drawn ------------

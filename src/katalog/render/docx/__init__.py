@@ -5,24 +5,42 @@ keeping its styles, headers, footers and page setup: the template is prepared on
 process (`template.WordTemplate`), bodies are written as WordprocessingML text (`compose`,
 `ooxml`) and spliced into it, and the parts every file shares are compressed once
 (`package`). Each proposal's content is written once (`fragment`) and used in both its
-attachment and the catalogue. With many proposals the attachments (and the fragments) are
-made in chunks in `katalog.parallel`'s process pool; this process then writes the catalogue.
-The files are the same whatever the number of processes, and reproducible (fixed zip
-timestamps, core properties from the date).
+attachment and the catalogue.
+
+`plan_docx` is a planner (see `render.plan`): the attachments are made in jobs of `CHUNK`
+proposals (in the process pool when there are many), each returning its files, its
+proposals' fragments and the template warnings it met; the catalogue's job, in the build's
+process, fills in each fragment as soon as its job is done. The files are the same whatever
+the number of processes, and reproducible (fixed zip timestamps, core properties from the
+date).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Sequence
 
-from ... import parallel
 from ...compute import Totals
 from ...model import Catalogue, Proposal
 from ..html import danish_date
+from ..plan import (
+    Artifact,
+    Inputs,
+    Job,
+    Notice,
+    Options,
+    Plan,
+    Then,
+    Where,
+    bundle,
+    piece,
+    unbundle,
+)
 from ..templates import TemplateSet
 from .compose import catalogue_body, proposal_body, proposal_parts
 from .context import Context
@@ -34,8 +52,9 @@ TEMPLATE = "word/katalog.docx"
 TEMPLATES = (TEMPLATE, "word/katalog.dotx")  # a Word template (.dotx) works as well
 PARALLEL_MIN_PROPOSALS = 40  # fewer: everything in this process (a pool costs ≈ 0.3 s)
 CHUNK = 25  # attachments per job
+OUT = "docx"
 
-__all__ = ["render_docx", "TemplateError", "TEMPLATE"]
+__all__ = ["plan_docx", "TemplateError", "TEMPLATE"]
 
 
 def _when(date: dt.date | None) -> dt.datetime:
@@ -45,144 +64,128 @@ def _when(date: dt.date | None) -> dt.datetime:
 
 @dataclass(frozen=True)
 class _Build:
-    """Everything a process needs to write any of the documents (sent once per worker)."""
+    """Everything a process needs to write any of the documents (one per build)."""
 
     cat: Catalogue
     totals: Totals
-    out: Path
     template: bytes
     template_path: Path
     date: dt.date | None
 
 
-Job = tuple[int, ...]  # the attachments of these proposals (indexes in cat.proposals)
+_LOADED: dict[tuple[bytes, str], tuple[WordTemplate, list[str]]] = {}  # per process
 
 
-class _Writer:
-    """Writes attachments in one process; template problems are collected in `messages`."""
+def _template(build: _Build) -> tuple[WordTemplate, list[str]]:
+    """The template prepared once per process (forked workers inherit the build process's),
+    and the warnings it has given so far."""
+    key = (hashlib.sha256(build.template).digest(), str(build.template_path))
+    if key not in _LOADED:
+        messages: list[str] = []
+        _LOADED.clear()
+        _LOADED[key] = (WordTemplate.load(build.template, build.template_path,
+                                          messages.append), messages)
+    return _LOADED[key]
 
-    def __init__(self, build: _Build) -> None:
-        self.build = build
-        self.messages: list[str] = []
-        self.template = WordTemplate.load(build.template, build.template_path,
-                                          self.messages.append)
 
-    def run(self, job: Job) -> tuple[list[tuple[str, Path, Fragment]], list[str]]:
-        """Write the job's attachments; returns (proposal id, file, the proposal's content as
-        a fragment for the catalogue) for each, and the warnings raised meanwhile."""
-        b, t = self.build, self.template
-        s = b.cat.settings
-        when = _when(b.date)
-        values = {"undertitel": s.subtitle, "organisation": s.organisation,
-                  "dato": danish_date(b.date)}
-        props = {"author": s.organisation, "subject": s.subtitle}
-        done = []
-        (b.out / "docx").mkdir(parents=True, exist_ok=True)
-        scratch = t.scratch()
-        for p in (b.cat.proposals[i] for i in job):
-            fragment = record(scratch, partial(proposal_parts, p=p, cat=b.cat, totals=b.totals,
-                                               level=2))
-            title = f"{p.id} {p.title}"
-            target = b.out / "docx" / f"{p.id}.docx"
-            data = t.render(t.attachment,
-                            partial(proposal_body, p=p, cat=b.cat, totals=b.totals,
-                                    parts=partial(_fill, fragment)),
-                            {"titel": title, **values}, {"title": title, **props}, when)
-            target.write_bytes(data)
-            done.append((p.id, target, fragment))
-        messages, self.messages[:] = list(self.messages), []
-        return done, messages
+def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    """`katalog.docx` and `docx/<id>.docx`; template problems as notices."""
+    path = _find_template(opts.templates)
+    build = _Build(cat, totals, path.read_bytes(), path, opts.date)
+    _, loaded = _template(build)  # a broken template fails here, before anything is made
+    first = list(loaded)
+    # in the catalogue's order, so the catalogue's job can use each chunk as soon as it is done
+    index = {p.id: i for i, p in enumerate(cat.proposals)}
+    order = list(dict.fromkeys([index[p.id] for t in cat.themes for p in cat.proposals_in(t.id)]
+                               + list(range(len(cat.proposals)))))
+    where = Where.POOL if len(order) >= PARALLEL_MIN_PROPOSALS else Where.HERE
+    chunks = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
+    jobs = [Job(_attachments, (build, chunk), label=f"docx {k + 1}/{len(chunks)}", where=where)
+            for k, chunk in enumerate(chunks)]
+    where_is = {i: (k, j) for k, chunk in enumerate(chunks) for j, i in enumerate(chunk)}
+    catalogue = Job(_catalogue, (build, where_is), deps=tuple(jobs), label="katalog.docx")
+    files = [Artifact("katalog.docx", catalogue, part=0)]
+    for i, p in enumerate(cat.proposals):
+        k, j = where_is[i]
+        files.append(Artifact(f"{OUT}/{p.id}.docx", jobs[k], part=j))
+    sizes = [len(c) for c in chunks]
+    return Plan(tuple(files), Then((catalogue, *jobs),
+                                   partial(_warnings, str(path), first, sizes)))
+
+
+def _find_template(templates: TemplateSet) -> Path:
+    path = next((d / name for d in templates.dirs for name in TEMPLATES
+                 if (d / name).is_file()), None)
+    if path is None:
+        raise TemplateError(f"Word-skabelonen {TEMPLATE} findes ikke")
+    return path
+
+
+def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
+    """The attachments of the proposals at `chunk` (indexes in cat.proposals), their content
+    as fragments for the catalogue, and the warnings met: one bundle of the files, then each
+    fragment's text (WordprocessingML, as it is), then the fragments' operations and the
+    warnings (JSON)."""
+    template, messages = _template(build)
+    start = len(messages)
+    s = build.cat.settings
+    when = _when(build.date)
+    values = {"undertitel": s.subtitle, "organisation": s.organisation,
+              "dato": danish_date(build.date)}
+    props = {"author": s.organisation, "subject": s.subtitle}
+    files: list[bytes] = []
+    fragments: list[Fragment] = []
+    scratch = template.scratch()
+    for p in (build.cat.proposals[i] for i in chunk):
+        fragment = record(scratch, partial(proposal_parts, p=p, cat=build.cat,
+                                           totals=build.totals, level=2))
+        title = f"{p.id} {p.title}"
+        files.append(template.render(
+            template.attachment,
+            partial(proposal_body, p=p, cat=build.cat, totals=build.totals,
+                    parts=partial(_fill, fragment)),
+            {"titel": title, **values}, {"title": title, **props}, when))
+        fragments.append(fragment)
+    ops = json.dumps([f.ops for f in fragments], ensure_ascii=False).encode("utf-8")
+    notes = json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")
+    return bundle([*files, *(f.text.encode("utf-8") for f in fragments), ops, notes])
 
 
 def _fill(fragment: Fragment, ctx: Context, _p: Proposal, level: int) -> list[Element]:
     return [fragment.fill(ctx, level - 2)]
 
 
-_worker: _Writer | None = None
-
-
-def _start_worker(build: _Build) -> None:
-    """Pool initializer: prepare the template once (Markdown is converted where it is
-    needed: cmark-gfm takes a fraction of a millisecond per body)."""
-    global _worker
-    _worker = _Writer(build)
-
-
-def _run_job(job: Job) -> tuple[list[tuple[str, Path, Fragment]], list[str]]:
-    assert _worker is not None, "_start_worker was not run"
-    return _worker.run(job)
-
-
-def _stop_worker() -> None:
-    """Forget the writer (in this process, when it worked without a pool)."""
-    global _worker
-    _worker = None
-
-
-def render_docx(
-    cat: Catalogue,
-    totals: Totals,
-    out: Path,
-    templates: TemplateSet,
-    date: dt.date | None = None,
-    warn: Callable[[str, str], None] | None = None,
-    workers: int | None = None,
-) -> list[Path]:
-    """Write `out/katalog.docx` and `out/docx/<id>.docx`; returns the files written.
-
-    `warn(path, message)` receives template problems (missing styles), once each, in the
-    order a single process meets them. `workers` defaults to `katalog.parallel`'s choice.
-    """
-    path = next((d / name for d in templates.dirs for name in TEMPLATES
-                 if (d / name).is_file()), None)
-    if path is None:
-        raise TemplateError(f"Word-skabelonen {TEMPLATE} findes ikke")
-    # in the catalogue's order, so this process writes the catalogue while the pool works
+def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], inputs: Inputs) -> bytes:
+    """`katalog.docx`, each proposal's fragment taken from its job's output when needed."""
+    template, messages = _template(build)
+    start = len(messages)
+    cat, date = build.cat, build.date
     index = {p.id: i for i, p in enumerate(cat.proposals)}
-    order = list(dict.fromkeys([index[p.id] for t in cat.themes for p in cat.proposals_in(t.id)]
-                               + list(range(len(cat.proposals)))))
-    jobs = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
-    workers = parallel.default_workers() if workers is None else workers
-    data = path.read_bytes()
-    messages: list[str] = []
-    template = WordTemplate.load(data, path, messages.append)  # a broken template fails here
-    out.mkdir(parents=True, exist_ok=True)
-    if workers <= 1 or len(order) < PARALLEL_MIN_PROPOSALS:
-        workers = 1
-    results = parallel.iter_processes(_run_job, jobs, workers, initializer=_start_worker,
-                                      initargs=(_Build(cat, totals, out, data, path, date),))
-    attachments: dict[str, Path] = {}
-    fragments: dict[str, Fragment] = {}
-    job_messages: list[str] = []
-
-    def collect(result: tuple[list[tuple[str, Path, Fragment]], list[str]]) -> None:
-        for pid, file, fragment in result[0]:
-            attachments[pid] = file
-            fragments[pid] = fragment
-        job_messages.extend(result[1])
+    unpacked: dict[int, list[Fragment]] = {}
 
     def filled(ctx: Context, p: Proposal, level: int) -> list[Element]:
-        while p.id not in fragments:
-            collect(next(results))
-        return [fragments.pop(p.id).fill(ctx, level - 2)]
+        k, j = where_is[index[p.id]]
+        if k not in unpacked:
+            parts = unbundle(inputs[k])  # [files…, fragments' texts…, operations, warnings]
+            n = (len(parts) - 2) // 2
+            ops = json.loads(parts[-2])
+            unpacked[k] = [Fragment(parts[n + i].decode("utf-8"), [tuple(op) for op in ops[i]])
+                           for i in range(n)]
+        return [unpacked[k][j].fill(ctx, level - 2)]
 
-    try:
-        s = cat.settings
-        target = out / "katalog.docx"
-        target.write_bytes(template.render(
-            template.catalogue, lambda ctx: catalogue_body(ctx, cat, totals, date, filled),
-            {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
-             "dato": danish_date(date)},
-            {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date)))
-        for rest in results:  # attachments of proposals outside the catalogue's themes
-            collect(rest)
-    finally:
-        results.close()
-        _stop_worker()
-    seen: set[str] = set()
-    for message in messages + job_messages:
-        if message not in seen:
-            seen.add(message)
-            if warn is not None:
-                warn(str(path), message)
-    return [target] + [attachments[p.id] for p in cat.proposals]
+    s = cat.settings
+    data = template.render(
+        template.catalogue, lambda ctx: catalogue_body(ctx, cat, build.totals, date, filled),
+        {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
+         "dato": danish_date(date)},
+        {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date))
+    return bundle([data, json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")])
+
+
+def _warnings(path: str, first: list[str], sizes: list[int], outputs: Sequence[bytes]) -> Plan:
+    """The template warnings, each once, in the order one process would meet them."""
+    found = list(first) + json.loads(piece(outputs[0], 1))
+    for size, out in zip(sizes, outputs[1:]):
+        found += json.loads(piece(out, 2 * size + 1))
+    unique = list(dict.fromkeys(found))
+    return Plan(notices=tuple(Notice("docx-template", m, path) for m in unique))

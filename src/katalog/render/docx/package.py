@@ -103,18 +103,28 @@ def members_of(package: bytes) -> list[Member]:
 
 def set_properties(props: CoreProperties, title: str, author: str, when: dt.datetime,
                    subject: str = "", keywords: str = "") -> None:
-    """Title, author (the organisation), language and fixed dates in docProps/core.xml."""
-    props.title = title
-    props.subject = subject
-    props.author = author
-    props.last_modified_by = author
+    """Title, author (the organisation), language and fixed dates in docProps/core.xml.
+    Texts longer than a core property may hold (`PROPERTY_MAX` characters) are cut short
+    with "…": a long title is valid content, and the document shows it whole."""
+    props.title = fit_property(title)
+    props.subject = fit_property(subject)
+    props.author = fit_property(author)
+    props.last_modified_by = fit_property(author)
     props.language = "da-DK"
-    props.keywords = keywords
+    props.keywords = fit_property(keywords)
     props.comments = ""
     props.category = ""
     props.created = when
     props.modified = when
     props.revision = 1
+
+
+PROPERTY_MAX = 255  # characters in a core property (python-docx refuses more)
+
+
+def fit_property(text: str) -> str:
+    """`text`, cut to `PROPERTY_MAX` characters (ending in "…") when longer."""
+    return text if len(text) <= PROPERTY_MAX else text[:PROPERTY_MAX - 1] + "…"
 
 
 def save_reproducible(doc: Document, path: Path, when: dt.datetime) -> None:

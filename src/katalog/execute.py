@@ -1,0 +1,331 @@
+"""Running the renderers' plans: the one place with the cache, the process pool and writes.
+
+`execute(plans, out, store)` makes every artifact of every plan into the folder `out` (a
+fresh folder `build.py` swaps into place afterwards):
+
+1. **Keys.** A job's key is the `fingerprint` of katalog's code, its function's name, its key
+   material and its deps' keys; a job without key material (or with a dep without a key) is
+   never cached.
+2. **Cache.** A job whose key the store holds is not run (nor are its deps, unless something
+   else needs them); every job made now is stored under its key. A job with `previous` gets
+   the output it made last time and the deps' keys it was made from (`Inputs.previous`).
+3. **Pool.** Jobs that may run in a worker (`Where.POOL`, `Where.FORK`) go to
+   `parallel.Workers` when there are enough of them; the jobs known when the pool starts are
+   inherited by its forked workers, later ones are pickled. Workers return bytes; only this
+   process writes files. The others run here, in plan order, each dep's output awaited when
+   the job first asks for it (so the Word catalogue is written while the pool makes the
+   attachments it needs).
+4. **Stages.** When a plan's `then.needs` are made, `then.fn` is called here with their
+   outputs and its plan runs next (the PDF's front matter once the parts' page counts are
+   known).
+5. **Prune.** After the last stage, each renderer's cache namespace keeps only what this
+   build used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from . import parallel
+from .cache import Store
+from .fingerprint import code_fingerprint, fingerprint
+from .render.plan import Artifact, Inputs, Job, Notice, Plan, Previous, Where, piece
+
+POOL_MIN_FORKED = 2  # a forked pool pays from two jobs on
+POOL_MIN_STARTED = 6  # a pool of new interpreters (forkserver) from six
+
+
+@dataclass
+class Outcome:
+    """What a run did: files written (relative paths, in order), labels of the jobs made now
+    and of those taken from the cache, and the plans' notices."""
+
+    written: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def execute(plans: Mapping[str, Plan], out: Path, store: Store | None = None,
+            workers: int | None = None, progress: Callable[[str], None] | None = None
+            ) -> Outcome:
+    """Make every artifact of `plans` (renderer name → plan) in `out`; see the module."""
+    run = _Run(Path(out), store or Store(None), parallel.Workers(workers), progress)
+    try:
+        run.stages(plans)
+    except BaseException:
+        run.workers.close(cancel=True)
+        raise
+    run.workers.close()
+    return run.outcome
+
+
+def _run_in_worker(job: Job, inputs: Inputs | None) -> bytes:
+    return job.run(inputs)
+
+
+def _safe_path(rel: str) -> str:
+    norm = posixpath.normpath(rel)
+    if (not rel or rel != norm or norm.startswith(("/", "../")) or norm in (".", "..")
+            or "\\" in rel or "\0" in rel):
+        raise ValueError(f"en fil uden for uddatamappen: {rel!r}")
+    return norm
+
+
+class _Run:
+    def __init__(self, out: Path, store: Store, workers: parallel.Workers,
+                 progress: Callable[[str], None] | None) -> None:
+        self.out = out
+        self.store = store
+        self.workers = workers
+        self.say = progress or (lambda _msg: None)
+        self.outcome = Outcome()
+        self.outputs: dict[Job, bytes] = {}
+        self.keys: dict[Job, str | None] = {}
+        self.space: dict[Job, str] = {}  # the cache namespace (renderer) of each job
+        self.used: dict[str, set[str]] = {}
+        self.files: dict[Job, list[Artifact]] = {}
+        self.running: dict[Future[Any], list[Job]] = {}
+        self.pending: list[Job] = []  # pool jobs waiting for their deps
+        self.table: dict[Job, int] = {}  # jobs the pool's forked workers inherited
+        self._dirs: set[Path] = set()
+        self._code = code_fingerprint() if store.enabled else ""
+
+    # -- stages --
+
+    def stages(self, plans: Mapping[str, Plan]) -> None:
+        stage = list(plans.items())
+        while stage:
+            self.make(stage)
+            following = []
+            for name, plan in stage:
+                self.outcome.notices.extend(plan.notices)
+                if plan.then is not None:
+                    outputs = [self.outputs[j] for j in plan.then.needs]
+                    following.append((name, plan.then.fn(outputs)))
+            stage = following
+        for name in plans:
+            self.store.prune(name, self.used.get(name, ()))
+
+    def make(self, stage: Sequence[tuple[str, Plan]]) -> None:
+        targets: list[Job] = []
+        for name, plan in stage:
+            for a in plan.artifacts:
+                _safe_path(a.path)
+                self.files.setdefault(a.job, []).append(a)
+            jobs = [a.job for a in plan.artifacts] + list(plan.then.needs if plan.then else ())
+            for job in _closure(jobs):
+                self.space.setdefault(job, name)
+                if job not in self.keys:
+                    self.keys[job] = self._key(job)
+                if self.keys[job] is not None:  # kept at the prune, even when not looked up
+                    self.used.setdefault(self.space[job], set()).add(str(self.keys[job]))
+            targets.extend(jobs)
+        todo: list[Job] = []
+        queued: set[Job] = set()
+        for job in targets:
+            self._need(job, todo, queued)
+        for job in list(self.files):
+            if job in self.outputs:
+                self._write_files(job)
+        self._run(todo)
+
+    # -- keys and the cache --
+
+    def _key(self, job: Job) -> str | None:
+        if not self._code or job.key is None:
+            return None
+        deps = [self.keys[d] for d in job.deps]
+        if any(k is None for k in deps):
+            return None
+        fn = f"{job.fn.__module__}.{job.fn.__qualname__}"
+        return fingerprint(self._code, fn, job.key, deps, job.previous)
+
+    def _need(self, job: Job, todo: list[Job], queued: set[Job]) -> None:
+        """Queue `job` (after its deps) unless its output is known or cached."""
+        if job in self.outputs or job in queued:
+            return
+        key = self.keys[job]
+        if key is not None:
+            space = self.space[job]
+            hit = self.store.get(space, key)
+            if hit is not None:
+                self.outputs[job] = hit
+                self.outcome.reused.append(job.label)
+                if job.previous:
+                    self._remember(job)
+                return
+        for dep in job.deps:
+            self._need(dep, todo, queued)
+        todo.append(job)
+        queued.add(job)
+
+    def _previous(self, job: Job) -> Previous | None:
+        key = self.keys[job]
+        if not job.previous or key is None:
+            return None
+        space = self.space[job]
+        raw = self.store.get(space, _latest(job.previous))
+        try:
+            record = json.loads(raw) if raw is not None else None
+            old = self.store.get(space, str(record["key"])) if record else None
+            return Previous(old, tuple(record["deps"])) if old is not None and record else None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _remember(self, job: Job) -> None:
+        space, name = self.space[job], _latest(job.previous)
+        record = {"key": self.keys[job], "deps": [self.keys[d] for d in job.deps]}
+        self.store.put(space, name, json.dumps(record).encode("utf-8"))
+        self.used.setdefault(space, set()).add(name)
+
+    # -- running --
+
+    def _run(self, todo: list[Job]) -> None:
+        if not todo:
+            return
+        self.say(f"Laver {len(todo)} dele")
+        self._start_pool(todo)
+        here_deps = {d for j in todo if not self._in_pool(j) for d in j.deps}
+        pool = [j for j in todo if self._in_pool(j)]
+        pool.sort(key=lambda j: j not in here_deps)  # what this process waits for, first
+        self.pending = pool
+        self._submit_ready()
+        for job in todo:
+            if not self._in_pool(job):
+                self._done(job, job.run(self._inputs(job, lazy=True)))
+                self._submit_ready()
+        while self.pending or self.running:
+            self._pump()
+
+    def _in_pool(self, job: Job) -> bool:
+        if job.where is Where.HERE or not self.workers.started:
+            return False
+        return job.where is Where.POOL or job in self.table
+
+    def _start_pool(self, todo: list[Job]) -> None:
+        """Start the pool when enough jobs of this stage may use it (a forked pool inherits
+        them; a pool of new interpreters takes only `Where.POOL` jobs, pickled)."""
+        if self.workers.started or self.workers.n <= 1:
+            return
+        forks = parallel.starts_cheaply()
+        movable = [j for j in todo if j.where is Where.POOL or (j.where is Where.FORK and forks)]
+        if len(movable) < (POOL_MIN_FORKED if forks else POOL_MIN_STARTED):
+            return
+        self.table = {job: i for i, job in enumerate(movable)}
+        self.workers.start(list(self.table))
+        if not self.workers.inherited:
+            self.table = {}
+
+    def _inputs(self, job: Job, lazy: bool) -> Inputs | None:
+        if not job.takes_inputs:
+            return None
+        keys = [self.keys[d] for d in job.deps]
+        previous = self._previous(job)
+        if lazy:
+            return Inputs(lambda i: self._await(job.deps[i]), len(job.deps), keys, previous)
+        return Inputs([self.outputs[d] for d in job.deps], keys=keys, previous=previous)
+
+    def _submit_ready(self) -> None:
+        ready = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+        if not ready:
+            return
+        taken = set(ready)
+        self.pending = [j for j in self.pending if j not in taken]
+        batch: list[Job] = []
+        size = max(1, len([j for j in ready if j in self.table]) // (8 * self.workers.n))
+        for job in ready:
+            if job in self.table and not job.takes_inputs and job.where is Where.FORK:
+                batch.append(job)
+                if len(batch) >= size:
+                    self._submit_batch(batch)
+                    batch = []
+            elif job in self.table:
+                self._submit_batch([job])
+            else:
+                future = self.workers.submit(_run_in_worker, job, self._inputs(job, lazy=False))
+                self.running[future] = [job]
+        if batch:
+            self._submit_batch(batch)
+
+    def _submit_batch(self, jobs: list[Job]) -> None:
+        items = [(self.table[j], self._inputs(j, lazy=False)) for j in jobs]
+        self.running[self.workers.submit_inherited(_run_in_worker, items)] = jobs
+
+    def _pump(self) -> None:
+        """Wait for a pool job to finish; take its output(s); submit what became ready."""
+        done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+        for future in done:
+            jobs = self.running.pop(future)
+            result = future.result()
+            outputs = result if isinstance(result, list) else [result]
+            for job, output in zip(jobs, outputs):
+                self._done(job, output)
+        self._submit_ready()
+
+    def _await(self, job: Job) -> bytes:
+        while job not in self.outputs:
+            if not self.running:
+                raise RuntimeError(f"job {job.label or job.fn.__name__} can never be made")
+            self._pump()
+        return self.outputs[job]
+
+    def _done(self, job: Job, output: bytes) -> None:
+        if not isinstance(output, bytes):
+            raise TypeError(f"job {job.label or job.fn.__name__} returned "
+                            f"{type(output).__name__}, not bytes")
+        self.outputs[job] = output
+        self.outcome.ran.append(job.label)
+        key = self.keys[job]
+        if key is not None:
+            self.store.put(self.space[job], key, output)
+            if job.previous:
+                self._remember(job)
+        self._write_files(job)
+
+    # -- files --
+
+    def _write_files(self, job: Job) -> None:
+        for a in self.files.pop(job, ()):
+            data = self.outputs[job]
+            self._write(a.path, data if a.part is None else piece(data, a.part))
+
+    def _write(self, rel: str, data: bytes) -> None:
+        path = self.out / _safe_path(rel)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        self.outcome.written.append(rel)
+
+
+def _latest(name: str) -> str:
+    """The cache entry that remembers what the job named `name` made last."""
+    return fingerprint("latest", name)
+
+
+def _closure(jobs: Iterable[Job]) -> list[Job]:
+    """`jobs` and everything they depend on, deps first."""
+    order: list[Job] = []
+    seen: set[Job] = set()
+    stack: list[tuple[Job, bool]] = [(j, False) for j in reversed(list(jobs))]
+    while stack:
+        job, expanded = stack.pop()
+        if expanded:
+            order.append(job)
+            continue
+        if job in seen:
+            continue
+        seen.add(job)
+        stack.append((job, True))
+        stack.extend((d, False) for d in reversed(job.deps) if d not in seen)
+    return order

@@ -1,0 +1,347 @@
+"""Laying out PDFs with WeasyPrint, and finishing them with pikepdf: pure functions of
+their jobs, run wherever the executor puts them (usually a pool worker).
+
+`PdfJob` is one HTML document to lay out (a whole document, a part of the catalogue, a
+proposal's part, or a part laid out only to count its pages); `StampJob` is a page-number
+stamp. `layout` and `stamp` return bytes (a `LaidOut` is a laid-out PDF with its page count,
+bookmarks and anchors); `finish_proposal` and `finish_catalogue` put parts together
+(`pdf_merge`). Only local files are ever read (`file:` and `data:` URLs), with a file
+missing from a templates override taken from the next templates folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+from . import pdf_parts
+from .templates import TemplateSet
+
+TEMPLATE_DIR = "pdf"
+PDF_VARIANT = "pdf/ua-1"
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything one PDF is made from. `name` is its path in the output folder; `kind` is
+    "document" (laid out as it is), "part" (a piece of the catalogue: page counters off),
+    "proposal" (a proposal's part, which is also its own PDF) or "count" (a part laid out
+    only to learn its page count)."""
+
+    name: str
+    html: str
+    base_url: str
+    template_dirs: tuple[str, ...]
+    assets: str = ""  # digest of the stylesheets and fonts the HTML refers to
+    kind: str = "document"
+    extra_css: str = ""  # added after the document's own stylesheets
+
+    @property
+    def identifier(self) -> bytes:
+        """The PDF's file identifier: from the content only, not from any folder's path,
+        so the same catalogue gives the same bytes wherever katalog is installed."""
+        return _digest(self.html, self.assets)[:32].encode("ascii")
+
+
+@dataclass(frozen=True)
+class StampJob:
+    """Empty pages that show only the page-counter margin boxes: pages `first` to
+    `first + pages - 1` of `total`, the first one the cover when `cover`."""
+
+    css: str
+    base_url: str
+    template_dirs: tuple[str, ...]
+    boxes: tuple[str, ...]
+    first: int
+    pages: int
+    total: int
+    cover: bool = False
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    name: str
+    data: bytes
+    pages: int
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A laid-out job: the PDF, its pages without stand-ins, and its bookmarks as
+    (level, label, page index, x, y) in PDF points."""
+
+    data: bytes
+    pages: int
+    bookmarks: tuple[tuple[int, str, int, float, float], ...] = ()
+    anchors: tuple[str, ...] = ()  # the ids it defines (its destinations)
+
+    def to_bytes(self) -> bytes:
+        head = json.dumps({"pages": self.pages, "bookmarks": self.bookmarks,
+                           "anchors": self.anchors}, ensure_ascii=False).encode("utf-8")
+        return len(head).to_bytes(8, "big") + head + self.data
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "LaidOut":
+        n = int.from_bytes(raw[:8], "big")
+        head = json.loads(raw[8:8 + n])
+        return cls(raw[8 + n:], head["pages"],
+                   tuple(tuple(b) for b in head["bookmarks"]),
+                   tuple(head["anchors"]))
+
+
+def dirs_of(templates: TemplateSet) -> tuple[str, ...]:
+    return tuple(str(d) for d in templates.dirs)
+
+
+def assets_digest(templates: TemplateSet) -> str:
+    """A digest of the files WeasyPrint loads besides the HTML: `pdf/` and `fonts/`."""
+    h = hashlib.sha256()
+    for sub in (TEMPLATE_DIR, "fonts"):
+        for rel, path in templates.files(sub).items():
+            h.update(f"{sub}/{rel}\0".encode("utf-8"))
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+# --- Laying out ------------------------------------------------------------------------------
+
+def layout(job: PdfJob) -> LaidOut:
+    """Lay out one job with WeasyPrint: tagged PDF/UA-1, fonts embedded, reproducible."""
+    from weasyprint import HTML  # heavy: only PDF builds
+
+    options = {
+        "pdf_variant": PDF_VARIANT,
+        "pdf_tags": True,
+        "pdf_identifier": job.identifier,
+    }
+    fetcher = _fetcher(job.template_dirs)
+    html = job.html
+    extra: dict[str, Any] = {}
+    if job.kind != "document":
+        html = pdf_parts.with_stubs(html)
+        if STYLESHEET_LINK in html:  # parse the stylesheet once per process, not per part
+            html = html.replace(STYLESHEET_LINK, "", 1)
+            fonts, sheets = _parsed_stylesheets(job)
+            extra = {"stylesheets": sheets, "font_config": fonts}
+    document = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+        **extra, **options)
+    if job.kind == "count":  # only the page count is wanted: no drawing, no PDF
+        return LaidOut(b"", len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0))
+    data = document.write_pdf(finisher=_describe_links, **options)
+    pages = len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0)
+    bookmarks, anchors = [], []
+    for i, page in enumerate(document.pages[:pages]):
+        height = page.height * 0.75
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((level, label, i, round(x * 0.75, 2), round(height - y * 0.75, 2)))
+        anchors.extend(page.anchors)
+    return LaidOut(data, pages, tuple(bookmarks), tuple(anchors))
+
+
+STYLESHEET_LINK = '<link rel="stylesheet" href="katalog.css">'
+_PARSED: dict[tuple[str, ...], tuple[Any, list[Any]]] = {}
+atexit.register(_PARSED.clear)  # before the interpreter tears down WeasyPrint's modules
+
+
+def _parsed_stylesheets(job: PdfJob) -> tuple[Any, list[Any]]:
+    """`pdf/katalog.css` and the part's extra rules, parsed once per process (with the
+    font configuration their `@font-face` rules load into): most of a small part's layout
+    time was parsing the same stylesheet again."""
+    key = (job.assets, job.base_url, job.extra_css, *job.template_dirs)
+    if key not in _PARSED:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = _fetcher(job.template_dirs)
+        fonts = FontConfiguration()
+        url = urljoin(job.base_url, "katalog.css")
+        sheets = [CSS(url=url, url_fetcher=fetcher, font_config=fonts)]
+        if job.extra_css:
+            sheets.append(CSS(string=job.extra_css, base_url=job.base_url,
+                              url_fetcher=fetcher, font_config=fonts))
+        _PARSED.clear()
+        _PARSED[key] = (fonts, sheets)
+    return _PARSED[key]
+
+
+def layout_bytes(job: PdfJob) -> bytes:
+    return layout(job).to_bytes()
+
+
+def stamp(job: StampJob) -> bytes:
+    """Lay out a page-number stamp (an untagged PDF: it is drawn as an artifact)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _fetcher(job.template_dirs)
+    fonts = FontConfiguration()
+    css = CSS(string=pdf_parts.stamp_css(job.css, set(job.boxes), job.first, job.total),
+              base_url=job.base_url, url_fetcher=fetcher, font_config=fonts)
+    html = pdf_parts.stamp_html(job.pages, job.cover)
+    data: bytes = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).write_pdf(
+        stylesheets=[css], font_config=fonts, pdf_identifier=b"0" * 32)
+    return data
+
+
+def render_job(job: PdfJob) -> RenderedPdf:
+    """One PDF on its own: a whole document as it is, a proposal's part as its own PDF."""
+    laid = layout(job)
+    if job.kind == "proposal":
+        return RenderedPdf(job.name, finish_proposal(_stamp_for(job, laid.pages), laid),
+                           laid.pages)
+    return RenderedPdf(job.name, laid.data, laid.pages)
+
+
+def _stamp_for(job: PdfJob, pages: int) -> bytes:
+    """The page numbers of a PDF of `pages` pages on its own ("Side 1 af 2")."""
+    css, url = stylesheet(job.template_dirs)
+    boxes = tuple(sorted(pdf_parts.counter_boxes(css)))
+    return stamp(StampJob(css, url, job.template_dirs, boxes, 1, pages, pages))
+
+
+def stylesheet(template_dirs: Sequence[str]) -> tuple[str, str]:
+    """The text and URL of the first `pdf/katalog.css` in the templates folders."""
+    for d in template_dirs:
+        path = Path(d) / TEMPLATE_DIR / "katalog.css"
+        if path.is_file():
+            return path.read_text(encoding="utf-8"), path.as_uri()
+    return "", (Path(template_dirs[0]) / TEMPLATE_DIR / "katalog.css").as_uri()
+
+
+def finish_proposal(stamp_pdf: bytes, laid: LaidOut) -> bytes:
+    """A proposal's part as its own PDF: its page numbers, H1 for its heading, and its
+    bookmarks one level up (the proposal, then its sections)."""
+    from .pdf_merge import Bookmark, Source, assemble
+
+    marks = [Bookmark(level - 1, label, page, x, y)
+             for level, label, page, x, y in laid.bookmarks if level >= 2]
+    return assemble(Source(laid.data, laid.pages), [], [stamp_pdf], marks, heading_shift=-2)
+
+
+def catalogue_marks(front: LaidOut, parts: Sequence[LaidOut]) -> list[Any]:
+    """The catalogue's bookmarks: the front matter's, then themes and proposals."""
+    from .pdf_merge import Bookmark
+
+    marks = [Bookmark(*b) for b in front.bookmarks if b[0] <= 2]
+    offset = front.pages
+    for part in parts:
+        marks.extend(Bookmark(level, label, page + offset, x, y)
+                     for level, label, page, x, y in part.bookmarks if level <= 2)
+        offset += part.pages
+    return marks
+
+
+def finish_catalogue(front: LaidOut, parts: Sequence[LaidOut], stamps: Sequence[bytes],
+                      marks: Sequence[Any]) -> bytes:
+    from .pdf_merge import Source, assemble
+
+    return assemble(Source(front.data, front.pages),
+                    [Source(p.data, p.pages) for p in parts], stamps, marks)
+
+
+def _describe_links(document: Any, _pdf: Any) -> None:
+    """Give each link annotation its link text as description (`/Contents`, which PDF/UA
+    requires); WeasyPrint puts the bare target there (e.g. `forslag-ADM-01`)."""
+    import pydyf
+
+    for page in document.pages:
+        for _kind, _target, _rect, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            element = getattr(box, "element", None)
+            if annotation is None or element is None:
+                continue
+            text = " ".join("".join(element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+def _fetcher(template_dirs: Sequence[str]) -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class TemplateFetcher(URLFetcher):  # type: ignore[misc]
+        """Local files only (nothing is fetched from the network). A file missing from an
+        override folder is taken from the next templates folder, so a municipality that
+        overrides only `pdf/katalog.css` still gets the default fonts."""
+
+        def __init__(self, dirs: Sequence[str]) -> None:
+            super().__init__(allowed_protocols={"file", "data"})
+            self._dirs = [Path(d) for d in dirs]
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file:"):
+                url = self._resolve(url)
+            return super().fetch(url, headers)
+
+        def _resolve(self, url: str) -> str:
+            path = Path(url2pathname(urlsplit(url).path))
+            if path.exists():
+                return url
+            for d in self._dirs:
+                try:
+                    rel = path.relative_to(d)
+                except ValueError:
+                    continue
+                for other in self._dirs:
+                    if (other / rel).is_file():
+                        return (other / rel).as_uri()
+            return url
+
+    return TemplateFetcher(template_dirs)
+
+
+# --- Jobs of the executor (see `render.pdf.plan_pdf`) ----------------------------------------
+
+SPLICE_SHARE = 4  # the catalogue is spliced when at most a quarter of its parts changed
+
+
+def finish_proposal_job(inputs: Sequence[bytes]) -> bytes:
+    """A proposal's own PDF from [its stamp, its laid-out part]."""
+    return finish_proposal(inputs[0], LaidOut.from_bytes(inputs[1]))
+
+
+def finish_catalogue_job(parts: int, inputs: Any) -> bytes:
+    """`katalog.pdf` from [front matter, `parts` laid-out parts, stamps…]. When the last
+    build's catalogue is at hand (`inputs.previous`) with the same front matter and stamps
+    (so no page moved) and few parts changed, the new parts are spliced into it instead of
+    assembling everything again; a catalogue the splice cannot read is assembled anew."""
+    from .pdf_merge import Source, splice
+
+    front = LaidOut.from_bytes(inputs[0])
+    laid = [LaidOut.from_bytes(inputs[1 + i]) for i in range(parts)]
+    stamps = list(inputs[1 + parts:])
+    marks = catalogue_marks(front, laid)
+    changed = _changed_parts(parts, inputs.keys, inputs.previous)
+    if changed:
+        starts = [front.pages + sum(p.pages for p in laid[:i]) for i in range(parts)]
+        try:
+            return splice(inputs.previous.output,
+                          [(starts[i], Source(laid[i].data, laid[i].pages)) for i in changed],
+                          marks)
+        except Exception:  # noqa: BLE001 - a catalogue it cannot read: assemble it all again
+            pass
+    return finish_catalogue(front, laid, stamps, marks)
+
+
+def _changed_parts(parts: int, keys: Sequence[str | None], previous: Any) -> list[int]:
+    """The parts to splice into the previous catalogue (empty: assemble everything)."""
+    if previous is None or None in keys or len(previous.keys) != len(keys):
+        return []
+    old, new = previous.keys, keys
+    if old[0] != new[0] or old[1 + parts:] != new[1 + parts:]:
+        return []  # other front matter (page numbers) or stamps: pages moved
+    changed = [i for i in range(parts) if old[1 + i] != new[1 + i]]
+    return changed if changed and len(changed) * SPLICE_SHARE <= parts else []

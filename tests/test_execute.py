@@ -1,0 +1,183 @@
+"""execute: the one executor. Jobs run once, deps first; only this process writes files;
+the store spares jobs whose key it holds (and their deps); keys cover the deps; a job can
+ask for its previous output; continuations plan the next stage; nothing leaves the folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from katalog import parallel
+from katalog.cache import Store
+from katalog.execute import execute
+from katalog.render.plan import (
+    Artifact,
+    Inputs,
+    Job,
+    Notice,
+    Plan,
+    Then,
+    Where,
+    bundle,
+    constant,
+)
+
+CALLS: list[str] = []
+
+
+def text(value: str) -> bytes:
+    CALLS.append(value)
+    return value.encode()
+
+
+def joined(sep: str, inputs: Inputs) -> bytes:
+    CALLS.append("joined")
+    return sep.encode().join(inputs)
+
+
+def pid() -> bytes:
+    return str(os.getpid()).encode()
+
+
+def remembered(inputs: Inputs) -> bytes:
+    prev = inputs.previous
+    return b"first" if prev is None else b"after " + prev.output + b" " + str(
+        [a == b for a, b in zip(prev.keys, inputs.keys)]).encode()
+
+
+def failing() -> bytes:
+    raise RuntimeError("kaput")
+
+
+def not_bytes() -> bytes:
+    return "tekst"  # type: ignore[return-value]
+
+
+@pytest.fixture(autouse=True)
+def _clear() -> None:
+    CALLS.clear()
+
+
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "cache", b"k" * 32)
+
+
+def test_jobs_run_once_deps_first_and_files_are_written(tmp_path: Path) -> None:
+    a = Job(text, ("a",), label="a")
+    b = Job(text, ("b",), label="b")
+    ab = Job(joined, ("+",), deps=(a, b), label="ab")
+    plan = Plan((Artifact("x/ab.txt", ab), Artifact("a.txt", a),
+                 Artifact("parts/2.txt", Job(constant(bundle([b"p0", b"p1", b"p2"])).fn,
+                                             (bundle([b"p0", b"p1", b"p2"]),)), part=2)))
+    outcome = execute({"demo": plan}, tmp_path / "out", workers=1)
+    assert (tmp_path / "out/x/ab.txt").read_bytes() == b"a+b"
+    assert (tmp_path / "out/a.txt").read_bytes() == b"a"
+    assert (tmp_path / "out/parts/2.txt").read_bytes() == b"p2"
+    assert CALLS == ["a", "b", "joined"] and outcome.reused == []
+    assert sorted(outcome.written) == ["a.txt", "parts/2.txt", "x/ab.txt"]
+
+
+def test_the_store_spares_jobs_and_their_deps_and_keys_cover_the_deps(tmp_path: Path) -> None:
+    def plan(b_key: str) -> dict[str, Plan]:
+        a = Job(text, ("a",), key="a", label="a")
+        b = Job(text, (b_key,), key=b_key, label="b")
+        return {"demo": Plan((Artifact("ab", Job(joined, ("+",), key="j", deps=(a, b),
+                                                 label="ab")),))}
+
+    execute(plan("b"), tmp_path / "1", store(tmp_path), workers=1)
+    assert CALLS == ["a", "b", "joined"]
+    CALLS.clear()
+    again = execute(plan("b"), tmp_path / "2", store(tmp_path), workers=1)
+    assert CALLS == [] and again.reused == ["ab"]  # its deps were not even looked at
+    assert (tmp_path / "2/ab").read_bytes() == b"a+b"
+    CALLS.clear()
+    changed = execute(plan("c"), tmp_path / "3", store(tmp_path), workers=1)
+    assert CALLS == ["c", "joined"] and changed.reused == ["a"]
+    assert (tmp_path / "3/ab").read_bytes() == b"a+c"
+
+
+def test_without_key_material_a_job_is_never_cached(tmp_path: Path) -> None:
+    job = {"demo": Plan((Artifact("a", Job(text, ("a",))),))}
+    execute(job, tmp_path / "1", store(tmp_path), workers=1)
+    execute(job, tmp_path / "2", store(tmp_path), workers=1)
+    assert CALLS == ["a", "a"]
+
+
+def test_a_job_gets_its_previous_output_when_it_asks(tmp_path: Path) -> None:
+    def plan(b_key: str) -> dict[str, Plan]:
+        a = Job(text, ("a",), key="a")
+        b = Job(text, (b_key,), key=b_key)
+        return {"demo": Plan((Artifact("r", Job(remembered, key="r", deps=(a, b),
+                                                previous="r")),))}
+
+    execute(plan("b"), tmp_path / "1", store(tmp_path), workers=1)
+    assert (tmp_path / "1/r").read_bytes() == b"first"
+    execute(plan("c"), tmp_path / "2", store(tmp_path), workers=1)
+    assert (tmp_path / "2/r").read_bytes() == b"after first [True, False]"
+    execute(plan("c"), tmp_path / "3", workers=1)  # no store: nothing to remember
+    assert (tmp_path / "3/r").read_bytes() == b"first"
+
+
+def test_continuations_plan_the_next_stage(tmp_path: Path) -> None:
+    first = Job(text, ("3",), label="first")
+
+    def next_stage(outputs: list[bytes]) -> Plan:
+        n = int(outputs[0])
+        parts = [Job(text, (str(i),)) for i in range(n)]
+        return Plan((Artifact("sum", Job(joined, (",",), deps=(first, *parts))),),
+                    notices=(Notice("demo", f"{n} dele", "x"),))
+
+    outcome = execute({"demo": Plan(then=Then((first,), next_stage))}, tmp_path / "o",
+                      workers=1)
+    assert (tmp_path / "o/sum").read_bytes() == b"3,0,1,2"
+    assert CALLS.count("3") == 1  # the first stage's job is not made again
+    assert outcome.notices == [Notice("demo", "3 dele", "x")]
+
+
+def test_pool_jobs_run_in_workers_and_this_process_writes(tmp_path: Path) -> None:
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    jobs = [Job(pid, label=f"p{i}", where=Where.POOL) for i in range(4)]
+    outcome = execute({"demo": Plan(tuple(Artifact(f"{i}.txt", j) for i, j in enumerate(jobs)))},
+                      tmp_path / "o", workers=2)
+    pids = {(tmp_path / f"o/{i}.txt").read_text() for i in range(4)}
+    assert str(os.getpid()) not in pids and len(outcome.written) == 4
+
+
+def test_forked_jobs_without_fork_run_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "start_method", lambda: "forkserver")
+    jobs = [Job(pid, where=Where.FORK) for _ in range(8)]
+    execute({"demo": Plan(tuple(Artifact(f"{i}", j) for i, j in enumerate(jobs)))},
+            tmp_path / "o", workers=2)
+    assert {(tmp_path / f"o/{i}").read_text() for i in range(8)} == {str(os.getpid())}
+
+
+@pytest.mark.parametrize("path", ["../x", "/etc/x", "a/../../x", "", ".", "a//b", "a\\b"])
+def test_a_path_outside_the_folder_is_refused(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ValueError, match="uden for uddatamappen"):
+        execute({"demo": Plan((Artifact(path, Job(text, ("x",))),))}, tmp_path / "o", workers=1)
+    assert CALLS == [] and not (tmp_path / "x").exists()
+
+
+def test_a_failing_job_or_one_without_bytes_stops_the_run(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="kaput"):
+        execute({"demo": Plan((Artifact("a", Job(failing, where=Where.POOL)),
+                               Artifact("b", Job(failing, where=Where.POOL)),
+                               Artifact("c", Job(text, ("c",)))))}, tmp_path / "o", workers=2)
+    with pytest.raises(TypeError, match="not bytes"):
+        execute({"demo": Plan((Artifact("a", Job(not_bytes)),))}, tmp_path / "p", workers=1)
+
+
+def test_prune_keeps_what_this_renderer_used(tmp_path: Path) -> None:
+    execute({"demo": Plan((Artifact("a", Job(text, ("a",), key="a")),)),
+             "other": Plan((Artifact("o", Job(text, ("o",), key="o")),))},
+            tmp_path / "1", store(tmp_path), workers=1)
+    execute({"demo": Plan((Artifact("b", Job(text, ("b",), key="b")),))},
+            tmp_path / "2", store(tmp_path), workers=1)
+    CALLS.clear()
+    again = execute({"demo": Plan((Artifact("a", Job(text, ("a",), key="a", label="a")),)),
+                     "other": Plan((Artifact("o", Job(text, ("o",), key="o", label="o")),))},
+                    tmp_path / "3", store(tmp_path), workers=1)
+    assert CALLS == ["a"] and again.reused == ["o"]  # "a" was pruned, "other" kept its own

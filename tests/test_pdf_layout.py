@@ -1,0 +1,90 @@
+"""render.pdf_layout: one PDF laid out on its own (`render_job`): long tables repeat their
+header and never split a row, a stylesheet of one's own restyles everything and still finds
+the shipped fonts, and the bytes do not depend on where the templates are."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import SMALL, pdf_pages_text, require_program, write_tree
+from katalog.pipeline import check
+from katalog.render import pdf
+from katalog.render.templates import TemplateSet
+
+pages_text = pdf_pages_text
+
+
+LONG = {
+    "catalogue.yaml": SMALL["catalogue.yaml"],
+    "themes/01-adm.md": SMALL["themes/01-adm.md"],
+    "proposals/L1.md": "---\nid: L1\ntitle: Mange linjer\ntheme: administration\n"
+    "department: SOF\nsummary: En lang tabel.\neconomy:\n" + "".join(
+        f"  - text: Post {i:02d} med en lang tekst der ombrydes over flere linjer i "
+        f"tabellen slut{i:02d}\n    area: service\n    group: varig\n"
+        f"    amounts: {{2026: -{i}000, 2027: -{i}500}}\n"
+        for i in range(1, 61)
+    ) + "---\nTekst.\n",
+}
+
+
+def test_long_table_repeats_its_header_and_never_splits_a_row(tmp_path: Path) -> None:
+    content = write_tree(tmp_path / "content", LONG)
+    checked = check(content)
+    assert checked.ok, checked.report
+    job = pdf.proposal_job(checked.catalogue, checked.totals, checked.catalogue.proposals[0],
+                           TemplateSet.create())
+    path = tmp_path / "L1.pdf"
+    path.write_bytes(pdf.render_job(job).data)
+    pages = pages_text(path)
+    with_rows = [n for n, page in enumerate(pages) if "Post " in page]
+    assert len(with_rows) >= 2
+    for n in with_rows:
+        header = [line.split() for line in pages[n].splitlines() if "Styringsområde" in line]
+        assert header and header[0][-3:] == ["2026", "2027", "2028"], n
+    for i in range(1, 61):
+        starts = [n for n, page in enumerate(pages) if f"Post {i:02d} " in page]
+        ends = [n for n, page in enumerate(pages) if f"slut{i:02d}" in page]
+        assert len(starts) == 1 and starts == ends, i
+        row = next(line for line in pages[starts[0]].splitlines() if f"Post {i:02d} " in line)
+        assert row.split()[-3:] == [f"-{i}.000", f"-{i}.500", "-"]
+
+
+def test_restyle_with_css_only(small: Path, tmp_path: Path) -> None:
+    """A municipality's own pdf/katalog.css replaces the default and still finds the
+    shipped fonts (a relative url to ../fonts/ falls back to the default templates)."""
+    own = write_tree(tmp_path / "mine", {"pdf/katalog.css": """
+        @font-face { font-family: Egen; src: url(../fonts/DejaVuSans-Bold.ttf); }
+        @page { size: A5; @bottom-center { content: "Blad " counter(page); font-family: Egen; } }
+        html { font-family: Egen; }
+        """})
+    checked = check(small)
+    job = pdf.catalogue_job(checked.catalogue, checked.totals, TemplateSet.create(own))
+    path = tmp_path / "own.pdf"
+    path.write_bytes(pdf.render_job(job).data)
+    reader = PdfReader(path)
+    assert round(float(reader.pages[0].mediabox.width)) == 420  # A5
+    assert "Blad 2" in pages_text(path)[1]
+    exe = require_program("pdffonts")
+    fonts = subprocess.run([exe, str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Egen" in fonts and "DejaVu" not in fonts.replace("Egen", "")
+
+
+def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> None:
+    """A copy of the default templates elsewhere (another checkout) gives the same PDF."""
+    import shutil
+
+    from katalog.render.templates import default_templates
+
+    copy = tmp_path / "copy"
+    shutil.copytree(default_templates(), copy)
+    checked = check(small)
+    cat, totals = checked.catalogue, checked.totals
+    p = cat.proposals[0]
+    here = pdf.proposal_job(cat, totals, p, TemplateSet.create())
+    there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
+    assert here.base_url != there.base_url and here != there  # other cache keys
+    assert pdf.render_job(here).data == pdf.render_job(there).data
