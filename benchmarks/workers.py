@@ -81,7 +81,9 @@ def work_weasyprint(content: Path, out: Path) -> dict[str, Any]:
         job = pdf.catalogue_job(cat, checked.totals, TemplateSet.create(),
                                 document_date(cat.settings.date, content))
         t0 = time.perf_counter()
-        data = pdf.render_job(job).data
+        from katalog.render.pdf_layout import render_job
+
+        data = render_job(job).data
         seconds = time.perf_counter() - t0
         out.mkdir(parents=True, exist_ok=True)
         (out / "weasyprint.pdf").write_bytes(data)

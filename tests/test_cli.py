@@ -357,7 +357,7 @@ def test_build_out_dot_is_a_usage_error(small, tmp_path, monkeypatch):
     monkeypatch.chdir(small)
     result = run("build", ".", "--out", ".", "--format", "totals")
     assert result.exit_code == 2, result.output
-    assert "ikke skrevet af katalog" in result.output
+    assert "kan ikke være uddatamappe" in result.output
     _assert_danish(result.output)
 
 

@@ -1,7 +1,8 @@
 """`render.pdf_tags`: the structure tree completed after WeasyPrint, read back.
 
-The example catalogue is built once with today's pipeline (`katalog.pdf` and `pdf/<id>.pdf`,
-not yet completed); `complete_structure` is applied here. Two checkers read the result: the
+The example catalogue is built once with the assembly's call of `pdf_tags.complete` switched
+off (`katalog.pdf` and `pdf/<id>.pdf` as WeasyPrint leaves them); `complete_structure` is
+applied here. A real build completes them (`test_a_build_writes_completed_pdfs`). Two checkers read the result: the
 `pdfua` package (its 12 checks, 16 of PDF/UA-1's 106 machine-checkable rules) and
 `pdfua_rules`, a pikepdf walk of the stricter rules katalog's PDFs must meet. Both must find
 something in WeasyPrint's output as it is, and nothing after `complete_structure`.
@@ -34,13 +35,15 @@ PROPOSAL = "ADM-01"  # an economy table with two groups, a body table, consultat
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pdf-tags") / "build"
-    build(EXAMPLE, out, ["pdf", "html"], cache=False)
+    with pytest.MonkeyPatch.context() as mp:  # before the pool forks: its workers inherit it
+        mp.setattr(pdf_tags, "complete", lambda *a, **k: pdf_tags.Completed())
+        build(EXAMPLE, out, ["pdf", "html"], cache=False)
     return out
 
 
 @pytest.fixture(scope="module")
 def raw(example: Path) -> dict[str, bytes]:
-    """The PDFs as today's pipeline writes them."""
+    """The PDFs as WeasyPrint and the assembly leave them, before `complete`."""
     return {"katalog": (example / "katalog.pdf").read_bytes(),
             "proposal": (example / "pdf" / f"{PROPOSAL}.pdf").read_bytes()}
 
@@ -353,3 +356,14 @@ def test_marked_content_outside_the_tree_becomes_an_artifact(text: bytes) -> Non
     nums = pdf.Root.StructTreeRoot.ParentTree.Nums
     assert len(nums[1]) == 1  # the orphan's entry is gone
     assert [p for p in problems(pdf) if p.startswith(("content", "parent"))] == []
+
+
+def test_a_build_writes_completed_pdfs(tmp_path: Path, completed: dict[str, bytes]) -> None:
+    """The assembly completes every PDF it writes: a build's files pass both checkers and
+    equal the separately completed ones in what the rules read."""
+    out = tmp_path / "build"
+    build(EXAMPLE, out, ["pdf"], cache=False)
+    for data in ((out / "katalog.pdf").read_bytes(),
+                 (out / "pdf" / f"{PROPOSAL}.pdf").read_bytes()):
+        assert problems(open_pdf(data)) == []
+        assert complete(open_pdf(data)) == pdf_tags.Completed()  # nothing left to do

@@ -21,6 +21,8 @@ from typing import Any, Sequence
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
 
+from . import pdf_tags
+
 STAMP = Name("/KatalogSide")
 PAGINATION = b"q /Artifact <</Type /Pagination>> BDC /KatalogSide Do EMC Q\n"
 
@@ -92,6 +94,7 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
         _dedupe_fonts(out)
     _stamp(out, stamps)
     _outline(out, outline)
+    pdf_tags.complete(out)  # TH scopes, TR rows, header/footer as artifacts, Lang (PDF/UA)
     return _save(out)
 
 
@@ -153,6 +156,7 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
     key = 0
     for page in out.pages:  # the parent tree numbered in page order, as `assemble` does
         key = _renumber(page, {**nums, **new_nums}, ordered, key)
+    spliced = [first + i for first, source in replacements for i in range(source.pages)]
     root = out.Root.StructTreeRoot
     root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
         [x for k, v in ordered for x in (k, v)])))
@@ -160,6 +164,7 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
     _set_dests(out, dests)
     _dedupe_fonts(out)
     _outline(out, outline)
+    pdf_tags.complete(out, pages=spliced)  # the rest was completed when it was assembled
     return _save(out)
 
 
