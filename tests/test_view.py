@@ -104,11 +104,19 @@ def test_allocated_table_overview_and_per_theme(tmp_path):
     assert table.caption == "Fordeling på forvaltninger"
     assert [r.label for r in table.rows] == ["Socialforvaltningen",
                                              "Børne- og Ungdomsforvaltningen", "I alt"]
+    # theme 2 has one counted proposal (I1; I2 is withdrawn): its own allocation table says it
     it = next(t for t in cat.themes if t.id == "it")
-    per_theme = view.allocated_table(cat, totals, it)
-    assert per_theme.caption == "Fordeling på forvaltninger, tema 2"
+    assert view.allocated_table(cat, totals, it) is None
     # I1 -1001 by the key 62,5/37,5: SOF -626, BUF -375 (largest remainder)
-    assert [r.cells[0] for r in per_theme.rows] == ["-626", "-375", "-1.001"]
+    i1 = next(p for p in cat.proposals if p.id == "I1")
+    own = view.allocation_table(i1, totals.proposals["I1"], cat)
+    assert [r.cells[0] for r in own.rows] == ["-626", "-375", "-1.001"]
+    adm = next(t for t in cat.themes if t.id == "administration")
+    per_theme = view.allocated_table(cat, totals, adm)
+    assert per_theme.caption == "Fordeling på forvaltninger, tema 1"
+    assert [r.id for r in per_theme.rows[:-1]] == ["SOF", "BUF"]  # the catalogue's order
+    theme_total = next(r for r in view.theme_table(adm, cat, totals).rows if r.kind == "total")
+    assert per_theme.rows[-1].cells == theme_total.cells
 
 
 def test_alternatives_side_by_side(tmp_path):

@@ -24,24 +24,29 @@ from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
 from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 from jinja2.runtime import Macro
 from markupsafe import Markup, escape
 
 from ..compute import Totals
+from ..labels import Labels, fill, labels_for
 from ..markdown import plain_text as markdown_text
 from ..markdown import render as render_markdown
 from ..markdown import shift_headings
 from ..markdown import to_html as markdown_html
 from ..model import STATUSES, Catalogue, Proposal, Theme
-from ..numbers import sign_note, unit_label
-from . import view
+from ..numbers import unit_label
+from ..safefs import check_regular, read_regular
+from . import look, view
 from .plan import Artifact, Inputs, Job, Options, Plan, Where, bundle, piece
-from .templates import MacroNeed, TemplateSet, macros_of, render_with
+from .templates import TEMPLATE_LIMIT, MacroNeed, TemplateSet, macros_of, render_with, sandboxed
 
 ASSETS = "assets"
 OUT = "html"  # the site's folder in the output folder
 OVERVIEW_ANCHOR = "oversigt-afsnit"  # the overview's id on the single page (all.html)
+INTRO_ANCHOR = "indledning"  # the introduction's id on the single page
+INTRO_PAGE = "indledning.html"
+LOGO_NAME = "katalog-logo"  # the logo's name in the site's assets (suffix by its type)
 PARALLEL_MIN_PROPOSALS = 100  # fewer proposal pages are rendered in this process
 
 
@@ -63,10 +68,11 @@ def danish_date(value: dt.date | None) -> str:
 
 
 @lru_cache(maxsize=4096)  # cells repeat a lot ("-", round amounts): escaped once each
-def _cell(text: str) -> Markup:
-    """A table cell; the `?` of an incomplete amount is marked up (not by colour alone)."""
+def _cell(text: str, title: str = "ukendt beløb") -> Markup:
+    """A table cell; the `?` of an incomplete amount is marked up (not by colour alone),
+    `title` saying what it means (the label `unknown_amount`)."""
     if text.endswith("?"):
-        return escape(text[:-1]) + Markup('<abbr class="unknown" title="ukendt beløb">?</abbr>')
+        return escape(text[:-1]) + Markup(f'<abbr class="unknown" title="{escape(title)}">?</abbr>')
     return escape(text)
 
 
@@ -114,13 +120,39 @@ def unlink_local(fragment: str) -> Markup:
     return Markup(_LOCAL_LINK.sub(r"\1", fragment))
 
 
-def _yesno(value: bool | None) -> str:
-    return "" if value is None else "Ja" if value else "Nej"
+def _yesno(value: bool | None, yes: str = "Ja", no: str = "Nej") -> str:
+    return "" if value is None else yes if value else no
 
 
-def environment(templates: TemplateSet) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader([str(p) for p in templates.search_path("html")]),
+_HEADING_TAG = re.compile(r"<(/?)h[1-6]\b[^>]*>")
+
+
+def flat_headings(fragment: str) -> str:
+    """Headings in a short fragment (a note) as bold paragraphs: a note has no sections."""
+    return _HEADING_TAG.sub(lambda m: "</strong></p>" if m.group(1) else "<p><strong>",
+                            fragment)
+
+
+@lru_cache(maxsize=1024)
+def note_html(text: str, label: str) -> Markup:
+    """A writer's `note` (Markdown) as shown under its table: marked as a note ("Note:" in
+    bold at its start), headings made bold paragraphs."""
+    html = flat_headings(markdown_html(text))
+    mark = f'<strong class="note-label">{escape(label)}:</strong> '
+    html = f"<p>{mark}{html[3:]}" if html.startswith("<p>") else f"<p>{mark}</p>{html}"
+    return Markup(html)
+
+
+def environment(templates: TemplateSet, settings: Any = None) -> Environment:
+    """The templates' environment: Jinja's immutable sandbox over the `html` folders. The
+    catalogue's labels (`settings`: its `labels:`) are a global, so the shared macros see
+    them wherever they are imported."""
+    return _environment(templates.loader("html"), settings)
+
+
+def _environment(loader: Any, settings: Any = None) -> Environment:
+    env = sandboxed(
+        loader,
         autoescape=select_autoescape(["html"], default=True),
         undefined=StrictUndefined,
         trim_blocks=False,
@@ -130,6 +162,8 @@ def environment(templates: TemplateSet) -> Environment:
     env.filters["cell"] = _cell
     env.filters["yesno"] = _yesno
     env.filters["danish_date"] = danish_date
+    env.filters["note"] = note_html
+    env.globals["labels"] = labels_for(settings)
     return env
 
 
@@ -142,18 +176,58 @@ class Site:
     date: dt.date | None
     env: Environment | None = None  # given: a proposal's amount tables are rendered once
     local_links: bool = True  # False (the PDF): links to relative paths become plain text
+    logo_src: str | None = None  # the logo's address (None: the site's asset, by `root`)
     _parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by proposal id
+    _base: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> Labels:
+        if "labels" not in self._base:
+            self._base["labels"] = labels_for(self.cat.settings)
+        return self._base["labels"]  # type: ignore[no-any-return]
 
     def base(self, root: str, page: str) -> dict[str, Any]:
+        """The variables every page and every macro sees."""
         s = self.cat.settings
+        if "facts" not in self._base:
+            logo = look.logo(s)
+            self._base.update(
+                facts=view.cover_facts(self.cat, self.date),
+                look_css=Markup(look.css_variables(s)),
+                logo=logo,
+                intro=self.intro(),
+            )
+        logo = self._base["logo"]
+        src = ""
+        if logo is not None:
+            src = self.logo_src if self.logo_src is not None else (
+                f"{root}{ASSETS}/{LOGO_NAME}{logo.suffix}")
         return {
             "s": s,
             "root": root,
             "page": page,
             "unit": unit_label(s.unit, s.price_level),
-            "sign_note": sign_note(s.savings_sign),
+            "labels": self.labels,
+            "sign_note": self.labels["sign_note"],
             "date": self.date,
+            "cover_facts": self._base["facts"],
+            "look_css": self._base["look_css"],
+            "logo_src": src,
+            "intro": self._base["intro"],
         }
+
+    def intro(self) -> dict[str, Any] | None:
+        """The catalogue's introduction (`content/intro.md`): its heading, and its body for
+        its own page (headings from h2) and for the single page and the PDF (from h3)."""
+        found = view.intro(self.cat)
+        if found is None:
+            return None
+        title, body = found
+        html = markdown_html(body)
+        return {"title": title or self.labels["intro"], "anchor": INTRO_ANCHOR,
+                "href": INTRO_PAGE,
+                "html_page": self.body(shift_headings(html, 2), title),
+                "html": self.body(shift_headings(html, 3), title)}
 
     def _proposal_parts(self, p: Proposal) -> dict[str, Any]:
         """What a proposal shows wherever it is shown (its page, the single page): built once.
@@ -168,6 +242,8 @@ class Site:
                 "economy": economy,
                 "allocation": allocation,
                 "body": self.body(markdown_html(p.body), p.id),
+                "hearing": [(body, self.body(markdown_html(comment), f"{p.id}: {body}"))
+                            for body, comment in view.hearing(p)],
                 "economy_html": None,
                 "allocation_html": None,
             }
@@ -185,6 +261,8 @@ class Site:
         return html if self.local_links else unlink_local(html)
 
     def proposal(self, p: Proposal, root: str, top: int) -> dict[str, Any]:
+        """A proposal wherever it is shown; `top` is the level of its section headings
+        (its body's headings start there, a hearing comment's two levels below)."""
         theme = self.cat.theme(p.theme)
         parts = self._proposal_parts(p)
         return {
@@ -193,6 +271,7 @@ class Site:
             "status": p.status,
             "summary": p.summary,
             "anchor": anchor("forslag", p.id),
+            "keep": view.keep_together(p, self.cat),
             "facts": parts["facts"],
             "economy": parts["economy"],
             "allocation": parts["allocation"],
@@ -201,7 +280,8 @@ class Site:
             # body_html adds no headings, so shifting after it is the same as before it
             "body_html": Markup(shift_headings(parts["body"], top)),
             "consulted": p.consulted,
-            "hearing": p.hearing,
+            "hearing": [{"body": body, "html": Markup(shift_headings(html, top + 2))}
+                        for body, html in parts["hearing"]],
             "followup": p.followup,
             "theme_href": root + href("tema", page_name(p.theme)),
             "theme_number": theme.number if theme else "",
@@ -214,7 +294,7 @@ class Site:
             "title": p.title,
             "summary": p.summary,
             "status": p.status,
-            "status_label": view.STATUS_LABELS[p.status],
+            "status_label": view.status_label(p.status, self.labels),
             "counted": self.totals.proposals[p.id].counted,
             "department": self.cat.department_name(p.department),
             "href": root + href("forslag", page_name(p.id)),
@@ -228,10 +308,13 @@ class Site:
             else {p.id: root + href("forslag", page_name(p.id)) for p in self.cat.proposals_in(t.id)}
         )
         table = None if t.merged_into else view.theme_table(t, self.cat, self.totals, links)
+        heading = theme_heading(t, self.labels)
         return {
             "id": t.id,
             "number": t.number,
             "title": t.title,
+            "heading": heading,
+            "section": heading,  # the PDF's running header (shortened there)
             "anchor": anchor("tema", t.id),
             "href": root + href("tema", page_name(t.id)),
             "merged_into": t.merged_into,
@@ -239,9 +322,12 @@ class Site:
             "merged_title": merged.title if merged else "",
             "merged_href": root + href("tema", page_name(merged.id)) if merged else "",
             "merged_anchor": anchor("tema", merged.id) if merged else "",
-            "body_html": self.body(render_markdown(t.body, 2).html, f"Tema {t.number}"),
-            "body_html_all": self.body(render_markdown(t.body, 3).html, f"Tema {t.number}"),
+            "body_html": self.body(render_markdown(t.body, 2).html, heading),
+            "body_html_all": self.body(render_markdown(t.body, 3).html, heading),
             "table": table,
+            "alternatives": [view.alternatives_table(g, self.cat, self.totals)
+                             for g in view.alternative_groups_in(t, self.cat, self.totals)],
+            "allocated": None if t.merged_into else view.allocated_table(self.cat, self.totals, t),
             "n": len(self.cat.proposals_in(t.id)),
             "proposals": [],
         }
@@ -254,6 +340,12 @@ class Site:
         )
         return view.overview_table(self.cat, self.totals, links)
 
+    def overview_tables(self, root: str, in_page: bool) -> dict[str, Any]:
+        """The overview's tables: themes × years, the allocation by department and the
+        difference by the allocation key (the last two None when there is nothing)."""
+        return {"table": self.overview(root, in_page),
+                "allocated": view.allocated_table(self.cat, self.totals),
+                "target_allocation": view.target_allocation_table(self.cat, self.totals)}
 
     def proposal_entry(self, p: Proposal, root: str, top: int) -> "LazyProposal":
         """A proposal as the single page lists it: what the contents need now, the rest
@@ -265,6 +357,11 @@ class Site:
              "theme_href": root + href("tema", page_name(p.theme)),
              "theme_number": theme.number if theme else ""},
             lambda: self.proposal(p, root, top))
+
+
+def theme_heading(t: Theme, labels: Labels) -> str:
+    """`Tema 3: Digitalisering`."""
+    return f"{labels['theme']} {t.number}: {t.title}"
 
 
 class LazyProposal(dict[str, Any]):
@@ -287,11 +384,20 @@ class LazyProposal(dict[str, Any]):
 CATALOGUE_TEMPLATE = "all.html"
 PIECES = (MacroNeed("cover"), MacroNeed("toc", 1, ("pages",)), MacroNeed("overview", 2),
           MacroNeed("theme", 1, caller=True), MacroNeed("proposal", 1))
+INTRO_PIECE = MacroNeed("intro_section", 1)  # needed when the catalogue has an introduction
 
 
 def catalogue_macros(env: Environment, site: Site) -> dict[str, Macro]:
     """all.html's macros (`PIECES`), as the single page's main block sees them."""
-    return macros_of(env, CATALOGUE_TEMPLATE, site.base("", "all"), PIECES)
+    needs = PIECES + ((INTRO_PIECE,) if site.cat.intro is not None else ())
+    return macros_of(env, CATALOGUE_TEMPLATE, site.base("", "all"), needs)
+
+
+def call(macro: Macro, *args: Any, **optional: Any) -> Markup:
+    """`macro(*args)` with those of the `optional` keyword arguments it takes (an override
+    written for fewer arguments keeps working)."""
+    given = {k: v for k, v in optional.items() if k in macro.arguments}
+    return Markup(macro(*args, **given))
 
 
 def theme_entries(site: Site, root: str = "") -> list[dict[str, Any]]:
@@ -305,13 +411,80 @@ def theme_entries(site: Site, root: str = "") -> list[dict[str, Any]]:
     return items
 
 
-def single_page(site: Site) -> dict[str, Any]:
+def single_page(site: Site, chart: str = "") -> dict[str, Any]:
     """The context of the single page with everything (`all.html`)."""
+    tables = site.overview_tables("", in_page=True)
     return {
-        "overview_table": site.overview("", in_page=True),
-        "target_allocation": view.target_allocation_table(site.cat, site.totals),
+        "overview_table": tables["table"],
+        "target_allocation": tables["target_allocation"],
+        "allocated": tables["allocated"],
+        "chart": Markup(chart),
         "themes": theme_entries(site),
     }
+
+
+# --- The overview chart: one job per build, shared by the site and the PDF -------------------
+
+_CHART_JOB: list[tuple[Catalogue, Totals, Job]] = []  # the last one made (see `chart_job`)
+
+
+def chart_job(cat: Catalogue, totals: Totals) -> Job | None:
+    """The overview chart (`render.chart`), drawn in the pool and cached by its numbers: a
+    bundle of the site's SVG (titled by the label `chart`, described by `overview_alt`) and
+    the PDF's (titled by `overview_alt`, as WeasyPrint reads only the title for the
+    Figure's alternative text). None when no theme has an amount. The site's and the PDF's
+    planners get the same job, so a build draws it once."""
+    from . import chart
+
+    for known_cat, known_totals, job in _CHART_JOB:
+        if known_cat is cat and known_totals is totals:
+            return job
+    data = chart.overview_data(cat, totals)
+    if not data.stacks:
+        return None
+    title = labels_for(cat.settings)["chart"]
+    accent = look.accent_of(cat.settings)
+    key = ("overview-chart", title, chart.overview_alt(cat, totals), accent, data.years,
+           data.unit, [(st.label, sorted((y, str(v)) for y, v in st.values.items()))
+                       for st in data.stacks],
+           [chart.shown(data.total, y) for y in data.years],
+           [chart.shown(data.target, y) for y in data.years], _version("matplotlib"))
+    job = Job(_chart, (cat, totals, accent, title), key=key, label="oversigtsdiagram",
+              where=Where.POOL)
+    _CHART_JOB[:] = [(cat, totals, job)]
+    return job
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return ""
+
+
+def _chart(cat: Catalogue, totals: Totals, accent: str, title: str) -> bytes:
+    from . import chart
+
+    site = chart.overview_svg(cat, totals, accent, title=title)
+    return bundle([site.encode("utf-8"), pdf_chart(site, chart.overview_alt(cat, totals))
+                   .encode("utf-8")])
+
+
+def pdf_chart(svg: str, alt: str) -> str:
+    """The site's chart as the PDF shows it: titled by the alternative text (no `<desc>`)."""
+    from lxml import etree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = etree.fromstring(svg, etree.XMLParser(resolve_entities=False, no_network=True))
+    for desc in root.findall(f"{ns}desc"):
+        root.remove(desc)
+    root.attrib.pop("aria-describedby", None)
+    title = root.find(f"{ns}title")
+    if title is not None:
+        title.text = alt
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 # --- The plan --------------------------------------------------------------------------------
@@ -327,7 +500,7 @@ class _Pages:
 
 def plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     """Every page of the site, the search index and the assets, as jobs in `html/`."""
-    env = environment(opts.templates)
+    env = environment(opts.templates, cat.settings)
     site = Site(cat, totals, opts.date, env)
     pages = _Pages(site, env, catalogue_macros(env, site))
     where = Where.FORK if len(cat.proposals) >= PARALLEL_MIN_PROPOSALS else Where.HERE
@@ -335,21 +508,46 @@ def plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
                      where=where) for i, p in enumerate(cat.proposals)]
     themes = [Job(_theme_page, (pages, t.id), label=f"tema/{page_name(t.id)}")
               for t in cat.themes]
-    files = [Artifact(f"{OUT}/index.html", Job(_index_page, (pages,), label="index.html"))]
+    chart = chart_job(cat, totals)
+    charts = (chart,) if chart is not None else ()
+    files = [Artifact(f"{OUT}/index.html", Job(_index_page, (pages,), deps=charts,
+                                               label="index.html"))]
     files += [Artifact(f"{OUT}/{j.label}", j) for j in themes]
     files += [Artifact(f"{OUT}/{j.label}", j, part=0) for j in proposals]
     deps = tuple(proposals)
     files += [
-        Artifact(f"{OUT}/hele-kataloget.html", Job(_single_page, (pages,), deps=deps,
+        Artifact(f"{OUT}/hele-kataloget.html", Job(_single_page, (pages,), deps=deps + charts,
                                                    label="hele-kataloget.html")),
         Artifact(f"{OUT}/soeg.html", Job(_search_page, (pages,), label="soeg.html")),
         Artifact(f"{OUT}/{ASSETS}/search-index.js",
                  Job(_search_index, (cat,), deps=deps, label=f"{ASSETS}/search-index.js")),
     ]
-    for rel, src in opts.templates.files(f"html/{ASSETS}").items():
+    if cat.intro is not None:
+        files.append(Artifact(f"{OUT}/{INTRO_PAGE}", Job(_intro_page, (pages,),
+                                                         label=INTRO_PAGE)))
+    files += _assets(opts.templates, site)
+    return Plan(tuple(files))
+
+
+def _assets(templates: TemplateSet, site: Site) -> list[Artifact]:
+    """The templates' assets and the logo. An asset that is a symlink (or in a symlinked
+    folder), a FIFO or a device stops the build (`UnsafeFile`): it is never published."""
+    for path in templates.refused(f"html/{ASSETS}"):
+        check_regular(path)  # raises UnsafeFile with the Danish reason
+    files = []
+    for rel, src in templates.files(f"html/{ASSETS}").items():
         files.append(Artifact(f"{OUT}/{ASSETS}/{rel}",
                               Job(_file, (str(src),), label=f"{ASSETS}/{rel}")))
-    return Plan(tuple(files))
+    logo = look.logo(site.cat.settings)
+    if logo is not None:
+        name = f"{ASSETS}/{LOGO_NAME}{logo.suffix}"
+        files = [f for f in files if f.path != f"{OUT}/{name}"]
+        files.append(Artifact(f"{OUT}/{name}", Job(_same, (logo.data,), label=name)))
+    return files
+
+
+def _same(data: bytes) -> bytes:
+    return data
 
 
 def _render(pages: _Pages, template: str, root: str, name: str, **ctx: Any) -> bytes:
@@ -357,14 +555,20 @@ def _render(pages: _Pages, template: str, root: str, name: str, **ctx: Any) -> b
     return pages.env.get_template(template).render(**context).encode("utf-8")
 
 
-def _index_page(pages: _Pages) -> bytes:
+def _index_page(pages: _Pages, inputs: Inputs | None = None) -> bytes:
     site, cat = pages.site, pages.site.cat
+    tables = site.overview_tables("", in_page=False)
     return _render(pages, "index.html", "", "index",
-                   overview=site.overview("", in_page=False),
-                   target_allocation=view.target_allocation_table(cat, site.totals),
+                   overview=tables["table"], allocated=tables["allocated"],
+                   target_allocation=tables["target_allocation"],
+                   chart=Markup(piece(inputs[0], 0).decode("utf-8")) if inputs else "",
                    themes=[site.theme(t, "", in_page=False) for t in cat.themes],
                    n_proposals=len(cat.proposals),
                    n_themes=len([t for t in cat.themes if not t.merged_into]))
+
+
+def _intro_page(pages: _Pages) -> bytes:
+    return _render(pages, "intro.html", "", "intro")
 
 
 def _theme_page(pages: _Pages, theme_id: str) -> bytes:
@@ -391,6 +595,7 @@ def _single_page(pages: _Pages, inputs: Inputs) -> bytes:
     """all.html, each `proposal(p)` call of its main block taking the article its
     proposal's job made."""
     site = pages.site
+    n = len(site.cat.proposals)
     index = {p.id: i for i, p in enumerate(site.cat.proposals)}
     macro = pages.macros["proposal"]
 
@@ -400,13 +605,15 @@ def _single_page(pages: _Pages, inputs: Inputs) -> bytes:
             return Markup(macro(p, *args, **kwargs))
         return Markup(piece(inputs[i], 1).decode("utf-8"))
 
-    context = {**site.base("", "all"), **single_page(site)}
+    chart = piece(inputs[n], 0).decode("utf-8") if len(inputs) > n else ""
+    context = {**site.base("", "all"), **single_page(site, chart)}
     return render_with(pages.env, CATALOGUE_TEMPLATE, context,
                        {"proposal": proposal}).encode("utf-8")
 
 
 def _search_page(pages: _Pages) -> bytes:
     site, cat, totals = pages.site, pages.site.cat, pages.site.totals
+    labels = site.labels
     rows = []
     for p in cat.proposals:
         theme = cat.theme(p.theme)
@@ -419,20 +626,24 @@ def _search_page(pages: _Pages) -> bytes:
             "department": p.department,
             "department_name": cat.department_name(p.department),
             "status": p.status,
-            "status_label": view.STATUS_LABELS[p.status],
-            "cells": view.cells(totals.proposals[p.id].total, cat.settings.years),
+            "status_label": view.status_label(p.status, labels),
+            "cells": view.cells(totals.proposals[p.id].total, cat.settings.years,
+                                totals.decimals),
         })
     departments = list(dict.fromkeys(
         [(d.code, d.name) for d in cat.settings.departments]
         + [(p.department, cat.department_name(p.department)) for p in cat.proposals]
     ))
-    notes = [sign_note(cat.settings.savings_sign)]
+    notes = [labels["sign_note"]]
     if any(totals.proposals[p.id].total.unknown for p in cat.proposals):
-        notes.append(view.INCOMPLETE_NOTE)
+        notes.append(fill(labels["unknown_note"], example=view.example_amount(cat.settings)))
+    if any(totals.proposals[p.id].total.ranges for p in cat.proposals):
+        notes.append(labels["range_note"])
     return _render(pages, "search.html", "", "search",
                    themes=[site.theme(t, "", in_page=False) for t in cat.themes], rows=rows,
                    departments=departments, notes=notes,
-                   statuses=[(s, view.STATUS_LABELS[s]) for s in STATUSES])
+                   found=fill(labels["found"], n=str(len(rows))),
+                   statuses=[(s, view.status_label(s, labels)) for s in STATUSES])
 
 
 def _search_index(cat: Catalogue, inputs: Inputs) -> bytes:
@@ -441,7 +652,8 @@ def _search_index(cat: Catalogue, inputs: Inputs) -> bytes:
 
 
 def _file(path: str) -> bytes:
-    return Path(path).read_bytes()
+    """A template's asset, read safely (a regular file, no symlink, at most the limit)."""
+    return read_regular(path, TEMPLATE_LIMIT)
 
 
 def search_index(cat: Catalogue, body_text: Mapping[str, str] | None = None) -> str:

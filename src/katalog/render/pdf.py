@@ -2,18 +2,29 @@
 proposal (agenda attachments). A planner; `pdf_layout` lays out, `pdf_merge` assembles.
 
 The content is the HTML site's single page: each piece of the catalogue is made by its macro
-of `html/all.html` (`overview`, `theme`, `proposal`; the front matter by `cover` and `toc`),
-so the site and the PDFs never drift, and a template override that lacks one is refused with
-a message naming it. The look is `pdf/katalog.css` (A4, running header, "Side X af Y",
-bookmarks via `bookmark-level`), with fonts from `fonts/`.
+of `html/all.html` (`intro_section`, `overview`, `theme`, `proposal`; the front matter by
+`cover` and `toc`), so the site and the PDFs never drift, and a template override that lacks
+one is refused with a message naming it. The look is `pdf/katalog.css` (A4, running header,
+"Side X af Y", bookmarks via `bookmark-level`), with fonts from `fonts/` and the colours and
+logo of `look:` in catalogue.yaml.
+
+**Page breaks** (`look.page_break`, `view.page_breaks`): with "proposal" every theme and every
+proposal starts a new page, and each proposal's part of the catalogue is also its own PDF.
+With "flow" themes and proposals follow each other with keep-together rules (katalog.css:
+`.pdf-flow`): runs of themes of about six pages (`view.flow_chunks`, never a theme split) are
+one part each, so a theme starts a new page only where a run does, and each proposal's own
+PDF is laid out on its own. "auto" flows when the average proposal is estimated at under
+three quarters of a page.
 
 Every page is laid out once, in stages (`plan_pdf`):
 
-1. each *part* (the overview, each theme's introduction, each proposal) as a small document
-   of its own (`pdf/del.html`), and the front matter with stand-in page numbers (to learn
-   its page count); in the process pool, cached by their HTML;
+1. each *part* (the introduction, the overview with the chart, each theme with its proposals
+   or each theme and each proposal) as a small document of its own (`pdf/del.html`), each
+   proposal's own PDF when it is not a part, and the front matter with stand-in page numbers
+   (to learn its page count); in the process pool, cached by their HTML;
 2. when every part's page count is known: the front matter (cover, contents with the page
-   numbers from the parts' counts) and the page-number stamps;
+   numbers from the parts' counts and the pages their bookmarks are on) and the page-number
+   stamps;
 3. `katalog.pdf` (front matter + parts + stamps, `pdf_layout.finish_catalogue_job`, which
    splices the changed parts into the last build's catalogue when no page moved) and each
    proposal's own PDF (its part with its own stamp, headings from H1).
@@ -26,26 +37,30 @@ of a build's `pdf/<id>.pdf`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Sequence
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
 from ..compute import Totals
+from ..labels import Labels
 from ..model import Catalogue, Proposal, Theme
-from . import pdf_parts
+from . import look, pdf_parts, view
 from .html import (
     OVERVIEW_ANCHOR,
     Site,
     anchor,
+    call,
     catalogue_macros,
+    chart_job,
     single_page,
     theme_entries,
 )
-from .html import environment as html_environment
+from .html import _environment as html_environment
 from .pdf_layout import (
     TEMPLATE_DIR,
     LaidOut,
@@ -61,31 +76,50 @@ from .pdf_layout import (
     stamp,
     stylesheet,
 )
-from .plan import Artifact, Job, Options, Plan, Then, Where
+from .plan import Artifact, Inputs, Job, Options, Plan, Then, Where, piece
 from .templates import TemplateSet, render_block
 
 CATALOGUE_FILE = "katalog.pdf"
 PROPOSALS_DIR = "pdf"
 STAMP_PAGES = 150  # the catalogue's page-number stamp is laid out in pieces of this many pages
 FRONT_ATTEMPTS = 3  # the front matter is laid out again when its page count changes
-OVERVIEW_TITLE = "Oversigt over temaer"
+CHART_SLOT = "<!--katalog:oversigtsdiagram-->"  # where the overview's chart goes
 
 __all__ = ["CATALOGUE_FILE", "PROPOSALS_DIR", "PdfJob", "RenderedPdf", "catalogue_job",
            "plan_pdf", "proposal_job", "render_job"]
 
 
-def environment(templates: TemplateSet) -> Environment:
-    """The HTML environment, with the PDF templates searched first."""
-    env = html_environment(templates)
-    dirs = templates.search_path(TEMPLATE_DIR) + templates.search_path("html")
-    env.loader = FileSystemLoader([str(d) for d in dirs])
-    return env
+def environment(templates: TemplateSet, settings: Any = None) -> Environment:
+    """The HTML environment (sandboxed, the catalogue's labels), the PDF templates first."""
+    return html_environment(templates.loader(TEMPLATE_DIR, "html"), settings)
 
 
 def _base_url(templates: TemplateSet) -> str:
     """Relative URLs in the PDF templates (`katalog.css`, `../fonts/...`) resolve from the
     first templates folder; the layout's fetcher falls back to the defaults."""
     return (templates.dirs[0] / TEMPLATE_DIR / "katalog.html").as_uri()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the catalogue to lay out: its job, and the anchors the contents point at in
+    it with the bookmark level of their heading, in order (the first is where it starts)."""
+
+    job: PdfJob
+    anchors: tuple[tuple[str, int], ...]
+    chart: bool = False  # the overview: the chart goes in at CHART_SLOT
+
+
+def localise_page_numbers(css: str, labels: Labels) -> str:
+    """The stylesheet's `"Side " counter(page) " af " counter(pages)` in the catalogue's
+    words (the labels `page` and `page_of`)."""
+    page, of = _css_string(labels["page"] + " "), _css_string(" " + labels["page_of"] + " ")
+    css = re.sub(r'"Side "(\s*counter\(\s*page\s*\))', lambda m: page + m.group(1), css)
+    return re.sub(r'(counter\(\s*page\s*\)\s*)" af "', lambda m: m.group(1) + of, css)
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 @dataclass
@@ -100,82 +134,140 @@ class Book:
     css: str
     css_url: str
     boxes: tuple[str, ...]  # the margin boxes with page counters
+    flow: bool  # proposals follow each other (else each starts a new page)
+    head: pdf_parts.Header  # the running header's texts, shortened to fit
 
     @classmethod
     def of(cls, cat: Catalogue, totals: Totals, templates: TemplateSet,
            date: dt.date | None) -> "Book":
-        env = environment(templates)
-        site = Site(cat, totals, date, env, local_links=False)
+        env = environment(templates, cat.settings)
+        logo = look.logo(cat.settings)
+        site = Site(cat, totals, date, env, local_links=False,
+                    logo_src=logo.data_uri() if logo is not None else "")
         s = cat.settings
+        labels = site.labels
         years = s.years
         budget_years = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
+        head = pdf_parts.Header.of(s.title, s.organisation)
         context = {**site.base("", "pdf"), "budget_years": budget_years,
                    "subject": s.subtitle or f"{s.title}: forslag til budget {budget_years}",
-                   "date": date}
+                   "date": date, "head": head, "section": labels["contents"],
+                   "flow": False}
         dirs = dirs_of(templates)
         css, css_url = stylesheet(dirs)
+        css = localise_page_numbers(css, labels) + "\n" + look.css_variables(s) + "\n"
         boxes = pdf_parts.counter_boxes(css)
         base = PdfJob("", "", _base_url(templates), dirs, assets_digest(templates), "part",
                       pdf_parts.part_css(boxes))
         return cls(site, env, catalogue_macros(env, site), context, base, css, css_url,
-                   tuple(sorted(boxes)))
+                   tuple(sorted(boxes)), view.page_breaks(cat) == "flow", head)
+
+    @property
+    def labels(self) -> Labels:
+        return self.site.labels
 
     def front(self, pages: dict[str, int]) -> PdfJob:
         """The cover and the contents, each entry numbered from `pages` (anchor → page)."""
         m = self.macros
-        main = Markup("\n") + m["cover"]() + "\n" + m["toc"](theme_entries(self.site),
+        main = Markup("\n") + m["cover"]() + "\n" + m["toc"](self._themes(),
                                                              pages=pages) + "\n"
         html = self.env.get_template("katalog.html").render(**self.context, main=main)
         return replace(self.base, name=CATALOGUE_FILE, html=html)
 
+    def _themes(self) -> list[dict[str, Any]]:
+        themes = theme_entries(self.site)
+        for t in themes:
+            t["section"] = self.head.section(t["heading"])
+        return themes
+
     def _part(self, name: str, part: str, section: str, title: str, description: str,
-              kind: str = "part", in_theme: bool = False) -> PdfJob:
-        html = self.env.get_template("del.html").render(
-            **self.context, part=Markup(part), section=section, title=title,
-            description=description, in_theme=in_theme)
+              kind: str = "part", in_theme: bool = False, flow: bool = False) -> PdfJob:
+        context = {**self.context, "part": Markup(part), "section": self.head.section(section),
+                   "title": title, "description": description, "in_theme": in_theme,
+                   "flow": flow}
+        html = self.env.get_template("del.html").render(**context)
         return replace(self.base, name=name, html=html, kind=kind)
 
-    def overview(self) -> PdfJob:
-        site = self.site
-        part = self.macros["overview"](site.overview("", in_page=True),
-                                       _target_allocation(site))
-        return self._part(f"forside/{OVERVIEW_ANCHOR}", part, OVERVIEW_TITLE, OVERVIEW_TITLE,
-                          site.cat.settings.title)
+    def intro(self) -> Part | None:
+        intro = self.site.intro()
+        if intro is None:
+            return None
+        macro = self.macros["intro_section"]
+        job = self._part(f"forside/{intro['anchor']}", macro(intro), intro["title"],
+                         intro["title"], self.site.cat.settings.title)
+        return Part(job, ((intro["anchor"], 1),))
 
-    def theme(self, t: Theme) -> PdfJob:
+    def overview(self) -> Part:
+        site = self.site
+        tables = site.overview_tables("", in_page=True)
+        chart = chart_job(site.cat, site.totals) is not None
+        part = call(self.macros["overview"], tables["table"], tables["target_allocation"],
+                    allocated=tables["allocated"], chart=Markup(CHART_SLOT) if chart else "")
+        title = self.labels["overview"]
+        job = self._part(f"forside/{OVERVIEW_ANCHOR}", part, title, title,
+                         site.cat.settings.title)
+        return Part(job, ((OVERVIEW_ANCHOR, 1),), chart)
+
+    def theme_item(self, t: Theme) -> dict[str, Any]:
         item = self.site.theme(t, "", in_page=True)
-        section = f"Tema {t.number}: {t.title}"
-        return self._part(f"tema/{item['anchor']}", self.macros["theme"](item), section,
-                          section, self.site.cat.settings.title)
+        item["section"] = self.head.section(item["heading"])
+        return item
+
+    def theme(self, t: Theme) -> Part:
+        """A theme's part on its own (every proposal on a new page)."""
+        item = self.theme_item(t)
+        job = self._part(f"tema/{item['anchor']}", self.macros["theme"](item),
+                         item["heading"], item["heading"], self.site.cat.settings.title)
+        return Part(job, ((item["anchor"], 1),))
+
+    def flowing(self, themes: Sequence[Theme]) -> Part:
+        """Themes with their proposals following each other, as one part (flow)."""
+        html, anchors = Markup(""), []
+        items = [self.theme_item(t) for t in themes]
+        for t, item in zip(themes, items):
+            proposals = self.site.cat.proposals_in(t.id)
+            articles = Markup("\n").join(
+                self.macros["proposal"](self.site.proposal(p, "", top=4)) for p in proposals)
+            html += self.macros["theme"](item, caller=lambda a=articles: a) + "\n"
+            anchors += [(item["anchor"], 1)] + [(anchor("forslag", p.id), 2) for p in proposals]
+        first = items[0]
+        job = self._part(f"tema/{first['anchor']}", html, first["heading"], first["heading"],
+                         self.site.cat.settings.title, flow=True)
+        return Part(job, tuple(anchors))
 
     def proposal(self, p: Proposal) -> PdfJob:
+        """A proposal's part: in the catalogue (every proposal on a new page) and its own
+        PDF (always)."""
         cat = self.site.cat
         t = cat.theme(p.theme)
-        section = f"Tema {t.number}: {t.title}" if t else ""
+        section = view_theme_heading(t, self.labels) if t else ""
         article = self.macros["proposal"](self.site.proposal(p, "", top=4))
         return self._part(f"{PROPOSALS_DIR}/{p.id}.pdf", article, section, f"{p.id} {p.title}",
                           Markup(f"{cat.settings.title}: ") + section, "proposal", True)
 
-    def parts(self) -> tuple[list[PdfJob], list[str]]:
-        """Every part in catalogue order, and the anchor the contents point at for each."""
-        jobs, anchors = [self.overview()], [OVERVIEW_ANCHOR]
-        for t in self.site.cat.themes:
-            jobs.append(self.theme(t))
-            anchors.append(anchor("tema", t.id))
-            for p in self.site.cat.proposals_in(t.id):
-                jobs.append(self.proposal(p))
-                anchors.append(anchor("forslag", p.id))
-        return jobs, anchors
+    def parts(self) -> tuple[list[Part], list[PdfJob]]:
+        """The catalogue's parts in order, and the proposals' own PDFs that are not parts."""
+        cat = self.site.cat
+        parts = [p for p in (self.intro(), self.overview()) if p is not None]
+        if not self.flow:
+            for t in cat.themes:
+                parts.append(self.theme(t))
+                for p in cat.proposals_in(t.id):
+                    parts.append(Part(self.proposal(p), ((anchor("forslag", p.id), 2),)))
+            return parts, []
+        for group in view.flow_chunks(cat):
+            parts.append(self.flowing(group))
+        return parts, [self.proposal(p) for t in cat.themes for p in cat.proposals_in(t.id)]
 
     def stamp(self, first: int, pages: int, total: int, cover: bool = False) -> StampJob:
         return StampJob(self.css, self.css_url, self.base.template_dirs, self.boxes, first,
                         pages, total, cover)
 
 
-def _target_allocation(site: Site) -> Any:
-    from . import view
+def view_theme_heading(t: Theme, labels: Labels) -> str:
+    from .html import theme_heading
 
-    return view.target_allocation_table(site.cat, site.totals)
+    return theme_heading(t, labels)
 
 
 # --- The plan --------------------------------------------------------------------------------
@@ -184,38 +276,74 @@ def _layout_job(job: PdfJob, label: str) -> Job:
     return Job(layout_bytes, (job,), key=job, label=label, where=Where.POOL)
 
 
+def _part_job(part: Part, cat: Catalogue, totals: Totals) -> Job:
+    chart = chart_job(cat, totals) if part.chart else None
+    if chart is None:
+        return _layout_job(part.job, part.job.name)
+    return Job(_layout_with_chart, (part.job,), key=part.job, deps=(chart,),
+               label=part.job.name, where=Where.POOL)
+
+
+def _layout_with_chart(job: PdfJob, inputs: Inputs) -> bytes:
+    """Lay out the overview with the chart (the PDF's SVG of the chart job) in its place."""
+    svg = piece(inputs[0], 1).decode("utf-8")
+    return layout_bytes(replace(job, html=job.html.replace(CHART_SLOT, svg, 1)))
+
+
 def _stamp_job(job: StampJob) -> Job:
     label = f"sidetal {job.first}-{job.first + job.pages - 1} af {job.total}"
     return Job(stamp, (job,), key=job, label=label, where=Where.POOL)
 
 
 def plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
-    """Stage 1: every part, and the front matter with stand-in numbers (for its page count)."""
+    """Stage 1: every part, the proposals' own PDFs that are not parts, and the front matter
+    with stand-in numbers (for its page count)."""
     book = Book.of(cat, totals, opts.templates, opts.date)
-    parts, anchors = book.parts()
+    parts, own = book.parts()
+    anchors = [a for part in parts for a, _level in part.anchors]
     guess = int("8" * len(str(3 * len(anchors) + 20)))  # about as wide as the real numbers
     count = replace(book.front({a: guess for a in anchors}), kind="count")
-    jobs = [_layout_job(count, "forside (prøve)")] + [_layout_job(p, p.name) for p in parts]
-    return Plan(then=Then(tuple(jobs), partial(_counted, book, parts, anchors, jobs[1:])))
-
-
-def _counted(book: Book, parts: list[PdfJob], anchors: list[str], part_jobs: list[Job],
-             outputs: Sequence[bytes]) -> Plan:
-    """Stage 2, once every part's page count is known."""
-    counts = [LaidOut.from_bytes(raw).pages for raw in outputs[1:]]
-    front_pages = LaidOut.from_bytes(outputs[0]).pages
-    return _front_stage(_Laid(book, parts, anchors, part_jobs, counts), front_pages, 1)
+    jobs = [_part_job(p, cat, totals) for p in parts]
+    own_jobs = [_layout_job(j, j.name) for j in own]
+    needs = (_layout_job(count, "forside (prøve)"), *jobs, *own_jobs)
+    return Plan(then=Then(needs, partial(_counted, book, parts, jobs, own, own_jobs)))
 
 
 @dataclass(frozen=True)
 class _Laid:
-    """The parts and their page counts (from stage 1)."""
+    """The parts and their page counts (from stage 1), the pages (from each part's first)
+    of the anchors in them, and the proposals' own PDFs as (name, job, page count)."""
 
     book: Book
-    parts: list[PdfJob]
-    anchors: list[str]
     jobs: list[Job]
     counts: list[int]
+    offsets: list[dict[str, int]]
+    own: list[tuple[str, Job, int]]
+
+
+def _counted(book: Book, parts: list[Part], jobs: list[Job], own: list[PdfJob],
+             own_jobs: list[Job], outputs: Sequence[bytes]) -> Plan:
+    """Stage 2, once every part's page count is known."""
+    laid = [LaidOut.from_bytes(raw) for raw in outputs[1:1 + len(parts)]]
+    own_laid = [LaidOut.from_bytes(raw).pages for raw in outputs[1 + len(parts):]]
+    front_pages = LaidOut.from_bytes(outputs[0]).pages
+    mine = [(p.job.name, j, x.pages) for p, j, x in zip(parts, jobs, laid)
+            if p.job.kind == "proposal"]
+    mine += [(o.name, j, n) for o, j, n in zip(own, own_jobs, own_laid)]
+    return _front_stage(_Laid(book, jobs, [x.pages for x in laid],
+                              [anchor_pages(p, x) for p, x in zip(parts, laid)], mine),
+                        front_pages, 1)
+
+
+def anchor_pages(part: Part, laid: LaidOut) -> dict[str, int]:
+    """The page (from the part's first, 0) of each anchor of a part: its headings' bookmarks
+    (level 1 and 2) in order; the part's first page when they do not match (an override
+    that bookmarks other headings)."""
+    marks = [b for b in laid.bookmarks if b[0] <= 2]
+    if len(marks) == len(part.anchors) and all(
+            int(m[0]) == level for m, (_a, level) in zip(marks, part.anchors)):
+        return {a: int(m[2]) for (a, _level), m in zip(part.anchors, marks)}
+    return {a: 0 for a, _level in part.anchors}
 
 
 def _front_stage(laid: _Laid, front_pages: int, attempt: int) -> Plan:
@@ -223,16 +351,15 @@ def _front_stage(laid: _Laid, front_pages: int, attempt: int) -> Plan:
     catalogue of that many pages more than the parts', and each proposal's own stamp."""
     book = laid.book
     pages, page = {}, front_pages + 1
-    for a, count in zip(laid.anchors, laid.counts):
-        pages[a] = page
+    for offsets, count in zip(laid.offsets, laid.counts):
+        pages.update({a: page + i for a, i in offsets.items()})
         page += count
     total = page - 1
     front = _layout_job(book.front(pages), "forside")
     stamps = [_stamp_job(book.stamp(first, min(STAMP_PAGES, total - first + 1), total,
                                     cover=first == 1))
               for first in range(1, total + 1, STAMP_PAGES)]
-    own = {k: _stamp_job(book.stamp(1, k, k)) for k in
-           sorted({c for j, c in zip(laid.parts, laid.counts) if j.kind == "proposal"})}
+    own = {k: _stamp_job(book.stamp(1, k, k)) for k in sorted({n for _, _, n in laid.own})}
     needs = (front, *stamps, *own.values())
     return Plan(then=Then(needs, partial(_checked_front, laid, front_pages, attempt, front,
                                          stamps, own)))
@@ -249,11 +376,10 @@ def _checked_front(laid: _Laid, front_pages: int, attempt: int, front: Job, stam
                     deps=(front, *laid.jobs, *stamps), label=CATALOGUE_FILE,
                     where=Where.POOL, previous=CATALOGUE_FILE)
     files = [Artifact(CATALOGUE_FILE, catalogue)]
-    for part, job, count in zip(laid.parts, laid.jobs, laid.counts):
-        if part.kind == "proposal":
-            finish = Job(finish_proposal_job, key="proposal", deps=(own[count], job),
-                         label=part.name, where=Where.POOL)
-            files.append(Artifact(part.name, finish))
+    for name, job, count in laid.own:
+        finish = Job(finish_proposal_job, key="proposal", deps=(own[count], job),
+                     label=name, where=Where.POOL)
+        files.append(Artifact(name, finish))
     return Plan(tuple(files))
 
 

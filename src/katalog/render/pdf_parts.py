@@ -6,19 +6,24 @@
 every part's page count is known. Nothing in a part may depend on where it ends up, so:
 
 - the running header's strings (catalogue title, organisation, current theme) come from
-  attributes on the part's `<html>` element instead of from earlier content;
+  attributes on the part's `<html>` element and on an empty `.running-section` element at
+  its start, instead of from earlier content (a string set on `<html>` would win on every
+  page, over the themes of a part where they follow each other);
 - margin boxes that show a page counter (`counter(page)`, `counter(pages)`) are switched off
   in the parts and drawn afterwards as a *stamp* (`stamp_css`) with the catalogue's numbering;
 - links to anchors in other parts point at empty stand-ins on an extra last page, which the
   assembly drops; the link keeps its named destination, which the merged document defines.
 
 This module only makes strings (HTML and CSS); `pdf.py` lays them out and `pdf_merge.py`
-puts the PDFs together.
+puts the PDFs together. It also shortens the running header's texts (`Header`), so a long
+catalogue or theme title never wraps in the page's top margin.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 MARGIN_BOXES = (
@@ -87,8 +92,9 @@ def part_css(boxes: set[str]) -> str:
     strings from the `<html>` element's attributes."""
     rules = "".join(f"@{b} {{ content: none !important; }}" for b in sorted(boxes))
     return (f"@page {{ {rules} }}\n"
-            "html[data-section] { string-set: catalogue attr(data-catalogue), "
-            "organisation attr(data-organisation), section attr(data-section); }\n")
+            "html[data-catalogue] { string-set: catalogue attr(data-catalogue), "
+            "organisation attr(data-organisation); }\n"
+            ".running-section[data-section] { string-set: section attr(data-section); }\n")
 
 
 def stamp_css(css: str, boxes: set[str], first: int, total: int) -> str:
@@ -106,3 +112,70 @@ def stamp_html(pages: int, cover: bool) -> str:
     first = '<section class="pdf-cover"></section>' if cover else "<div></div>"
     rest = '<div style="break-before: page"></div>' * (pages - 1)
     return f'<!DOCTYPE html><html lang="da"><body class="pdf pdf-stamp">{first}{rest}</body></html>'
+
+
+# --- The running header: never wrapped -------------------------------------------------------
+
+HEADER_WIDTH_PT = 487.5  # A4 less katalog.css's side margins (20 mm + 18 mm), in points
+HEADER_SIZE_PT = 7.5  # katalog.css: the margin boxes' font size
+CATALOGUE_SHARE = 0.45  # the catalogue's title (top left) gets at most this much of the width
+GAP_SHARE = 0.06  # between the two texts
+ELLIPSIS = "…"
+
+
+@lru_cache(maxsize=1)
+def _advances() -> tuple[dict[int, int], int, int]:
+    """The default font's advance widths by code point (DejaVu Sans, which katalog.css
+    uses), its width of a missing glyph and its units per em."""
+    from fontTools.ttLib import TTFont
+
+    from .templates import default_templates
+
+    font = TTFont(str(default_templates() / "fonts" / "DejaVuSans.ttf"), lazy=True)
+    hmtx = font["hmtx"]
+    widths = {cp: hmtx[name][0] for cp, name in font.getBestCmap().items()}
+    return widths, hmtx[".notdef"][0], font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float = HEADER_SIZE_PT) -> float:
+    """The width of `text` in points at `size` in the default font."""
+    widths, missing, em = _advances()
+    return sum(widths.get(ord(c), missing) for c in text) * size / em
+
+
+def shorten(text: str, points: float, size: float = HEADER_SIZE_PT) -> str:
+    """`text` on one line of at most `points`: as it is when it fits, else cut at a word
+    (or, for one long word, a character) with an ellipsis."""
+    text = " ".join(text.split())
+    if text_width(text, size) <= points:
+        return text
+    room = points - text_width(ELLIPSIS, size)
+    cut = ""
+    for i in range(len(text)):
+        if text_width(text[:i + 1], size) > room:
+            cut = text[:i]
+            break
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    if len(words) >= len(cut) * 0.6:  # cut at a word unless that loses too much
+        cut = words
+    return cut.rstrip(" ,.:;–-") + ELLIPSIS
+
+
+@dataclass(frozen=True)
+class Header:
+    """The running header's texts, shortened to fit: the catalogue's title (top left, at
+    most `CATALOGUE_SHARE` of the width), the section (top right: the rest) and the
+    organisation (bottom left, opposite the page number)."""
+
+    catalogue: str
+    organisation: str
+    width: float = HEADER_WIDTH_PT
+
+    @classmethod
+    def of(cls, title: str, organisation: str, width: float = HEADER_WIDTH_PT) -> "Header":
+        return cls(shorten(title, width * CATALOGUE_SHARE),
+                   shorten(organisation, width * 0.6), width)
+
+    def section(self, text: str) -> str:
+        room = self.width * (1 - GAP_SHARE) - text_width(self.catalogue)
+        return shorten(text, room)

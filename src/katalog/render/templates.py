@@ -4,21 +4,34 @@ A municipality points katalog at its own templates folder (`--templates`, or a `
 folder beside its content). Every file there is used in place of the default with the same
 relative path; everything else falls back to the defaults.
 
+A templates folder beside the content arrives by pull request like the content, so it is read
+the way content is (`katalog.safefs`): only regular files, never through a symlink (at the
+file or at any folder below the templates folder), never blocking on a FIFO, at most
+`TEMPLATE_LIMIT` bytes; and templates run in Jinja's immutable sandbox (`sandboxed`), so a
+template can show data but never reach Python's internals (`cycler.__init__.__globals__`).
+
 `macros_of` takes the macros a page template defines (checking that an override still has
 those katalog needs), and `render_with` renders a page with some of its names replaced.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from jinja2 import Environment, Template
+from jinja2 import BaseLoader, Environment, Template, TemplateNotFound
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from ..safefs import UnsafeFile, not_regular, read_regular
+
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATE_LIMIT = 20 * 1024 * 1024  # bytes: a template, stylesheet, font or image
 
 
 def default_templates() -> Path:
@@ -47,22 +60,140 @@ class TemplateSet:
         return [d / sub for d in self.dirs if (d / sub).is_dir()]
 
     def find(self, rel: str) -> Path | None:
-        """The first existing file at `rel` (e.g. `word/katalog.docx`)."""
+        """The first file at `rel` (e.g. `word/katalog.docx`); `UnsafeFile` when the first
+        thing there is not a regular file reached without a symlink."""
         for d in self.dirs:
-            if (d / rel).is_file():
+            if os.path.lexists(d / rel):
+                check_inside(d, rel)
                 return d / rel
         return None
 
+    def read(self, rel: str, limit: int = TEMPLATE_LIMIT) -> bytes:
+        """The bytes of the first file at `rel`, read safely (`UnsafeFile`, `OSError`)."""
+        path = self.find(rel)
+        if path is None:
+            raise FileNotFoundError(2, "filen findes ikke", rel)
+        return read_regular(path, limit)
+
     def files(self, sub: str) -> dict[str, Path]:
-        """All files under `sub`, relative path → file, overrides winning."""
+        """All regular files under `sub`, relative path → file, overrides winning. Symlinks
+        (to files or folders) and anything else that is not a regular file are left out:
+        see `refused`."""
         found: dict[str, Path] = {}
         for d in reversed(self.dirs):
-            base = d / sub
-            if base.is_dir():
-                for path in sorted(base.rglob("*")):
-                    if path.is_file():
-                        found[path.relative_to(base).as_posix()] = path
+            for rel, path in _walk(d, sub)[0].items():
+                found[rel] = path
         return dict(sorted(found.items()))
+
+    def refused(self, sub: str) -> list[Path]:
+        """What `files(sub)` leaves out: symlinks, FIFOs, devices (for a warning)."""
+        return sorted(p for d in self.dirs for p in _walk(d, sub)[1])
+
+    def loader(self, *subs: str) -> "SafeLoader":
+        """A Jinja loader over these folders' `subs` (e.g. "pdf", "html"), in that order."""
+        return SafeLoader([d / sub for sub in subs for d in self.dirs])
+
+
+def check_inside(root: Path, rel: str) -> os.stat_result:
+    """`lstat` of `root/rel` when every folder below `root` on the way and the file itself
+    are real (no symlink) and the file is regular; else `UnsafeFile`."""
+    path = root
+    parts = Path(rel).parts
+    for i, part in enumerate(parts):
+        if part in ("..", "") or os.path.isabs(part):
+            raise UnsafeFile("stien peger ud af skabelonmappen", root / rel)
+        path = path / part
+        st = os.lstat(path)
+        last = i == len(parts) - 1
+        if stat.S_ISLNK(st.st_mode) or (last and not stat.S_ISREG(st.st_mode)):
+            raise not_regular(st.st_mode, path)
+        if not last and not stat.S_ISDIR(st.st_mode):
+            raise UnsafeFile("en del af stien er ikke en mappe", path)
+    return st
+
+
+def _walk(root: Path, sub: str) -> tuple[dict[str, Path], list[Path]]:
+    """The regular files under `root/sub` (relative path → file) reached without a symlink,
+    and the entries left out (symlinks, FIFOs, devices, sockets)."""
+    try:
+        check_folder(root, sub)
+    except OSError:
+        return {}, []
+    base = root / sub
+    found: dict[str, Path] = {}
+    refused: list[Path] = []
+    for folder, dirs, names in os.walk(base, followlinks=False):
+        here = Path(folder)
+        for name in sorted(dirs):
+            if os.path.islink(here / name):
+                refused.append(here / name)
+        for name in sorted(names):
+            path = here / name
+            mode = os.lstat(path).st_mode
+            if stat.S_ISREG(mode):
+                found[path.relative_to(base).as_posix()] = path
+            else:
+                refused.append(path)
+    return found, refused
+
+
+def check_folder(root: Path, sub: str) -> None:
+    """`root/sub` is a folder reached without a symlink below `root` (else `OSError`)."""
+    path = root
+    for part in Path(sub).parts:
+        path = path / part
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise NotADirectoryError(20, "ikke en mappe", str(path))
+
+
+class SafeLoader(BaseLoader):
+    """Jinja's FileSystemLoader, reading the way katalog reads content: the first folder
+    that has the template wins; a template there that is a symlink, sits in a symlinked
+    folder, is a FIFO or is too big stops the build with a Danish `UnsafeFile`."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [Path(f) for f in folders]
+
+    def get_source(self, environment: Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        parts = split_template_path(template)  # refuses ".." (TemplateNotFound)
+        rel = "/".join(parts)
+        for folder in self.folders:
+            try:
+                check_folder(folder.parent, folder.name)
+            except OSError:
+                continue
+            path = folder / rel
+            if not os.path.lexists(path):
+                continue
+            st = check_inside(folder, rel)
+            data = read_regular(path, TEMPLATE_LIMIT)
+            try:
+                source = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UnsafeFile("skabelonen er ikke UTF-8-tekst", path) from None
+            mtime = st.st_mtime_ns
+            return source, str(path), lambda: _unchanged(path, mtime)
+        raise TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for folder in self.folders:
+            names |= set(_walk(folder.parent, folder.name)[0])
+        return sorted(names)
+
+
+def _unchanged(path: Path, mtime: int) -> bool:
+    try:
+        return os.lstat(path).st_mtime_ns == mtime
+    except OSError:
+        return False
+
+
+def sandboxed(loader: BaseLoader, **options: Any) -> Environment:
+    """A Jinja environment in the immutable sandbox: templates from a pull request may show
+    data, never call into Python's internals or change the data they are given."""
+    return ImmutableSandboxedEnvironment(loader=loader, **options)
 
 
 # --- Rendering pieces of a template ----------------------------------------------------------

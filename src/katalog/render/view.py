@@ -22,42 +22,31 @@ from babel.dates import format_date
 
 from ..budget import NO_DECISION, NO_STATUS, STATUS_KEYS
 from ..compute import ProposalTotals, Series, Totals, is_saving
-from ..labels import Labels, fill, labels_for
-from ..model import AREAS, UNKNOWN, Catalogue, Proposal, Range, Settings, Theme
+from ..labels import LABELS, Labels, fill, labels_for
+from ..model import AREAS, STATUSES, UNKNOWN, Catalogue, Proposal, Range, Settings, Theme
 from ..numbers import format_amount, format_fte, format_partial, format_percent, unit_label
 
-AREA_LABELS = {
-    "service": "Service",
-    "anlæg": "Anlæg",
-    "overførsler": "Overførsler",
-    "finansiering": "Finansiering",
-}
-GROUP_LABELS = {
-    "varig": "Varige ændringer",
-    "engang": "Engangsudgifter/implementering",
-}
-GROUP_TOTAL_LABELS = {
-    "varig": "Samlet varig ændring",
-    "engang": "Samlede engangsudgifter",
-}
-STATUS_LABELS = {
-    "udkast": "Udkast",
-    "forslag": "Forslag",
-    "vedtaget": "Vedtaget",
-    "forkastet": "Forkastet",
-    "trukket": "Trukket",
-}
-KIND_LABELS = {
-    "effektivisering": "Effektivisering",
-    "serviceforringelse": "Serviceforringelse",
-    "investering": "Investering",
-    "strukturændring": "Strukturændring",
-    "omprioritering": "Omprioritering",
-    "indtægt": "Indtægt",
-    "andet": "Andet",
-}
+# The default wording by code (the catalogue's `labels:` may change it: `status_label` etc.)
+AREA_LABELS = {a: LABELS[f"area_{a}"] for a in AREAS}
+GROUP_LABELS = {g: LABELS[f"group_{g}"] for g in ("varig", "engang")}
+GROUP_TOTAL_LABELS = {g: LABELS[f"total_{g}"] for g in ("varig", "engang")}
+STATUS_LABELS = {x: LABELS[f"status_{x}"] for x in STATUSES}
+KIND_LABELS = {k.removeprefix("kind_"): v for k, v in LABELS.items() if k.startswith("kind_")}
 INCOMPLETE_NOTE = fill(Labels()["unknown_note"], example="-10.300")
 ALLOCATION_DECIMALS_MIO = 2  # allocations in mio. kr. are split to 0,01 (compute)
+
+
+def status_label(status: str, labels: Labels) -> str:
+    """`Forslag`, `Vedtaget`, ... in the catalogue's wording."""
+    return labels.get(f"status_{status}", status)
+
+
+def area_label(area: str, labels: Labels) -> str:
+    return labels.get(f"area_{area}", area)
+
+
+def kind_label(kind: str, labels: Labels) -> str:
+    return labels.get(f"kind_{kind}", kind)
 
 
 @dataclass(frozen=True)
@@ -193,13 +182,15 @@ def economy_table(p: Proposal, pt: ProposalTotals, settings: Settings, number: i
         rows.append(Row(labels[f"group_{group}"], tuple("" for _ in years), "group"))
         for line in lines:
             rows.append(Row(line.text, tuple(format_amount(line.amounts.get(y), d)
-                                             for y in years), "line", AREA_LABELS[line.area]))
+                                             for y in years), "line",
+                            area_label(line.area, labels)))
         areas = [a for a in AREAS if (group, a) in pt.by_group_area]
         if len(areas) > 1:
             for area in areas:
-                rows.append(Row(f"{labels[f'total_{group}']}, {AREA_LABELS[area].lower()}",
+                shown = area_label(area, labels)
+                rows.append(Row(f"{labels[f'total_{group}']}, {shown.lower()}",
                                 cells(pt.by_group_area[(group, area)], years, d), "subtotal",
-                                AREA_LABELS[area]))
+                                shown))
         rows.append(Row(labels[f"total_{group}"], cells(pt.by_group[group], years, d),
                         "subtotal"))
     rows.append(Row(labels["proposal_total"], cells(pt.total, years, d), "total"))
@@ -257,7 +248,8 @@ def allocation_table(p: Proposal, pt: ProposalTotals, cat: Catalogue, number: in
     if shares and total_share != 100:
         notes += (labels["shares_rounded_note"],)
     if a.start is not None and a.start != s.years[0]:
-        notes += (f"Fra {a.start}; årene før ligger hos {cat.department_name(p.department)}.",)
+        notes += (fill(labels["allocation_from_note"], year=str(a.start),
+                       department=cat.department_name(p.department)),)
     return Table(
         caption=f"{labels['table']} {number}. {labels['allocation']}",
         unit=_unit(s),
@@ -273,7 +265,7 @@ def facts(p: Proposal, cat: Catalogue, totals: Totals) -> list[tuple[str, str]]:
     labels = labels_for(cat.settings)
     theme = cat.theme(p.theme)
     pt = totals.proposals[p.id]
-    status = STATUS_LABELS[p.status]
+    status = status_label(p.status, labels)
     if not pt.counted:
         status += f" ({labels['not_counted']})"
     rows = [
@@ -282,7 +274,7 @@ def facts(p: Proposal, cat: Catalogue, totals: Totals) -> list[tuple[str, str]]:
         (labels["status"], status),
     ]
     if p.kind:
-        rows.append((labels["kind"], KIND_LABELS.get(p.kind, p.kind)))
+        rows.append((labels["kind"], kind_label(p.kind, labels)))
     if pt.alternative_group is not None:
         others = [m for m in totals.alternative_groups[pt.alternative_group] if m != p.id]
         rows.append((labels["alternatives"], ", ".join(others)))
@@ -360,7 +352,7 @@ def theme_table(theme: Theme, cat: Catalogue, totals: Totals, href: dict[str, st
             label += f" ({labels['alternative_not_counted']})"
             kind = "uncounted"
         elif not pt.counted:
-            label += f" ({STATUS_LABELS[p.status].lower()}, {labels['not_counted_short']})"
+            label += f" ({status_label(p.status, labels).lower()}, {labels['not_counted_short']})"
             kind = "uncounted"
             uncounted = True
         elif pt.alternative_group:
@@ -374,8 +366,8 @@ def theme_table(theme: Theme, cat: Catalogue, totals: Totals, href: dict[str, st
         rows.append(Row(labels["fte"], fte_cells(tt.fte, s.years, s.fte_decimals), "fte"))
     notes = _notes(s, tt.total, decimals=d)
     if uncounted:
-        notes += (f"Forslag med status {', '.join(_uncounted_statuses(s))} "
-                  "indgår ikke i temaets total.",)
+        notes += (fill(labels["uncounted_note"],
+                       statuses=", ".join(_uncounted_statuses(s, labels))),)
     if tt.fte.unknown:
         notes += (labels["fte_unknown_note"],)
     return Table(
@@ -410,7 +402,7 @@ def alternatives_table(group: str, cat: Catalogue, totals: Totals) -> Table:
         years=s.years,
         rows=tuple(rows),
         notes=_notes(s, *(m.total for m in members), decimals=d)
-        + ("Kun ét af alternativerne tæller med i totalerne.",),
+        + (labels["alternatives_note"],),
         label_head=labels["proposal_head"],
     )
 
@@ -424,7 +416,10 @@ def alternative_groups_in(theme: Theme, cat: Catalogue, totals: Totals) -> list[
 def allocated_table(cat: Catalogue, totals: Totals, theme: Theme | None = None) -> Table | None:
     """"Fordeling på forvaltninger": every counted amount by the department that must
     deliver it (allocated proposals by their allocation, the others by their own
-    department), for the catalogue or one theme; per year the rows add up to the total."""
+    department), for the catalogue or one theme; per year the rows add up to the total.
+    None when it has no amounts, or only one department (its one row would repeat the
+    total of the table above it), and for a theme with fewer than two counted proposals
+    (the proposal's own allocation table says it)."""
     s = cat.settings
     labels = labels_for(s)
     if theme is None:
@@ -433,8 +428,10 @@ def allocated_table(cat: Catalogue, totals: Totals, theme: Theme | None = None) 
     else:
         tt = totals.themes[theme.id]
         parts, total = tt.allocated_by_department, tt.total
+        if sum(totals.proposals[p.id].counted for p in cat.proposals_in(theme.id)) < 2:
+            return None
         caption = f"{labels['allocated_by_department']}, {labels['theme'].lower()} {theme.number}"
-    if not parts:
+    if len(parts) < 2:
         return None
     d = _allocation_decimals(s)
     rows = [Row(cat.department_name(code), cells(parts[code], s.years, d), id=code)
@@ -474,8 +471,118 @@ def target_allocation_table(cat: Catalogue, totals: Totals) -> Table | None:
     )
 
 
-def _uncounted_statuses(s: Settings) -> list[str]:
-    return [STATUS_LABELS[x].lower() for x in STATUS_LABELS if x not in s.counted_statuses]
+def _uncounted_statuses(s: Settings, labels: Labels) -> list[str]:
+    return [status_label(x, labels).lower() for x in STATUSES if x not in s.counted_statuses]
+
+
+def cover_facts(cat: Catalogue, date: dt.date | None) -> list[tuple[str, str]]:
+    """The catalogue's facts as every cover and front page shows them, in this order:
+    Organisation, Budgetår (the first year), Overslagsår (the others: `2025–2027`), Beløb
+    (`1.000 kr., 2024 p/l`), Dato (`3. december 2026`, left out without a date) and Forslag
+    (`14 forslag i 12 temaer`), as (label, value) with the catalogue's labels."""
+    s = cat.settings
+    labels = labels_for(s)
+    years = s.years
+    facts = [(labels["organisation"], s.organisation), (labels["budget_year"], str(years[0]))]
+    if len(years) > 1:
+        rest = years[1:]
+        facts.append((labels["forecast_years"],
+                       f"{rest[0]}–{rest[-1]}" if len(rest) > 1 else str(rest[0])))
+    facts.append((labels["amounts_in"], _unit(s)))
+    if date is not None:
+        facts.append((labels["date"], date_text(date)))
+    themes = len([t for t in cat.themes if not t.merged_into])
+    scope = labels["scope_one"] if themes == 1 else labels["scope"]
+    facts.append((labels["proposals"], fill(scope, proposals=str(len(cat.proposals)),
+                                            themes=str(themes))))
+    return facts
+
+
+# -- page breaks on paper (`look.page_break`) --------------------------------------------------
+#
+# The PDF (and Word) either start every theme and proposal on a new page ("proposal": each
+# proposal can be taken out as it is) or let themes and proposals follow each other ("flow"), each
+# kept together when it is short (under 0,6 page; a longer one may go on over a page break,
+# its heading, summary, facts and economic table kept together). "auto" decides by the size
+# of the proposals: flow when the average proposal is estimated at under three quarters of a
+# page, since then a new page for each leaves much of the paper empty (seed 001: 14
+# proposals of about 0,6 page each on 29 pages).
+
+PAGE_LINES = 55  # lines of 9 pt body text on an A4 page of the PDF
+LINE_CHARS = 95  # characters on such a line
+FLOW_BELOW = 0.75  # auto: flow when the average proposal takes less than this share of a page
+KEEP_BELOW = 0.6  # a proposal estimated at less than this share of a page is not split
+
+
+def _wrapped(text: str) -> float:
+    """Lines that `text` takes (blank lines half a line)."""
+    lines = 0.0
+    for line in text.splitlines() or [""]:
+        lines += -(-len(line.strip()) // LINE_CHARS) if line.strip() else 0.5
+    return lines
+
+
+def proposal_lines(p: Proposal, cat: Catalogue) -> float:
+    """About how many lines of body text a proposal takes on paper: heading, summary, facts,
+    the economic table with its notes, the body, consultations, hearing and follow-up."""
+    groups = len({line.group for line in p.lines})
+    facts = 3 + bool(p.kind) + bool(p.alternative_to) + bool(p.tags)
+    lines = 4 + _wrapped(p.summary) + 2 + 1.6 * -(-facts // 2)
+    lines += 2.5 + 4 + len(p.lines) + 2 * groups + 1 + 3  # heading, caption, rows, notes
+    if p.allocation is not None:
+        lines += 6 + len(cat.settings.departments)
+    lines += _wrapped(p.body) + (_wrapped(p.note) + 1 if p.note else 0)
+    if p.consulted:
+        lines += 3 + 1.5 * len(p.consulted)
+    for h in p.hearing:
+        lines += 2 + _wrapped(h.comment)
+    if p.followup:
+        lines += 3 + 1.5 * len(p.followup)
+    return lines
+
+
+def theme_lines(theme: Theme, cat: Catalogue) -> float:
+    """About how many lines a theme takes on paper with its proposals: its heading, its
+    introduction, its table and notes, and each proposal."""
+    proposals = cat.proposals_in(theme.id)
+    lines = 5 + _wrapped(theme.body) + (_wrapped(theme.note) + 1 if theme.note else 0)
+    if proposals:
+        lines += 9 + len(proposals) + len(cat.settings.departments)
+    return lines + sum(proposal_lines(p, cat) for p in proposals)
+
+
+def flow_chunks(cat: Catalogue, pages: float = 6) -> list[list[Theme]]:
+    """The themes in runs of about `pages` pages (never a theme split): when proposals
+    flow, each run is laid out as one part, so a theme starts a new page only where a run
+    does."""
+    chunks: list[list[Theme]] = []
+    size = 0.0
+    for t in cat.themes:
+        lines = theme_lines(t, cat)
+        if not chunks or size + lines > pages * PAGE_LINES:
+            chunks.append([])
+            size = 0.0
+        chunks[-1].append(t)
+        size += lines
+    return chunks
+
+
+def keep_together(p: Proposal, cat: Catalogue) -> bool:
+    """Whether a proposal is short enough to be kept on one page when proposals flow."""
+    return proposal_lines(p, cat) < KEEP_BELOW * PAGE_LINES
+
+
+def page_breaks(cat: Catalogue) -> str:
+    """"proposal" (every proposal on a new page) or "flow" (proposals follow each other):
+    `look.page_break`, or for "auto" flow when the average proposal is estimated at under
+    three quarters of a page (`FLOW_BELOW`)."""
+    chosen = cat.settings.look.page_break
+    if chosen in ("proposal", "flow"):
+        return chosen
+    if not cat.proposals:
+        return "proposal"
+    average = sum(proposal_lines(p, cat) for p in cat.proposals) / len(cat.proposals)
+    return "flow" if average < FLOW_BELOW * PAGE_LINES else "proposal"
 
 
 def intro(cat: Catalogue) -> tuple[str, str] | None:
@@ -492,6 +599,9 @@ __all__ = [
     "Row", "Table", "economy_table", "allocation_table", "overview_table", "theme_table",
     "target_allocation_table", "allocated_table", "alternatives_table",
     "alternative_groups_in", "facts", "hearing", "intro", "notes_of", "cells", "fte_cells",
+    "cover_facts", "page_breaks", "keep_together", "proposal_lines", "theme_lines",
+    "flow_chunks", "status_label", "area_label", "kind_label", "STATUS_LABELS", "AREA_LABELS",
+    "KIND_LABELS", "GROUP_LABELS",
     "UNKNOWN", "Range",
     # the budget year
     "DecisionView", "EntryView", "decisions", "budget_facts", "agreement_overview_table",

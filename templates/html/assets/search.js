@@ -1,12 +1,12 @@
 /* Search and filter on soeg.html without a server: the table is the no-JavaScript fallback,
    this script shows the form and hides rows that do not match. The index (search-index.js)
-   holds each proposal's plain text. */
+   holds each proposal's plain text. The count's wording is the page's `data-found` (the
+   label `found`). The table's phone layout is in its markup (search.html). */
 (function () {
   "use strict";
   var form = document.getElementById("soegeform");
   var table = document.getElementById("forslagsliste");
   var counter = document.getElementById("antal");
-  if (table) { stack(table); }
   if (!form || !table || !window.KATALOG_INDEX) { return; }
   var texts = {};
   window.KATALOG_INDEX.forEach(function (entry) { texts[entry.id] = fold(entry.text); });
@@ -29,7 +29,7 @@
       row.hidden = !ok;
       if (ok) { shown += 1; }
     });
-    counter.textContent = shown === 1 ? "1 forslag fundet." : shown + " forslag fundet.";
+    counter.textContent = (counter.dataset.found || "{n}").replace("{n}", String(shown));
     var params = new URLSearchParams();
     ["q", "tema", "forvaltning", "status"].forEach(function (k) { if (form[k].value) { params.set(k, form[k].value); } });
     if (window.history && window.history.replaceState && location.protocol !== "file:") {
@@ -44,32 +44,4 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
   apply();
 
-  /* The phone layout of economic tables (katalog.css: table.stack) labels each cell with its
-     column's name (data-label) and keeps the table a table for screen readers with ARIA
-     roles, as the amount_table macro writes them; this table gets them here. Without
-     JavaScript it stays a table that scrolls sideways in its region. */
-  function stack(t) {
-    if (!t.tHead || !t.tHead.rows.length) { return; }
-    var names = Array.prototype.map.call(t.tHead.rows[0].cells, function (c) {
-      return c.textContent.trim();
-    });
-    t.setAttribute("role", "table");
-    t.setAttribute("data-years", String(t.tHead.querySelectorAll("th.num").length));
-    Array.prototype.forEach.call(t.querySelectorAll("thead, tbody"), function (g) {
-      g.setAttribute("role", "rowgroup");
-    });
-    Array.prototype.forEach.call(t.rows, function (row) {
-      row.setAttribute("role", "row");
-      Array.prototype.forEach.call(row.cells, function (cell, i) {
-        var scope = cell.getAttribute("scope");
-        if (cell.tagName === "TH") {
-          cell.setAttribute("role", scope === "col" ? "columnheader" : "rowheader");
-        } else {
-          cell.setAttribute("role", "cell");
-          if (names[i]) { cell.setAttribute("data-label", names[i]); }
-        }
-      });
-    });
-    t.classList.add("stack");
-  }
 }());
