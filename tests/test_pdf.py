@@ -220,16 +220,22 @@ def _reshaped_all_html() -> str:
     from katalog.render.templates import default_templates
 
     text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
-    text = text.replace(
-        '<section class="theme" id="{{ t.anchor }}" aria-labelledby="{{ t.anchor }}-h" '
-        'data-title="Tema {{ t.number }}: {{ t.title }}">',
-        '<section data-title="Tema {{ t.number }}: {{ t.title }}" '
-        'aria-labelledby="{{ t.anchor }}-h" id="{{ t.anchor }}" class="theme tema">')
-    text = text.replace(
-        '<article class="proposal status-{{ p.status }}" id="{{ p.anchor }}" '
-        'aria-labelledby="{{ p.anchor }}-h">',
+    old_theme = (
+        '<section class="theme{% if t.merged_into %} merged{% endif %}" id="{{ t.anchor }}" '
+        'aria-labelledby="{{ t.anchor }}-h" data-title="{{ t.heading }}" '
+        'data-section="{{ t.section }}">')
+    old_article = (
+        '<article class="proposal status-{{ p.status }}{% if p.keep %} keep{% endif %}" '
+        'id="{{ p.anchor }}" aria-labelledby="{{ p.anchor }}-h">')
+    assert old_theme in text and old_article in text
+    text = text.replace(old_theme, (
+        '<section data-section="{{ t.section }}" data-title="{{ t.heading }}" '
+        'aria-labelledby="{{ t.anchor }}-h" id="{{ t.anchor }}" '
+        'class="theme{% if t.merged_into %} merged{% endif %} tema">'))
+    text = text.replace(old_article, (
         '<div class="forslag-ramme">\n    <article aria-labelledby="{{ p.anchor }}-h"\n'
-        '             id="{{ p.anchor }}" class="status-{{ p.status }} proposal">')
+        '             id="{{ p.anchor }}" class="status-{{ p.status }} proposal'
+        '{% if p.keep %} keep{% endif %}">'))
     text = text.replace("</article>", "    </article>\n  </div>")
     lines = ["    " + line if line.startswith("<") else line for line in text.splitlines()]
     return "\n".join(lines) + "\n"
@@ -243,7 +249,7 @@ def test_a_reshaped_all_html_gives_the_same_pdf_text(small: Path, tmp_path: Path
     """Issue 13: re-indenting all.html (or reordering attributes) made a 20-page council PDF
     of a 32-page one. Now the pages and their text are the default's."""
     reshaped = _reshaped_all_html()
-    assert '    <section data-title=' in reshaped
+    assert '    <section data-section=' in reshaped
     own = write_tree(tmp_path / "mine", {"html/all.html": reshaped})
     build(small, tmp_path / "default", ["pdf"], cache=False)
     build(small, tmp_path / "own", ["pdf"], templates=own, cache=False)

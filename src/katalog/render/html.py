@@ -19,7 +19,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
 
@@ -224,8 +223,8 @@ class Site:
             return None
         title, body = found
         html = markdown_html(body)
-        return {"title": title or self.labels["intro"], "anchor": INTRO_ANCHOR,
-                "href": INTRO_PAGE,
+        title = title or self.labels["intro"]
+        return {"title": title, "section": title, "anchor": INTRO_ANCHOR, "href": INTRO_PAGE,
                 "html_page": self.body(shift_headings(html, 2), title),
                 "html": self.body(shift_headings(html, 3), title)}
 

@@ -192,6 +192,7 @@ class Book:
         intro = self.site.intro()
         if intro is None:
             return None
+        intro["section"] = self.head.section(intro["title"])
         macro = self.macros["intro_section"]
         job = self._part(f"forside/{intro['anchor']}", macro(intro), intro["title"],
                          intro["title"], self.site.cat.settings.title)

@@ -6,9 +6,10 @@
 every part's page count is known. Nothing in a part may depend on where it ends up, so:
 
 - the running header's strings (catalogue title, organisation, current theme) come from
-  attributes on the part's `<html>` element and on an empty `.running-section` element at
-  its start, instead of from earlier content (a string set on `<html>` would win on every
-  page, over the themes of a part where they follow each other);
+  attributes on the part's `<html>` element and on its sections (`data-section`, each
+  theme's own), instead of from earlier content (the section is not set on `<html>`:
+  WeasyPrint lets a string an element sets win on every page the element is on, over the
+  themes of a part where they follow each other);
 - margin boxes that show a page counter (`counter(page)`, `counter(pages)`) are switched off
   in the parts and drawn afterwards as a *stamp* (`stamp_css`) with the catalogue's numbering;
 - links to anchors in other parts point at empty stand-ins on an extra last page, which the
@@ -94,7 +95,7 @@ def part_css(boxes: set[str]) -> str:
     return (f"@page {{ {rules} }}\n"
             "html[data-catalogue] { string-set: catalogue attr(data-catalogue), "
             "organisation attr(data-organisation); }\n"
-            ".running-section[data-section] { string-set: section attr(data-section); }\n")
+            "main > section[data-section] { string-set: section attr(data-section); }\n")
 
 
 def stamp_css(css: str, boxes: set[str], first: int, total: int) -> str:
@@ -127,7 +128,7 @@ ELLIPSIS = "…"
 def _advances() -> tuple[dict[int, int], int, int]:
     """The default font's advance widths by code point (DejaVu Sans, which katalog.css
     uses), its width of a missing glyph and its units per em."""
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
     from .templates import default_templates
 
