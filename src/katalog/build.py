@@ -61,12 +61,19 @@ def _plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     return plan_docx(cat, totals, opts)
 
 
+def _plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.xlsx import plan_xlsx  # XlsxWriter only when the workbook is made
+
+    return plan_xlsx(cat, totals, opts)
+
+
 # name → (planner, the paths in the output folder its files are under)
 RENDERERS: dict[str, tuple[Planner, tuple[str, ...]]] = {
     "totals": (plan_totals, TOTALS_FILES),
     "html": (_plan_html, ("html",)),
     "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF)),
     "docx": (_plan_docx, ("katalog.docx", "docx")),
+    "xlsx": (_plan_xlsx, ("katalog.xlsx",)),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
