@@ -20,6 +20,7 @@ from .execute import execute
 from .issues import Report
 from .model import Catalogue
 from .output import (
+    GITIGNORE,
     MARKER,
     Building,
     OutputRefused,
@@ -176,7 +177,8 @@ def build(
         raise
     for notice in outcome.notices:
         checked.report.warning(notice.code, notice.message, notice.path)
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
+    own = {out / MARKER, out / GITIGNORE}  # katalog's housekeeping, not outputs
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p not in own)
     return BuildResult(out, formats, checked.report, files, outcome.ran, outcome.reused)
 
 
