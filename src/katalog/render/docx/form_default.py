@@ -137,6 +137,8 @@ def default_form(template: bytes) -> bytes:
     doc = docx.Document(io.BytesIO(as_document(template)))
     clear_body(doc)
     fill_body(doc)
+    for section in doc.sections:  # an attachment's first page has its header and page number
+        section.different_first_page_header_footer = False
     props = doc.core_properties
     props.title = "katalog – Word-formular til forslag"
     props.subject = ""
