@@ -160,6 +160,7 @@ def catalogue_body(ctx: Context, cat: Catalogue, totals: Totals, date: dt.date |
     """Cover, contents (with PAGEREF page numbers), introduction, overview, themes."""
     labels = labels_for(cat.settings)
     pictures = pictures or Pictures()
+    front = cover(ctx, cat, date, pictures)  # first, so its pictures are numbered first
     toc: Entries = []
     body: list[Element] = []
     intro = view.intro(cat)
@@ -171,8 +172,7 @@ def catalogue_body(ctx: Context, cat: Catalogue, totals: Totals, date: dt.date |
     flowing = _flowing(cat)
     for t in cat.themes:
         body += theme_parts(ctx, t, cat, totals, toc, parts, flowing)
-    return (cover(ctx, cat, date, pictures) + contents_elements(ctx, toc, labels["contents"])
-            + body)
+    return front + contents_elements(ctx, toc, labels["contents"]) + body
 
 
 def _flowing(cat: Catalogue) -> bool:

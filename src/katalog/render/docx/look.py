@@ -24,7 +24,8 @@ from .ooxml import Node, escape_attr, node
 
 # styles coloured with the accent (by name, as Word shows them in English)
 ACCENT_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "Heading 5",
-                 "Heading 6", "TOC Heading", "Tabeltitel", "Hyperlink")
+                 "Heading 6", "Heading 7", "Heading 8", "Heading 9", "TOC Heading",
+                 "Tabeltitel", "Hyperlink")
 TABLE_STYLES = ("Katalogtabel",)
 EMU_PER_INCH = 914400
 EMU_PER_TWIP = 635
@@ -117,10 +118,16 @@ def restyle(doc: Any, accent: str | None, font: str | None) -> None:
     if accent:
         hex6 = accent.lstrip("#").upper()
         named = _named(root)
+        by_id = {st.get(qn("w:styleId")): st for st in root.findall(qn("w:style"))}
         for name in ACCENT_STYLES:
             style = named.get(name.casefold())
-            if style is not None:
-                _colour(_rpr(style), hex6)
+            if style is None:
+                continue
+            _colour(_rpr(style), hex6)
+            link = style.find(qn("w:link"))  # "Heading 1 Char": Word uses it for the runs
+            linked = by_id.get(link.get(qn("w:val"))) if link is not None else None
+            if linked is not None:
+                _colour(_rpr(linked), hex6)
         for name in TABLE_STYLES:
             style = named.get(name.casefold())
             if style is not None:
