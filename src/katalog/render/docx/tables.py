@@ -16,6 +16,9 @@ from .context import Context
 from .ooxml import Element, el, paragraph, ppr, rpr, run
 
 AMOUNT_KINDS_BOLD = {"subtotal", "total"}
+DIGIT_WIDTH = 100  # twips per character of a bold 8.5 pt figure (DejaVu Sans), roughly
+CELL_PADDING = 220  # twips: the table style's cell margins and some air
+YEAR_MAX = 1800  # a year column is never wider than this (longer cells wrap)
 AMOUNT_KINDS_ITALIC = {"fte", "uncounted", "merged", "group"}
 
 
@@ -127,6 +130,8 @@ def amount_table(ctx: Context, t: Table, labels: Labels | None = None) -> list[E
     labels = labels or Labels()
     years = len(t.years)
     year_w = 1020 if years <= 4 else max(800, int(ctx.width * 0.5 / years))
+    longest = max((len(c) for r in t.rows for c in r.cells), default=0)
+    year_w = max(year_w, min(YEAR_MAX, CELL_PADDING + DIGIT_WIDTH * longest))
     area_w = 1760 if t.area_column else 0
     label_w = max(2000, ctx.width - years * year_w - area_w)
     widths = [label_w] + ([area_w] if t.area_column else []) + [year_w] * years
