@@ -39,13 +39,22 @@ MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")
 class Block:
     """Block-level WordprocessingML (paragraphs, tables) for `{{p … }}`.
 
-    False when empty (so `{%p if forslag.høring %}` works); iterating gives its rows.
+    False when empty (so `{%p if forslag.høring %}` works); iterating gives its rows. Given
+    `make` instead of `xml`, the XML is made when the form first uses the block.
     """
 
-    def __init__(self, name: str, xml: str, rows: Sequence[Mapping[str, Any]] = ()) -> None:
+    def __init__(self, name: str, xml: str = "", rows: Sequence[Mapping[str, Any]] = (),
+                 make: Callable[[], str] | None = None) -> None:
         self.name = name
-        self.xml = xml
+        self._xml = xml
+        self._make = make
         self.rows = list(rows)
+
+    @property
+    def xml(self) -> str:
+        if self._make is not None:
+            self._xml, self._make = self._make(), None
+        return self._xml
 
     def __html__(self) -> str:  # Jinja's autoescape inserts it as it is
         return _MARK.format(self.name) + self.xml if self.xml else ""
@@ -114,9 +123,13 @@ def _split(ctx: Context, html: str, name: str) -> tuple[Block, list[tuple[str, B
         else:
             groups[-1][1].append(lxml.html.tostring(child, encoding="unicode"))
     writer = HtmlWriter(ctx)
-    blocks = [(title, "".join(writer.convert("".join(parts)))) for title, parts in groups]
-    intro = Block("forslag.indledning", blocks[0][1])
-    return intro, [(t, Block(f"forslag.afsnit['{t}']", xml)) for t, xml in blocks[1:]]
+
+    def made(parts: list[str]) -> Callable[[], str]:  # each section converted when used
+        return lambda: "".join(writer.convert("".join(parts)))
+
+    intro = Block("forslag.indledning", make=made(groups[0][1]))
+    return intro, [(t, Block(f"forslag.afsnit['{t}']", make=made(parts)))
+                   for t, parts in groups[1:]]
 
 
 class Body:
