@@ -646,12 +646,19 @@ def test_a_very_long_title_builds(tmp_path: Path, small: Path) -> None:
     a1 = small / "proposals" / "A1.md"
     a1.write_text(a1.read_text(encoding="utf-8").replace(
         "title: Samling af administration", f"title: {title}"), encoding="utf-8")
+    settings = small / "catalogue.yaml"
+    long_catalogue = "Budgetkatalog " + "med mange ord " * 30
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "title: Budgetkatalog 2026", f"title: {long_catalogue.strip()}"), encoding="utf-8")
     out = tmp_path / "out"
     build(small, out, ["docx"], cache=False)
     for path in (out / "docx" / "A1.docx", out / "katalog.docx"):
         document = docx.Document(str(path))
         texts = [p.text for p in document.paragraphs]
         assert f"A1 {title}" in texts, path
+    catalogue = docx.Document(str(out / "katalog.docx"))
+    assert long_catalogue.strip() in [p.text for p in catalogue.paragraphs]
+    assert len(catalogue.core_properties.title) == 255
     props = docx.Document(str(out / "docx" / "A1.docx")).core_properties
     assert len(props.title) == 255 and props.title.endswith("…")
     assert f"A1 {title}".startswith(props.title[:-1])
