@@ -320,3 +320,28 @@ def test_example_builds_with_the_example_s_own_content(tmp_path: Path) -> None:
     build(EXAMPLE, tmp_path / "out", ["docx"], cache=False)
     for path in [tmp_path / "out" / "katalog.docx", *(tmp_path / "out" / "docx").glob("*")]:
         docx.Document(str(path))
+
+
+def test_libreoffice_shows_the_logo_and_the_chart(tmp_path: Path) -> None:
+    """LibreOffice reads the pictures katalog writes: converted to PDF, the cover carries the
+    logo and the overview page the chart (pdfimages lists them by page)."""
+    from conftest import require_program
+
+    soffice = require_program("soffice", "libreoffice")
+    pdfimages = require_program("pdfimages")
+    content = small_content(tmp_path, "look:\n  logo: logo.svg\n")
+    (content / "logo.svg").write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+        b'<rect width="200" height="100" fill="#7a1f3d"/></svg>')
+    checked = check(content)
+    opts = _WithContent(TemplateSet.create(), checked.catalogue.settings.date, content)
+    (tmp_path / "k.docx").write_bytes(
+        _catalogue_of(plan_docx(checked.catalogue, checked.totals, opts)))
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(tmp_path / "k.docx")], check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    listed = subprocess.run([pdfimages, "-list", str(tmp_path / "k.pdf")], check=True,
+                            capture_output=True, text=True).stdout.splitlines()[2:]
+    pages = sorted({int(line.split()[0]) for line in listed})
+    assert pages[:1] == [1] and len(pages) >= 2  # the logo on the cover, the chart later
