@@ -151,3 +151,15 @@ def test_a_build_with_the_planner_folded_into_pdf(contents, tmp_path, monkeypatc
     build(contents["none"], tmp_path / "none", ["pdf"], cache=False)
     assert (tmp_path / "none" / "katalog.pdf").is_file()
     assert not any((tmp_path / "none" / f).exists() for f in FILES)
+
+
+@pytest.mark.parametrize("file", FILES)
+def test_the_contents_page_numbers_point_at_the_sections(made, file):
+    pages = pdf_pages_text(made["example"] / file)
+    toc = pages[1]
+    assert "Indhold" in toc.splitlines()[1] or "Indhold" in toc
+    entries = re.findall(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", toc, re.M)
+    assert len(entries) >= 6
+    for title, number in entries:
+        body = " ".join(lines([pages[int(number) - 1]])[1:])  # without the running header
+        assert title in body, (title, number)
