@@ -32,7 +32,7 @@ from .output import (
     write_marker,
 )
 from .pipeline import check
-from .render.plan import Options, Plan, Planner
+from .render.plan import Options, Plan, Planner, combine
 from .render.templates import TemplateSet
 from .render.totals_files import FILES as TOTALS_FILES
 from .render.totals_files import plan_totals
@@ -44,22 +44,31 @@ CATALOGUE_PDF = "katalog.pdf"  # render.pdf's files (the module is imported only
 PROPOSALS_PDF = "pdf"
 
 
+# The budget year's documents (SPEC §8) are part of the html, pdf and docx formats: each
+# planner below combines the catalogue's plan with the budget documents' plan (which is empty
+# until the council has decided).
+BUDGET_DOCUMENTS = ("budgetaftale", "opfoelgning")  # render.budget_docs.AGREEMENT, FOLLOW_UP
+
+
 def _plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.budget_html import plan_budget_html
     from .render.html import plan_html
 
-    return plan_html(cat, totals, opts)
+    return combine(plan_html(cat, totals, opts), plan_budget_html(cat, totals, opts))
 
 
 def _plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.budget_pdf import plan_budget_pdf
     from .render.pdf import plan_pdf  # WeasyPrint is slow to import: only when used
 
-    return plan_pdf(cat, totals, opts)
+    return combine(plan_pdf(cat, totals, opts), plan_budget_pdf(cat, totals, opts))
 
 
 def _plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     from .render.docx import plan_docx  # python-docx is slow to import: only when used
+    from .render.docx.budget import plan_budget_docx
 
-    return plan_docx(cat, totals, opts)
+    return combine(plan_docx(cat, totals, opts), plan_budget_docx(cat, totals, opts))
 
 
 def _plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
@@ -72,8 +81,8 @@ def _plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
 RENDERERS: dict[str, tuple[Planner, tuple[str, ...]]] = {
     "totals": (plan_totals, TOTALS_FILES),
     "html": (_plan_html, ("html",)),
-    "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF)),
-    "docx": (_plan_docx, ("katalog.docx", "docx")),
+    "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF, *(f"{d}.pdf" for d in BUDGET_DOCUMENTS))),
+    "docx": (_plan_docx, ("katalog.docx", "docx", *(f"{d}.docx" for d in BUDGET_DOCUMENTS))),
     "xlsx": (_plan_xlsx, ("katalog.xlsx",)),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)

@@ -14,15 +14,14 @@ Word render these objects (`budget_html`, `budget_pdf`, `docx.budget`). Each doc
 only when the content has what it shows: `agreement` is None before any decision,
 `follow_up` before the first realisation entry.
 
-`combine` joins plans, so the budget documents' planners can run inside the `html`, `pdf`
-and `docx` formats beside the catalogue's.
+`build` runs the budget documents' planners inside the `html`, `pdf` and `docx` formats
+beside the catalogue's (`plan.combine`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Callable, Sequence
 
 from ..budget import STATUS_KEYS
@@ -30,7 +29,7 @@ from ..compute import Totals
 from ..labels import Labels, fill, labels_for
 from ..model import Catalogue, Proposal
 from . import view
-from .plan import Plan, Then
+from .plan import combine
 from .view import DecisionView, EntryView, Row, Table
 
 AGREEMENT = "budgetaftale"  # the documents' file names in every format (.html, .pdf, .docx)
@@ -500,27 +499,6 @@ def front_page_links(cat: Catalogue, totals: Totals) -> list[dict[str, str]]:
         links.append({"href": f"{FOLLOW_UP}.html", "title": labels["realisation_status"],
                       "text": f"{word(labels, 'follow_up_intro')} ({b.revisions[-1]})"})
     return links
-
-
-def combine(*plans: Plan) -> Plan:
-    """Several planners' plans as one plan (one format made by several planners): their
-    artifacts and notices together, and their next stages run side by side."""
-    artifacts = tuple(a for p in plans for a in p.artifacts)
-    notices = tuple(n for p in plans for n in p.notices)
-    stages = [p.then for p in plans if p.then is not None]
-    if not stages:
-        return Plan(artifacts, None, notices)
-    needs = tuple(job for then in stages for job in then.needs)
-    return Plan(artifacts, Then(needs, partial(_next_stages, tuple(stages))), notices)
-
-
-def _next_stages(stages: tuple[Then, ...], outputs: Sequence[bytes]) -> Plan:
-    plans, at = [], 0
-    for then in stages:
-        n = len(then.needs)
-        plans.append(then.fn(list(outputs[at:at + n])))
-        at += n
-    return combine(*plans)
 
 
 __all__ = ["AGREEMENT", "FOLLOW_UP", "Agreement", "FollowUp", "Light", "ProposalFollowUp",
