@@ -76,3 +76,24 @@ def test_rebuild_is_byte_identical(small, tmp_path):
     build(small, b)
     for name in ("totals.json", "totals.md", "totals.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
+
+
+def test_html_pdf_and_docx_carry_the_budget_documents(example, small):
+    """The budget year's documents are part of the html, pdf and docx formats (planned beside
+    the catalogue's files) once the council has decided, and absent before that."""
+    from katalog.build import BUDGET_DOCUMENTS, RENDERERS, document_date
+    from katalog.pipeline import check
+    from katalog.render.budget_docs import AGREEMENT, FOLLOW_UP
+    from katalog.render.plan import Options
+    from katalog.render.templates import TemplateSet
+
+    assert BUDGET_DOCUMENTS == (AGREEMENT, FOLLOW_UP)
+    suffix = {"html": "html/{}.html", "pdf": "{}.pdf", "docx": "{}.docx"}
+    for folder, expected in ((example, set(BUDGET_DOCUMENTS)), (small, set())):
+        checked = check(folder)
+        opts = Options(TemplateSet.create(), document_date(checked.catalogue.settings.date, folder))
+        for name, pattern in suffix.items():
+            planner, under = RENDERERS[name]
+            paths = {a.path for a in planner(checked.catalogue, checked.totals, opts).artifacts}
+            assert {d for d in BUDGET_DOCUMENTS if pattern.format(d) in paths} == expected, name
+            assert all(p.split("/")[0] in under for p in paths if p.startswith(BUDGET_DOCUMENTS))

@@ -93,7 +93,7 @@ def test_default_form_has_seed_000s_structure(example: Any) -> None:
     assert lines[0] == f"ADM-01 {p.title}"
     assert f"Kort resumé: {p.summary}" in lines
     headings = [x.text for x in doc.paragraphs if x.style.name == "Heading 2"]
-    assert headings == ["1. Beskrivelse af forslaget", "2. Økonomi",
+    assert headings == ["1. Beskrivelse af forslaget", "2. Økonomiske konsekvenser",
                         "3. Implementering og opfølgning", "4. Risikovurdering",
                         "5. Hvem er hørt?", "6. Bemærkninger fra MED-systemet"]
     facts = cells(doc.tables[0])
@@ -137,8 +137,12 @@ def test_economy_table_is_a_real_table_with_the_computed_totals(example: Any) ->
                  and len(t.columns) == 4)
     assert cells(heard)[1][:3] == ["Økonomiforvaltningen, Center for Økonomi", "Ja",
                                    "19. juni 2026"]
-    med = next(t for t in doc.tables if cells(t)[0] == ["Part", "Bemærkning"])
-    assert cells(med)[1][0] == "HovedMED Socialforvaltningen"
+    # hearing comments: the committee a heading above its comment (Markdown converted)
+    lines = [(p.text, p.style.name) for p in doc.paragraphs]
+    at = lines.index(("HovedMED Socialforvaltningen", "Heading 3"))
+    assert lines[at - 1][0] == "6. Bemærkninger fra MED-systemet" or \
+        lines[at - 1][1] == "Heading 3"
+    assert lines[at + 1][1] == "Normal" and lines[at + 1][0]
 
 
 def test_lists_and_links_get_this_documents_numbering_and_relationships(
@@ -428,4 +432,5 @@ def test_a_form_saved_by_libreoffice_still_fills(example: Any, tmp_path: Path) -
                    env={**os.environ, "HOME": str(tmp_path)})
     text = subprocess.run([pdftotext, str(tmp_path / "forslag.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
-    assert "{{ forslag.id }} {{ forslag.titel }}" in text and "2. Økonomi" in text
+    assert "{{ forslag.id }} {{ forslag.titel }}" in text
+    assert "2. {{ etiketter.economy }}" in text

@@ -29,11 +29,12 @@ from katalog.render.docx.toc import (
 HERE = Path(__file__).resolve().parent
 
 
-def build_docx(content: Path, out: Path) -> Path:
-    """katalog.docx of `content`, made by the command line as a user would."""
+def build_docx(content: Path, out: Path, numbers: str = "nej") -> Path:
+    """katalog.docx of `content`, made by the command line as a user would (by default
+    without the page numbers, which these tests store themselves)."""
     subprocess.run([sys.executable, "-m", "katalog", "build", str(content), "--out", str(out),
                     "--format", "docx"], check=True, capture_output=True,
-                   env={**os.environ, "KATALOG_WORKERS": "1"})
+                   env={**os.environ, "KATALOG_WORKERS": "1", "KATALOG_SIDETAL": numbers})
     return out / "katalog.docx"
 
 
@@ -46,6 +47,8 @@ def example_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def small_docx(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     root = tmp_path_factory.mktemp("small")
     content = write_tree(root / "content", SMALL)
+    with (content / "catalogue.yaml").open("a", encoding="utf-8") as f:
+        f.write("look:\n  page_break: proposal\n")  # each proposal's heading starts a page
     return build_docx(content, root / "out").read_bytes()
 
 
@@ -314,3 +317,58 @@ def test_stale_numbers_are_dropped_when_they_cannot_be_computed(
     cleared, status = finish_contents(stale)
     assert status == STATUS_NO_LIBREOFFICE
     assert {n for _, _, n in entries(cleared)} == {""}
+
+
+# -- the build's policy (render/docx/__init__.py: page_numbers) ------------------------------
+
+
+def test_the_build_stores_the_numbers_where_libreoffice_puts_the_headings(
+        tmp_path: Path) -> None:
+    """`katalog build` of the example (32 proposals: `auto` computes the numbers) writes a
+    katalog.docx whose contents holds the pages LibreOffice puts the headings on."""
+    require_program("soffice", "libreoffice")
+    made = build_docx(EXAMPLE, tmp_path / "out", numbers="auto").read_bytes()
+    listed = entries(made)
+    assert len(listed) > 40 and all(number.isdigit() for _, _, number in listed)
+    pages = to_pdf_pages(made, tmp_path)
+    first_lines = heading_pages(pages, "Eksempel Kommune ·")
+    assert [int(n) for _, _, n in listed] == [page_of(t, first_lines) for t, _, _ in listed]
+    assert "updateFields" not in part(made, "word/settings.xml")
+
+
+def test_without_libreoffice_the_build_says_so_and_writes_no_numbers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from katalog.build import build
+
+    monkeypatch.setattr(toc, "find_soffice", lambda: None)
+    monkeypatch.delenv("KATALOG_SIDETAL", raising=False)
+    content = write_tree(tmp_path / "content", SMALL)
+    result = build(content, tmp_path / "out", ["docx"], cache=False)
+    said = [i.message for i in result.report.warnings if i.path == "katalog.docx"]
+    assert said == [STATUS_NO_LIBREOFFICE]
+    made = (tmp_path / "out" / "katalog.docx").read_bytes()
+    assert entries(made) and {n for _, _, n in entries(made)} == {""}
+    assert "updateFields" not in part(made, "word/settings.xml")
+    assert "w:dirty" not in part(made, "word/document.xml")
+    assert "katalog.docx sidetal" not in result.made  # no LibreOffice job was planned
+
+
+def test_the_policy_auto_yes_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    from katalog.pipeline import check
+    from katalog.render.docx import PAGE_NUMBERS_AUTO_MAX, page_numbers
+    from katalog.render.plan import Options
+
+    monkeypatch.setattr(toc, "find_soffice", lambda: "/usr/bin/soffice")
+    cat = check(EXAMPLE).catalogue
+    assert len(cat.proposals) <= PAGE_NUMBERS_AUTO_MAX
+    monkeypatch.delenv("KATALOG_SIDETAL", raising=False)
+    assert page_numbers(cat, Options()) == (True, "")
+    monkeypatch.setenv("KATALOG_SIDETAL", "nej")
+    on, why = page_numbers(cat, Options())
+    assert not on and "fravalgt" in why and "F9" in why
+    big = type(cat)(cat.settings, cat.themes, cat.proposals * 2)  # 64 proposals
+    monkeypatch.setenv("KATALOG_SIDETAL", "auto")
+    on, why = page_numbers(big, Options())
+    assert not on and "64 forslag" in why and "KATALOG_SIDETAL=ja" in why
+    monkeypatch.setenv("KATALOG_SIDETAL", "ja")
+    assert page_numbers(big, Options()) == (True, "")

@@ -198,3 +198,29 @@ def test_without_folder_descriptors_the_result_is_the_same(content: Path, monkey
     by_path = in_thread(read_folder, content)
     assert {k: (v if isinstance(v, bytes) else v.strerror) for k, v in by_fd.items()} == {
         k: (v if isinstance(v, bytes) else v.strerror) for k, v in by_path.items()}
+
+
+def test_a_folder_too_big_for_memory_is_refused_file_by_file(content: Path, monkeypatch) -> None:
+    """Thousands of files at the size limit would fill the memory: past the budget each file
+    is an error (check reports it), the same on disk and in a git revision."""
+    import katalog.folder as folder
+    from katalog import gitsource
+
+    for i in range(6):
+        (content / "proposals" / f"X{i}.md").write_bytes(b"x" * 1000)
+    monkeypatch.setattr(folder, "MAX_FILES", 5)
+    files = read_folder(content)
+    refused = sorted(rel for rel, v in files.items() if isinstance(v, OSError))
+    assert refused == ["proposals/X3.md", "proposals/X4.md", "proposals/X5.md", "themes/adm.md"]
+    assert "indholdsmappen er for stor" in str(files["themes/adm.md"])
+    assert not check(content, cache=False).ok
+    monkeypatch.setattr(folder, "MAX_FILES", 10)
+    monkeypatch.setattr(folder, "MAX_TOTAL_BYTES", 3500)  # C + T + P + three of 1000 bytes
+    refused = sorted(rel for rel, v in read_folder(content).items() if isinstance(v, OSError))
+    assert len(refused) >= 2 and "themes/adm.md" in refused
+    subprocess.run(["git", "init", "-q", str(content)], check=True)
+    subprocess.run(["git", "-C", str(content), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(content), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-qm", "x"], check=True)
+    from_git = gitsource.read_revision(content, "HEAD", "")
+    assert sorted(rel for rel, v in from_git.items() if isinstance(v, OSError)) == refused

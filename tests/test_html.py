@@ -609,7 +609,7 @@ def test_the_planner_alone_makes_the_site(small, tmp_path, monkeypatch):
              for a in plan.artifacts}
     build(small, tmp_path / "out", ["html"], cache=False)
     assert files == {rel: data for rel, data in files_of(tmp_path / "out").items()
-                     if rel != ".katalog-build"}
+                     if rel not in (".katalog-build", ".gitignore")}
 
 
 def files_of(folder):

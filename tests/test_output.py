@@ -191,3 +191,18 @@ def test_a_failed_build_leaves_the_previous_one_and_no_temporary_file(small, tmp
     assert _leftovers(tmp_path, "build") == []
     assert any((tmp_path / FOLDER / "pdf").rglob("*"))  # what was made before is kept
     assert [p for p in (tmp_path / FOLDER).rglob("*") if p.name.startswith(".tmp-")] == []
+
+
+def test_a_build_never_shows_in_git_status(small, tmp_path):
+    """Nothing katalog writes appears in the writer's `git status`: the build folder ignores
+    itself (and the cache beside it ignores itself too)."""
+    import subprocess
+
+    repo = small.parent
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    build(small, repo / "build", ["totals", "html"])
+    status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=all"],
+                            capture_output=True, text=True, check=True).stdout
+    assert [line for line in status.splitlines() if "build/" in line or "katalog" in line] == []
+    assert "content/" in status  # the writer's own files do show
+    build(small, repo / "build", ["totals"])  # the ignore file does not stop a rebuild

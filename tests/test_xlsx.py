@@ -590,3 +590,24 @@ def test_libreoffice_shows_the_followup_totals_as_the_documents_do(built: dict,
     assert total[9:9 + 3 * len(years)] == [
         *view.cells(b.adopted_total, years, d), *view.cells(b.expected_total, years, d),
         *view.cells(b.gap_total, years, d)]
+
+
+# -- in a build ------------------------------------------------------------------------------
+
+
+def test_a_build_writes_the_workbook_by_default(tmp_path: Path) -> None:
+    """`xlsx` is one of the default formats: `katalog build` writes `katalog.xlsx`, equal to
+    the planner's pure function for the same model and document date."""
+    from katalog.build import DEFAULT_FORMATS, build, document_date
+    from katalog.pipeline import check
+
+    assert "xlsx" in DEFAULT_FORMATS
+    out = tmp_path / "build"
+    build(EXAMPLE, out, ["xlsx"], cache=False)
+    checked = check(EXAMPLE, cache=False)
+    cat, totals = checked.catalogue, checked.totals
+    assert totals is not None
+    date = document_date(cat.settings.date, EXAMPLE)
+    assert (out / "katalog.xlsx").read_bytes() == workbook(cat, totals, date,
+                                                            cat.settings.look.accent)
+    assert load((out / "katalog.xlsx").read_bytes()).sheetnames[:2] == ["Oversigt", "Forslag"]

@@ -20,6 +20,7 @@ from .execute import execute
 from .issues import Report
 from .model import Catalogue
 from .output import (
+    GITIGNORE,
     MARKER,
     Building,
     OutputRefused,
@@ -31,7 +32,7 @@ from .output import (
     write_marker,
 )
 from .pipeline import check
-from .render.plan import Options, Plan, Planner
+from .render.plan import Options, Plan, Planner, combine
 from .render.templates import TemplateSet
 from .render.totals_files import FILES as TOTALS_FILES
 from .render.totals_files import plan_totals
@@ -43,30 +44,46 @@ CATALOGUE_PDF = "katalog.pdf"  # render.pdf's files (the module is imported only
 PROPOSALS_PDF = "pdf"
 
 
+# The budget year's documents (SPEC §8) are part of the html, pdf and docx formats: each
+# planner below combines the catalogue's plan with the budget documents' plan (which is empty
+# until the council has decided).
+BUDGET_DOCUMENTS = ("budgetaftale", "opfoelgning")  # render.budget_docs.AGREEMENT, FOLLOW_UP
+
+
 def _plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.budget_html import plan_budget_html
     from .render.html import plan_html
 
-    return plan_html(cat, totals, opts)
+    return combine(plan_html(cat, totals, opts), plan_budget_html(cat, totals, opts))
 
 
 def _plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.budget_pdf import plan_budget_pdf
     from .render.pdf import plan_pdf  # WeasyPrint is slow to import: only when used
 
-    return plan_pdf(cat, totals, opts)
+    return combine(plan_pdf(cat, totals, opts), plan_budget_pdf(cat, totals, opts))
 
 
 def _plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     from .render.docx import plan_docx  # python-docx is slow to import: only when used
+    from .render.docx.budget import plan_budget_docx
 
-    return plan_docx(cat, totals, opts)
+    return combine(plan_docx(cat, totals, opts), plan_budget_docx(cat, totals, opts))
+
+
+def _plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    from .render.xlsx import plan_xlsx  # XlsxWriter only when the workbook is made
+
+    return plan_xlsx(cat, totals, opts)
 
 
 # name → (planner, the paths in the output folder its files are under)
 RENDERERS: dict[str, tuple[Planner, tuple[str, ...]]] = {
     "totals": (plan_totals, TOTALS_FILES),
     "html": (_plan_html, ("html",)),
-    "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF)),
-    "docx": (_plan_docx, ("katalog.docx", "docx")),
+    "pdf": (_plan_pdf, (CATALOGUE_PDF, PROPOSALS_PDF, *(f"{d}.pdf" for d in BUDGET_DOCUMENTS))),
+    "docx": (_plan_docx, ("katalog.docx", "docx", *(f"{d}.docx" for d in BUDGET_DOCUMENTS))),
+    "xlsx": (_plan_xlsx, ("katalog.xlsx",)),
 }
 DEFAULT_FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
@@ -169,7 +186,8 @@ def build(
         raise
     for notice in outcome.notices:
         checked.report.warning(notice.code, notice.message, notice.path)
-    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != MARKER)
+    own = {out / MARKER, out / GITIGNORE}  # katalog's housekeeping, not outputs
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p not in own)
     return BuildResult(out, formats, checked.report, files, outcome.ran, outcome.reused)
 
 

@@ -41,6 +41,9 @@ PROPOSALS_DIR = "proposals"
 TOP_FILES = (CATALOGUE_FILE, INTRO_FILE)
 FOLDERS = (THEMES_DIR, PROPOSALS_DIR)
 
+MAX_FILES = 20_000  # content files read from one folder or revision (a catalogue has ~1,000)
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # and their bytes together (each is ≤ MAX_FILE_BYTES)
+
 Kind = Literal["file", "link", "dir", "other"]
 Files = dict[str, bytes | OSError]
 
@@ -101,6 +104,27 @@ def refusal(rel: str, kind: Kind, size: int | None = None) -> OSError | None:
     return None
 
 
+class Budget:
+    """How much content one read may hold in memory: at most `MAX_FILES` files of
+    `MAX_TOTAL_BYTES` together, so a folder (or a commit) of millions of files, or of
+    thousands of files at the size limit, is refused file by file instead of filling the
+    memory. Shared by `read_folder` and `gitsource`, so both refuse the same files."""
+
+    def __init__(self) -> None:
+        self.files, self.total = MAX_FILES, MAX_TOTAL_BYTES
+
+    def take(self, size: int) -> OSError | None:
+        """Count a file of `size` bytes; an error when it does not fit any more."""
+        if self.files <= 0 or size > self.total:
+            self.files = 0
+            return UnsafeFile(f"indholdsmappen er for stor (højst {MAX_FILES:,} filer og "
+                              f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB i alt); filen læses "
+                              "ikke".replace(",", "."), None, errno.EFBIG)
+        self.files -= 1
+        self.total -= size
+        return None
+
+
 def read_folder(content: Path | str) -> Files:
     """The catalogue's files under `content`, keyed by relative POSIX path, sorted."""
     content = Path(content)
@@ -111,18 +135,19 @@ def read_folder(content: Path | str) -> Files:
     except OSError as exc:
         return {CATALOGUE_FILE: danish(exc)}
     files: Files = {}
+    budget = Budget()
     try:
         for name, kind in _entries(root, content):
             if name in FOLDERS and kind == "dir":
-                _read_sub(root, content, name, files)
+                _read_sub(root, content, name, files, budget)
             elif wanted(name, kind):
-                files[name] = _read(root, content, name, kind)
+                files[name] = _read(root, content, name, kind, budget)
     finally:
         _close(root)
     return dict(sorted(files.items()))
 
 
-def _read_sub(root: int | None, content: Path, sub: str, files: Files) -> None:
+def _read_sub(root: int | None, content: Path, sub: str, files: Files, budget: Budget) -> None:
     try:
         folder = _open_dir(content / sub, follow=False, parent=root, name=sub)
     except OSError as exc:
@@ -132,22 +157,25 @@ def _read_sub(root: int | None, content: Path, sub: str, files: Files) -> None:
         for name, kind in _entries(folder, content / sub):
             rel = f"{sub}/{name}"
             if wanted(rel, kind):
-                files[rel] = _read(folder, content / sub, rel, kind, name)
+                files[rel] = _read(folder, content / sub, rel, kind, budget, name)
     finally:
         _close(folder)
 
 
-def _read(folder: int | None, path: Path, rel: str, kind: Kind, name: str | None = None) -> bytes | OSError:
+def _read(folder: int | None, path: Path, rel: str, kind: Kind, budget: Budget,
+          name: str | None = None) -> bytes | OSError:
     refused = refusal(rel, kind)
     if refused is not None:
         return refused
     name = name or rel
     try:
         if folder is not None:
-            return read_regular(name, MAX_FILE_BYTES, dir_fd=folder)
-        return read_regular(path / name, MAX_FILE_BYTES)
+            data = read_regular(name, MAX_FILE_BYTES, dir_fd=folder)
+        else:
+            data = read_regular(path / name, MAX_FILE_BYTES)
     except OSError as exc:
         return _without_path(exc)
+    return budget.take(len(data)) or data
 
 
 def _without_path(exc: OSError) -> OSError:

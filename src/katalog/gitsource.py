@@ -13,7 +13,7 @@ import os
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from .folder import FOLDERS, Kind, refusal
+from .folder import FOLDERS, Budget, Kind, refusal
 from .folder import wanted as folder_wanted
 
 
@@ -122,13 +122,15 @@ def plan(entries: list[tuple[str, Kind, int | None, str]]) -> dict[str, str | OS
     same files in a commit give the same mapping."""
     kinds = {rel: kind for rel, kind, _size, _sha in entries}
     wanted: dict[str, str | OSError] = {}
+    budget = Budget()
     for rel, kind, size, sha in entries:
         parts = rel.split("/")
         if len(parts) == 2 and kinds.get(parts[0]) != "dir":
             continue  # only inside a real folder (a link to a folder has no entries anyway)
         if (rel in FOLDERS and kind == "dir") or not folder_wanted(rel, kind):
             continue
-        wanted[rel] = refusal(rel, kind, size) or sha
+        refused = refusal(rel, kind, size)
+        wanted[rel] = refused or (budget.take(size or 0) if kind == "file" else None) or sha
     return wanted
 
 

@@ -124,8 +124,15 @@ def _entries(folder: Path, prefix: str = "") -> Iterator[tuple[str, int]]:
                 yield from _entries(Path(entry.path), f"{rel}/")
 
 
+GITIGNORE = ".gitignore"
+_IGNORE_ALL = ("# Skrevet af katalog: byggede filer hører ikke til i git (de laves af "
+               "indholdet).\n*\n")
+
+
 def write_marker(folder: Path) -> None:
-    """The marker listing every file now in `folder`."""
+    """The marker listing every file now in `folder`, and a `.gitignore` of `*`: what a
+    build writes never shows in the writer's `git status` (it is made from the content)."""
+    (folder / GITIGNORE).write_text(_IGNORE_ALL, encoding="utf-8")
     files = sorted(rel for rel, mode in _entries(folder) if stat.S_ISREG(mode) and rel != MARKER)
     (folder / MARKER).write_text(MARKER_HEAD + "\n" + "".join(f + "\n" for f in files),
                                  encoding="utf-8")

@@ -28,9 +28,9 @@ from katalog.render.docx import ooxml  # noqa: E402
 from katalog.render.docx.package import save_reproducible  # noqa: E402
 
 FONT = "DejaVu Sans"
-ACCENT = RGBColor(0x1F, 0x4E, 0x79)   # dark blue, 8.6:1 on white
+ACCENT = RGBColor(0x1B, 0x4B, 0x72)   # the site's and the PDF's default accent, 9.4:1 on white
 GREY = RGBColor(0x59, 0x59, 0x59)     # 7:1 on white
-ACCENT_HEX = "1F4E79"
+ACCENT_HEX = "1B4B72"
 
 
 def _plain_fonts(style) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +160,7 @@ def make(path: Path) -> None:
     note.paragraph_format.space_after = Pt(2)
 
     link = _style(doc, "Hyperlink", WD_STYLE_TYPE.CHARACTER)
-    link.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
+    link.font.color.rgb = ACCENT
     link.font.underline = True
 
     code = _style(doc, "Kode", WD_STYLE_TYPE.CHARACTER)
@@ -185,7 +185,8 @@ def make(path: Path) -> None:
     header = section.header.paragraphs[0]
     header.text = "{{organisation}} · {{titel}}"
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for footer in (section.footer, section.first_page_footer):
+    # The cover (first page) has neither header nor page number; the others "Side n af N".
+    for footer in (section.footer,):
         p = footer.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p._p.append(ooxml.to_node(ooxml.run("Side ")))
@@ -195,6 +196,7 @@ def make(path: Path) -> None:
         for r in ooxml.field("NUMPAGES", "1"):
             p._p.append(ooxml.to_node(r))
     section.first_page_header.paragraphs[0].text = ""
+    section.first_page_footer.paragraphs[0].text = ""
     assert section.start_type == WD_SECTION.NEW_PAGE
 
     doc.add_paragraph("Skabelon til katalog. Indholdet erstattes ved hver build.")

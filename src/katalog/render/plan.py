@@ -24,6 +24,7 @@ import datetime as dt
 import enum
 import struct
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence, overload
 
 from .templates import TemplateSet
@@ -191,3 +192,24 @@ def constant(data: bytes, label: str = "") -> Job:
 
 def _same(data: bytes) -> bytes:
     return data
+
+
+def combine(*plans: Plan) -> Plan:
+    """Several planners' plans as one plan (one format made by several planners): their
+    artifacts and notices together, and their next stages run side by side."""
+    artifacts = tuple(a for p in plans for a in p.artifacts)
+    notices = tuple(n for p in plans for n in p.notices)
+    stages = [p.then for p in plans if p.then is not None]
+    if not stages:
+        return Plan(artifacts, None, notices)
+    needs = tuple(job for then in stages for job in then.needs)
+    return Plan(artifacts, Then(needs, partial(_next_stages, tuple(stages))), notices)
+
+
+def _next_stages(stages: tuple[Then, ...], outputs: Sequence[bytes]) -> Plan:
+    plans, at = [], 0
+    for then in stages:
+        n = len(then.needs)
+        plans.append(then.fn(list(outputs[at:at + n])))
+        at += n
+    return combine(*plans)

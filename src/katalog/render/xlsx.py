@@ -41,6 +41,7 @@ from ..compute import Series, Totals
 from ..labels import labels_for
 from ..model import UNKNOWN, Catalogue, Range
 from ..numbers import MINUS, difference_label, format_partial, format_range, sign_note, unit_label
+from .plan import Artifact, Job, Options, Plan, Where
 from .view import AREA_LABELS, INCOMPLETE_NOTE, KIND_LABELS, STATUS_LABELS
 
 DEFAULT_ACCENT = "#1b4b72"  # templates/html/assets/katalog.css --accent
@@ -588,3 +589,17 @@ def workbook(cat: Catalogue, totals: Totals, date: dt.date | None = None,
             write(sheet, book.add_worksheet(name))
     book.close()
     return out.getvalue()
+
+
+# -- the planner --------------------------------------------------------------------------
+
+FILE = "katalog.xlsx"
+
+
+def plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    """`katalog.xlsx`: one job, run in a forked worker beside the other formats (it inherits
+    the model rather than pickling it). Not cached: writing the workbook costs less than
+    fingerprinting the whole model it is made from."""
+    job = Job(workbook, (cat, totals, opts.date, cat.settings.look.accent), label=FILE,
+              where=Where.FORK)
+    return Plan((Artifact(FILE, job),))

@@ -1,18 +1,24 @@
 """The catalogue as Word documents: `katalog.docx` and one `docx/<id>.docx` per proposal.
 
-Made from the Word template (`templates/word/katalog.docx`, or the municipality's own),
-keeping its styles, headers, footers and page setup: the template is prepared once per
-process (`template.WordTemplate`), bodies are written as WordprocessingML text (`compose`,
-`ooxml`) and spliced into it, and the parts every file shares are compressed once
-(`package`). Each proposal's content is written once (`fragment`) and used in both its
-attachment and the catalogue.
+`katalog.docx` is made from the Word template (`templates/word/katalog.docx`, or the
+municipality's own), keeping its styles, headers, footers and page setup (`template`), with
+the catalogue's `look` (accent colour, font) applied to its styles and its logo on the cover
+(`look`). The attachments `docx/<id>.docx` are the municipality's proposal form
+(`templates/word/forslag.docx`) filled in with docxtpl (`form`): their own form when their
+templates folder has one; else, when they have their own katalog.docx, the default form made
+in its look (`form_default`); else the packaged default form.
 
-`plan_docx` is a planner (see `render.plan`): the attachments are made in jobs of `CHUNK`
-proposals (in the process pool when there are many), each returning its files, its
-proposals' fragments and the template warnings it met; the catalogue's job, in the build's
-process, fills in each fragment as soon as its job is done. The files are the same whatever
-the number of processes, and reproducible (fixed zip timestamps, core properties from the
-date).
+`plan_docx` is a planner (see `render.plan`):
+- the attachments are made in jobs of `CHUNK` proposals (in the process pool when there are
+  many), each returning its files, its proposals' content for the catalogue as fragments
+  (`fragment`) and the style warnings it met;
+- the overview chart (`render.chart.overview_png`) is drawn once, in the pool, and cached;
+- the catalogue's job, in the build's process, fills in each fragment as soon as its job is
+  done; its contents lists every heading with a PAGEREF field (`toc.contents_elements`);
+- for a small catalogue (`page_numbers`), one more job has LibreOffice lay the document out
+  and stores the contents' page numbers (`toc.finish_contents`), in the pool;
+- the next stage reports the warnings and which contents was made, as notices.
+The files are the same whatever the number of processes, and reproducible.
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ...compute import Totals
 from ...model import Catalogue, Proposal
@@ -42,9 +49,12 @@ from ..plan import (
     unbundle,
 )
 from ..templates import TemplateSet
-from .compose import catalogue_body, proposal_body, proposal_parts
+from . import toc
+from .compose import Pictures, catalogue_body, proposal_parts
 from .context import Context
+from .form import FORM, Form, FormError
 from .fragment import Fragment, record
+from .look import Image, ImageError, read_image
 from .ooxml import Element
 from .template import TemplateError, WordTemplate
 
@@ -53,8 +63,23 @@ TEMPLATES = (TEMPLATE, "word/katalog.dotx")  # a Word template (.dotx) works as 
 PARALLEL_MIN_PROPOSALS = 40  # fewer: everything in this process (a pool costs ≈ 0.3 s)
 CHUNK = 25  # attachments per job
 OUT = "docx"
+PAGE_NUMBERS_AUTO_MAX = 50  # proposals: up to this, `auto` stores the contents' page numbers
+PAGE_NUMBERS_ENV = "KATALOG_SIDETAL"  # auto | ja | nej (until the lead adds a setting)
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+# Notice codes. The contents' status and a logo Word cannot show should get codes of their
+# own (docx-contents as information, docx-logo as a warning) once katalog.issues has them;
+# until then they are reported under the documented docx-template.
+CONTENTS_CODE = "docx-template"
+LOGO_CODE = "docx-template"
 
-__all__ = ["plan_docx", "TemplateError", "TEMPLATE"]
+STATUS_TOO_BIG = ("indholdsfortegnelse uden sidetal i Word: kataloget har {n} forslag, og "
+                  "over {limit} beregnes sidetallene ikke automatisk (det tager LibreOffice "
+                  "ca. {seconds} sekunder; vælg det med {env}=ja). LibreOffice viser "
+                  "sidetallene, Word efter F9")
+STATUS_TURNED_OFF = ("indholdsfortegnelse uden sidetal i Word: fravalgt ({env}=nej); "
+                     "LibreOffice viser sidetallene, Word efter F9")
+
+__all__ = ["plan_docx", "TemplateError", "FormError", "TEMPLATE", "page_numbers"]
 
 
 def _when(date: dt.date | None) -> dt.datetime:
@@ -70,30 +95,65 @@ class _Build:
     totals: Totals
     template: bytes
     template_path: Path
+    form: bytes | None  # None: the default form in the template's look
+    form_name: str
     date: dt.date | None
+    logo: Image | None = None
 
 
-_LOADED: dict[tuple[bytes, str], tuple[WordTemplate, list[str]]] = {}  # per process
+_LOADED: dict[tuple[bytes, str, str], tuple[Any, list[str]]] = {}  # per process
 
 
-def _template(build: _Build) -> tuple[WordTemplate, list[str]]:
-    """The template prepared once per process (forked workers inherit the build process's),
-    and the warnings it has given so far."""
-    key = (hashlib.sha256(build.template).digest(), str(build.template_path))
+def _prepared(build: _Build, kind: str) -> tuple[Any, list[str]]:
+    """The template (`kind` "template") or form ("form") prepared once per process (forked
+    workers inherit the build process's), and the warnings it has given so far."""
+    look = build.cat.settings.look
+    data = build.template if kind == "template" else (build.form or b"")
+    key = (hashlib.sha256(data).digest() + hashlib.sha256(build.template).digest(),
+           f"{look.accent}|{look.font}|{build.template_path}|{build.form_name}", kind)
     if key not in _LOADED:
+        for old in [k for k in _LOADED if k[2] == kind]:
+            del _LOADED[old]
         messages: list[str] = []
-        _LOADED.clear()
-        _LOADED[key] = (WordTemplate.load(build.template, build.template_path,
-                                          messages.append), messages)
+        if kind == "template":
+            made: Any = WordTemplate.load(build.template, build.template_path, messages.append,
+                                          look.accent, look.font)
+        else:
+            from .form_default import default_form
+
+            form = build.form if build.form is not None else default_form(build.template)
+            made = Form.load(form, build.form_name, messages.append, look.accent, look.font)
+        _LOADED[key] = (made, messages)
     return _LOADED[key]
 
 
+def page_numbers(cat: Catalogue, opts: Options) -> tuple[bool, str]:
+    """Whether to store the contents' page numbers with LibreOffice, and if not, why (the
+    status for the build's summary). `auto` (default) does it up to PAGE_NUMBERS_AUTO_MAX
+    proposals: LibreOffice costs ≈ 0.15–0.25 CPU-s per proposal besides its start."""
+    choice = str(getattr(opts, "page_numbers", None) or os.environ.get(PAGE_NUMBERS_ENV)
+                 or "auto").strip().lower()
+    if choice in ("nej", "no", "false", "0", "fra"):
+        return False, STATUS_TURNED_OFF.format(env=PAGE_NUMBERS_ENV)
+    n = len(cat.proposals)
+    if choice not in ("ja", "yes", "true", "1", "til") and n > PAGE_NUMBERS_AUTO_MAX:
+        return False, STATUS_TOO_BIG.format(n=n, limit=PAGE_NUMBERS_AUTO_MAX,
+                                            seconds=max(5, round(n * 0.2)),
+                                            env=PAGE_NUMBERS_ENV)
+    if toc.find_soffice() is None:
+        return False, toc.STATUS_NO_LIBREOFFICE
+    return True, ""
+
+
 def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
-    """`katalog.docx` and `docx/<id>.docx`; template problems as notices."""
+    """`katalog.docx` and `docx/<id>.docx`; template problems and the contents as notices."""
     path = _find_template(opts.templates)
-    build = _Build(cat, totals, path.read_bytes(), path, opts.date)
-    _, loaded = _template(build)  # a broken template fails here, before anything is made
-    first = list(loaded)
+    template = path.read_bytes()
+    form, form_name = _find_form(opts.templates, path, template)
+    logo, logo_notices = _logo(cat, opts)
+    build = _Build(cat, totals, template, path, form, form_name, opts.date, logo)
+    # a broken template or form fails here, before anything is made
+    first = list(_prepared(build, "template")[1]) + list(_prepared(build, "form")[1])
     # in the catalogue's order, so the catalogue's job can use each chunk as soon as it is done
     index = {p.id: i for i, p in enumerate(cat.proposals)}
     order = list(dict.fromkeys([index[p.id] for t in cat.themes for p in cat.proposals_in(t.id)]
@@ -102,15 +162,22 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     chunks = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
     jobs = [Job(_attachments, (build, chunk), label=f"docx {k + 1}/{len(chunks)}", where=where)
             for k, chunk in enumerate(chunks)]
+    chart = _chart_job(cat, totals)
     where_is = {i: (k, j) for k, chunk in enumerate(chunks) for j, i in enumerate(chunk)}
-    catalogue = Job(_catalogue, (build, where_is), deps=tuple(jobs), label="katalog.docx")
-    files = [Artifact("katalog.docx", catalogue, part=0)]
+    catalogue = Job(_catalogue, (build, where_is, chart is not None),
+                    deps=(*jobs, *([chart] if chart else [])), label="katalog.docx")
+    numbered, status = page_numbers(cat, opts)
+    final = catalogue
+    if numbered:
+        final = Job(_finish, (), deps=(catalogue,), label="katalog.docx sidetal",
+                    where=Where.POOL)
+    files = [Artifact("katalog.docx", final, part=0)]
     for i, p in enumerate(cat.proposals):
         k, j = where_is[i]
         files.append(Artifact(f"{OUT}/{p.id}.docx", jobs[k], part=j))
     sizes = [len(c) for c in chunks]
-    return Plan(tuple(files), Then((catalogue, *jobs),
-                                   partial(_warnings, str(path), first, sizes)))
+    return Plan(tuple(files), Then((catalogue, final, *jobs), partial(
+        _notices, str(path), first, sizes, status)), notices=tuple(logo_notices))
 
 
 def _find_template(templates: TemplateSet) -> Path:
@@ -121,43 +188,79 @@ def _find_template(templates: TemplateSet) -> Path:
     return path
 
 
+def _find_form(templates: TemplateSet, template: Path, data: bytes) -> tuple[bytes | None, str]:
+    """The form's bytes and name: the first templates folder's form, unless the Word template
+    comes from a folder before it (the municipality's own katalog.docx without a form): then
+    None, the default form made in that template's look."""
+    dirs = list(templates.dirs)
+    at = next(i for i, d in enumerate(dirs) if template.parent.parent == d)
+    form = next(((i, d / FORM) for i, d in enumerate(dirs) if (d / FORM).is_file()), None)
+    if form is not None and form[0] <= at:
+        return form[1].read_bytes(), str(form[1])
+    return None, f"standardformularen i udseendet fra {template}"
+
+
+def _logo(cat: Catalogue, opts: Options) -> tuple[Image | None, list[Notice]]:
+    """The look's logo, read from the content folder (`opts.content`); a logo that cannot be
+    shown is a notice, never a failed build."""
+    name = cat.settings.look.logo
+    folder = getattr(opts, "content", None)
+    if not name or folder is None:
+        return None, []
+    from ...safefs import read_regular
+
+    try:
+        return read_image(read_regular(Path(folder) / name, LOGO_MAX_BYTES), name), []
+    except (OSError, ImageError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return None, [Notice(LOGO_CODE, f"logoet {name} kan ikke vises i Word: {reason}",
+                             "catalogue.yaml")]
+
+
+def _chart_job(cat: Catalogue, totals: Totals) -> Job | None:
+    """The overview chart as a PNG, drawn once per build in the pool and cached (drawing
+    costs ≈ 1 s and importing matplotlib ≈ 1.3 s); None when it would be empty."""
+    from ..chart import overview_data
+
+    data = overview_data(cat, totals)
+    if not data.stacks:
+        return None
+    accent = cat.settings.look.accent
+    return Job(_chart, (cat, totals, accent), key=("overview.png", data, accent),
+               label="docx oversigtsdiagram", where=Where.POOL)
+
+
+def _chart(cat: Catalogue, totals: Totals, accent: str | None) -> bytes:
+    from ..chart import overview_png
+
+    return overview_png(cat, totals, accent)
+
+
 def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
-    """The attachments of the proposals at `chunk` (indexes in cat.proposals), their content
-    as fragments for the catalogue, and the warnings met: one bundle of the files, then each
-    fragment's text (WordprocessingML, as it is), then the fragments' operations and the
-    warnings (JSON)."""
-    template, messages = _template(build)
-    start = len(messages)
-    s = build.cat.settings
-    when = _when(build.date)
-    values = {"undertitel": s.subtitle, "organisation": s.organisation,
-              "dato": danish_date(build.date)}
-    props = {"author": s.organisation, "subject": s.subtitle}
+    """The attachments of the proposals at `chunk` (indexes in cat.proposals): each filled
+    into the form, and its content for the catalogue as a fragment; one bundle of the files,
+    then each fragment's text (WordprocessingML, as it is), then the fragments' operations
+    and the warnings met (JSON)."""
+    template, messages = _prepared(build, "template")
+    form, form_messages = _prepared(build, "form")
+    start, form_start = len(messages), len(form_messages)
     files: list[bytes] = []
     fragments: list[Fragment] = []
     scratch = template.scratch()
     for p in (build.cat.proposals[i] for i in chunk):
-        fragment = record(scratch, partial(proposal_parts, p=p, cat=build.cat,
-                                           totals=build.totals, level=2))
-        title = f"{p.id} {p.title}"
-        files.append(template.render(
-            template.attachment,
-            partial(proposal_body, p=p, cat=build.cat, totals=build.totals,
-                    parts=partial(_fill, fragment)),
-            {"titel": title, **values}, {"title": title, **props}, when))
-        fragments.append(fragment)
+        files.append(form.fill(build.cat, build.totals, p, build.date))
+        fragments.append(record(scratch, partial(proposal_parts, p=p, cat=build.cat,
+                                                 totals=build.totals, level=2)))
     ops = json.dumps([f.ops for f in fragments], ensure_ascii=False).encode("utf-8")
-    notes = json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")
+    met = messages[start:] + form_messages[form_start:]
+    notes = json.dumps(met, ensure_ascii=False).encode("utf-8")
     return bundle([*files, *(f.text.encode("utf-8") for f in fragments), ops, notes])
 
 
-def _fill(fragment: Fragment, ctx: Context, _p: Proposal, level: int) -> list[Element]:
-    return [fragment.fill(ctx, level - 2)]
-
-
-def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], inputs: Inputs) -> bytes:
+def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: bool,
+               inputs: Inputs) -> bytes:
     """`katalog.docx`, each proposal's fragment taken from its job's output when needed."""
-    template, messages = _template(build)
+    template, messages = _prepared(build, "template")
     start = len(messages)
     cat, date = build.cat, build.date
     index = {p.id: i for i, p in enumerate(cat.proposals)}
@@ -175,17 +278,43 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], inputs: Inpu
 
     s = cat.settings
     data = template.render(
-        template.catalogue, lambda ctx: catalogue_body(ctx, cat, build.totals, date, filled),
+        template.catalogue,
+        lambda ctx: catalogue_body(ctx, cat, build.totals, date, filled,
+                                   _pictures(build, inputs[-1] if has_chart else None)),
         {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
          "dato": danish_date(date)},
         {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date))
     return bundle([data, json.dumps(messages[start:], ensure_ascii=False).encode("utf-8")])
 
 
-def _warnings(path: str, first: list[str], sizes: list[int], outputs: Sequence[bytes]) -> Plan:
-    """The template warnings, each once, in the order one process would meet them."""
-    found = list(first) + json.loads(piece(outputs[0], 1))
-    for size, out in zip(sizes, outputs[1:]):
+def _pictures(build: _Build, chart: bytes | None) -> Pictures:
+    from ..chart import overview_alt
+    from .look import png_size
+
+    cat = build.cat
+    logo_alt = f"{cat.settings.organisation}s logo" if cat.settings.organisation else "Logo"
+    if chart is None:
+        return Pictures(build.logo, logo_alt)
+    return Pictures(build.logo, logo_alt, Image(chart, "png", *png_size(chart)),
+                    overview_alt(cat, build.totals))
+
+
+def _finish(inputs: Inputs) -> bytes:
+    """katalog.docx with the contents' page numbers stored (LibreOffice), and the status."""
+    finished, status = toc.finish_contents(piece(inputs[0], 0))
+    return bundle([finished, status.encode("utf-8")])
+
+
+def _notices(path: str, first: list[str], sizes: list[int], status: str,
+             outputs: Sequence[bytes]) -> Plan:
+    """The template and form warnings, each once, in the order one process would meet them,
+    and which contents katalog.docx got."""
+    catalogue, final, chunks = outputs[0], outputs[1], outputs[2:]
+    found = list(first) + json.loads(piece(catalogue, 1))
+    for size, out in zip(sizes, chunks):
         found += json.loads(piece(out, 2 * size + 1))
-    unique = list(dict.fromkeys(found))
-    return Plan(notices=tuple(Notice("docx-template", m, path) for m in unique))
+    notices = [Notice("docx-template", m, path) for m in dict.fromkeys(found)]
+    said = status or piece(final, 1).decode("utf-8")
+    if said != toc.STATUS_NUMBERS:  # a contents without page numbers in Word: say why
+        notices.append(Notice(CONTENTS_CODE, said, "katalog.docx"))
+    return Plan(notices=tuple(notices))

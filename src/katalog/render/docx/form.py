@@ -43,14 +43,15 @@ from lxml import etree
 
 from ...compute import Totals
 from ...model import Catalogue, Proposal
-from .context import TEXT_WIDTH, Context
+from .context import Context
 from .form_fields import MARK, Block, form_values
 from .lists import Lists
 from .lists import read as read_numbering
+from .look import restyle
 from .ooxml import Node, node
 from .package import Member, members_of, set_properties, write_zip
 from .styles import Styles
-from .template import TemplateError, ensure_danish, open_template
+from .template import TemplateError, ensure_danish, open_template, text_width
 
 FORM = "word/forslag.docx"
 FIELDS_DOC = "docs/word-form.md"
@@ -238,9 +239,10 @@ class Form:
         self.tpl = DocxTemplate(io.BytesIO(b""))  # docxtpl's helpers; never opened
 
     @classmethod
-    def load(cls, data: bytes, name: str,
-             warn: Callable[[str], None] | None = None) -> "Form":
-        """Prepare the form `data` (named `name` in messages); `warn` gets missing styles."""
+    def load(cls, data: bytes, name: str, warn: Callable[[str], None] | None = None,
+             accent: str | None = None, font: str | None = None) -> "Form":
+        """Prepare the form `data` (named `name` in messages); `warn` gets missing styles;
+        `accent` and `font` (the catalogue's `look`) restyle it as katalog.docx."""
         try:
             doc = open_template(data, Path(name))
         except TemplateError as exc:
@@ -249,12 +251,9 @@ class Form:
         if root.nsmap.get("w") != nsmap["w"] or root.nsmap.get("r") != nsmap["r"]:
             raise FormError(f"{name}: Word-formularen bruger ikke de sædvanlige XML-navnerum "
                             "(w: og r:); gem den igen med Word eller LibreOffice")
+        restyle(doc, accent, font)
         styles = Styles(doc, warn or (lambda message: None))
-        section = doc.sections[-1] if doc.sections else None
-        width = TEXT_WIDTH
-        if section is not None and section.page_width and section.left_margin is not None \
-                and section.right_margin is not None:
-            width = int((section.page_width - section.left_margin - section.right_margin) / 635)
+        width = text_width(doc)
         ensure_danish(doc)
         _quiet(doc)
         env = _environment(styles)

@@ -4,8 +4,10 @@ committed file is the generator's output).
 
 The structure follows a real municipal proposal form (seed 000): title, "Kort resumé", a
 facts table (Fremstillende forvaltning, tema, status, type), then numbered sections:
-1. Beskrivelse, 2. Økonomi with "Tabel 1", 3. Implementering og opfølgning (table),
-4. Risikovurdering, 5. Hvem er hørt? (table), 6. Bemærkninger fra MED-systemet (table).
+1. Beskrivelse, 2. Økonomiske konsekvenser with "Tabel 1", 3. Implementering og opfølgning
+(table), 4. Risikovurdering, 5. Hvem er hørt? (table), 6. Bemærkninger fra MED-systemet
+(table). The headings and labels katalog.docx also shows are the catalogue's labels
+(`{{ etiketter.economy }}`, …), so the attachment says what the catalogue says.
 Every paragraph uses the template's own styles, so a municipality that restyles
 katalog.docx gets a form in the same look (`default_form(their_template)`).
 """
@@ -29,25 +31,26 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("1. Beskrivelse af forslaget", "Beskrivelse",
      ("{{p forslag.øvrige_afsnit('Beskrivelse', 'Økonomi', 'Implementering', "
       "'Risikovurdering') }}",), ""),
-    ("2. Økonomi", "Økonomi", ("{{p forslag.økonomi }}", "{{p forslag.fordeling }}"), ""),
-    ("3. Implementering og opfølgning", "Implementering", (), ""),
+    ("2. {{ etiketter.economy }}", "Økonomi",
+     ("{{p forslag.økonomi }}", "{{p forslag.fordeling }}"), ""),
+    ("3. {{ etiketter.followup }}", "Implementering", (), ""),
     ("4. Risikovurdering", "Risikovurdering", (),
      "Forvaltningen har ikke beskrevet særlige risici ved forslaget."),
 )
 # (heading, field, text when the proposal has none)
 TABLES = (
-    ("5. Hvem er hørt?", "forslag.hørt", "Der er ikke anført parter, som forslaget har været "
+    ("5. {{ etiketter.consulted }}", "forslag.hørt", "Der er ikke anført parter, som forslaget har været "
      "forelagt."),
-    ("6. Bemærkninger fra MED-systemet", "forslag.høring", "Der er ikke modtaget bemærkninger "
+    ("6. {{ etiketter.hearing }}", "forslag.høring", "Der er ikke modtaget bemærkninger "
      "fra MED-systemet."),
 )
 FACTS = (
     ("Fremstillende forvaltning", "{{ forslag.forvaltning }}", ""),
-    ("Tema", "{{ forslag.tema_nummer }}. {{ forslag.tema }}", ""),
-    ("Status", "{{ forslag.status }}{% if not forslag.tæller_med %} (indgår ikke i totalerne)"
-     "{% endif %}", ""),
-    ("Type", "{{ forslag.type }}", "forslag.type"),
-    ("Emner", "{{ forslag.emner|join(', ') }}", "forslag.emner"),
+    ("{{ etiketter.theme }}", "{{ forslag.tema_nummer }}. {{ forslag.tema }}", ""),
+    ("{{ etiketter.status }}", "{{ forslag.status }}{% if not forslag.tæller_med %} "
+     "({{ etiketter.not_counted }}){% endif %}", ""),
+    ("{{ etiketter.kind }}", "{{ forslag.type }}", "forslag.type"),
+    ("{{ etiketter.tags }}", "{{ forslag.emner|join(', ') }}", "forslag.emner"),
 )
 
 
@@ -113,7 +116,7 @@ def fill_body(doc: Any) -> None:
     doc.add_paragraph("Forslag til {{ katalog.titel }} · {{ katalog.organisation }}",
                       style=_style(doc, "Note") or normal)
     summary = doc.add_paragraph(style=normal)
-    summary.add_run("Kort resumé: ").bold = True
+    summary.add_run("{{ etiketter.summary }}: ").bold = True
     summary.add_run("{{ forslag.resume }}")
     _facts(doc)
     for title, section, more, otherwise in SECTIONS:
@@ -137,6 +140,8 @@ def default_form(template: bytes) -> bytes:
     doc = docx.Document(io.BytesIO(as_document(template)))
     clear_body(doc)
     fill_body(doc)
+    for section in doc.sections:  # an attachment's first page has its header and page number
+        section.different_first_page_header_footer = False
     props = doc.core_properties
     props.title = "katalog – Word-formular til forslag"
     props.subject = ""

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import lxml.html
 
 from ...compute import Series, Totals
+from ...labels import Labels, labels_for
 from ...markdown import plain_text
 from ...markdown import render as render_markdown
 from ...model import Catalogue, Proposal
@@ -27,6 +28,7 @@ from ..view import AREA_LABELS, GROUP_LABELS, KIND_LABELS, STATUS_LABELS
 from .compose import danish_date
 from .context import Context
 from .htmlwalk import HtmlWriter
+from .ooxml import paragraph, ppr, run
 from .tables import amount_table, text_table
 
 SECTION_TOP = 2  # the body's own section headings, as the form's sections (Heading 2)
@@ -37,13 +39,22 @@ MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")
 class Block:
     """Block-level WordprocessingML (paragraphs, tables) for `{{p … }}`.
 
-    False when empty (so `{%p if forslag.høring %}` works); iterating gives its rows.
+    False when empty (so `{%p if forslag.høring %}` works); iterating gives its rows. Given
+    `make` instead of `xml`, the XML is made when the form first uses the block.
     """
 
-    def __init__(self, name: str, xml: str, rows: Sequence[Mapping[str, Any]] = ()) -> None:
+    def __init__(self, name: str, xml: str = "", rows: Sequence[Mapping[str, Any]] = (),
+                 make: Callable[[], str] | None = None) -> None:
         self.name = name
-        self.xml = xml
+        self._xml = xml
+        self._make = make
         self.rows = list(rows)
+
+    @property
+    def xml(self) -> str:
+        if self._make is not None:
+            self._xml, self._make = self._make(), None
+        return self._xml
 
     def __html__(self) -> str:  # Jinja's autoescape inserts it as it is
         return _MARK.format(self.name) + self.xml if self.xml else ""
@@ -112,9 +123,13 @@ def _split(ctx: Context, html: str, name: str) -> tuple[Block, list[tuple[str, B
         else:
             groups[-1][1].append(lxml.html.tostring(child, encoding="unicode"))
     writer = HtmlWriter(ctx)
-    blocks = [(title, "".join(writer.convert("".join(parts)))) for title, parts in groups]
-    intro = Block("forslag.indledning", blocks[0][1])
-    return intro, [(t, Block(f"forslag.afsnit['{t}']", xml)) for t, xml in blocks[1:]]
+
+    def made(parts: list[str]) -> Callable[[], str]:  # each section converted when used
+        return lambda: "".join(writer.convert("".join(parts)))
+
+    intro = Block("forslag.indledning", make=made(groups[0][1]))
+    return intro, [(t, Block(f"forslag.afsnit['{t}']", make=made(parts)))
+                   for t, parts in groups[1:]]
 
 
 class Body:
@@ -178,8 +193,8 @@ class Fields(Mapping[str, Any]):
         return len(self._names)
 
 
-def _yesno(value: bool | None) -> str:
-    return "" if value is None else "Ja" if value else "Nej"
+def _yesno(value: bool | None, labels: Labels) -> str:
+    return "" if value is None else labels["yes"] if value else labels["no"]
 
 
 def _table_of(ctx: Context, name: str, head: tuple[str, ...], items: list[dict[str, str]],
@@ -194,6 +209,7 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue,
     """The tables, each made when first asked for."""
     pt = totals.proposals[p.id]
     years = cat.settings.years
+    labels = labels_for(cat.settings)
     table = view.economy_table(p, pt, cat.settings)
     rows = [{"tekst": r.label, "område": r.area, "type": r.kind,
              "beløb": dict(zip(years, r.cells))} for r in table.rows]
@@ -201,17 +217,18 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue,
 
     def economy() -> list[str]:
         if not made:
-            made.append(amount_table(ctx, table))
+            made.append(amount_table(ctx, table, labels))
         return made[0]
 
     def allocation() -> Block:
         allocated = view.allocation_table(p, pt, cat)
         return Block("forslag.fordeling",
-                     "".join(amount_table(ctx, allocated)) if allocated else "")
+                     "".join(amount_table(ctx, allocated, labels)) if allocated else "")
 
     followup = [{"mål": f.goal, "måling": f.measure, "ansvarlig": f.responsible,
                  "hvornår": f.when} for f in p.followup]
-    consulted = [{"part": c.party, "godkendt": _yesno(c.approved), "dato": danish_date(c.date),
+    consulted = [{"part": c.party, "godkendt": _yesno(c.approved, labels),
+                  "dato": danish_date(c.date),
                   "bemærkning": c.note} for c in p.consulted]
     hearing = [{"part": h.body, "bemærkning": plain_text(render_markdown(h.comment).html)}
                for h in p.hearing]
@@ -224,12 +241,29 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue,
                                text_table(ctx, None, view.facts(p, cat, totals), (1, 3))),
         "opfølgning": lambda: _table_of(
             ctx, "forslag.opfølgning",
-            ("Opfølgningsmål", "Hvordan måles det?", "Ansvarlig", "Hvornår"), followup,
+            (labels["goal"], labels["measure"], labels["responsible"], labels["when"]), followup,
             (4, 4, 3, 3)),
-        "hørt": lambda: _table_of(ctx, "forslag.hørt", ("Part", "Godkendt", "Dato", "Bemærkning"),
-                                  consulted, (4, 2, 3, 6)),
-        "høring": lambda: _table_of(ctx, "forslag.høring", ("Part", "Bemærkning"), hearing, (1, 3)),
+        "hørt": lambda: _table_of(
+            ctx, "forslag.hørt",
+            (labels["party"], labels["approved"], labels["date"], labels["remark"]),
+            consulted, (4, 2, 3, 6)),
+        "høring": lambda: _hearing(ctx, p, hearing),
     }
+
+
+def _hearing(ctx: Context, p: Proposal, rows: list[dict[str, str]]) -> Block:
+    """The hearing comments: each committee a heading ("Heading 3") above its comment, the
+    comment's Markdown (paragraphs, bold, lists) converted; as a loop, `part` and
+    `bemærkning` (plain text)."""
+    if not rows:
+        return Block("forslag.høring", "", [])
+    writer = HtmlWriter(ctx)
+    style = ctx.styles.para(f"Heading {SECTION_TOP + 1}")
+    xml = []
+    for body, comment in view.hearing(p):
+        xml.append(paragraph(ppr(style, keep_next=True), [run(body)]))
+        xml += writer.convert(render_markdown(comment, SECTION_TOP + 2).html)
+    return Block("forslag.høring", "".join(xml), rows)
 
 
 def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> Fields:
@@ -280,6 +314,7 @@ def form_values(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
     `organisation` and `dato` are those katalog.docx's header and footer use."""
     katalog = catalogue_fields(cat, date)
     return {"forslag": proposal_fields(ctx, p, cat, totals), "katalog": katalog,
+            "etiketter": labels_for(cat.settings),
             "titel": f"{p.id} {p.title}", "undertitel": katalog["undertitel"],
             "organisation": katalog["organisation"], "dato": katalog["dato"]}
 

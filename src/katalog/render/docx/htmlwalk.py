@@ -46,13 +46,14 @@ class HtmlWriter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def convert(self, html: str) -> list[Element]:
+    def convert(self, html: str, style: str = "Normal") -> list[Element]:
+        """Body elements for `html`; its paragraphs in the style named `style`."""
         html = xml_text(html)  # lxml refuses a fragment with control characters in it
         if not html.strip():
             return []
         root = lxml.html.fragment_fromstring(html, create_parent="div")
         out: list[Element] = []
-        self._blocks(root, self.ctx.styles.para("Normal"), out, 0)
+        self._blocks(root, self.ctx.styles.para(style), out, 0)
         return out
 
     # -- blocks -----------------------------------------------------------------------------

@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from ...labels import Labels
 from ..view import Table
 from .context import Context
 from .ooxml import Element, el, paragraph, ppr, rpr, run
 
 AMOUNT_KINDS_BOLD = {"subtotal", "total"}
+DIGIT_WIDTH = 100  # twips per character of a bold 8.5 pt figure (DejaVu Sans), roughly
+CELL_PADDING = 220  # twips: the table style's cell margins and some air
+YEAR_MAX = 1800  # a year column is never wider than this (longer cells wrap)
 AMOUNT_KINDS_ITALIC = {"fte", "uncounted", "merged", "group"}
 
 
@@ -105,16 +109,35 @@ def note(ctx: Context, text: str, bold_value: str = "") -> Element:
     return paragraph(ppr(ctx.styles.para("Note")), runs)
 
 
-def amount_table(ctx: Context, t: Table) -> list[Element]:
-    """Caption with unit and price level, the table, the payback line and the notes."""
+def markdown_note(ctx: Context, label: str, source: str) -> list[Element]:
+    """The writer's note (Markdown) under a table, in the "Note" style, its first paragraph
+    starting with `label` in bold ("Note: …")."""
+    from ...markdown import render as render_markdown
+    from .htmlwalk import HtmlWriter
+
+    body = HtmlWriter(ctx).convert(render_markdown(source, 5).html, "Note")
+    mark = run(f"{label}: ", rpr(bold=True))
+    if body and body[0].startswith("<w:p>"):
+        head = body[0]
+        at = head.index("</w:pPr>") + len("</w:pPr>") if "</w:pPr>" in head else len("<w:p>")
+        return [head[:at] + mark + head[at:], *body[1:]]
+    return [paragraph(ppr(ctx.styles.para("Note")), [mark]), *body]
+
+
+def amount_table(ctx: Context, t: Table, labels: Labels | None = None) -> list[Element]:
+    """Caption with unit and price level, the table, the writer's note, the payback line and
+    the notes; fixed wording from `labels` (the catalogue's)."""
+    labels = labels or Labels()
     years = len(t.years)
     year_w = 1020 if years <= 4 else max(800, int(ctx.width * 0.5 / years))
+    longest = max((len(c) for r in t.rows for c in r.cells), default=0)
+    year_w = max(year_w, min(YEAR_MAX, CELL_PADDING + DIGIT_WIDTH * longest))
     area_w = 1760 if t.area_column else 0
     label_w = max(2000, ctx.width - years * year_w - area_w)
     widths = [label_w] + ([area_w] if t.area_column else []) + [year_w] * years
     if sum(widths) > ctx.width:  # many years: shrink every column to the text width
         widths = [w * ctx.width // sum(widths) for w in widths]
-    head = [Cell(t.label_head)] + ([Cell("Styringsområde")] if t.area_column else [])
+    head = [Cell(t.label_head)] + ([Cell(labels["area"])] if t.area_column else [])
     head += [Cell(y, align="right") for y in t.head]
     rows = [TRow(head, header=True)]
     for r in t.rows:
@@ -130,8 +153,10 @@ def amount_table(ctx: Context, t: Table) -> list[Element]:
         rows.append(TRow(cells, rule_above=r.kind == "total"))
     title = f"{t.caption} ({t.unit})"
     out = [caption(ctx, title), build_table(ctx, rows, widths, title)]
+    if t.markdown_note.strip():
+        out += markdown_note(ctx, t.note_label, t.markdown_note)
     if t.extra.get("payback"):
-        out.append(note(ctx, "Tilbagebetalingstid (totaløkonomi): ", t.extra["payback"]))
+        out.append(note(ctx, f"{labels['payback']}: ", t.extra["payback"]))
     out += [note(ctx, n) for n in t.notes]
     return out
 

@@ -35,7 +35,8 @@ from docx.oxml.ns import nsmap, qn
 from .context import TEXT_WIDTH, Context
 from .lists import Lists, State
 from .lists import read as read_numbering
-from .ooxml import Element, Node, node, xml_text
+from .look import restyle
+from .ooxml import Element, Node, escape_attr, node, xml_text
 from .package import Member, members_of, set_properties, write_zip
 from .styles import Styles
 
@@ -43,16 +44,6 @@ CONTENT_TYPES = "[Content_Types].xml"
 DOTX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-zæøå_]+)\s*\}\}")
-
-# settings.xml children that must follow w:updateFields (ECMA-376 CT_Settings order)
-_AFTER_UPDATE_FIELDS = (
-    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
-    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
-    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
-    "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
-    "decimalSymbol", "listSeparator",
-)  # fmt: skip
-
 
 class TemplateError(Exception):
     """The Word template cannot be opened."""
@@ -149,19 +140,12 @@ def ensure_danish(doc: Document) -> None:
     lang.set(qn("w:val"), "da-DK")
 
 
-def update_fields_on_open(doc: Document) -> None:
-    """`<w:updateFields w:val="true"/>`: Word refreshes the TOC and page references on open."""
+def quiet_settings(doc: Document) -> None:
+    """No `w:updateFields` in the settings: Word never asks to update fields on opening (the
+    contents has its page numbers already, see `toc`)."""
     settings = doc.settings.element
-    existing = settings.find(qn("w:updateFields"))
-    if existing is not None:
-        existing.set(qn("w:val"), "true")
-        return
-    flag = node("w:updateFields", {"w:val": "true"})
-    for child in settings:
-        if isinstance(child.tag, str) and child.tag.split("}")[-1] in _AFTER_UPDATE_FIELDS:
-            child.addprevious(flag)
-            return
-    settings.append(flag)
+    for flag in settings.findall(qn("w:updateFields")):
+        settings.remove(flag)
 
 
 BODY_MARKER = "@@katalog-body@@"
@@ -186,31 +170,32 @@ class Skeleton:
     core: Node
     placeholders: list[tuple[str, Node]]  # headers/footers holding {{…}}, by zip name
     lists: State  # the numbering as read once, for each document's `Lists`
+    types: bytes  # [Content_Types].xml as written (pictures add their parts to it)
 
 
 @dataclass(frozen=True)
 class WordTemplate:
-    """The template, ready to make documents: its styles, text width and two skeletons, for
-    the catalogue (whose fields Word updates on open) and for the proposal attachments."""
+    """The template, ready to make documents: its styles, text width and the skeleton every
+    document starts from (`catalogue`; `attachment` is the same one)."""
 
     path: Path
     styles: Styles
     width: int
     catalogue: Skeleton
-    attachment: Skeleton
+
+    @property
+    def attachment(self) -> Skeleton:
+        return self.catalogue
 
     @classmethod
-    def load(cls, data: bytes, path: Path, warn: Callable[[str], None]) -> "WordTemplate":
-        """`warn(message)` receives each style the documents use that the template lacks."""
+    def load(cls, data: bytes, path: Path, warn: Callable[[str], None],
+             accent: str | None = None, font: str | None = None) -> "WordTemplate":
+        """`warn(message)` receives each style the documents use that the template lacks;
+        `accent` and `font` (the catalogue's `look`) restyle it (`look.restyle`)."""
         doc = open_template(data, path)
+        restyle(doc, accent, font)
         styles = Styles(doc, warn)
-        section = doc.sections[-1]
-        width = TEXT_WIDTH
-        if section.page_width and section.left_margin is not None \
-                and section.right_margin is not None:
-            width = int((section.page_width - section.left_margin - section.right_margin) / 635)
-        return cls(path, styles, width, _skeleton(data, path, toc=True),
-                   _skeleton(data, path, toc=False))
+        return cls(path, styles, text_width(doc), _skeleton(doc, path))
 
     def scratch(self) -> Context:
         """A context on a throw-away copy of the numbering and relationships (for
@@ -232,6 +217,11 @@ class WordTemplate:
         ctx = Context(self.styles, lists, rels, self.width)
         body = "".join(build(ctx)).encode("utf-8")
         parts = {skeleton.document: skeleton.head + body + skeleton.tail}
+        members = skeleton.members
+        if ctx.media:
+            members = members + [Member.of(name, data) for name, data, _ in ctx.media]
+            parts[CONTENT_TYPES] = add_overrides(skeleton.types, [
+                (name, kind) for name, _, kind in ctx.media])
         if len(numbering) != len(skeleton.numbering):
             parts[skeleton.numbering_name] = serialize_part_xml(numbering)
         if len(rels) != len(skeleton.rels):
@@ -244,14 +234,32 @@ class WordTemplate:
         set_properties(CoreProperties(core), properties["title"], properties["author"], when,
                        subject=properties.get("subject", ""))
         parts[skeleton.core_name] = serialize_part_xml(core)
-        return write_zip(skeleton.members, parts, when)
+        return write_zip(members, parts, when)
 
 
-def _skeleton(data: bytes, path: Path, toc: bool) -> Skeleton:
-    """The template with an empty body, as every document of one kind starts (python-docx
-    creates the styles, numbering, settings and core properties parts if the template lacks
-    them, as it did when each document was made from the template directly)."""
-    doc = open_template(data, path)
+def add_overrides(types: bytes, parts: Sequence[tuple[str, str]]) -> bytes:
+    """[Content_Types].xml with an Override for each (zip name, content type) added."""
+    added = "".join(f'<Override PartName="/{escape_attr(name)}" '
+                    f'ContentType="{escape_attr(kind)}"/>' for name, kind in parts)
+    head, sep, tail = types.rpartition(b"</Types>")
+    if not sep:
+        raise TemplateError("Word-skabelonens [Content_Types].xml er uventet")
+    return head + added.encode("utf-8") + sep + tail
+
+
+def text_width(doc: Document) -> int:
+    """The last section's page width less its margins (twips), or the A4 default."""
+    section = doc.sections[-1] if doc.sections else None
+    if section is not None and section.page_width and section.left_margin is not None \
+            and section.right_margin is not None:
+        return int((section.page_width - section.left_margin - section.right_margin) / 635)
+    return TEXT_WIDTH
+
+
+def _skeleton(doc: Document, path: Path) -> Skeleton:
+    """The template with an empty body, as every document starts (python-docx creates the
+    styles, numbering, settings and core properties parts if the template lacks them, as it
+    did when each document was made from the template directly). Edits `doc`."""
     root = doc.element
     if root.nsmap.get("w") != W_NS or root.nsmap.get("r") != R_NS:
         raise TemplateError(f"Word-skabelonen {path} bruger ikke de sædvanlige XML-navnerum "
@@ -262,8 +270,7 @@ def _skeleton(data: bytes, path: Path, toc: bool) -> Skeleton:
     sect.addprevious(node("w:p", None, node("w:r", None, node("w:t"))))
     sect.getprevious()[0][0].text = BODY_MARKER
     ensure_danish(doc)
-    if toc:
-        update_fields_on_open(doc)
+    quiet_settings(doc)
     package = doc.part.package
     doc.core_properties  # noqa: B018 - python-docx adds the part when missing
     core = package.part_related_by(RT.CORE_PROPERTIES)
@@ -278,6 +285,7 @@ def _skeleton(data: bytes, path: Path, toc: bool) -> Skeleton:
     document = _zip_name(doc.part.partname)
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as z:
         blob = z.read(document)
+        types = z.read(CONTENT_TYPES)
     marker = f"<w:p><w:r><w:t>{BODY_MARKER}</w:t></w:r></w:p>".encode()
     if blob.count(marker) != 1:
         raise TemplateError(f"Word-skabelonen {path} kan ikke bruges (dokumentdelen er uventet)")
@@ -285,7 +293,7 @@ def _skeleton(data: bytes, path: Path, toc: bool) -> Skeleton:
     return Skeleton(members, head, tail, document, _zip_name(doc.part.partname.rels_uri),
                     doc.part.partname.baseURI, list(doc.part.rels.values()),
                     _zip_name(numbering.partname), numbering.element, _zip_name(core.partname),
-                    core.element, placeholders, read_numbering(numbering.element))
+                    core.element, placeholders, read_numbering(numbering.element), types)
 
 
 def _zip_name(partname: str) -> str:

@@ -1,0 +1,65 @@
+"""The budget year's documents as PDF (SPEC §8), a planner: `budgetaftale.pdf` ("Budgetaftale",
+when the council has decided on some proposal) and `opfoelgning.pdf` ("Status på
+realisering", once some adopted proposal has a realisation entry).
+
+Each is short, so it is laid out whole, in one WeasyPrint document (`pdf/budget.html`, made
+of html/_budget.html's macros, as on the site) in the catalogue's look (`pdf/katalog.css`:
+cover, running header, "Side X af Y" from WeasyPrint's own page counters, bookmarks), tagged
+PDF/UA-1, and its structure tree completed as the catalogue's assembly completes it
+(`pdf_tags.complete_structure`: table header scopes, rows, the running header and footer as
+artifacts, the language). One job per document, in the process pool, cached by its HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..compute import Totals
+from ..model import Catalogue
+from .budget_docs import AGREEMENT, FOLLOW_UP, Agreement, FollowUp, agreement, follow_up
+from .budget_html import budget_context, markdowns
+from .pdf_layout import TEMPLATE_DIR, PdfJob, assets_digest, dirs_of, layout
+from .plan import Artifact, Job, Options, Plan, Where
+from .templates import TemplateSet
+
+TEMPLATE = "budget.html"  # in pdf/
+
+__all__ = ["plan_budget_pdf", "budget_pdf_job", "make_pdf"]
+
+
+def plan_budget_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
+    """The budget year's PDFs (none before the first decision)."""
+    docs: list[tuple[str, Agreement | FollowUp | None]] = [
+        (AGREEMENT, agreement(cat, totals)), (FOLLOW_UP, follow_up(cat, totals))]
+    files = []
+    for stem, doc in docs:
+        if doc is None:
+            continue
+        job = budget_pdf_job(cat, totals, doc, opts.templates, opts.date, stem)
+        files.append(Artifact(job.name, Job(make_pdf, (job,), key=job, label=job.name,
+                                            where=Where.POOL)))
+    return Plan(tuple(files))
+
+
+def budget_pdf_job(cat: Catalogue, totals: Totals, doc: Agreement | FollowUp,
+                   templates: TemplateSet, date: dt.date | None, stem: str) -> PdfJob:
+    """The HTML of one budget document and what it is laid out with."""
+    from .pdf import environment  # the HTML environment, pdf/ searched first
+
+    env = environment(templates)
+    context: dict[str, Any] = {
+        **budget_context(cat, totals, date, stem), "doc": doc, "md": markdowns(doc, False),
+        "a": doc if isinstance(doc, Agreement) else None,
+        "f": doc if isinstance(doc, FollowUp) else None,
+    }
+    html = env.get_template(TEMPLATE).render(**context)
+    base_url = (templates.dirs[0] / TEMPLATE_DIR / "katalog.html").as_uri()
+    return PdfJob(f"{stem}.pdf", html, base_url, dirs_of(templates), assets_digest(templates))
+
+
+def make_pdf(job: PdfJob) -> bytes:
+    """Lay out one whole document and complete its structure tree (PDF/UA-1)."""
+    from .pdf_tags import complete_structure
+
+    return complete_structure(layout(job).data)
