@@ -207,7 +207,7 @@ def slug_of(tag: Any) -> str:
 @pytest.mark.parametrize("page_name", PAGES)
 def test_a_traffic_light_is_always_words_with_a_coloured_mark(made, page_name):
     page = soup(made["example"] / page_name)
-    css = page.find("style").get_text()
+    css = "\n".join(style.get_text() for style in page.find_all("style"))
     for slug in LIGHT_SLUG.values():  # every light has a colour and a shape of its own
         assert re.search(rf"\.light-{slug} \{{ --light: #[0-9a-f]{{6}};", css), slug
         assert re.search(rf'tr\.light-{slug} > th\.label::before \{{ content: "."', css), slug

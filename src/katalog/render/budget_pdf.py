@@ -20,6 +20,7 @@ from ..model import Catalogue
 from .budget_docs import AGREEMENT, FOLLOW_UP, Agreement, FollowUp, agreement, follow_up
 from .budget_html import budget_context, markdowns
 from .pdf_layout import TEMPLATE_DIR, PdfJob, assets_digest, dirs_of, layout
+from .pdf_parts import Header
 from .plan import Artifact, Job, Options, Plan, Where
 from .templates import TemplateSet
 
@@ -52,6 +53,8 @@ def budget_pdf_job(cat: Catalogue, totals: Totals, doc: Agreement | FollowUp,
         **budget_context(cat, totals, date, stem), "doc": doc, "md": markdowns(doc, False),
         "a": doc if isinstance(doc, Agreement) else None,
         "f": doc if isinstance(doc, FollowUp) else None,
+        # the running header: the document's title and the organisation, on one line each
+        "head": Header.of(doc.title, cat.settings.organisation),
     }
     html = env.get_template(TEMPLATE).render(**context)
     base_url = (templates.dirs[0] / TEMPLATE_DIR / "katalog.html").as_uri()
