@@ -497,7 +497,8 @@ def test_cli_templates_option_overrides_one_stylesheet(small, tmp_path):
 def test_front_page_facts_and_search_notes(site):
     facts = soup(site / "html/index.html").find("dl", class_="facts")
     pairs = {d.dt.get_text(strip=True): d.dd.get_text(strip=True) for d in facts.find_all("div")}
-    assert pairs["Organisation"] == "Testby Kommune"
+    assert "Organisation" not in pairs  # above the title, not a fact
+    assert soup(site / "html/index.html").find(class_="site-org").get_text() == "Testby Kommune"
     assert pairs["Budgetår"] == "2026" and pairs["Overslagsår"] == "2027–2028"
     assert pairs["Beløb"] == unit_label(1000, 2026)
     notes = [p.get_text() for p in soup(site / "html/soeg.html").find_all("p", class_="table-note")]

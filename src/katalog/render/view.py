@@ -476,14 +476,16 @@ def _uncounted_statuses(s: Settings, labels: Labels) -> list[str]:
 
 
 def cover_facts(cat: Catalogue, date: dt.date | None) -> list[tuple[str, str]]:
-    """The catalogue's facts as every cover and front page shows them, in this order:
-    Organisation, Budgetår (the first year), Overslagsår (the others: `2025–2027`), Beløb
-    (`1.000 kr., 2024 p/l`), Dato (`3. december 2026`, left out without a date) and Forslag
-    (`14 forslag i 12 temaer`), as (label, value) with the catalogue's labels."""
+    """The catalogue's facts as every cover and front page shows them (the HTML front page
+    and single page, the PDF cover, the Word cover: this one function), in this order:
+    Budgetår (the first year), Overslagsår (the others: `2025–2027`), Beløb (`1.000 kr.,
+    2024 p/l`), Dato (`3. december 2026`, left out without a date) and Forslag (`14 forslag
+    i 12 temaer`), as (label, value) with the catalogue's labels. (The organisation is not
+    a fact: every cover shows it above the title.)"""
     s = cat.settings
     labels = labels_for(s)
     years = s.years
-    facts = [(labels["organisation"], s.organisation), (labels["budget_year"], str(years[0]))]
+    facts = [(labels["budget_year"], str(years[0]))]
     if len(years) > 1:
         rest = years[1:]
         facts.append((labels["forecast_years"],
