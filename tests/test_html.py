@@ -262,6 +262,26 @@ def example_site(tmp_path_factory) -> Path:
     return out / "html"
 
 
+def test_the_front_page_links_the_budget_year_pages(example_site, site):
+    """Task of issue 16's pages: the front page's "Budgetåret" lists the budget year's pages
+    (the example has a decision round and two follow-ups); without a budget year it has no
+    such section."""
+    front = soup(example_site / "index.html")
+    heading = front.find("h2", id="budgetaaret")
+    assert heading is not None and heading.get_text() == "Budgetåret"
+    links = heading.find_next_sibling("ul", class_="budget-links").find_all("a")
+    assert [(a["href"], a.get_text()) for a in links] == [
+        ("budgetaftale.html", "Budgetaftale"), ("opfoelgning.html", "Status på realisering")]
+    for a in links:
+        assert (example_site / a["href"]).is_file()
+    assert "BO2 2027" in links[1].parent.get_text()  # the latest follow-up
+    # before the overview, after the cover's facts
+    assert heading.find_previous("dl", class_="cover-facts") is not None
+    assert heading.find_next("h2").get_text() == "Oversigt over temaer"
+    small_front = soup(site / "html/index.html")
+    assert small_front.find(id="budgetaaret") is None and "Budgetåret" not in str(small_front)
+
+
 def _urls(doc: BeautifulSoup):
     for el in doc.find_all(True):
         for attr in ("href", "src", "action", "srcset", "poster", "data"):

@@ -104,10 +104,12 @@ def test_allocated_table_overview_and_per_theme(tmp_path):
     assert table.caption == "Fordeling på forvaltninger"
     assert [r.label for r in table.rows] == ["Socialforvaltningen",
                                              "Børne- og Ungdomsforvaltningen", "I alt"]
-    # theme 2 has one counted proposal (I1; I2 is withdrawn): its own allocation table says it
+    # theme 2 has one counted proposal (I1; I2 is withdrawn): the theme's table is its own
     it = next(t for t in cat.themes if t.id == "it")
-    assert view.allocated_table(cat, totals, it) is None
+    in_it = view.allocated_table(cat, totals, it)
+    assert in_it.caption == "Fordeling på forvaltninger, tema 2"
     # I1 -1001 by the key 62,5/37,5: SOF -626, BUF -375 (largest remainder)
+    assert [r.cells[0] for r in in_it.rows] == ["-626", "-375", "-1.001"]
     i1 = next(p for p in cat.proposals if p.id == "I1")
     own = view.allocation_table(i1, totals.proposals["I1"], cat)
     assert [r.cells[0] for r in own.rows] == ["-626", "-375", "-1.001"]

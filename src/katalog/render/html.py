@@ -36,7 +36,7 @@ from ..markdown import to_html as markdown_html
 from ..model import STATUSES, Catalogue, Proposal, Theme
 from ..numbers import unit_label
 from ..safefs import check_regular, read_regular
-from . import look, view
+from . import budget_docs, look, view
 from .plan import Artifact, Inputs, Job, Options, Plan, Where, bundle, piece
 from .templates import TEMPLATE_LIMIT, MacroNeed, TemplateSet, macros_of, render_with, sandboxed
 
@@ -563,7 +563,9 @@ def _index_page(pages: _Pages, inputs: Inputs | None = None) -> bytes:
                    chart=Markup(piece(inputs[0], 0).decode("utf-8")) if inputs else "",
                    themes=[site.theme(t, "", in_page=False) for t in cat.themes],
                    n_proposals=len(cat.proposals),
-                   n_themes=len([t for t in cat.themes if not t.merged_into]))
+                   n_themes=len([t for t in cat.themes if not t.merged_into]),
+                   budget_links=budget_docs.front_page_links(cat, site.totals),
+                   budget_title=budget_docs.word(site.labels, "budget_year_section"))
 
 
 def _intro_page(pages: _Pages) -> bytes:

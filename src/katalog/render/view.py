@@ -417,9 +417,9 @@ def allocated_table(cat: Catalogue, totals: Totals, theme: Theme | None = None) 
     """"Fordeling på forvaltninger": every counted amount by the department that must
     deliver it (allocated proposals by their allocation, the others by their own
     department), for the catalogue or one theme; per year the rows add up to the total.
-    None when it has no amounts, or only one department (its one row would repeat the
-    total of the table above it), and for a theme with fewer than two counted proposals
-    (the proposal's own allocation table says it)."""
+    None when it has no amounts. (A theme of one proposal keeps its table, as the
+    municipalities' own catalogues do: the theme says what each department must deliver
+    without the reader opening the proposal; Word shows the same tables.)"""
     s = cat.settings
     labels = labels_for(s)
     if theme is None:
@@ -428,10 +428,8 @@ def allocated_table(cat: Catalogue, totals: Totals, theme: Theme | None = None) 
     else:
         tt = totals.themes[theme.id]
         parts, total = tt.allocated_by_department, tt.total
-        if sum(totals.proposals[p.id].counted for p in cat.proposals_in(theme.id)) < 2:
-            return None
         caption = f"{labels['allocated_by_department']}, {labels['theme'].lower()} {theme.number}"
-    if len(parts) < 2:
+    if not parts:
         return None
     d = _allocation_decimals(s)
     rows = [Row(cat.department_name(code), cells(parts[code], s.years, d), id=code)
