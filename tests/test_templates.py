@@ -114,3 +114,66 @@ def test_render_with_replaces_a_name_in_the_main_block() -> None:
     made = render_with(env, "page.html", context, {"item": lambda p: Markup(f"<b>{p}</b>")})
     assert made == "<title>!</title><b>1</b><b>2</b>[b:1<b>0</b>]"
     assert render_block(env, "page.html", "main", context) == plain[len("<title>!</title>"):]
+
+
+# -- a templates folder from a pull request (issue 18) ----------------------------------------
+
+from katalog.build import build  # noqa: E402
+from katalog.render.templates import TemplateRefused  # noqa: E402
+from katalog.safefs import UnsafeFile  # noqa: E402
+
+from conftest import write_tree  # noqa: E402
+
+HOSTILE = {
+    "internals": "{{ cycler.__init__.__globals__.os.getcwd() }}",
+    "a list changed": "{% set x = [] %}{{ x.append(1) }}",
+    "a dict changed": "{% set d = {} %}{{ d.update(a=1) }}",
+}
+
+
+def _with_main_block(extra: str) -> str:
+    text = (default_templates() / "html" / "theme.html").read_text(encoding="utf-8")
+    assert "{% block main %}" in text
+    return text.replace("{% block main %}", "{% block main %}\n\n" + extra, 1)
+
+
+@pytest.mark.parametrize("what", sorted(HOSTILE))
+def test_a_template_cannot_reach_python_or_change_data(small, tmp_path, what):
+    """Templates run in the immutable sandbox; what it refuses stops the build with a
+    Danish message naming the template and its line, and nothing is written."""
+    own = write_tree(tmp_path / "mine", {"html/theme.html": _with_main_block(HOSTILE[what])})
+    with pytest.raises(TemplateRefused) as caught:
+        build(small, tmp_path / "out", ["html"], templates=own, cache=False)
+    place = f"{own.resolve() / 'html' / 'theme.html'}:"
+    assert str(caught.value).startswith(place), str(caught.value)
+    line = int(str(caught.value)[len(place):].split(":")[0])
+    assert line == _with_main_block(HOSTILE[what]).splitlines().index(HOSTILE[what]) + 1
+    assert "skabelonen må ikke" in str(caught.value)
+    assert not (tmp_path / "out" / "html").exists()
+
+
+def test_the_pdf_parts_refuse_the_same_in_the_pool(small, tmp_path):
+    """The PDF's parts are laid out in worker processes: the refusal crosses the pool whole."""
+    text = (default_templates() / "html" / "all.html").read_text(encoding="utf-8")
+    text = text.replace('<section class="cover">',
+                        '<section class="cover">{{ cycler.__init__.__globals__ }}', 1)
+    own = write_tree(tmp_path / "mine", {"html/all.html": text})
+    with pytest.raises(TemplateRefused, match="skabelonen må ikke bruge '__init__'"):
+        build(small, tmp_path / "out", ["pdf"], templates=own, cache=False)
+
+
+def test_a_template_symlink_out_of_the_folder_or_a_fifo_is_refused(small, tmp_path):
+    import os
+
+    secret = tmp_path / "secret.html"
+    secret.write_text("{% extends 'base.html' %}hemmeligt", encoding="utf-8")
+    own = tmp_path / "mine" / "html"
+    own.mkdir(parents=True)
+    (own / "theme.html").symlink_to(secret)
+    with pytest.raises(UnsafeFile, match="symbolsk link"):
+        build(small, tmp_path / "out", ["html"], templates=own.parent, cache=False)
+    (own / "theme.html").unlink()
+    os.mkfifo(own / "theme.html")  # never read: a FIFO would block the build for ever
+    with pytest.raises(UnsafeFile, match="FIFO"):
+        build(small, tmp_path / "out", ["html"], templates=own.parent, cache=False)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

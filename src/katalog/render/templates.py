@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from jinja2 import BaseLoader, Environment, Template, TemplateNotFound
+from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, Macro
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -190,10 +192,47 @@ def _unchanged(path: Path, mtime: int) -> bool:
         return False
 
 
+class TemplateRefused(UnsafeFile):
+    """A template reached for what the sandbox forbids; `filename` is "template:line"."""
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses the process pool whole
+        return (TemplateRefused, (self.strerror, self.filename))
+
+
+def _template_place() -> str | None:
+    """"file:line" of the template being rendered (the innermost Jinja frame)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return f"{template.filename}:{template.get_corresponding_lineno(frame.f_lineno)}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, stopping at once with a Danish message naming the template
+    and line (instead of Jinja's English SecurityError when the value is used)."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        raise TemplateRefused(
+            f"skabelonen må ikke bruge '{attribute}' på {type(obj).__name__} "
+            "(skabeloner kan vise data, men ikke ændre dem eller nå Pythons indre)",
+            _template_place())
+
+    def call(self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().call(__context, __obj, *args, **kwargs)
+        except SecurityError as exc:
+            raise TemplateRefused(f"skabelonen må ikke kalde dette ({exc})",
+                                  _template_place()) from None
+
+
 def sandboxed(loader: BaseLoader, **options: Any) -> Environment:
     """A Jinja environment in the immutable sandbox: templates from a pull request may show
-    data, never call into Python's internals or change the data they are given."""
-    return ImmutableSandboxedEnvironment(loader=loader, **options)
+    data, never call into Python's internals or change the data they are given (either
+    stops the build with `TemplateRefused`)."""
+    return _Sandbox(loader=loader, **options)
 
 
 # --- Rendering pieces of a template ----------------------------------------------------------
