@@ -116,3 +116,50 @@ def test_the_running_header_is_one_line_and_a_long_title_ends_in_an_ellipsis(bui
             assert len(shown) > 20 and LONG_THEME.startswith(shown), line
             shortened += 1
     assert shortened >= 1
+
+
+# -- wide tables stay on the page -------------------------------------------------------------
+
+PAGE_WIDTH_PT = 595.28
+LEFT_PT, RIGHT_PT = 20 / 25.4 * 72, 18 / 25.4 * 72  # katalog.css: @page side margins
+YEARS = list(range(2027, 2039))  # twelve year columns
+
+
+def wide(root: Path) -> Path:
+    years = ", ".join(map(str, YEARS))
+    amounts = ", ".join(f"{y}: -{1234567 + i}" for i, y in enumerate(YEARS))
+    header = "| " + " | ".join(f"Kolonneoverskrift{n}" for n in range(1, 11)) + " |"
+    rule = "|" + "---|" * 10
+    row = "| " + " | ".join(f"Forvaltningsområdebetegnelse{n}" for n in range(1, 11)) + " |"
+    return write_tree(root, {
+        "catalogue.yaml": (f"title: Bredt katalog\norganisation: Småby Kommune\n"
+                           f"years: [{years}]\nprice_level: 2027\nunit: 1\n"
+                           "departments:\n  - {code: ADM, name: Administrationen}\n"),
+        "themes/01-adm.md": "---\nid: adm\nnumber: 1\ntitle: Administration\n---\n",
+        "proposals/W1.md": (
+            "---\nid: W1\ntitle: Et bredt forslag\ntheme: adm\ndepartment: ADM\n"
+            "summary: Mange år og en bred tabel.\neconomy:\n"
+            f"  - {{text: Besparelse, area: service, group: varig, amounts: {{{amounts}}}}}\n"
+            # (a visible caption: pdftotext also reads the clipped text of a hidden one)
+            f"---\nTabel 2. Ti kolonner\n\n{header}\n{rule}\n{row}\n"),
+    })
+
+
+def test_wide_tables_stay_inside_the_page(tmp_path):
+    content = wide(tmp_path / "content")
+    build(content, tmp_path / "out", ["pdf"], cache=False)
+    exe = require_program("pdftotext")
+    for pdf in (tmp_path / "out" / "katalog.pdf", tmp_path / "out" / "pdf" / "W1.pdf"):
+        xml = subprocess.run([exe, "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        boxes = [(float(a), float(b), w) for a, b, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+            xml)]
+        outside = [w for a, b, w in boxes
+                   if a < LEFT_PT - 2 or b > PAGE_WIDTH_PT - RIGHT_PT + 2]
+        assert outside == [], (pdf.name, outside[:10])
+        text = " ".join(w for _, _, w in boxes)
+        for y in YEARS:  # every year column is there
+            assert str(y) in text, (pdf.name, y)
+        assert "-1.234.578" in text.replace("\u2011", "-")  # the last year's amount, whole
+        assert "Ti kolonner" in text

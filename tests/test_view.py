@@ -324,3 +324,15 @@ def test_realisation_entries_and_facts(budget_year):
                                   "pkt. 4")
     assert facts["Status på realisering"] == ("Rød: forventes ikke realiseret som vedtaget "
                                               "(BO2 2026)")
+
+
+def test_paper_size_shrinks_only_tables_too_wide_for_a4():
+    row = view.Row("Besparelse", ("-1.234.567",) * 4, "line")
+    four = view.Table("T", "kr.", (2027, 2028, 2029, 2030), (row,))
+    assert four.paper_size == ""  # the normal size fits
+    years = tuple(range(2027, 2039))
+    twelve = view.Table("T", "kr.", years, (view.Row("Besparelse", ("-1.234.567",) * 12),))
+    size = int(twelve.paper_size)
+    assert 40 <= size < 90 and size % 5 == 0
+    wider = view.Table("T", "kr.", years, (view.Row("x", ("-123.234.567 + ?",) * 12),))
+    assert int(wider.paper_size) < size  # wider cells, smaller type

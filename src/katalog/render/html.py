@@ -83,6 +83,9 @@ _TH = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 _EMPTY_TH = re.compile(r"<th(?=[\s>])[^>]*>\s*</th>")
 
 
+WIDE_COLUMNS = 5  # a Markdown table of this many columns is laid out to the page's width
+
+
 def body_html(fragment: str, owner: str = "") -> Markup:
     """A sanitised Markdown fragment ready for a page: each table gets header scopes, a
     caption (a paragraph "Tabel ..." right before it becomes the visible caption; otherwise
@@ -102,8 +105,10 @@ def body_html(fragment: str, owner: str = "") -> Markup:
             label = "Tabel: " + ", ".join(h for h in heads if h) if any(heads) else "Tabel"
             caption = f'<caption class="visually-hidden">{escape(label)}</caption>'
         name = f"{owner}: {label}" if owner else label
+        wide = len(re.findall(r"<th(?=[\s>])", inner)) >= WIDE_COLUMNS  # paper: fixed layout
+        tag = '<table class="wide">' if wide else "<table>"
         return (f'<div class="table-wrap" role="region" aria-label="{escape(name)}" tabindex="0">'
-                f"<table>{caption}{inner}</table></div>")
+                f"{tag}{caption}{inner}</table></div>")
 
     return Markup(_TABLE.sub(table, fragment))
 

@@ -82,6 +82,36 @@ class Table:
     def head(self) -> tuple[str, ...]:
         return tuple(str(y) for y in self.years)
 
+    @property
+    def paper_size(self) -> str:
+        """The type size that lets this table fit the width of an A4 page (the PDF's
+        `table.paper-<tenths>`), e.g. "65" for 6,5 pt; "" when the normal size fits. Counts
+        the widest cell of each year column (amounts never wrap) and room for the label
+        (and area) column, which wrap."""
+        return paper_size(self)
+
+
+PAPER_WIDTH_PT = 480.0  # A4 less the PDF's side margins, with a little room to spare
+PAPER_NORMAL_PT = 9.0  # pdf/katalog.css: an amount table's normal size
+PAPER_SMALLEST_PT = 4.0
+DIGIT_EM = 0.64  # DejaVu Sans: a digit's advance (the widest characters of an amount)
+CELL_EM = 0.7  # left and right padding of a cell
+LABEL_EM = 13.0  # the label column: wraps, but needs room for a few words
+AREA_EM = 7.0
+
+
+def paper_size(t: Table) -> str:
+    """See `Table.paper_size`: "" or the size in tenths of a point, in steps of 0,5 pt."""
+    widths = [max([len(t.head[i])] + [len(r.cells[i]) for r in t.rows if i < len(r.cells)])
+              for i in range(len(t.years))]
+    ems = LABEL_EM + (AREA_EM if t.area_column else 0) + sum(
+        w * DIGIT_EM + CELL_EM for w in widths)
+    size = PAPER_WIDTH_PT / ems
+    if size >= PAPER_NORMAL_PT:
+        return ""
+    half_points = max(int(size * 2), int(PAPER_SMALLEST_PT * 2))
+    return str(half_points * 5)
+
 
 # -- cells ------------------------------------------------------------------------------------
 
