@@ -62,20 +62,21 @@ class TemplateSet:
         return [d / sub for d in self.dirs if (d / sub).is_dir()]
 
     def find(self, rel: str) -> Path | None:
-        """The first file at `rel` (e.g. `word/katalog.docx`); `UnsafeFile` when the first
-        thing there is not a regular file reached without a symlink."""
+        """The first thing at `rel` (e.g. `word/katalog.docx`), whatever it is: read it
+        with `read` (or `safefs.read_regular`), which refuses what is not a regular file."""
         for d in self.dirs:
             if os.path.lexists(d / rel):
-                check_inside(d, rel)
                 return d / rel
         return None
 
     def read(self, rel: str, limit: int = TEMPLATE_LIMIT) -> bytes:
-        """The bytes of the first file at `rel`, read safely (`UnsafeFile`, `OSError`)."""
-        path = self.find(rel)
-        if path is None:
-            raise FileNotFoundError(2, "filen findes ikke", rel)
-        return read_regular(path, limit)
+        """The bytes of the first file at `rel`, read safely: `UnsafeFile` when it is not a
+        regular file reached without a symlink below its templates folder; `OSError`."""
+        for d in self.dirs:
+            if os.path.lexists(d / rel):
+                check_inside(d, rel)
+                return read_regular(d / rel, limit)
+        raise FileNotFoundError(2, "filen findes ikke", rel)
 
     def files(self, sub: str) -> dict[str, Path]:
         """All regular files under `sub`, relative path → file, overrides winning. Symlinks
