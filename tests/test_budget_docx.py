@@ -221,3 +221,31 @@ def test_a_build_with_the_planner_folded_into_docx(contents, tmp_path, monkeypat
     build(contents["none"], tmp_path / "none", ["docx"], cache=False)
     assert (tmp_path / "none" / "katalog.docx").is_file()
     assert not any((tmp_path / "none" / f).exists() for f in FILES)
+
+
+def test_the_follow_up_shows_the_realisation_chart_with_its_alt_text(contents, made):
+    """Under the summary's table, a picture of the realisation chart whose alt text is the
+    chart's description; the agreement has no picture."""
+    from katalog.pipeline import check
+    from katalog.render.chart_status import status_alt, status_data
+
+    checked = check(contents["example"])
+    alt = status_alt(status_data(checked.catalogue, checked.totals))
+    with zipfile.ZipFile(made["example"] / "opfoelgning.docx") as z:
+        body = z.read("word/document.xml").decode()
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+    assert body.count("<w:drawing>") == 1 and len(media) == 1 and media[0].endswith(".png")
+    doc = document(made["example"] / "opfoelgning.docx")
+    drawing = doc.element.body.find(".//" + qn("w:drawing"))
+    doc_pr = drawing.find(".//{http://schemas.openxmlformats.org/drawingml/2006/"
+                          "wordprocessingDrawing}docPr")
+    assert doc_pr.get("descr") == alt
+    summary = table_after(doc, "Status på realisering: sammenfatning")._tbl
+    after = summary.getnext()  # under it: after its notes, before the next heading
+    while after is not None and after.find(".//" + qn("w:drawing")) is None:
+        assert after.find(".//" + qn("w:pStyle")) is None or not after.find(
+            ".//" + qn("w:pStyle")).get(qn("w:val")).startswith("Heading"), "a heading first"
+        after = after.getnext()
+    assert after is not None
+    with zipfile.ZipFile(made["example"] / "budgetaftale.docx") as z:
+        assert "<w:drawing>" not in z.read("word/document.xml").decode()

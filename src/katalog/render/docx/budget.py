@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Sequence
@@ -37,13 +38,15 @@ from ..budget_docs import (
     plain_kind,
     word,
 )
+from ..chart_status import STATUS_TITLE, StatusData
 from ..html import danish_date
-from ..plan import Artifact, Job, Notice, Options, Plan, Then, bundle, piece
+from ..plan import Artifact, Inputs, Job, Notice, Options, Plan, Then, Where, bundle, piece
 from ..templates import TemplateSet
 from ..view import Table
 from . import TEMPLATES, TemplateError
-from .compose import heading, markdown, para
+from .compose import _picture, heading, markdown, para
 from .context import Context
+from .look import Image, png_size
 from .ooxml import Element, el, paragraph, ppr, rpr, run
 from .tables import AMOUNT_KINDS_BOLD, AMOUNT_KINDS_ITALIC, Cell, TRow, build_table, caption, note
 from .template import WordTemplate
@@ -52,7 +55,17 @@ NOTE_TOP = 3  # headings inside a note or comment start at this level
 CHAR_TWIPS = 90  # about one character of the "Tal" style (9 pt), in twips
 CELL_PADDING = 200  # a cell's left and right margins
 
-__all__ = ["plan_budget_docx", "agreement_body", "follow_up_body", "make_docx"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The follow-up's realisation chart as a picture, and its alternative text."""
+
+    image: Image
+    alt: str
+
+
+__all__ = ["Chart", "plan_budget_docx", "agreement_body", "follow_up_body", "make_docx"]
 
 
 def plan_budget_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
@@ -63,10 +76,31 @@ def plan_budget_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     path = find_template(opts.templates)
     data = path.read_bytes()
     _template(data, path)  # a broken template fails here, before anything is made
-    jobs = [Job(make_docx, (cat, totals, data, str(path), opts.date, stem), label=f"{stem}.docx")
+    chart = _chart_job(cat, totals) if f is not None else None
+    jobs = [Job(make_docx, (cat, totals, data, str(path), opts.date, stem),
+                deps=(chart,) if chart is not None and stem == FOLLOW_UP else (),
+                label=f"{stem}.docx")
             for stem, doc in ((AGREEMENT, a), (FOLLOW_UP, f)) if doc is not None]
     return Plan(tuple(Artifact(j.label, j, part=0) for j in jobs),
                 Then(tuple(jobs), partial(_notices, str(path))))
+
+
+def _chart_job(cat: Catalogue, totals: Totals) -> Job | None:
+    """The realisation chart as a PNG, drawn once in the pool and cached (matplotlib is
+    slow to import); None before the first budget revision."""
+    from ..chart_status import status_data
+
+    data = status_data(cat, totals)
+    if data is None:
+        return None
+    return Job(_chart, (data,), key=("status.png", data), label="opfoelgning diagram",
+               where=Where.POOL)
+
+
+def _chart(data: StatusData) -> bytes:
+    from ..chart_status import status_png
+
+    return status_png(data)
 
 
 def find_template(templates: TemplateSet) -> Path:
@@ -91,15 +125,23 @@ def _template(data: bytes, path: Path) -> tuple[WordTemplate, list[str]]:
 
 
 def make_docx(cat: Catalogue, totals: Totals, data: bytes, path: str, date: dt.date | None,
-              stem: str) -> bytes:
-    """One document, bundled with the template warnings met while making it (JSON)."""
+              stem: str, inputs: Inputs | None = None) -> bytes:
+    """One document, bundled with the template warnings met while making it (JSON); the
+    follow-up's `inputs` hold its realisation chart (PNG), when it has one."""
     template, messages = _template(data, Path(path))
     start = len(messages)
     s = cat.settings
     doc = agreement(cat, totals) if stem == AGREEMENT else follow_up(cat, totals)
     assert doc is not None
+    chart = None
+    if inputs is not None and len(inputs) and isinstance(doc, FollowUp):
+        from ..chart_status import status_alt, status_data
+
+        status = status_data(cat, totals)
+        assert status is not None
+        chart = Chart(Image(inputs[0], "png", *png_size(inputs[0])), status_alt(status))
     build = (partial(agreement_body, a=doc) if isinstance(doc, Agreement)
-             else partial(follow_up_body, f=doc))
+             else partial(follow_up_body, f=doc, chart=chart))
     when = _when(date)
     made = template.render(
         template.attachment, build,
@@ -178,8 +220,9 @@ def _decisions_table(ctx: Context, a: Agreement) -> list[Element]:
     return [caption(ctx, w["decisions"]), build_table(ctx, rows, widths, w["decisions"])]
 
 
-def follow_up_body(ctx: Context, f: FollowUp) -> list[Element]:
-    """"Status på realisering": the same sections as the site's page."""
+def follow_up_body(ctx: Context, f: FollowUp, chart: Chart | None = None) -> list[Element]:
+    """"Status på realisering": the same sections as the site's page; the realisation
+    chart (with its alt text) under the summary's table."""
     w = f.labels
     revision = f"{w['revision']} {f.revision}" + (f" ({f.revision_date})" if f.revision_date
                                                    else "")
@@ -189,6 +232,9 @@ def follow_up_body(ctx: Context, f: FollowUp) -> list[Element]:
     out += [_light_line(ctx, light, f"{light.name}: {light.count} {w['proposals_count']}",
                         f" – {light.meaning}") for light in f.lights]
     out += amount_table(ctx, f.summary_table)
+    if chart is not None:
+        out.append(paragraph(None, [
+            _picture(ctx, chart.image, chart.alt, STATUS_TITLE, 1.0, 6.0)]))
     if f.watch is not None:
         out += [heading(ctx, 1, word(w, "watch")), *amount_table(ctx, f.watch)]
     out += [heading(ctx, 1, w["realisation_overview"]), *amount_table(ctx, f.overview)]
