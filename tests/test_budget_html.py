@@ -345,3 +345,23 @@ def test_axe_finds_no_serious_violation_and_phones_need_no_sideways_scrolling(dr
         assert result["passes"] > 10
         bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert bad == [], f"{name} at {width}px: {bad}"
+
+
+def test_the_follow_up_shows_the_realisation_chart_above_the_summary_table(contents, made):
+    """Inline SVG with role="img", a title and a description that says the numbers, right
+    above the summary's table (which has every figure); none on the agreement."""
+    from katalog.pipeline import check
+    from katalog.render.chart_status import STATUS_TITLE, status_alt, status_data
+
+    checked = check(contents["example"])
+    alt = status_alt(status_data(checked.catalogue, checked.totals))
+    page = soup(made["example"] / "opfoelgning.html")
+    svgs = page.find_all("svg")
+    assert len(svgs) == 1 and svgs[0]["role"] == "img"
+    assert svgs[0].find("title").get_text() == STATUS_TITLE
+    assert svgs[0].find("desc").get_text() == alt
+    box = svgs[0].find_parent("div", class_="chart")
+    assert box.find_next("table")["id"] == "opf-sammenfatning"
+    assert box.find_parent("section")["id"] == "sammenfatning"
+    assert not soup(made["example"] / "budgetaftale.html").find_all("svg")
+    assert soup(made["followed"] / "opfoelgning.html").find("svg") is not None

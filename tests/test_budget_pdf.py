@@ -163,3 +163,30 @@ def test_the_contents_page_numbers_point_at_the_sections(made, file):
     for title, number in entries:
         body = " ".join(lines([pages[int(number) - 1]])[1:])  # without the running header
         assert title in body, (title, number)
+
+
+def test_the_follow_up_shows_the_realisation_chart_as_a_figure(contents, made):
+    """The chart is vector graphics tagged as a Figure whose alternative text is the chart's
+    description; the agreement has no figure."""
+    from katalog.pipeline import check
+    from katalog.render.chart_status import status_alt, status_data
+
+    def figures(pdf: Path) -> list[str]:
+        found: list[str] = []
+        with pikepdf.open(pdf) as doc:
+            def walk(node: pikepdf.Object) -> None:
+                if isinstance(node, pikepdf.Array):
+                    for kid in node:
+                        walk(kid)
+                elif isinstance(node, pikepdf.Dictionary):
+                    if node.get("/S") == "/Figure":
+                        found.append(str(node.get("/Alt", "")))
+                    if "/K" in node:
+                        walk(node["/K"])
+            walk(doc.Root.StructTreeRoot)
+        return found
+
+    checked = check(contents["example"])
+    alt = status_alt(status_data(checked.catalogue, checked.totals))
+    assert figures(made["example"] / "opfoelgning.pdf") == [alt]
+    assert figures(made["example"] / "budgetaftale.pdf") == []

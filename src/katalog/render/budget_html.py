@@ -23,13 +23,24 @@ from ..compute import Totals
 from ..markdown import render as render_markdown
 from ..model import Catalogue
 from .budget_docs import AGREEMENT, FOLLOW_UP, Agreement, FollowUp, agreement, follow_up, words
-from .html import OUT, Site, body_html, environment, href, page_name, unlink_local
-from .plan import Artifact, Job, Options, Plan
+from .html import (
+    OUT,
+    Site,
+    _version,
+    body_html,
+    environment,
+    href,
+    page_name,
+    pdf_chart,
+    unlink_local,
+)
+from .plan import Artifact, Inputs, Job, Options, Plan, Where, bundle, piece
 
 NOTE_TOP = 4  # the first heading level inside a note or comment (below the proposal's h3)
 _ONE_PARAGRAPH = re.compile(r"\A\s*<p>((?:(?!<p[\s>]).)*?)</p>\s*\Z", re.DOTALL)
 
-__all__ = ["plan_budget_html", "site_link", "Markdowns", "markdowns", "budget_context"]
+__all__ = ["plan_budget_html", "site_link", "Markdowns", "markdowns", "budget_context",
+           "status_chart_job"]
 
 
 def site_link(kind: str, ident: str) -> str:
@@ -94,13 +105,53 @@ def plan_budget_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
         files.append(_page(env, f"{AGREEMENT}.html", ctx))
     if f is not None:
         ctx = {**budget_context(cat, totals, opts.date, FOLLOW_UP), "f": f, "md": markdowns(f)}
-        files.append(_page(env, f"{FOLLOW_UP}.html", ctx))
+        chart = status_chart_job(cat, totals)
+        files.append(Artifact(f"{OUT}/{FOLLOW_UP}.html", Job(
+            _follow_up_page, (env, f"{FOLLOW_UP}.html", ctx),
+            deps=(chart,) if chart is not None else (), label=f"{FOLLOW_UP}.html")))
     return Plan(tuple(files))
 
 
 def _page(env: Environment, name: str, context: dict[str, Any]) -> Artifact:
     # in this process: a page costs less than pickling its context would
     return Artifact(f"{OUT}/{name}", Job(render_page, (env, name, context), label=name))
+
+
+def _follow_up_page(env: Environment, name: str, context: dict[str, Any],
+                    inputs: Inputs) -> bytes:
+    chart = Markup(piece(inputs[0], 0).decode("utf-8")) if len(inputs) else ""
+    return render_page(env, name, {**context, "chart": chart})
+
+
+# --- The realisation chart: one job per build, shared by the site and the PDF ---------------
+
+_STATUS_JOB: list[tuple[Catalogue, Totals, Job]] = []  # the last one made
+
+
+def status_chart_job(cat: Catalogue, totals: Totals) -> Job | None:
+    """The realisation chart (`render.chart_status`), drawn in the pool and cached by its
+    numbers: a bundle of the site's SVG and the PDF's (titled by the alternative text, see
+    `html.pdf_chart`). None before the first budget revision. The site's and the PDF's
+    planners get the same job, so a build draws it once."""
+    from .chart_status import status_data
+
+    for known_cat, known_totals, job in _STATUS_JOB:
+        if known_cat is cat and known_totals is totals:
+            return job
+    data = status_data(cat, totals)
+    if data is None:
+        return None
+    job = Job(_status_chart, (data,), key=("status-chart", data, _version("matplotlib")),
+              label="realiseringsdiagram", where=Where.POOL)
+    _STATUS_JOB[:] = [(cat, totals, job)]
+    return job
+
+
+def _status_chart(data: Any) -> bytes:
+    from .chart_status import status_alt, status_svg
+
+    site = status_svg(data)
+    return bundle([site.encode("utf-8"), pdf_chart(site, status_alt(data)).encode("utf-8")])
 
 
 def render_page(env: Environment, template: str, context: dict[str, Any]) -> bytes:

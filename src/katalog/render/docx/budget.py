@@ -222,7 +222,7 @@ def _decisions_table(ctx: Context, a: Agreement) -> list[Element]:
 
 def follow_up_body(ctx: Context, f: FollowUp, chart: Chart | None = None) -> list[Element]:
     """"Status på realisering": the same sections as the site's page; the realisation
-    chart (with its alt text) under the summary's table."""
+    chart (with its alt text) above the summary's table, as the overview's chart is."""
     w = f.labels
     revision = f"{w['revision']} {f.revision}" + (f" ({f.revision_date})" if f.revision_date
                                                    else "")
@@ -231,10 +231,10 @@ def follow_up_body(ctx: Context, f: FollowUp, chart: Chart | None = None) -> lis
     out += [para(ctx, sentence) for sentence in f.summary]
     out += [_light_line(ctx, light, f"{light.name}: {light.count} {w['proposals_count']}",
                         f" – {light.meaning}") for light in f.lights]
-    out += amount_table(ctx, f.summary_table)
     if chart is not None:
-        out.append(paragraph(None, [
+        out.append(paragraph(ppr(keep_next=True), [
             _picture(ctx, chart.image, chart.alt, STATUS_TITLE, 1.0, 6.0)]))
+    out += amount_table(ctx, f.summary_table)
     if f.watch is not None:
         out += [heading(ctx, 1, word(w, "watch")), *amount_table(ctx, f.watch)]
     out += [heading(ctx, 1, w["realisation_overview"]), *amount_table(ctx, f.overview)]
