@@ -113,6 +113,44 @@ def test_template_beside_the_content_overrides_the_default(content):
     assert check(content).ok
 
 
+@pytest.mark.parametrize("body, reason", [
+    ('{{ cycler.__init__.__globals__.os.popen("id").read() }}', "__init__"),
+    ("{% set x = [] %}{{ x.append(1) }}", "append"),
+])
+def test_a_templates_folder_from_a_pull_request_cannot_run_code(content, body, reason):
+    """The proposal template beside the content is rendered in the sandbox: reaching into
+    Python stops `katalog new` with a Danish message naming the template and its line, and
+    nothing is written."""
+    custom = content.parent / "templates" / "new"
+    custom.mkdir(parents=True)
+    (custom / "proposal.md.j2").write_text(f"---\nid: {{{{ id }}}}\n---\n{body}\n",
+                                           encoding="utf-8")
+    result = run("new", "XX-99", "--theme", "administration", "--department", "BUF",
+                 "--content", str(content))
+    assert result.exit_code == 1, result.output
+    assert "Forslaget er ikke oprettet" in result.output and reason in result.output
+    assert "proposal.md.j2:4" in result.output and "Traceback" not in result.output
+    assert not (content / "proposals" / "XX-99.md").exists()
+
+
+def test_a_symlinked_or_broken_template_is_refused_in_danish(content, tmp_path):
+    custom = content.parent / "templates" / "new"
+    custom.mkdir(parents=True)
+    outside = tmp_path / "elsewhere.j2"
+    outside.write_text("---\nid: {{ id }}\n---\n", encoding="utf-8")
+    (custom / "proposal.md.j2").symlink_to(outside)
+    args = ("new", "XX-98", "--theme", "administration", "--department", "BUF",
+            "--content", str(content))
+    result = run(*args)
+    assert result.exit_code == 1 and "Forslaget er ikke oprettet" in result.output
+    assert "symbolsk" in result.output or "link" in result.output, result.output
+    (custom / "proposal.md.j2").unlink()
+    (custom / "proposal.md.j2").write_text("---\n{% if %}\nid: x\n---\n", encoding="utf-8")
+    result = run(*args)
+    assert result.exit_code == 1 and "proposal.md.j2:2: skabelonen kan ikke læses" in result.output
+    assert not (content / "proposals" / "XX-98.md").exists()
+
+
 # -- ids and files that cannot be created (issue 18) -------------------------------------------
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 
 from . import fields as F
 from .fields import id_problem, one_of
@@ -22,7 +22,7 @@ from .load import load
 from .model import AREAS, DEFAULT_COUNTED, KINDS, STATUSES, Catalogue
 from .numbers import unit_label
 from .reader import THOUSANDS_DOT_UNIT, did_you_mean
-from .render.templates import TemplateSet
+from .render.templates import TemplateSet, sandboxed
 from .safefs import create_exclusive
 
 TEMPLATE = "new/proposal.md.j2"
@@ -98,20 +98,29 @@ def _check_request(req: NewProposal, cat: Catalogue, content: Path) -> None:
 def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | None = None) -> str:
     """The new proposal file's text."""
     templates = templates or TemplateSet.create()
-    env = Environment(
-        loader=FileSystemLoader([str(d) for d in templates.dirs]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+    # a templates folder may come with a pull request: read safely, rendered in the sandbox
+    env = sandboxed(templates.loader(""), undefined=StrictUndefined, trim_blocks=True,
+                    keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = yaml_scalar
+    try:
+        template = env.get_template(TEMPLATE)
+    except TemplateSyntaxError as exc:
+        raise ScaffoldError(f"{exc.filename}:{exc.lineno}: skabelonen kan ikke læses: "
+                            f"{exc.message}") from None
+    try:
+        return _render(template, req, cat)
+    except UndefinedError as exc:
+        raise ScaffoldError(f"skabelonen {template.filename} bruger noget, der ikke findes: "
+                            f"{exc.message}") from None
+
+
+def _render(template: Template, req: NewProposal, cat: Catalogue) -> str:
     s = cat.settings
     theme = cat.theme(req.theme)
     counted = s.counted_statuses or DEFAULT_COUNTED
     example = example_amount(s.unit)
     saving = example if s.savings_sign == "positive" else -example
-    return env.get_template(TEMPLATE).render(
+    return template.render(
         help={f.key: f.help for f in F.PROPOSAL},
         line={f.key: f.help for f in F.LINE},
         example=_plain(saving),
