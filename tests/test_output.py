@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -206,3 +207,33 @@ def test_a_build_never_shows_in_git_status(small, tmp_path):
     assert [line for line in status.splitlines() if "build/" in line or "katalog" in line] == []
     assert "content/" in status  # the writer's own files do show
     build(small, repo / "build", ["totals"])  # the ignore file does not stop a rebuild
+
+
+def test_a_pool_worker_that_outlives_a_killed_build_does_not_keep_its_folder(tmp_path):
+    """A forked child (a pool worker) closes its copy of the build folder's lock, so when the
+    build's own process is killed its folder is abandoned at once, even while the worker
+    still runs (under load, workers outlived the build and the next build kept the folder)."""
+    from katalog.output import _abandoned
+
+    script = textwrap.dedent(f"""
+        import os, signal, sys, time
+        from pathlib import Path
+        from katalog.output import Building
+        b = Building(Path({str(tmp_path / 'build')!r}))
+        child = os.fork()
+        if child == 0:
+            time.sleep(60)
+            os._exit(0)
+        print(b.path, child, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    path, child = proc.stdout.readline().split()
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    try:
+        os.kill(int(child), 0)  # the worker still runs
+        assert _abandoned(path)
+    finally:
+        os.kill(int(child), signal.SIGKILL)
+        proc.stdout.close()

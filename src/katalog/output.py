@@ -179,6 +179,23 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_HELD: set[int] = set()  # the lock descriptors of this process's live build folders
+
+
+def _drop_held_locks() -> None:
+    """In a forked child (a pool worker): close the copies of the build folders' lock
+    descriptors, so the lock lives exactly as long as the build's own process. A worker that
+    outlives a killed build then does not keep its folder looking alive (`remove_abandoned`)."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_held_locks)
+
+
 class Building:
     """The fresh folder a build writes into (`path`), locked while it lives; `swap` puts it
     in place of `out`, `discard` removes it."""
@@ -192,9 +209,11 @@ class Building:
         if fcntl is not None:  # held while this build lives (`remove_abandoned`)
             self._fd = os.open(self.path, os.O_RDONLY)
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _HELD.add(self._fd)
 
     def close(self) -> None:
         if self._fd >= 0:
+            _HELD.discard(self._fd)
             os.close(self._fd)
             self._fd = -1
 
