@@ -164,8 +164,9 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
             for k, chunk in enumerate(chunks)]
     chart = _chart_job(cat, totals)
     where_is = {i: (k, j) for k, chunk in enumerate(chunks) for j, i in enumerate(chunk)}
+    # the chart first: it is the longest job, and the catalogue needs it near its start
     catalogue = Job(_catalogue, (build, where_is, chart is not None),
-                    deps=(*jobs, *([chart] if chart else [])), label="katalog.docx")
+                    deps=(*([chart] if chart else []), *jobs), label="katalog.docx")
     numbered, status = page_numbers(cat, opts)
     final = catalogue
     if numbered:
@@ -265,11 +266,12 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: b
     cat, date = build.cat, build.date
     index = {p.id: i for i, p in enumerate(cat.proposals)}
     unpacked: dict[int, list[Fragment]] = {}
+    first = 1 if has_chart else 0  # inputs: [the chart], then the chunks in order
 
     def filled(ctx: Context, p: Proposal, level: int) -> list[Element]:
         k, j = where_is[index[p.id]]
         if k not in unpacked:
-            parts = unbundle(inputs[k])  # [files…, fragments' texts…, operations, warnings]
+            parts = unbundle(inputs[k + first])  # [files…, fragments' texts…, operations, warnings]
             n = (len(parts) - 2) // 2
             ops = json.loads(parts[-2])
             unpacked[k] = [Fragment(parts[n + i].decode("utf-8"), [tuple(op) for op in ops[i]])
@@ -280,7 +282,7 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: b
     data = template.render(
         template.catalogue,
         lambda ctx: catalogue_body(ctx, cat, build.totals, date, filled,
-                                   _pictures(build, inputs[-1] if has_chart else None)),
+                                   _pictures(build, inputs[0] if has_chart else None)),
         {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
          "dato": danish_date(date)},
         {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date))
