@@ -160,12 +160,15 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
                                + list(range(len(cat.proposals)))))
     where = Where.POOL if len(order) >= PARALLEL_MIN_PROPOSALS else Where.HERE
     chunks = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
-    jobs = [Job(_attachments, (build, chunk), label=f"docx {k + 1}/{len(chunks)}", where=where)
+    keys = _Keys(build)
+    jobs = [Job(_attachments, (build, chunk), key=keys.chunk(chunk),
+                label=f"docx {k + 1}/{len(chunks)}", where=where)
             for k, chunk in enumerate(chunks)]
     chart = _chart_job(cat, totals)
     where_is = {i: (k, j) for k, chunk in enumerate(chunks) for j, i in enumerate(chunk)}
     # the chart first: it is the longest job, and the catalogue needs it near its start
     catalogue = Job(_catalogue, (build, where_is, chart is not None),
+                    key=keys.catalogue(where_is, chart is not None),
                     deps=(*([chart] if chart else []), *jobs), label="katalog.docx")
     numbered, status = page_numbers(cat, opts)
     final = catalogue
@@ -179,6 +182,51 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     sizes = [len(c) for c in chunks]
     return Plan(tuple(files), Then((catalogue, final, *jobs), partial(
         _notices, str(path), first, sizes, status)), notices=tuple(logo_notices))
+
+
+class _Keys:
+    """Key material of the Word jobs (see `render.plan.Job.key`): what their bytes depend
+    on, worked out once per build with one memo, so a proposal is walked once for both its
+    chunk's key and the catalogue's.
+
+    An attachment chunk depends on the template, the form and the logo (by digest), the
+    document date, the settings and themes (labels, departments, look, theme titles), the
+    totals every proposal's facts read (decimals, alternative groups, whether the budget
+    year is followed up) and, for each of its proposals, the proposal, its totals and its
+    budget-year figures: editing one proposal makes its chunk (and the catalogue) anew, the
+    other chunks come from the cache. The catalogue depends on all of the catalogue and its
+    totals besides."""
+
+    def __init__(self, build: _Build) -> None:
+        from ...fingerprint import Memo
+
+        self.build = build
+        self.memo: Memo = {}
+        cat, totals = build.cat, build.totals
+        budget = totals.budget
+        self.shared = self._digest(
+            "docx", hashlib.sha256(build.template).hexdigest(), str(build.template_path),
+            hashlib.sha256(build.form).hexdigest() if build.form is not None else None,
+            build.form_name, build.date, build.logo, cat.settings, cat.themes,
+            totals.decimals, totals.alternative_groups,
+            budget.followed_up if budget is not None else None)
+
+    def _digest(self, *parts: Any) -> str:
+        from ...fingerprint import fingerprint
+
+        return fingerprint(*parts, memo=self.memo)
+
+    def chunk(self, chunk: Sequence[int]) -> str:
+        cat, totals = self.build.cat, self.build.totals
+        budget = totals.budget
+        proposals = [cat.proposals[i] for i in chunk]
+        return self._digest(self.shared, [
+            (p, totals.proposals[p.id],
+             budget.proposals.get(p.id) if budget is not None else None) for p in proposals])
+
+    def catalogue(self, where_is: dict[int, tuple[int, int]], has_chart: bool) -> str:
+        return self._digest(self.shared, self.build.cat, self.build.totals,
+                            sorted(where_is.items()), has_chart)
 
 
 def _find_template(templates: TemplateSet) -> Path:
