@@ -6,9 +6,9 @@ without the cache gives the same bytes. No timings here."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 import sys
-import io
 import zipfile
 from pathlib import Path
 
