@@ -17,6 +17,7 @@ import pytest
 from katalog.build import build
 from katalog.pipeline import check
 from katalog.render.docx import CHUNK
+from katalog.render.plan import Inputs, Previous, bundle, piece
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,3 +127,37 @@ def test_an_edit_of_an_amount_reaches_the_attachment_and_the_catalogue(
     fresh = tmp_path / "fresh"
     build(content, fresh, ["docx"], cache=False)
     assert _outputs(fresh) == after
+
+
+def _finish_inputs(catalogue: bytes, key: str | None, previous: Previous | None) -> Inputs:
+    return Inputs([catalogue], keys=[key], previous=previous)
+
+
+def test_the_contents_numbers_are_reused_only_for_the_same_catalogue_and_a_success(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from katalog.render import docx
+    from katalog.render.docx import toc
+
+    calls: list[bytes] = []
+
+    def finish_contents(data: bytes) -> tuple[bytes, str]:
+        calls.append(data)
+        return b"numbered " + data, toc.STATUS_NUMBERS
+
+    monkeypatch.setattr(toc, "finish_contents", finish_contents)
+    made = docx._finish(_finish_inputs(bundle([b"doc", b"[]"]), "k1", None))
+    assert calls == [b"doc"] and piece(made, 0) == b"numbered doc"
+    # the same catalogue (same key) numbered last time: LibreOffice is not asked again
+    assert docx._finish(_finish_inputs(bundle([b"doc", b"[]"]), "k1",
+                                       Previous(made, ("k1",)))) == made
+    assert len(calls) == 1
+    # another catalogue: numbered anew
+    docx._finish(_finish_inputs(bundle([b"doc2", b"[]"]), "k2", Previous(made, ("k1",))))
+    assert calls[-1] == b"doc2"
+    # a catalogue without a key (no cache) is never matched
+    docx._finish(_finish_inputs(bundle([b"doc", b"[]"]), None, Previous(made, (None,))))
+    assert len(calls) == 3
+    # last time LibreOffice failed: tried again, not reused
+    failed = bundle([b"doc", toc.STATUS_FAILED.format(reason="x").encode("utf-8")])
+    docx._finish(_finish_inputs(bundle([b"doc", b"[]"]), "k1", Previous(failed, ("k1",))))
+    assert len(calls) == 4

@@ -174,7 +174,7 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     final = catalogue
     if numbered:
         final = Job(_finish, (), deps=(catalogue,), label="katalog.docx sidetal",
-                    where=Where.POOL)
+                    where=Where.POOL, previous="katalog.docx sidetal")
     files = [Artifact("katalog.docx", final, part=0)]
     for i, p in enumerate(cat.proposals):
         k, j = where_is[i]
@@ -350,7 +350,15 @@ def _pictures(build: _Build, chart: bytes | None) -> Pictures:
 
 
 def _finish(inputs: Inputs) -> bytes:
-    """katalog.docx with the contents' page numbers stored (LibreOffice), and the status."""
+    """katalog.docx with the contents' page numbers stored (LibreOffice), and the status.
+    When the catalogue is the one the last build numbered (same key) and LibreOffice gave
+    the numbers then, that result is used again: LibreOffice takes seconds. A result
+    without numbers (LibreOffice missing or failed) is never reused: it is tried again."""
+    last = inputs.previous
+    if (last is not None and inputs.keys and None not in inputs.keys
+            and tuple(last.keys) == tuple(inputs.keys)
+            and piece(last.output, 1).decode("utf-8") == toc.STATUS_NUMBERS):
+        return last.output
     finished, status = toc.finish_contents(piece(inputs[0], 0))
     return bundle([finished, status.encode("utf-8")])
 
