@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import parallel
 from .cache import Store
-from .fingerprint import code_fingerprint, fingerprint
+from .fingerprint import Memo, code_fingerprint, fingerprint
 from .render.plan import Artifact, Inputs, Job, Notice, Plan, Previous, Where, piece
 
 POOL_MIN_FORKED = 2  # a forked pool pays from two jobs on
@@ -98,6 +98,9 @@ class _Run:
         self.table: dict[Job, int] = {}  # jobs the pool's forked workers inherited
         self._dirs: set[Path] = set()
         self._code = code_fingerprint() if store.enabled else ""
+        # one memo for the whole run: model objects shared by many jobs' key material (a
+        # proposal in its Word chunk's key and the catalogue's) are walked once
+        self._memo: Memo = {}
 
     # -- stages --
 
@@ -147,7 +150,7 @@ class _Run:
         if any(k is None for k in deps):
             return None
         fn = f"{job.fn.__module__}.{job.fn.__qualname__}"
-        return fingerprint(self._code, fn, job.key, deps, job.previous)
+        return fingerprint(self._code, fn, job.key, deps, job.previous, memo=self._memo)
 
     def _need(self, job: Job, todo: list[Job], queued: set[Job]) -> None:
         """Queue `job` (after its deps) unless its output is known or cached."""

@@ -185,9 +185,7 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
 
 
 class _Keys:
-    """Key material of the Word jobs (see `render.plan.Job.key`): what their bytes depend
-    on, worked out once per build with one memo, so a proposal is walked once for both its
-    chunk's key and the catalogue's.
+    """Key material of the Word jobs (see `render.plan.Job.key`): what their bytes depend on.
 
     An attachment chunk depends on the template, the form and the logo (by digest), the
     document date, the settings and themes (labels, departments, look, theme titles), the
@@ -195,38 +193,32 @@ class _Keys:
     year is followed up) and, for each of its proposals, the proposal, its totals and its
     budget-year figures: editing one proposal makes its chunk (and the catalogue) anew, the
     other chunks come from the cache. The catalogue depends on all of the catalogue and its
-    totals besides."""
+    totals besides. (The executor fingerprints it with one memo per build, so a proposal is
+    walked once for its chunk's key and the catalogue's.)"""
 
     def __init__(self, build: _Build) -> None:
-        from ...fingerprint import Memo
-
         self.build = build
-        self.memo: Memo = {}
         cat, totals = build.cat, build.totals
         budget = totals.budget
-        self.shared = self._digest(
+        self.shared = (
             "docx", hashlib.sha256(build.template).hexdigest(), str(build.template_path),
             hashlib.sha256(build.form).hexdigest() if build.form is not None else None,
             build.form_name, build.date, build.logo, cat.settings, cat.themes,
             totals.decimals, totals.alternative_groups,
             budget.followed_up if budget is not None else None)
 
-    def _digest(self, *parts: Any) -> str:
-        from ...fingerprint import fingerprint
-
-        return fingerprint(*parts, memo=self.memo)
-
-    def chunk(self, chunk: Sequence[int]) -> str:
+    def chunk(self, chunk: Sequence[int]) -> tuple[Any, ...]:
         cat, totals = self.build.cat, self.build.totals
         budget = totals.budget
         proposals = [cat.proposals[i] for i in chunk]
-        return self._digest(self.shared, [
+        return (self.shared, [
             (p, totals.proposals[p.id],
              budget.proposals.get(p.id) if budget is not None else None) for p in proposals])
 
-    def catalogue(self, where_is: dict[int, tuple[int, int]], has_chart: bool) -> str:
-        return self._digest(self.shared, self.build.cat, self.build.totals,
-                            sorted(where_is.items()), has_chart)
+    def catalogue(self, where_is: dict[int, tuple[int, int]],
+                  has_chart: bool) -> tuple[Any, ...]:
+        return (self.shared, self.build.cat, self.build.totals, sorted(where_is.items()),
+                has_chart)
 
 
 def _find_template(templates: TemplateSet) -> Path:
