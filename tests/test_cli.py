@@ -141,6 +141,7 @@ def test_build_runs_no_other_thread_so_the_pool_can_fork(
     import threading
 
     import katalog.build
+    import katalog.cli
     from katalog import parallel
 
     seen = []
@@ -152,6 +153,7 @@ def test_build_runs_no_other_thread_so_the_pool_can_fork(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(katalog.build, "build", spy)
+    monkeypatch.setattr(katalog.cli, "_is_terminal", lambda _stream: True)  # the status line
     result = run("build", str(small), "--out", str(tmp_path / "out"), "--format", "totals")
     assert result.exit_code == 0, result.output
     if sys.platform.startswith("linux"):
@@ -200,6 +202,15 @@ def test_plain_check_leaves_the_renderers_and_rich_unloaded(small):
     assert [m for m in _heavy(loaded)
             if m.split(".")[0] in ("rich", "jinja2", "weasyprint", "docx", "pikepdf")
             or m.startswith(("katalog.build", "katalog.render"))] == []
+
+
+def test_a_build_for_a_script_or_ci_leaves_rich_unloaded(small, tmp_path):
+    """No terminal on standard error (CI, scripts, the benchmark): no status line, and rich
+    is not imported for it."""
+    loaded = _modules_after("build", str(small), "--out", str(tmp_path / "out"),
+                            "--format", "html")
+    assert "katalog.build" in loaded and (tmp_path / "out" / "html" / "index.html").is_file()
+    assert [m for m in loaded if m.split(".")[0] == "rich"] == []
 
 
 # -- Danish: click's own words (issue 19) -------------------------------------------------------

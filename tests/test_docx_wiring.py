@@ -300,7 +300,15 @@ def test_the_chart_is_drawn_once_and_cached(tmp_path: Path) -> None:
     first = build(content, tmp_path / "out", ["docx"])
     again = build(content, tmp_path / "out", ["docx"])
     assert "docx oversigtsdiagram" in first.made
-    assert "docx oversigtsdiagram" in again.reused and "docx oversigtsdiagram" not in again.made
+    assert "docx oversigtsdiagram" not in again.made  # (the whole catalogue came from the cache)
+    assert "katalog.docx" in again.reused
+    # a new title changes the catalogue but not the chart's numbers: the chart is reused
+    path = content / "proposals" / "A1.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Samling af administration", "Samling af hele administrationen"), encoding="utf-8")
+    edited = build(content, tmp_path / "out", ["docx"])
+    assert "katalog.docx" in edited.made
+    assert "docx oversigtsdiagram" in edited.reused
 
 
 def test_same_bytes_with_chart_logo_and_look(tmp_path: Path) -> None:

@@ -120,6 +120,22 @@ def test_a_job_gets_its_previous_output_when_it_asks(tmp_path: Path) -> None:
     assert (tmp_path / "3/r").read_bytes() == b"first"
 
 
+def test_a_job_without_a_key_gets_its_previous_output_too(tmp_path: Path) -> None:
+    def plan(b_key: str) -> dict[str, Plan]:
+        a = Job(text, ("a",), key="a")
+        b = Job(text, (b_key,), key=b_key)
+        return {"demo": Plan((Artifact("r", Job(remembered, deps=(a, b), previous="r")),))}
+
+    execute(plan("b"), tmp_path / "1", store(tmp_path), workers=1)
+    assert (tmp_path / "1/r").read_bytes() == b"first"
+    execute(plan("c"), tmp_path / "2", store(tmp_path), workers=1)  # made again: no key
+    assert (tmp_path / "2/r").read_bytes() == b"after first [True, False]"
+    execute(plan("c"), tmp_path / "3", store(tmp_path), workers=1)
+    assert (tmp_path / "3/r").read_bytes() == b"after after first [True, False] [True, True]"
+    execute(plan("c"), tmp_path / "4", workers=1)  # no store: nothing to remember
+    assert (tmp_path / "4/r").read_bytes() == b"first"
+
+
 def test_continuations_plan_the_next_stage(tmp_path: Path) -> None:
     first = Job(text, ("3",), label="first")
 

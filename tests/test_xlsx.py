@@ -30,8 +30,8 @@ from katalog.render import view
 from katalog.render.xlsx import (
     SHEETS,
     exact,
-    sheet_names,
     number_format,
+    sheet_names,
     workbook,
 )
 
@@ -611,3 +611,38 @@ def test_a_build_writes_the_workbook_by_default(tmp_path: Path) -> None:
     assert (out / "katalog.xlsx").read_bytes() == workbook(cat, totals, date,
                                                             cat.settings.look.accent)
     assert load((out / "katalog.xlsx").read_bytes()).sheetnames[:2] == ["Oversigt", "Forslag"]
+
+
+def test_the_workbook_is_cached_and_an_edit_makes_it_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second build takes `katalog.xlsx` from the cache with the same bytes; changing one
+    amount makes it anew, with the new figure, equal to a build without any cache."""
+    import shutil
+
+    from katalog.build import build
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("KATALOG_NO_CACHE", raising=False)
+    content = tmp_path / "content"
+    shutil.copytree(EXAMPLE, content)
+    out = tmp_path / "out"
+    first = build(content, out, ["xlsx"])
+    first_bytes = (out / "katalog.xlsx").read_bytes()
+    again = build(content, out, ["xlsx"])
+    assert "katalog.xlsx" in first.made and "katalog.xlsx" in again.reused
+    cold = (out / "katalog.xlsx").read_bytes()
+    assert "katalog.xlsx" not in again.made and cold == first_bytes
+    path = next(p for p in sorted((content / "proposals").glob("*.md"))
+                if re.search(r"(?m)^\s+amounts: \{\d{4}: -?\d+", p.read_text("utf-8"))
+                and "\ntotals:" not in p.read_text("utf-8"))
+    text, n = re.subn(r"(?m)^(\s+amounts: \{\d{4}: )(-?\d+)",
+                      lambda m: f"{m.group(1)}{int(m.group(2)) - 125}",
+                      path.read_text(encoding="utf-8"), count=1)
+    assert n == 1
+    path.write_text(text, encoding="utf-8")
+    edited = build(content, out, ["xlsx"])
+    assert "katalog.xlsx" in edited.made
+    assert (out / "katalog.xlsx").read_bytes() != cold
+    fresh = tmp_path / "fresh"
+    build(content, fresh, ["xlsx"], cache=False)
+    assert (fresh / "katalog.xlsx").read_bytes() == (out / "katalog.xlsx").read_bytes()

@@ -257,14 +257,18 @@ def _about_output(exc: OSError, out: Path) -> bool:
 
 def _run_build(folder: Path, out: str, formats: list[str], templates: str | None,
                cache: bool) -> Any:
-    """`build.build` with a status line on standard error. The line is redrawn at each step,
-    not by a refresh thread: with no other thread running, the process pool can start its
-    workers by `fork` (katalog.parallel)."""
+    """`build.build` with a status line on standard error when it is a terminal (else no
+    status, and rich is not even imported: CI and scripts save its start-up). The line is
+    redrawn at each step, not by a refresh thread: with no other thread running, the process
+    pool can start its workers by `fork` (katalog.parallel)."""
+    from .build import build
+
+    if not _is_terminal(sys.stderr):
+        return build(folder, out, formats, progress=lambda _msg: None, templates=templates,
+                     cache=cache)
     from rich.console import Console
     from rich.live import Live
     from rich.spinner import Spinner
-
-    from .build import build
 
     status = Spinner("dots", text="Bygger …")
     console = Console(stderr=True, highlight=False)
@@ -275,6 +279,13 @@ def _run_build(folder: Path, out: str, formats: list[str], templates: str | None
             live.refresh()
 
         return build(folder, out, formats, progress=progress, templates=templates, cache=cache)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 @main.command(name="build")

@@ -8,7 +8,9 @@ fresh folder `build.py` swaps into place afterwards):
    never cached.
 2. **Cache.** A job whose key the store holds is not run (nor are its deps, unless something
    else needs them); every job made now is stored under its key. A job with `previous` gets
-   the output it made last time and the deps' keys it was made from (`Inputs.previous`).
+   the output it made last time and the deps' keys it was made from (`Inputs.previous`);
+   a job without a key that asks for it has its last output kept under its name, so it can
+   tell whether its inputs are the same as last time (the Word contents' page numbers).
 3. **Pool.** Jobs that may run in a worker (`Where.POOL`, `Where.FORK`) go to
    `parallel.Workers` when there are enough of them; the jobs known when the pool starts are
    inherited by its forked workers, later ones are pickled. Workers return bytes; only this
@@ -34,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import parallel
 from .cache import Store
-from .fingerprint import code_fingerprint, fingerprint
+from .fingerprint import Memo, code_fingerprint, fingerprint
 from .render.plan import Artifact, Inputs, Job, Notice, Plan, Previous, Where, piece
 
 POOL_MIN_FORKED = 2  # a forked pool pays from two jobs on
@@ -96,6 +98,9 @@ class _Run:
         self.table: dict[Job, int] = {}  # jobs the pool's forked workers inherited
         self._dirs: set[Path] = set()
         self._code = code_fingerprint() if store.enabled else ""
+        # one memo for the whole run: model objects shared by many jobs' key material (a
+        # proposal in its Word chunk's key and the catalogue's) are walked once
+        self._memo: Memo = {}
 
     # -- stages --
 
@@ -145,7 +150,7 @@ class _Run:
         if any(k is None for k in deps):
             return None
         fn = f"{job.fn.__module__}.{job.fn.__qualname__}"
-        return fingerprint(self._code, fn, job.key, deps, job.previous)
+        return fingerprint(self._code, fn, job.key, deps, job.previous, memo=self._memo)
 
     def _need(self, job: Job, todo: list[Job], queued: set[Job]) -> None:
         """Queue `job` (after its deps) unless its output is known or cached."""
@@ -167,23 +172,33 @@ class _Run:
         queued.add(job)
 
     def _previous(self, job: Job) -> Previous | None:
-        key = self.keys[job]
-        if not job.previous or key is None:
+        """What the job made last time (a keyed job: the entry under its key then; a job
+        without a key: its output kept under its name) and its deps' keys then."""
+        if not job.previous:
             return None
+        key = self.keys[job]
         space = self.space[job]
         raw = self.store.get(space, _latest(job.previous))
         try:
             record = json.loads(raw) if raw is not None else None
-            old = self.store.get(space, str(record["key"])) if record else None
-            return Previous(old, tuple(record["deps"])) if old is not None and record else None
+            if not record or (key is None) != (record["key"] is None):
+                return None
+            where = _kept(job.previous) if key is None else str(record["key"])
+            old = self.store.get(space, where)
+            return Previous(old, tuple(record["deps"])) if old is not None else None
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _remember(self, job: Job) -> None:
+    def _remember(self, job: Job, output: bytes | None = None) -> None:
+        """Note what `job` made now for its next build: its key and deps' keys; a job without
+        a key (`output` given) keeps its output under its name, overwritten each time."""
         space, name = self.space[job], _latest(job.previous)
         record = {"key": self.keys[job], "deps": [self.keys[d] for d in job.deps]}
         self.store.put(space, name, json.dumps(record).encode("utf-8"))
         self.used.setdefault(space, set()).add(name)
+        if output is not None:
+            self.store.put(space, _kept(job.previous), output)
+            self.used[space].add(_kept(job.previous))
 
     # -- running --
 
@@ -285,8 +300,8 @@ class _Run:
         key = self.keys[job]
         if key is not None:
             self.store.put(self.space[job], key, output)
-            if job.previous:
-                self._remember(job)
+        if job.previous and self.store.enabled:
+            self._remember(job, output if key is None else None)
         self._write_files(job)
 
     # -- files --
@@ -311,6 +326,11 @@ class _Run:
 def _latest(name: str) -> str:
     """The cache entry that remembers what the job named `name` made last."""
     return fingerprint("latest", name)
+
+
+def _kept(name: str) -> str:
+    """The cache entry with the last output of the job named `name` that has no key."""
+    return fingerprint("kept", name)
 
 
 def _closure(jobs: Iterable[Job]) -> list[Job]:

@@ -53,7 +53,14 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
     With `memo`, a frozen dataclass is fed as the digest of its encoding, worked out once per
     object: pages that share objects (a proposal's tables on its page and on the single page)
     are hashed without walking them again. The encoding still depends on values only."""
-    if isinstance(obj, str):  # includes markupsafe.Markup
+    t = type(obj)
+    if t is Decimal:  # the commonest values first, by exact type (same encoding as below)
+        h.update(b"d" + _str_bytes(str(obj)))
+    elif t is int:
+        h.update(b"i%d;" % obj)
+    elif t is tuple or t is list:
+        _feed_sequence(h, obj, memo)
+    elif isinstance(obj, str):  # includes markupsafe.Markup
         h.update(_str_bytes(obj))
     elif obj is None or isinstance(obj, bool):
         h.update(b"N" if obj is None else b"T" if obj else b"F")
@@ -84,12 +91,7 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
     elif isinstance(obj, dict) or isinstance(obj, Mapping):  # dict first: the ABC check is slow
         _feed_mapping(h, obj, memo)
     elif isinstance(obj, (list, tuple)):
-        h.update(b"L%d:" % len(obj))
-        for item in obj:
-            if type(item) is str:  # the usual case (table cells), without a call
-                h.update(_str_bytes(item))
-            else:
-                _feed(h, item, memo)
+        _feed_sequence(h, obj, memo)
     elif isinstance(obj, (set, frozenset)):
         keys = sorted(fingerprint(item) for item in obj)
         h.update(b"S%d:" % len(keys) + "".join(keys).encode("ascii"))
@@ -97,6 +99,15 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         h.update(b"?")
     else:
         raise Unhashable(f"cannot fingerprint a {type(obj).__qualname__}")
+
+
+def _feed_sequence(h: "hashlib._Hash", obj: Any, memo: Memo | None) -> None:
+    h.update(b"L%d:" % len(obj))
+    for item in obj:
+        if type(item) is str:  # the usual case (table cells), without a call
+            h.update(_str_bytes(item))
+        else:
+            _feed(h, item, memo)
 
 
 def _feed_mapping(h: "hashlib._Hash", obj: Mapping[Any, Any], memo: Memo | None) -> None:
@@ -107,6 +118,12 @@ def _feed_mapping(h: "hashlib._Hash", obj: Mapping[Any, Any], memo: Memo | None)
             h.update(_str_bytes(k) + _str_bytes(v) if type(v) is str else _str_bytes(k))
             if type(v) is not str:
                 _feed(h, v, memo)
+        return
+    if all(type(k) is int for k in obj):  # years → amounts: sorted numbers, no digests
+        h.update(b"Y%d:" % len(obj))
+        for k in sorted(obj):
+            h.update(b"%d;" % k)
+            _feed(h, obj[k], memo)
         return
     items = sorted((fingerprint(k), v) for k, v in obj.items())
     h.update(b"M%d:" % len(items))
@@ -154,7 +171,8 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
 # or render differently, so it is part of the keys of what it makes
 PARSING = ("ruamel.yaml", "ruamel.yaml.clib")
 LIBRARIES = (*PARSING, "jinja2", "markupsafe", "babel", "weasyprint", "pydyf", "tinycss2",
-             "pypdf", "pikepdf", "python-docx", "cmarkgfm", "nh3")
+             "pypdf", "pikepdf", "python-docx", "docxtpl", "lxml", "cmarkgfm", "nh3",
+             "matplotlib")
 
 
 @lru_cache(maxsize=4)

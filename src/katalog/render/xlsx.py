@@ -598,8 +598,9 @@ FILE = "katalog.xlsx"
 
 def plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     """`katalog.xlsx`: one job, run in a forked worker beside the other formats (it inherits
-    the model rather than pickling it). Not cached: writing the workbook costs less than
-    fingerprinting the whole model it is made from."""
-    job = Job(workbook, (cat, totals, opts.date, cat.settings.look.accent), label=FILE,
-              where=Where.FORK)
+    the model rather than pickling it), cached under the whole model: writing the workbook
+    (≈ 0.35 s at 200 proposals) costs more than fingerprinting the model (≈ 0.1 s, and
+    nothing more when the Word catalogue's key has walked it in the same build)."""
+    args = (cat, totals, opts.date, cat.settings.look.accent)
+    job = Job(workbook, args, key=("xlsx", *args), label=FILE, where=Where.FORK)
     return Plan((Artifact(FILE, job),))

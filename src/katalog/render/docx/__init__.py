@@ -160,17 +160,21 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
                                + list(range(len(cat.proposals)))))
     where = Where.POOL if len(order) >= PARALLEL_MIN_PROPOSALS else Where.HERE
     chunks = [tuple(order[i:i + CHUNK]) for i in range(0, len(order), CHUNK)]
-    jobs = [Job(_attachments, (build, chunk), label=f"docx {k + 1}/{len(chunks)}", where=where)
+    keys = _Keys(build)
+    jobs = [Job(_attachments, (build, chunk), key=keys.chunk(chunk),
+                label=f"docx {k + 1}/{len(chunks)}", where=where)
             for k, chunk in enumerate(chunks)]
     chart = _chart_job(cat, totals)
     where_is = {i: (k, j) for k, chunk in enumerate(chunks) for j, i in enumerate(chunk)}
+    # the chart first: it is the longest job, and the catalogue needs it near its start
     catalogue = Job(_catalogue, (build, where_is, chart is not None),
-                    deps=(*jobs, *([chart] if chart else [])), label="katalog.docx")
+                    key=keys.catalogue(where_is, chart is not None),
+                    deps=(*([chart] if chart else []), *jobs), label="katalog.docx")
     numbered, status = page_numbers(cat, opts)
     final = catalogue
     if numbered:
         final = Job(_finish, (), deps=(catalogue,), label="katalog.docx sidetal",
-                    where=Where.POOL)
+                    where=Where.POOL, previous="katalog.docx sidetal")
     files = [Artifact("katalog.docx", final, part=0)]
     for i, p in enumerate(cat.proposals):
         k, j = where_is[i]
@@ -178,6 +182,43 @@ def plan_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     sizes = [len(c) for c in chunks]
     return Plan(tuple(files), Then((catalogue, final, *jobs), partial(
         _notices, str(path), first, sizes, status)), notices=tuple(logo_notices))
+
+
+class _Keys:
+    """Key material of the Word jobs (see `render.plan.Job.key`): what their bytes depend on.
+
+    An attachment chunk depends on the template, the form and the logo (by digest), the
+    document date, the settings and themes (labels, departments, look, theme titles), the
+    totals every proposal's facts read (decimals, alternative groups, whether the budget
+    year is followed up) and, for each of its proposals, the proposal, its totals and its
+    budget-year figures: editing one proposal makes its chunk (and the catalogue) anew, the
+    other chunks come from the cache. The catalogue depends on all of the catalogue and its
+    totals besides. (The executor fingerprints it with one memo per build, so a proposal is
+    walked once for its chunk's key and the catalogue's.)"""
+
+    def __init__(self, build: _Build) -> None:
+        self.build = build
+        cat, totals = build.cat, build.totals
+        budget = totals.budget
+        self.shared = (
+            "docx", hashlib.sha256(build.template).hexdigest(), str(build.template_path),
+            hashlib.sha256(build.form).hexdigest() if build.form is not None else None,
+            build.form_name, build.date, build.logo, cat.settings, cat.themes,
+            totals.decimals, totals.alternative_groups,
+            budget.followed_up if budget is not None else None)
+
+    def chunk(self, chunk: Sequence[int]) -> tuple[Any, ...]:
+        cat, totals = self.build.cat, self.build.totals
+        budget = totals.budget
+        proposals = [cat.proposals[i] for i in chunk]
+        return (self.shared, [
+            (p, totals.proposals[p.id],
+             budget.proposals.get(p.id) if budget is not None else None) for p in proposals])
+
+    def catalogue(self, where_is: dict[int, tuple[int, int]],
+                  has_chart: bool) -> tuple[Any, ...]:
+        return (self.shared, self.build.cat, self.build.totals, sorted(where_is.items()),
+                has_chart)
 
 
 def _find_template(templates: TemplateSet) -> Path:
@@ -265,11 +306,12 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: b
     cat, date = build.cat, build.date
     index = {p.id: i for i, p in enumerate(cat.proposals)}
     unpacked: dict[int, list[Fragment]] = {}
+    first = 1 if has_chart else 0  # inputs: [the chart], then the chunks in order
 
     def filled(ctx: Context, p: Proposal, level: int) -> list[Element]:
         k, j = where_is[index[p.id]]
         if k not in unpacked:
-            parts = unbundle(inputs[k])  # [files…, fragments' texts…, operations, warnings]
+            parts = unbundle(inputs[k + first])  # [files…, fragments' texts…, operations, warnings]
             n = (len(parts) - 2) // 2
             ops = json.loads(parts[-2])
             unpacked[k] = [Fragment(parts[n + i].decode("utf-8"), [tuple(op) for op in ops[i]])
@@ -280,7 +322,7 @@ def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: b
     data = template.render(
         template.catalogue,
         lambda ctx: catalogue_body(ctx, cat, build.totals, date, filled,
-                                   _pictures(build, inputs[-1] if has_chart else None)),
+                                   _pictures(build, inputs[0] if has_chart else None)),
         {"titel": s.title, "undertitel": s.subtitle, "organisation": s.organisation,
          "dato": danish_date(date)},
         {"title": s.title, "author": s.organisation, "subject": s.subtitle}, _when(date))
@@ -300,7 +342,15 @@ def _pictures(build: _Build, chart: bytes | None) -> Pictures:
 
 
 def _finish(inputs: Inputs) -> bytes:
-    """katalog.docx with the contents' page numbers stored (LibreOffice), and the status."""
+    """katalog.docx with the contents' page numbers stored (LibreOffice), and the status.
+    When the catalogue is the one the last build numbered (same key) and LibreOffice gave
+    the numbers then, that result is used again: LibreOffice takes seconds. A result
+    without numbers (LibreOffice missing or failed) is never reused: it is tried again."""
+    last = inputs.previous
+    if (last is not None and inputs.keys and None not in inputs.keys
+            and tuple(last.keys) == tuple(inputs.keys)
+            and piece(last.output, 1).decode("utf-8") == toc.STATUS_NUMBERS):
+        return last.output
     finished, status = toc.finish_contents(piece(inputs[0], 0))
     return bundle([finished, status.encode("utf-8")])
 

@@ -32,9 +32,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
-import pypdf
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
@@ -411,16 +410,24 @@ def libreoffice_pages(docx: bytes, bookmarks: Sequence[str], soffice: str,
         pdf = folder / "dokument.pdf"
         if not pdf.is_file():
             raise LayoutError("LibreOffice skrev ingen PDF")
-        reader = pypdf.PdfReader(pdf)
-        dests = {str(k).lstrip("/"): v for k, v in reader.named_destinations.items()}
-        pages = {}
-        for name in bookmarks:
-            dest = dests.get(dest_name(name), dests.get(name))
-            if dest is not None:
-                page = reader.get_destination_page_number(dest)
-                if page is not None and page >= 0:
-                    pages[name] = page + 1
-        return pages
+        import pypdf  # ~0.1 s to import: only when the numbers are really computed
+
+        try:
+            return _pages_of(pypdf.PdfReader(pdf), bookmarks)
+        except pypdf.errors.PyPdfError as exc:
+            raise LayoutError(str(exc) or type(exc).__name__) from None
+
+
+def _pages_of(reader: Any, bookmarks: Sequence[str]) -> dict[str, int]:
+    dests = {str(k).lstrip("/"): v for k, v in reader.named_destinations.items()}
+    pages = {}
+    for name in bookmarks:
+        dest = dests.get(dest_name(name), dests.get(name))
+        if dest is not None:
+            page = reader.get_destination_page_number(dest)
+            if page is not None and page >= 0:
+                pages[name] = page + 1
+    return pages
 
 
 def _run(command: list[str], home: Path, timeout: float) -> None:
@@ -489,7 +496,7 @@ def _numbers(package: _Package, settings: bytes | None, refs: list[tuple[str, _F
     names = list(dict.fromkeys(name for name, _ in refs))
     try:
         pages = libreoffice_pages(package.write(settings), names, program, timeout)
-    except (LayoutError, OSError, pypdf.errors.PyPdfError) as exc:
+    except (LayoutError, OSError) as exc:
         return STATUS_FAILED.format(reason=str(exc) or type(exc).__name__)
     for name, f in refs:
         if name in pages:
