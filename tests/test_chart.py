@@ -353,3 +353,18 @@ def test_importing_the_renderers_loads_neither_matplotlib_nor_xlsxwriter() -> No
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_range_is_drawn_at_its_smaller_end(cases: dict) -> None:
+    """A theme whose year is a range was drawn as 0 while its label read the range: the bar
+    now stands at the end nearer 0 (the smaller saving), and the label still writes it out."""
+    files = replace(minimal(), "proposals/P1.md", "{2026: -100, 2027: -200}",
+                    "{2026: {low: -100, high: -300}, 2027: -200}")
+    result = check_files(files)
+    assert result.totals is not None, result.report
+    data = overview_data(result.catalogue, result.totals)
+    (stack,) = data.stacks
+    assert stack.values[2026] == Decimal(100) and stack.values[2027] == Decimal(200)
+    assert "2026: 100–300" in overview_alt(result.catalogue, result.totals)
+    tops = [p.get_height() for p in figure(data, DEFAULT_ACCENT).axes[0].patches]
+    assert tops == [100.0, 200.0, 0.0]  # 2028 has no amount

@@ -86,7 +86,7 @@ def overview_data(cat: Catalogue, totals: Totals) -> OverviewData:
         series = as_saving(totals.themes[theme.id].total, negative)
         if series.empty:
             continue
-        values = {y: series.partial.get(y, series.values.get(y, Decimal(0))) for y in s.years}
+        values = {y: smaller_end(series, y) for y in s.years}
         stacks.append(Stack(f"{theme.number}. {theme.title}", values))
     return OverviewData(s.years, unit_label(s.unit, s.price_level), tuple(stacks),
                         as_saving(totals.total, negative), as_saving(totals.target, negative))
@@ -207,7 +207,7 @@ def _marks(ax: Any, data: OverviewData, tops: list[float], bold: Any) -> list[An
     if data.target.values:
         handles.append(Line2D([], [], color="#1a1a1a", linewidth=2.4,
                               linestyle=(0, (3, 1.5)), label=TARGET_LABEL))
-    net = [(x, float(_known(data.total, y))) for x, y in enumerate(data.years)
+    net = [(x, float(smaller_end(data.total, y))) for x, y in enumerate(data.years)
            if any(st.values[y] < 0 for st in data.stacks)]
     if net:  # with extra costs below 0 the bar's top is not its total: mark the total
         ax.plot([x for x, _ in net], [v for _, v in net], linestyle="none", marker="D",
@@ -219,10 +219,12 @@ def _marks(ax: Any, data: OverviewData, tops: list[float], bold: Any) -> list[An
     return handles
 
 
-def _known(series: Series, year: int) -> Decimal:
-    """The year's value or its known part (0 when nothing is known)."""
-    value = series.known(year) if year in series.unknown else series.get(year)
-    return value if isinstance(value, Decimal) else Decimal(0)
+def smaller_end(series: Series, year: int) -> Decimal:
+    """What a bar is drawn at: the year's value, the known part of a year with a `"?"`, and
+    of a range the end nearer 0 (the smaller saving: a chart never promises more than the
+    content does; the label above the bar writes the range out); 0 when nothing is known."""
+    ends = series.ends(year)
+    return min(ends, key=abs) if ends is not None else Decimal(0)
 
 
 def figure(data: OverviewData, accent: str) -> "Figure":

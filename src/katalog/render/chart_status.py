@@ -33,6 +33,7 @@ from .chart import (
     as_saving,
     legend_height,
     shown,
+    smaller_end,
 )
 
 if TYPE_CHECKING:
@@ -95,13 +96,8 @@ def status_alt(data: StatusData) -> str:
 
 
 def drawn(series: Series, year: int) -> float:
-    """The height a bar part is drawn at: the year's value, the known part of a year with a
-    `"?"`, and of a range the end nearer 0 (the smaller saving: the chart never promises
-    more than the content does; the label above the bar writes the range out)."""
-    ends = series.ends(year)
-    if ends is None:
-        return 0.0
-    return float(min(ends, key=abs))
+    """The height a bar part is drawn at (`chart.smaller_end`: a range at its end nearer 0)."""
+    return float(smaller_end(series, year))
 
 
 def figure(data: StatusData) -> "Figure":
