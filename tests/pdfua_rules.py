@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any, Iterator
 
 import pikepdf
@@ -310,3 +311,20 @@ def _fonts(pdf: Pdf) -> Iterator[str]:
         for xobject in resources.get("/XObject", Dictionary()).values():
             if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
                 stack.append(xobject.Resources)
+
+
+def figures(pdf: Path) -> list[str]:
+    """/Alt of every Figure in the structure tree of the PDF at `pdf`."""
+    found: list[str] = []
+    with pikepdf.open(pdf) as doc:
+        def walk(node: pikepdf.Object) -> None:
+            if isinstance(node, pikepdf.Array):
+                for kid in node:
+                    walk(kid)
+            elif isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure":
+                    found.append(str(node.get("/Alt", "")))
+                if "/K" in node:
+                    walk(node["/K"])
+        walk(doc.Root.StructTreeRoot)
+    return found

@@ -21,7 +21,7 @@ from katalog.render.budget_pdf import plan_budget_pdf
 
 from budget_docs_fixture import catalogues, cells_of, run_planner, totals_json
 from conftest import pdf_pages_text
-from pdfua_rules import problems
+from pdfua_rules import figures, problems
 
 FILES = ("budgetaftale.pdf", "opfoelgning.pdf")
 
@@ -170,21 +170,6 @@ def test_the_follow_up_shows_the_realisation_chart_as_a_figure(contents, made):
     description; the agreement has no figure."""
     from katalog.pipeline import check
     from katalog.render.chart_status import status_alt, status_data
-
-    def figures(pdf: Path) -> list[str]:
-        found: list[str] = []
-        with pikepdf.open(pdf) as doc:
-            def walk(node: pikepdf.Object) -> None:
-                if isinstance(node, pikepdf.Array):
-                    for kid in node:
-                        walk(kid)
-                elif isinstance(node, pikepdf.Dictionary):
-                    if node.get("/S") == "/Figure":
-                        found.append(str(node.get("/Alt", "")))
-                    if "/K" in node:
-                        walk(node["/K"])
-            walk(doc.Root.StructTreeRoot)
-        return found
 
     checked = check(contents["example"])
     alt = status_alt(status_data(checked.catalogue, checked.totals))

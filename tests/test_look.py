@@ -8,7 +8,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pikepdf
 import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
@@ -18,6 +17,7 @@ from katalog.pipeline import check
 from katalog.render import chart, look
 
 from conftest import SMALL, require_program, write_tree
+from pdfua_rules import figures
 
 ACCENT = "#7a1f3d"
 LOGO_FILL = "#0a7d4f"  # the logo's own colour, to find it on the cover
@@ -80,23 +80,6 @@ def test_the_pdf_is_in_the_accent_with_the_logo_on_the_cover(made, tmp_path):
     assert near(overview, ACCENT) > 2000  # the table's header row and the chart's bars
     for counts in (cover, overview):
         assert near(counts, look.DEFAULT_ACCENT) == 0
-
-
-def figures(pdf: Path) -> list[str]:
-    """/Alt of every Figure in the PDF's structure tree."""
-    found: list[str] = []
-    with pikepdf.open(pdf) as doc:
-        def walk(node: pikepdf.Object) -> None:
-            if isinstance(node, pikepdf.Array):
-                for kid in node:
-                    walk(kid)
-            elif isinstance(node, pikepdf.Dictionary):
-                if node.get("/S") == "/Figure":
-                    found.append(str(node.get("/Alt", "")))
-                if "/K" in node:
-                    walk(node["/K"])
-        walk(doc.Root.StructTreeRoot)
-    return found
 
 
 def test_the_overview_chart_is_in_both_with_its_alternative_text(made):

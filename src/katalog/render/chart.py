@@ -156,12 +156,19 @@ def _danish(value: float) -> str:
 def _y_axis(ax: Any, data: OverviewData, tops: list[float], bottoms: list[float],
             font: Any) -> None:
     """Fixed, Danish-labelled ticks over the bars, the targets and room for the labels."""
+    goals = [float(v) for v in data.target.values.values()]
+    y_ticks(ax, [*bottoms, *goals], [*tops, *goals], font, 0.12)
+
+
+def y_ticks(ax: Any, lows: list[float], highs: list[float], font: Any,
+            headroom: float) -> None:
+    """Danish-labelled ticks from the lowest to the highest value (and 0), with `headroom`
+    (a share of the span) above for the labels over the bars."""
     from matplotlib.ticker import MaxNLocator
 
-    goals = [float(v) for v in data.target.values.values()]
-    low, high = min([0.0, *bottoms, *goals]), max([0.0, *tops, *goals])
+    low, high = min([0.0, *lows]), max([0.0, *highs])
     span = (high - low) or 1.0
-    low, high = low - (0.06 * span if low < 0 else 0), high + 0.12 * span
+    low, high = low - (0.06 * span if low < 0 else 0), high + headroom * span
     ticks = [float(t) for t in MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
              .tick_values(low, high) if low - 1e-9 <= t <= high + 1e-9]
     ax.set_yticks(ticks, [_danish(t) for t in ticks], fontproperties=font)

@@ -27,13 +27,13 @@ from .chart import (
     PNG_DPI,
     RC,
     WIDTH_IN,
-    _danish,
     _fonts,
     accessible,
     as_saving,
     legend_height,
     shown,
     smaller_end,
+    y_ticks,
 )
 
 if TYPE_CHECKING:
@@ -150,15 +150,7 @@ def figure(data: StatusData) -> "Figure":
 def _axes(ax: Any, data: StatusData, tops: list[float], bottoms: list[float], font: Any,
           bold: Any) -> None:
     """Years below, Danish ticks at the side, room above the labels."""
-    from matplotlib.ticker import MaxNLocator
-
-    low, high = min([0.0, *bottoms]), max([0.0, *tops])
-    span = (high - low) or 1.0
-    low, high = low - (0.06 * span if low < 0 else 0), high + 0.14 * span
-    ticks = [float(t) for t in MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
-             .tick_values(low, high) if low - 1e-9 <= t <= high + 1e-9]
-    ax.set_yticks(ticks, [_danish(t) for t in ticks], fontproperties=font)
-    ax.set_ylim(low, high)
+    y_ticks(ax, bottoms, tops, font, 0.14)
     ax.set_xticks(range(len(data.years)), [str(y) for y in data.years], fontproperties=bold)
     ax.set_xlim(-0.6, len(data.years) - 0.4)
     ax.axhline(0, color="#1a1a1a", linewidth=0.8, zorder=4)
