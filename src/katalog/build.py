@@ -36,6 +36,7 @@ from .render.plan import Options, Plan, Planner, combine
 from .render.templates import TemplateSet
 from .render.totals_files import FILES as TOTALS_FILES
 from .render.totals_files import plan_totals
+from .template_cache import TemplateBytecode
 
 __all__ = ["DEFAULT_FORMATS", "MARKER", "RENDERERS", "BuildError", "BuildResult", "Options",
            "OutputRefused", "build", "document_date", "ensure_replaceable", "parse_formats"]
@@ -171,7 +172,8 @@ def build(
         raise BuildError(checked.report)
     if templates is None and (content.resolve().parent / "templates").is_dir():
         templates = content.resolve().parent / "templates"
-    opts = Options(TemplateSet.create(templates),
+    bytecode = TemplateBytecode(store) if store.enabled else None
+    opts = Options(TemplateSet.create(templates, bytecode),
                    document_date(checked.catalogue.settings.date, content))
     plans = {}
     for name in formats:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from jinja2 import BaseLoader, Environment, Template, TemplateNotFound
+from jinja2 import BaseLoader, BytecodeCache, Environment, Template, TemplateNotFound
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context, Macro
@@ -46,17 +46,21 @@ def default_templates() -> Path:
 
 @dataclass(frozen=True)
 class TemplateSet:
-    """The folders searched for templates, overrides first."""
+    """The folders searched for templates, overrides first; `bytecode` (given by the
+    build: `template_cache.TemplateBytecode`) keeps the templates compiled between builds
+    for every environment made from `loader`."""
 
     dirs: tuple[Path, ...]
+    bytecode: BytecodeCache | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def create(cls, override: Path | str | None = None) -> "TemplateSet":
+    def create(cls, override: Path | str | None = None,
+               bytecode: BytecodeCache | None = None) -> "TemplateSet":
         default = default_templates()
         dirs = [Path(override).resolve()] if override else []
         if default.resolve() not in dirs:
             dirs.append(default.resolve())
-        return cls(tuple(d for d in dirs if d.is_dir()))
+        return cls(tuple(d for d in dirs if d.is_dir()), bytecode)
 
     def search_path(self, sub: str) -> list[Path]:
         return [d / sub for d in self.dirs if (d / sub).is_dir()]
@@ -94,7 +98,7 @@ class TemplateSet:
 
     def loader(self, *subs: str) -> "SafeLoader":
         """A Jinja loader over these folders' `subs` (e.g. "pdf", "html"), in that order."""
-        return SafeLoader([d / sub for sub in subs for d in self.dirs])
+        return SafeLoader([d / sub for sub in subs for d in self.dirs], self.bytecode)
 
 
 def check_inside(root: Path, rel: str) -> os.stat_result:
@@ -154,8 +158,9 @@ class SafeLoader(BaseLoader):
     that has the template wins; a template there that is a symlink, sits in a symlinked
     folder, is a FIFO or is too big stops the build with a Danish `UnsafeFile`."""
 
-    def __init__(self, folders: Sequence[Path]) -> None:
+    def __init__(self, folders: Sequence[Path], bytecode: BytecodeCache | None = None) -> None:
         self.folders = [Path(f) for f in folders]
+        self.bytecode = bytecode  # the environments made by `sandboxed` use it
 
     def get_source(self, environment: Environment,
                    template: str) -> tuple[str, str, Callable[[], bool]]:
@@ -232,7 +237,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
 def sandboxed(loader: BaseLoader, **options: Any) -> Environment:
     """A Jinja environment in the immutable sandbox: templates from a pull request may show
     data, never call into Python's internals or change the data they are given (either
-    stops the build with `TemplateRefused`)."""
+    stops the build with `TemplateRefused`). A `SafeLoader` with a bytecode cache gives
+    it to the environment."""
+    options.setdefault("bytecode_cache", getattr(loader, "bytecode", None))
     return _Sandbox(loader=loader, **options)
 
 
