@@ -97,7 +97,7 @@ def test_a_planted_record_is_never_loaded(tmp_path: Path, compiled: list[str]) -
     compiled.clear()
     build(EXAMPLE, out, ["html"])
     assert not witness.exists()
-    assert "proposal.html" in compiled
+    assert "index.html" in compiled and "all.html" in compiled
     assert _files(out) == first
 
 

@@ -5,11 +5,12 @@ with everything ("hele kataloget", made of the macros of `all.html` that the PDF
 and a search page. All links are relative, so the site works from `file://` and from any web
 server; nothing is fetched from elsewhere. The same content gives the same bytes.
 
-`plan_html` returns the pages as jobs (see `render.plan`); nothing is cached (a page costs
-less to render than its context costs to fingerprint). Each proposal's job builds its
+`plan_html` returns the pages as jobs (see `render.plan`). Each proposal's job builds its
 facts, tables and body once and returns its page, its article of the single page (all.html's
 `proposal` macro) and its text for the search index; with many proposals they run in forked
-pool workers, and the single page puts the articles in place of the macro's calls.
+pool workers, and the single page puts the articles in place of the macro's calls. The
+proposals' jobs are cached per proposal (`_page_key`: an edit makes one page anew); the
+other pages, which list every proposal, are made in every build.
 """
 
 from __future__ import annotations
@@ -508,7 +509,11 @@ def plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     site = Site(cat, totals, opts.date, env)
     pages = _Pages(site, env, catalogue_macros(env, site))
     where = Where.FORK if len(cat.proposals) >= PARALLEL_MIN_PROPOSALS else Where.HERE
+    shared = _page_key(cat, totals, opts)
+    budget = totals.budget
     proposals = [Job(_proposal_pages, (pages, i), label=f"forslag/{page_name(p.id)}",
+                     key=(shared, p, totals.proposals[p.id],
+                          budget.proposals.get(p.id) if budget is not None else None),
                      where=where) for i, p in enumerate(cat.proposals)]
     themes = [Job(_theme_page, (pages, t.id), label=f"tema/{page_name(t.id)}")
               for t in cat.themes]
@@ -531,6 +536,18 @@ def plan_html(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
                                                          label=INTRO_PAGE)))
     files += _assets(opts.templates, site)
     return Plan(tuple(files))
+
+
+def _page_key(cat: Catalogue, totals: Totals, opts: Options) -> tuple[Any, ...]:
+    """What every proposal's page and article depend on besides the proposal, its totals
+    and its budget-year figures (the key material of `_proposal_pages`): the site's
+    templates, the date, the settings (labels, look, departments), the themes and the
+    introduction (the menu names it), and the totals the facts read. Editing one proposal
+    makes its page anew; the others come from the cache."""
+    budget = totals.budget
+    return ("html-proposal", opts.templates.digest("html"), opts.date, cat.settings,
+            cat.themes, cat.intro, totals.decimals, totals.alternative_groups,
+            budget.followed_up if budget is not None else None)
 
 
 def _assets(templates: TemplateSet, site: Site) -> list[Artifact]:

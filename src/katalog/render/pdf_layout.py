@@ -109,12 +109,7 @@ def dirs_of(templates: TemplateSet) -> tuple[str, ...]:
 
 def assets_digest(templates: TemplateSet) -> str:
     """A digest of the files WeasyPrint loads besides the HTML: `pdf/` and `fonts/`."""
-    h = hashlib.sha256()
-    for sub in (TEMPLATE_DIR, "fonts"):
-        for rel, path in templates.files(sub).items():
-            h.update(f"{sub}/{rel}\0".encode("utf-8"))
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
+    return templates.digest(TEMPLATE_DIR, "fonts")
 
 
 # --- Laying out ------------------------------------------------------------------------------

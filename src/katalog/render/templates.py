@@ -16,6 +16,7 @@ those katalog needs), and `render_with` renders a page with some of its names re
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import sys
@@ -91,6 +92,16 @@ class TemplateSet:
             for rel, path in _walk(d, sub)[0].items():
                 found[rel] = path
         return dict(sorted(found.items()))
+
+    def digest(self, *subs: str) -> str:
+        """A digest of the files under `subs` (names and contents, overrides winning): what
+        a cached output made from these templates is keyed by."""
+        h = hashlib.sha256()
+        for sub in subs:
+            for rel, path in self.files(sub).items():
+                h.update(f"{sub}/{rel}\0".encode("utf-8"))
+                h.update(hashlib.sha256(read_regular(path, TEMPLATE_LIMIT)).digest())
+        return h.hexdigest()
 
     def refused(self, sub: str) -> list[Path]:
         """What `files(sub)` leaves out: symlinks, FIFOs, devices (for a warning)."""
