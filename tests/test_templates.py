@@ -177,3 +177,30 @@ def test_a_template_symlink_out_of_the_folder_or_a_fifo_is_refused(small, tmp_pa
     with pytest.raises(UnsafeFile, match="FIFO"):
         build(small, tmp_path / "out", ["html"], templates=own.parent, cache=False)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_sandbox_verdict_is_per_type_and_name():
+    """The sandbox remembers its verdict per (type, attribute): a harmless `append` field of
+    a katalog object never lets a list's `append` through, nor the other way round, and a
+    function's internals stay refused however often they are asked for."""
+    from dataclasses import dataclass
+
+    from jinja2 import DictLoader
+
+    @dataclass(frozen=True)
+    class Row:
+        append: str = "en kolonne"
+
+    env = templates.sandboxed(DictLoader({
+        "field.html": "{{ row.append }}",
+        "mutate.html": "{{ rows.append(1) }}",
+        "internals.html": "{{ fn.__globals__ }}",
+    }))
+    for _ in range(2):
+        assert env.get_template("field.html").render(row=Row()) == "en kolonne"
+        rows: list[int] = []
+        with pytest.raises(TemplateRefused):
+            env.get_template("mutate.html").render(rows=rows)
+        assert rows == []
+        with pytest.raises(TemplateRefused):
+            env.get_template("internals.html").render(fn=test_the_sandbox_verdict_is_per_type_and_name)
