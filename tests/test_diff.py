@@ -529,6 +529,34 @@ def test_files_both_revisions_share_are_parsed_once(repo, monkeypatch):
     assert len(parsed) == 9 and parsed.count("content/proposals/I1.md") == 2
 
 
+def test_a_second_diff_parses_only_what_no_diff_or_check_has_parsed(repo, monkeypatch):
+    """The content cache beside the content folder (the one `katalog check` uses) serves a
+    diff too: run again, a diff parses nothing and says the same; after an edit, only the
+    edited file is parsed; without the cache every file is parsed, with the same result."""
+    from katalog import source
+
+    edit(repo / "content/proposals/I1.md", "{2026: -1001, 2027: 0}", "{2026: -1001, 2027: -1}")
+    parsed: list[str] = []
+    real = source.read_document
+
+    def counting(raw, path, front_matter):
+        parsed.append(path)
+        return real(raw, path, front_matter)
+
+    monkeypatch.setattr(source, "read_document", counting)
+    first = changes_of(repo, "base", None)
+    assert len(parsed) == 9
+    parsed.clear()
+    assert changes_of(repo, "base", None) == first and parsed == []
+    edit(repo / "content/proposals/I1.md", "{2026: -1001, 2027: -1}", "{2026: -1001, 2027: -2}")
+    third = changes_of(repo, "base", None)
+    assert parsed == ["content/proposals/I1.md"]
+    assert year(proposal(third, "I1").total, 2027)[2] == -2
+    monkeypatch.setenv("KATALOG_NO_CACHE", "1")
+    parsed.clear()
+    assert changes_of(repo, "base", None) == third and len(parsed) == 9
+
+
 def test_cli_text_output_and_one_folder_is_a_usage_error(repo, monkeypatch):
     edit(repo / "content/proposals/I1.md", "{2026: -1001, 2027: 0}", "{2026: -1201, 2027: 0}")
     monkeypatch.chdir(repo)

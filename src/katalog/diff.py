@@ -872,9 +872,11 @@ def diff_revisions(base: str, head: str | None = None, content: str = "content",
         head_files: Any = read_folder(folder)
     else:
         head_files = gitsource.read_revision(repo, head, rel)
-    read = shared_reader()
-    return diff(check_files(base_files, label, read=read), check_files(head_files, label, read=read),
-                base, head or WORKTREE_LABEL, label, label)
+    cache = _documents(repo / rel)
+    base_checked = check_files(base_files, label, read=cache.read)
+    head_checked = check_files(head_files, label, read=cache.read)
+    cache.save()
+    return diff(base_checked, head_checked, base, head or WORKTREE_LABEL, label, label)
 
 
 def shared_reader() -> Any:
@@ -887,6 +889,16 @@ def shared_reader() -> Any:
     return DocumentCache().read
 
 
+def _documents(near: Any) -> Any:
+    """The content cache beside the folder `near` (the one `katalog check` of it uses), so a
+    diff parses only the files no earlier check or diff has parsed; in memory only when
+    KATALOG_NO_CACHE is set. Either way a file both sides have is parsed once."""
+    from .cache import caching_enabled
+    from .content_cache import DocumentCache
+
+    return DocumentCache.beside(near) if caching_enabled() else DocumentCache()
+
+
 def diff_folders(old: str, new: str) -> Diff:
     """Compare two content folders on disk (content that arrived by e-mail)."""
     import os
@@ -896,7 +908,8 @@ def diff_folders(old: str, new: str) -> Diff:
     from .pipeline import check_files
 
     old_root, new_root = os.fspath(Path(old)), os.fspath(Path(new))
-    read = shared_reader()  # the files both folders have are parsed once
-    return diff(check_files(read_folder(Path(old)), old_root, read=read),
-                check_files(read_folder(Path(new)), new_root, read=read),
-                str(old), str(new), old_root, new_root)
+    cache = _documents(Path(new))  # the files both folders have are parsed once
+    old_checked = check_files(read_folder(Path(old)), old_root, read=cache.read)
+    new_checked = check_files(read_folder(Path(new)), new_root, read=cache.read)
+    cache.save()
+    return diff(old_checked, new_checked, str(old), str(new), old_root, new_root)
