@@ -237,7 +237,7 @@ def layout(bars: Bars) -> Geometry:
     shapes += _axes(bars, box, ticks, labels)
     shapes += _marks(bars, box, tops)
     legend, height = _legend(bars, patterns, bars.plot_height + 4)
-    return Geometry(bars.width, math.ceil(height + 4), tuple(patterns.values()),
+    return Geometry(bars.width, math.ceil(height + 6), tuple(patterns.values()),
                     tuple(shapes + legend))
 
 
@@ -330,21 +330,25 @@ def _legend(bars: Bars, patterns: dict[tuple[str, str, str], Pattern],
     """Two columns below the plot (filled column by column): a symbol and a wrapped label
     per part, the mark, the net total, then notes without a symbol. Returns the shapes and
     the legend's bottom."""
-    entries: list[tuple[Any, list[str]]] = [
-        (part, textwrap.wrap(part.label, WRAP) or [""]) for part in bars.parts]
+    raw: list[tuple[Any, str]] = [(part, part.label) for part in bars.parts]
     if any(m is not None for m in bars.marks):
-        entries.append(("mark", [bars.mark_label]))
+        raw.append(("mark", bars.mark_label))
     if any(v is not None for v in bars.net):
-        entries.append(("net", [bars.net_label]))
-    entries += [("note", textwrap.wrap(note, WRAP)) for note in bars.notes]
-    if not entries:
+        raw.append(("net", bars.net_label))
+    raw += [("note", note) for note in bars.notes]
+    if not raw:
         return [], top
-    rows = -(-len(entries) // 2)
-    columns = [entries[:rows], entries[rows:]]
-    widths = [max((max(text_width(line) for line in lines) for _, lines in col), default=0)
-              for col in columns]
-    full = [HANDLE + HANDLE_PAD + w for w in widths if w]
-    x = max(4.0, (bars.width - sum(full) - COLUMN_GAP * (len(full) - 1)) / 2)
+    rows = -(-len(raw) // 2)
+    for wrap in range(WRAP, 7, -4):  # narrower lines until both columns fit the width
+        entries = [(what, textwrap.wrap(label, wrap) or [""]) for what, label in raw]
+        columns = [entries[:rows], entries[rows:]]
+        widths = [max((text_width(line) for _, lines in col for line in lines), default=0)
+                  for col in columns]
+        spread = sum(HANDLE + HANDLE_PAD + w for w in widths if w) + COLUMN_GAP * (
+            sum(1 for w in widths if w) - 1)
+        if spread <= bars.width - 8:
+            break
+    x = max(4.0, (bars.width - spread) / 2)
     heights = [max(len(col[r][1]) for col in columns if r < len(col)) * LINE + 4.5
                for r in range(rows)]
     shapes: list[Shape] = []
