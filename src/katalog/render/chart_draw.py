@@ -65,11 +65,13 @@ def _directions(hatch: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _environment() -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
+    """katalog's own chart templates (never a catalogue's override: the layout is fixed),
+    read and sandboxed as every template is, autoescaped: a theme title is text."""
+    from jinja2 import StrictUndefined
 
-    from .templates import sandboxed
+    from .templates import TemplateSet, sandboxed
 
-    env = sandboxed(FileSystemLoader(str(default_templates() / "charts")), autoescape=True,
+    env = sandboxed(TemplateSet.create().loader("charts"), autoescape=True,
                     undefined=StrictUndefined)
     env.filters["n"] = _number
     return env
