@@ -22,7 +22,7 @@ UNAVAILABLE = "not in this katalog"
 LOAD = "Load average at start (1/5/15 min)"
 LIBRARIES = ("katalog", "click", "ruamel.yaml", "ruamel.yaml.clib", "cmarkgfm", "nh3", "jinja2",
              "babel", "rich", "weasyprint", "pydyf", "tinycss2", "python-docx", "docxtpl",
-             "lxml", "matplotlib", "xlsxwriter", "pikepdf", "pypdf", "pypandoc-binary")
+             "lxml", "pillow", "xlsxwriter", "pikepdf", "pypdf", "pypandoc-binary")
 
 
 @dataclass

@@ -172,7 +172,7 @@ def tree_fingerprint(folders: Iterable[Path]) -> str:
 PARSING = ("ruamel.yaml", "ruamel.yaml.clib")
 LIBRARIES = (*PARSING, "jinja2", "markupsafe", "babel", "weasyprint", "pydyf", "tinycss2",
              "pypdf", "pikepdf", "python-docx", "docxtpl", "lxml", "cmarkgfm", "nh3",
-             "matplotlib")
+             "pillow")
 
 
 @lru_cache(maxsize=4)

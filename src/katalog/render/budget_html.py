@@ -26,7 +26,6 @@ from .budget_docs import AGREEMENT, FOLLOW_UP, Agreement, FollowUp, agreement, f
 from .html import (
     OUT,
     Site,
-    _version,
     body_html,
     environment,
     href,
@@ -133,6 +132,7 @@ def status_chart_job(cat: Catalogue, totals: Totals) -> Job | None:
     numbers: a bundle of the site's SVG and the PDF's (titled by the alternative text, see
     `html.pdf_chart`). None before the first budget revision. The site's and the PDF's
     planners get the same job, so a build draws it once."""
+    from . import chart
     from .chart_status import status_data
 
     for known_cat, known_totals, job in _STATUS_JOB:
@@ -141,7 +141,7 @@ def status_chart_job(cat: Catalogue, totals: Totals) -> Job | None:
     data = status_data(cat, totals)
     if data is None:
         return None
-    job = Job(_status_chart, (data,), key=("status-chart", data, _version("matplotlib")),
+    job = Job(_status_chart, (data,), key=("status-chart", data, chart.version()),
               label="realiseringsdiagram", where=Where.POOL)
     _STATUS_JOB[:] = [(cat, totals, job)]
     return job

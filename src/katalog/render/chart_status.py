@@ -5,39 +5,26 @@ marker across the bar). Pure functions of the computed budget year: `status_svg`
 SVG for the follow-up page and its PDF), `status_png` (a picture for Word) and
 `status_alt` (the sentence that is the SVG's `<desc>` and the picture's alt text).
 
-It is drawn as the overview chart is (`render.chart`: matplotlib, one bundled font, fixed
-metadata, so the same content gives the same bytes). Readable without colour: each light
+It is laid out and drawn as the overview chart is (`render.chart_layout`, `chart_draw`: one
+bundled font, an SVG template and Pillow, so the same content gives the same bytes). Readable without colour: each light
 has its own hatch pattern as well as its colour, and the legend names the lights in words.
 Savings are drawn upwards whatever the catalogue's sign convention; an extra cost below 0.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..budget import STATUS_KEYS
 from ..compute import Series, Totals
 from ..labels import labels_for
 from ..model import Catalogue
 from ..numbers import NBSP, unit_label
-from .chart import (
-    PNG_DPI,
-    RC,
-    WIDTH_IN,
-    _fonts,
-    accessible,
-    as_saving,
-    legend_height,
-    shown,
-    smaller_end,
-    y_ticks,
-)
+from .chart import PNG_DPI, WIDTH_IN, as_saving, shown, smaller_end
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from .chart_layout import Bars
 
 STATUS_CHART_ID = "katalog-realisering"
 STATUS_TITLE = "Forventet realisering pr. status og år"
@@ -100,83 +87,38 @@ def drawn(series: Series, year: int) -> float:
     return float(smaller_end(series, year))
 
 
-def figure(data: StatusData) -> "Figure":
-    """The chart as a matplotlib Figure (no pyplot)."""
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+def bars(data: StatusData) -> "Bars":
+    """What the chart shows, for `chart_layout`: a stacked part per light, the adopted
+    saving as a mark, the expected total over each bar and, when a part is below 0, the
+    expected total as a diamond in every year (a bar's top is then not its total)."""
+    from .chart_layout import Bars, Part
 
-    font, bold = _fonts(9)
-    fig = Figure(figsize=(WIDTH_IN, PLOT_IN), layout="constrained")
-    ax = fig.add_subplot()
-    up = [0.0] * len(data.years)
-    down = [0.0] * len(data.years)
-    handles: list[Any] = []
-    for key, name, text, series in data.lights:
-        colour, hatch = LIGHT_STYLE[key]
-        for x, year in enumerate(data.years):
-            value = drawn(series, year)
-            base = up if value >= 0 else down
-            ax.bar(x, value, 0.62, bottom=base[x], color=colour, hatch=hatch,
-                   hatchcolor="#ffffff", edgecolor="#ffffff", linewidth=0.6, zorder=3)
-            base[x] += value
-        handles.append(Patch(facecolor=colour, hatch=hatch, hatchcolor="#ffffff",
-                             edgecolor=colour, label=textwrap.fill(f"{name}: {text}", 44)))
-    tops = list(up)
-    for x, year in enumerate(data.years):
-        adopted = drawn(data.adopted, year)
-        ax.hlines(adopted, x - 0.42, x + 0.42, colors="#1a1a1a", linewidth=2.4,
-                  linestyles=(0, (3, 1.5)), zorder=5)
-        tops[x] = max(tops[x], adopted)
-        ax.annotate(shown(data.expected, year), (x, tops[x]), xytext=(0, 4),
-                    textcoords="offset points", ha="center", va="bottom",
-                    fontproperties=bold, color="#1a1a1a", zorder=6)
-    handles.append(Line2D([], [], color="#1a1a1a", linewidth=2.4, linestyle=(0, (3, 1.5)),
-                          label=ADOPTED_LABEL))
-    if any(down):  # a part below 0: the bar's top is not the total, so mark the total
-        ax.plot(range(len(data.years)), [drawn(data.expected, y) for y in data.years],
-                linestyle="none", marker="D", markersize=7, markerfacecolor="#ffffff",
-                markeredgecolor="#1a1a1a", markeredgewidth=1.6, zorder=7)
-        handles.append(Line2D([], [], linestyle="none", marker="D", markersize=7,
-                              markerfacecolor="#ffffff", markeredgecolor="#1a1a1a",
-                              markeredgewidth=1.6, label=EXPECTED_LABEL))
-    _axes(ax, data, tops, down, font, bold)
-    fig.set_size_inches(WIDTH_IN, PLOT_IN + legend_height([h.get_label() for h in handles]))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False,
-               prop=font, handlelength=2.4, handleheight=1.3)
-    return fig
-
-
-def _axes(ax: Any, data: StatusData, tops: list[float], bottoms: list[float], font: Any,
-          bold: Any) -> None:
-    """Years below, Danish ticks at the side, room above the labels."""
-    y_ticks(ax, bottoms, tops, font, 0.14)
-    ax.set_xticks(range(len(data.years)), [str(y) for y in data.years], fontproperties=bold)
-    ax.set_xlim(-0.6, len(data.years) - 0.4)
-    ax.axhline(0, color="#1a1a1a", linewidth=0.8, zorder=4)
-    ax.set_ylabel(f"Forventet besparelse ({data.unit.replace(NBSP, ' ')})", fontproperties=font)
-    ax.grid(axis="y", color="#d0d0d0", linewidth=0.6, zorder=0)
-    ax.spines[["top", "right"]].set_visible(False)
-
-
-def _render(data: StatusData, fmt: str, **options: Any) -> bytes:
-    import matplotlib
-
-    with matplotlib.rc_context({**RC, "svg.id": STATUS_CHART_ID}):
-        out = io.BytesIO()
-        figure(data).savefig(out, format=fmt, **options)
-    return out.getvalue()
+    parts = tuple(Part(f"{name}: {text}", LIGHT_STYLE[key][0], LIGHT_STYLE[key][1], "#ffffff",
+                       LIGHT_STYLE[key][0], tuple(smaller_end(series, y) for y in data.years))
+                  for key, name, text, series in data.lights)
+    below = any(v < 0 for part in parts for v in part.values)
+    return Bars(data.years, parts, tuple(smaller_end(data.adopted, y) for y in data.years),
+                tuple(shown(data.expected, y) for y in data.years),
+                tuple(smaller_end(data.expected, y) if below else None for y in data.years),
+                ADOPTED_LABEL, EXPECTED_LABEL, (),
+                f"Forventet besparelse ({data.unit.replace(NBSP, ' ')})", 0.14, PLOT_IN * 72,
+                WIDTH_IN * 72)
 
 
 def status_png(data: StatusData) -> bytes:
     """The chart as a PNG for Word; its alt text is `status_alt(data)`."""
-    return _render(data, "png", dpi=PNG_DPI, metadata={"Software": None})
+    from .chart_draw import png
+    from .chart_layout import layout
+
+    return png(layout(bars(data)), PNG_DPI)
 
 
 def status_svg(data: StatusData, prefix: str = STATUS_CHART_ID, title: str | None = None) -> str:
     """The chart as inline, accessible SVG (see `chart.overview_svg` for the PDF's title)."""
-    raw = _render(data, "svg", metadata={"Date": None, "Creator": None})
-    return accessible(raw, title or STATUS_TITLE, status_alt(data), prefix)
+    from .chart_draw import svg
+    from .chart_layout import layout
+
+    return svg(layout(bars(data)), prefix, title or STATUS_TITLE, status_alt(data))
 
 
 __all__ = ["LIGHT_STYLE", "STATUS_CHART_ID", "STATUS_TITLE", "StatusData", "status_alt",

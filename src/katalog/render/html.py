@@ -453,7 +453,7 @@ def chart_job(cat: Catalogue, totals: Totals) -> Job | None:
            data.unit, [(st.label, sorted((y, str(v)) for y, v in st.values.items()))
                        for st in data.stacks],
            [chart.shown(data.total, y) for y in data.years],
-           [chart.shown(data.target, y) for y in data.years], _version("matplotlib"))
+           [chart.shown(data.target, y) for y in data.years], chart.version())
     job = Job(_chart, (cat, totals, accent, title), key=key, label="oversigtsdiagram",
               where=Where.POOL)
     _CHART_JOB[:] = [(cat, totals, job)]

@@ -259,8 +259,8 @@ def _logo(cat: Catalogue, opts: Options) -> tuple[Image | None, list[Notice]]:
 
 
 def _chart_job(cat: Catalogue, totals: Totals) -> Job | None:
-    """The overview chart as a PNG, drawn once per build in the pool and cached (drawing
-    costs ≈ 1 s and importing matplotlib ≈ 1.3 s); None when it would be empty."""
+    """The overview chart as a PNG (Pillow, ≈ 50 ms), drawn once per build in the pool and
+    cached; None when it would be empty."""
     from ..chart import overview_data
 
     data = overview_data(cat, totals)

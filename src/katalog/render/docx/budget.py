@@ -86,8 +86,8 @@ def plan_budget_docx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
 
 
 def _chart_job(cat: Catalogue, totals: Totals) -> Job | None:
-    """The realisation chart as a PNG, drawn once in the pool and cached (matplotlib is
-    slow to import); None before the first budget revision."""
+    """The realisation chart as a PNG (Pillow), drawn once in the pool and cached; None
+    before the first budget revision."""
     from ..chart_status import status_data
 
     data = status_data(cat, totals)
