@@ -97,3 +97,27 @@ def test_html_pdf_and_docx_carry_the_budget_documents(example, small):
             paths = {a.path for a in planner(checked.catalogue, checked.totals, opts).artifacts}
             assert {d for d in BUDGET_DOCUMENTS if pattern.format(d) in paths} == expected, name
             assert all(p.split("/")[0] in under for p in paths if p.startswith(BUDGET_DOCUMENTS))
+
+
+def test_a_catalogue_without_proposals_builds_every_format(tmp_path):
+    """A new catalogue, themes written but no proposal yet: every format is made (jobs that
+    wait for the proposals' jobs and the chart then have nothing to wait for)."""
+    from conftest import write_tree
+
+    content = write_tree(tmp_path / "content", {
+        "catalogue.yaml": """
+            title: Tomt katalog
+            organisation: Testby Kommune
+            years: [2028, 2029]
+            price_level: 2028
+            unit: 1
+            departments: [{code: SOF, name: Socialforvaltningen}]
+            """,
+        "themes/t1.md": "---\nid: t1\nnumber: 1\ntitle: Et tema\n---\n",
+    })
+    (content / "proposals").mkdir()
+    result = build(content, tmp_path / "out")
+    names = {p.relative_to(result.out).as_posix() for p in result.files}
+    assert {"katalog.pdf", "katalog.docx", "katalog.xlsx", "totals.json",
+            "html/hele-kataloget.html"} <= names
+    assert "no-proposals" in [i.code for i in result.report.sorted()]

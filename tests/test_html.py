@@ -32,7 +32,7 @@ LOOK_STYLE = re.compile(r":root \{ --accent: #[0-9a-f]{6}; --accent-light: #[0-9
 
 def own_style(el) -> bool:
     """katalog's own <style> elements: the look's colours in the head (from validated
-    colours only) and matplotlib's stroke style inside the overview chart's SVG."""
+    colours only) and the chart's own drawing attributes inside its SVG."""
     if el.name != "style":
         return False
     if el.find_parent("svg") is not None and el.find_parent(class_="chart") is not None:
@@ -638,3 +638,23 @@ def test_the_planner_alone_makes_the_site(small, tmp_path, monkeypatch):
 def files_of(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_catalogue_without_proposals_makes_a_site(tmp_path):
+    """No proposals (and so no chart): the single page has no job to wait for and is made
+    all the same (it was called without its inputs and the build crashed)."""
+    content = write_tree(tmp_path / "content", {
+        "catalogue.yaml": """
+            title: Tomt katalog
+            organisation: Testby Kommune
+            years: [2028, 2029]
+            price_level: 2028
+            unit: 1
+            departments: [{code: SOF, name: Socialforvaltningen}]
+            """,
+        "themes/t1.md": "---\nid: t1\nnumber: 1\ntitle: Et tema\n---\n",
+    })
+    (content / "proposals").mkdir()
+    result = build(content, tmp_path / "out", ["html"])
+    single = (result.out / "html/hele-kataloget.html").read_text(encoding="utf-8")
+    assert "Tomt katalog" in single and "Et tema" in single

@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from babel.dates import format_date
@@ -614,9 +614,9 @@ def _proposal_pages(pages: _Pages, i: int) -> bytes:
     return bundle([page, article, text])
 
 
-def _single_page(pages: _Pages, inputs: Inputs) -> bytes:
+def _single_page(pages: _Pages, inputs: Sequence[bytes] = ()) -> bytes:
     """all.html, each `proposal(p)` call of its main block taking the article its
-    proposal's job made."""
+    proposal's job made (no inputs: no proposals and no chart)."""
     site = pages.site
     n = len(site.cat.proposals)
     index = {p.id: i for i, p in enumerate(site.cat.proposals)}
@@ -669,7 +669,7 @@ def _search_page(pages: _Pages) -> bytes:
                    statuses=[(s, view.status_label(s, labels)) for s in STATUSES])
 
 
-def _search_index(cat: Catalogue, inputs: Inputs) -> bytes:
+def _search_index(cat: Catalogue, inputs: Sequence[bytes] = ()) -> bytes:
     texts = {p.id: piece(inputs[i], 2).decode("utf-8") for i, p in enumerate(cat.proposals)}
     return search_index(cat, texts).encode("utf-8")
 

@@ -299,8 +299,9 @@ def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
 
 
 def _catalogue(build: _Build, where_is: dict[int, tuple[int, int]], has_chart: bool,
-               inputs: Inputs) -> bytes:
-    """`katalog.docx`, each proposal's fragment taken from its job's output when needed."""
+               inputs: Sequence[bytes] = ()) -> bytes:
+    """`katalog.docx`, each proposal's fragment taken from its job's output when needed
+    (no inputs: no proposals and no chart)."""
     template, messages = _prepared(build, "template")
     start = len(messages)
     cat, date = build.cat, build.date
