@@ -22,7 +22,6 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import parallel
 from .cache import Store
 from .fingerprint import PARSING, code_fingerprint, fingerprint
 from .model import UNKNOWN
@@ -177,6 +176,8 @@ class DocumentCache:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache lacks in the process
         pool, when they are many and the pool starts cheaply (else `read` parses each when
         asked); `read` takes the results from memory."""
+        from . import parallel  # here: starting no pool needs none of it
+
         workers = parallel.default_workers() if workers is None else workers
         jobs = [(raw, fm) for raw, fm in dict.fromkeys(
                 (raw, rel.endswith(".md")) for rel, raw in files.items()
