@@ -610,7 +610,7 @@ def _folder_of(label: str, files: Mapping[str, bytes | OSError]) -> Path | None:
         return None
 
 
-def look_at_logo(root: Path, logo: str) -> tuple[str, bytes | str] | tuple[str]:
+def look_at_logo(root: Path, logo: str) -> tuple[Any, ...]:
     """All `check_logo` sees of `logo` under `root`: `("outside",)`, `("missing",)`,
     `("unreadable", reason)` or `("head", first 2,048 bytes)`. Its verdict depends on this
     and the settings alone, so a memo of a whole check is keyed by it (`check_memo`)."""
