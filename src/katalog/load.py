@@ -163,15 +163,18 @@ def read_record(r: Reader, path: Path_, record: Record) -> tuple[dict[str, Any],
     """Every field of `record` at `path`, by model attribute name; and whether every required
     field has a usable value (a record without one is left out of lists)."""
     r.unknown_keys(path, record)
+    data = r.get(path)
+    given: dict[Any, Any] = data if isinstance(data, dict) else {}
     values: dict[str, Any] = {}
     complete = True
     for f in record:
         here = path + (f.key,)
-        if f.required and not r.required(here, f.label, f.hint):
+        raw = given.get(f.key)
+        if f.required and (raw is None or raw == "") and not r.required(here, f.label, f.hint):
             values[f.name] = absent(f)
             complete = False
             continue
-        value = READERS[f.kind](r, here, f) if r.get(here) is not None else None
+        value = READERS[f.kind](r, here, f) if raw is not None else None
         if f.required and value in (None, ""):
             complete = False
         values[f.name] = absent(f) if value is None else value
@@ -573,9 +576,14 @@ def _intro(doc: Document, settings: Settings, report: Report) -> Intro | None:
 
 
 def _decimals_of(value: Any) -> int:
+    if type(value) is dict:  # a year map, the usual case: no ABC check
+        return max(map(_decimals_of, value.values()), default=0)
     if isinstance(value, Range):
         return max(_decimals_of(value.low), _decimals_of(value.high))
     if isinstance(value, Decimal) and value.is_finite():
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= 0:
+            return 0  # a whole number as written (normalising cannot give it decimals)
         exponent = value.normalize().as_tuple().exponent
         return max(0, -exponent) if isinstance(exponent, int) else 0
     if isinstance(value, Mapping):
