@@ -174,7 +174,11 @@ def read_record(r: Reader, path: Path_, record: Record) -> tuple[dict[str, Any],
             values[f.name] = absent(f)
             complete = False
             continue
-        value = READERS[f.kind](r, here, f) if raw is not None else None
+        if raw is None:
+            value = None
+        else:
+            r.known(here, raw)
+            value = READERS[f.kind](r, here, f)
         if f.required and value in (None, ""):
             complete = False
         values[f.name] = absent(f) if value is None else value

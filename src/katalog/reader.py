@@ -115,6 +115,12 @@ class Reader:
         self.path = doc.path
         self.unit = unit
         self.years = tuple(years)
+        self._known: tuple[Path_, Any] = ((), doc.data)  # a path just looked up: its value
+
+    def known(self, path: Path_, value: Any) -> None:
+        """Note that `path` holds `value` (just looked up by the caller), so the reader of
+        the field at that very path object need not walk the document again."""
+        self._known = (path, value)
 
     # -- positions and messages -------------------------------------------------------------
 
@@ -135,6 +141,8 @@ class Reader:
 
     def get(self, path: Path_) -> Any:
         """The value at `path`, or None when there is none."""
+        if path is self._known[0]:
+            return self._known[1]
         value: Any = self.doc.data
         for part in path:
             if type(value) is dict:  # the usual case, without the checks below
