@@ -360,3 +360,9 @@ def test_no_cache_keeps_and_reads_no_memo(small: Path, tmp_path: Path,
     again = runner.invoke(main, ["check", str(small)])
     assert len(fresh_checks) == 3 and again.output == first.output
     assert check(small, DocumentCache(Store(None))).ok and len(fresh_checks) == 4
+
+
+def test_a_missing_content_folder_leaves_no_memo(tmp_path: Path) -> None:
+    checked = check(tmp_path / "nothing", cache=True)
+    assert [i.code for i in checked.report.errors] == ["missing-file"]
+    assert not (tmp_path / FOLDER).exists()

@@ -77,7 +77,7 @@ def check(content: Path | str, cache: DocumentCache | bool | None = None, *,
         cache = DocumentCache.beside(content) if caching_enabled() else None
     files = read_folder(content)
     label = os.fspath(content)
-    kept = CheckMemo(cache.store, content, label, files) if cache and memo else None
+    kept = CheckMemo(cache.store, content, label, files) if cache and memo and files else None
     if kept is not None and kept.enabled:
         outcome = kept.load()
         if outcome is not None:
