@@ -16,10 +16,11 @@ when the digest of this run's inputs is the one it holds:
 - what the check looked at beside those files: the logo of `look.logo` (what
   `load.look_at_logo` sees of it), looked at again before the memo is used.
 
-Nothing else goes into a check (no templates, no git, no clock, no environment variable
-that changes a result: see `pipeline.check`). A check that failed unexpectedly (an
-`internal` problem) is not kept, as such a failure may not come again; any other outcome,
-errors included, is a function of these inputs and is kept.
+Nothing else goes into a check: it reads no template, no git and no clock, and no
+environment variable changes its result (`KATALOG_WORKERS` changes only where files are
+parsed). A check that failed unexpectedly (an `internal` problem) is not kept, as such a
+failure may not come again; any other outcome, errors included, is a function of these
+inputs and is kept, and comes back with the same messages, files, lines and exit code.
 
 The outcome is a pickle, read only after the record's HMAC has been verified (a record
 katalog did not write itself is a miss before a byte of it is unpickled), and then by an
