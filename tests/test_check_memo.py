@@ -18,11 +18,11 @@ from click.testing import CliRunner
 from katalog import check_memo, pipeline
 from katalog.build import build
 from katalog.cache import FOLDER, FORMAT, Store
-from katalog.check_memo import NAMESPACE, CheckMemo
+from katalog.check_memo import NAMESPACE, SUMMARY, CheckMemo
 from katalog.cli import main
 from katalog.content_cache import DocumentCache
 from katalog.folder import read_folder
-from katalog.pipeline import Checked, check
+from katalog.pipeline import Checked, Summary, check, check_report
 from katalog.render import totals as totals_render
 
 SVG = b"<svg xmlns='http://www.w3.org/2000/svg'/>"
@@ -49,7 +49,7 @@ def fresh_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def _said(checked: Checked) -> list[tuple[str, int, int, str, str, str]]:
+def _said(checked: Checked | Summary) -> list[tuple[str, int, int, str, str, str]]:
     """Everything the report says, in its own order."""
     return [(i.path, i.line, i.col, i.severity.value, i.code, i.message)
             for i in checked.report.issues]
@@ -65,8 +65,13 @@ def _copy(example: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(example, tmp_path / "content"))
 
 
-def _memo_files(tmp_path: Path) -> list[Path]:
-    return sorted(p for p in (tmp_path / FOLDER / NAMESPACE).rglob("*") if p.is_file())
+def _memo_files(tmp_path: Path, namespace: str = NAMESPACE) -> list[Path]:
+    return sorted(p for p in (tmp_path / FOLDER / namespace).rglob("*") if p.is_file())
+
+
+def _shown(summary: Summary) -> tuple[object, ...]:
+    """Everything `katalog check` shows."""
+    return (_said(summary), summary.themes, summary.proposals)
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -179,18 +184,24 @@ CHANGES = {"amount": _amount, "added": _add, "removed": _remove, "renamed": _ren
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("entry", ["check", "check_report"])
 def test_any_change_to_the_content_misses(example: Path, tmp_path: Path, change: str,
-                                          fresh_checks: list[str]) -> None:
+                                          entry: str, fresh_checks: list[str]) -> None:
     content = _copy(example, tmp_path)
-    check(content, cache=True)
-    before = _outcome(check(content, cache=True))
+    if entry == "check":
+        run, shown, namespace = check, _outcome, NAMESPACE
+    else:
+        run, shown, namespace = check_report, _shown, SUMMARY  # type: ignore[assignment]
+    run(content, cache=True)
+    before = shown(run(content, cache=True))
     assert len(fresh_checks) == 1
     CHANGES[change](content)
-    after = check(content, cache=True)
+    after = run(content, cache=True)
     assert len(fresh_checks) == 2
-    assert _outcome(after) == _outcome(check(content)) != before
-    assert _outcome(check(content, cache=True)) == _outcome(after)  # and the new one is kept
-    assert len(fresh_checks) == 3 and len(_memo_files(tmp_path)) == 1  # one per folder
+    assert shown(after) == shown(run(content))
+    assert entry == "check_report" or shown(after) != before  # a report may not show it
+    assert shown(run(content, cache=True)) == shown(after)  # and the new one is kept
+    assert len(fresh_checks) == 3 and len(_memo_files(tmp_path, namespace)) == 1
 
 
 def test_another_code_fingerprint_misses(example: Path, tmp_path: Path,
@@ -355,7 +366,8 @@ def test_no_cache_keeps_and_reads_no_memo(small: Path, tmp_path: Path,
     assert not (tmp_path / FOLDER).exists()
     monkeypatch.delenv("KATALOG_NO_CACHE")
     runner.invoke(main, ["check", str(small)])
-    assert len(_memo_files(tmp_path)) == 1 and len(fresh_checks) == 2
+    assert len(_memo_files(tmp_path, SUMMARY)) == 1 and len(fresh_checks) == 2
+    assert _memo_files(tmp_path) == []  # `katalog check` keeps no model
     monkeypatch.setenv("KATALOG_NO_CACHE", "1")
     again = runner.invoke(main, ["check", str(small)])
     assert len(fresh_checks) == 3 and again.output == first.output
@@ -366,3 +378,45 @@ def test_a_missing_content_folder_leaves_no_memo(tmp_path: Path) -> None:
     checked = check(tmp_path / "nothing", cache=True)
     assert [i.code for i in checked.report.errors] == ["missing-file"]
     assert not (tmp_path / FOLDER).exists()
+
+
+def test_katalog_check_keeps_its_report_alone_and_gives_it_back(
+        small: Path, tmp_path: Path, fresh_checks: list[str]) -> None:
+    _edit(small / "proposals" / "A1.md", "2026: -3000", "2026: -3.000")
+    plain = check(small)
+    cold = check_report(small, cache=True)
+    assert _memo_files(tmp_path) == [] and len(_memo_files(tmp_path, SUMMARY)) == 1
+    warm = check_report(small, cache=True)
+    assert len(fresh_checks) == 2
+    for summary in (cold, warm):
+        assert _shown(summary) == (_said(plain), len(plain.catalogue.themes),
+                                   len(plain.catalogue.proposals))
+        assert not summary.ok
+    _edit(small / "proposals" / "A1.md", "2026: -3.000", "2026: -3000")
+    check(small, cache=True)  # a whole check keeps the report too
+    assert check_report(small, cache=True).ok and len(fresh_checks) == 3
+
+
+@pytest.mark.parametrize("forgery", ["no key", "another key", "other inputs"])
+def test_a_planted_report_is_refused(small: Path, tmp_path: Path, forgery: str,
+                                     fresh_checks: list[str]) -> None:
+    import json
+
+    plain = _shown(check_report(small))
+    check_report(small, cache=True)
+    store, key, _ = _slot_path(small)
+    assert store.folder is not None
+    path = store.folder / SUMMARY / key[:2] / key
+    memo = json.loads(path.read_bytes()[len(FORMAT) + 32:])
+    memo["issues"] = []
+    memo["proposals"] = 99
+    payload = json.dumps(memo).encode("utf-8")
+    if forgery == "no key":
+        path.write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
+    elif forgery == "another key":
+        Store(store.folder, b"x" * 32).put(SUMMARY, key, payload)
+    else:  # signed with this key, but made from other files
+        store.put(SUMMARY, key, json.dumps(memo | {"inputs": "0" * 64}).encode("utf-8"))
+    calls = len(fresh_checks)
+    assert _shown(check_report(small, cache=True)) == plain
+    assert len(fresh_checks) == calls + 1

@@ -22,6 +22,11 @@ parsed). A check that failed unexpectedly (an `internal` problem) is not kept, a
 failure may not come again; any other outcome, errors included, is a function of these
 inputs and is kept, and comes back with the same messages, files, lines and exit code.
 
+What `katalog check` shows (the report, the numbers of themes and proposals) is kept beside
+it as plain JSON under the same key and inputs (`save_summary`, namespace `check-report`):
+cheap enough to write after every check, so an edit-and-check loop pays nothing for the
+memo, and read back by `pipeline.check_report` without unpickling the model.
+
 The outcome is a pickle, read only after the record's HMAC has been verified (a record
 katalog did not write itself is a miss before a byte of it is unpickled), and then by an
 unpickler that constructs nothing but katalog's model, report and totals types, `Decimal`
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
     from .model import Catalogue
 
 NAMESPACE = "check"  # the store's namespace of memos (`check/<slot[:2]>/<slot>`)
+SUMMARY = "check-report"  # and of the reports alone, for `katalog check` (plain JSON)
 VERSION = "katalog-check-memo-1"
 NOT_KEPT = frozenset({"internal"})  # problem codes whose outcome may differ next time
 # the modules whose classes a memo may hold (dataclasses, enums) and other allowed names
@@ -111,19 +117,39 @@ class CheckMemo:
 
     def load(self) -> Outcome | None:
         """The stored outcome when its inputs are this run's; else None."""
-        key = self._key()
-        record = self.store.get(NAMESPACE, key) if key and self.store.enabled else None
+        record = self._record(NAMESPACE)
         if record is None:
             return None
         head, _, body = record.partition(b"\n")
         try:
-            header = json.loads(head)
-            if header["inputs"] != self.digest or not self._same_logo(header["logo"]):
+            if not self._current(json.loads(head)):
                 return None
             outcome = _loads(body)
         except Exception:  # noqa: BLE001 - a memo that cannot be read is a miss
             return None
         return outcome if _is_outcome(outcome) else None
+
+    def load_summary(self) -> tuple["Report", int, int] | None:
+        """The stored report and numbers of themes and proposals (`save_summary`) when
+        their inputs are this run's; else None."""
+        record = self._record(SUMMARY)
+        if record is None:
+            return None
+        try:
+            memo = json.loads(record)
+            if not self._current(memo):
+                return None
+            return _report(memo["issues"]), int(memo["themes"]), int(memo["proposals"])
+        except Exception:  # noqa: BLE001 - a memo that cannot be read is a miss
+            return None
+
+    def _record(self, namespace: str) -> bytes | None:
+        key = self._key()
+        return self.store.get(namespace, key) if key and self.store.enabled else None
+
+    def _current(self, header: Any) -> bool:
+        """Whether a memo's header holds this run's inputs."""
+        return bool(header["inputs"] == self.digest and self._same_logo(header["logo"]))
 
     def _same_logo(self, logo: Any) -> bool:
         if logo is None:
@@ -133,22 +159,48 @@ class CheckMemo:
         name, seen = logo
         return bool(fingerprint(look_at_logo(self.content, str(name))) == seen)
 
+    def _header(self, report: "Report", looked_at: Mapping[str, Any]) -> dict[str, Any] | None:
+        """What a memo of this run is kept with; None when it is not to be kept (a problem
+        that may not come again)."""
+        if any(issue.code in NOT_KEPT for issue in report.issues):
+            return None
+        logo = looked_at.get("logo")
+        return {"inputs": self.digest,
+                "logo": None if logo is None else [logo[0], fingerprint(logo[1])]}
+
     def save(self, outcome: Outcome, looked_at: Mapping[str, Any]) -> None:
         """Keep `outcome`, unless it holds a problem that may not come again; `looked_at`
         is what the check read beside the files (`load.load_files`)."""
         key = self._key()
-        if key is None or not self.store.enabled:
+        header = self._header(outcome[1], looked_at)
+        if key is None or header is None or not self.store.enabled:
             return
-        if any(issue.code in NOT_KEPT for issue in outcome[1].issues):
-            return
-        logo = looked_at.get("logo")
-        header = {"inputs": self.digest,
-                  "logo": None if logo is None else [logo[0], fingerprint(logo[1])]}
         try:
             body = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return
         self.store.put(NAMESPACE, key, json.dumps(header).encode("utf-8") + b"\n" + body)
+
+    def save_summary(self, summary: tuple["Report", int, int],
+                     looked_at: Mapping[str, Any]) -> None:
+        """Keep what `katalog check` shows (the report, the numbers of themes and proposals)
+        as plain JSON: cheap to write after every check and to read back."""
+        key = self._key()
+        report, themes, proposals = summary
+        header = self._header(report, looked_at)
+        if key is None or header is None or not self.store.enabled:
+            return
+        issues = [[i.path, i.line, i.col, i.severity.value, i.code, i.message]
+                  for i in report.issues]
+        memo = header | {"themes": themes, "proposals": proposals, "issues": issues}
+        self.store.put(SUMMARY, key, json.dumps(memo, ensure_ascii=False).encode("utf-8"))
+
+
+def _report(issues: list[list[Any]]) -> "Report":
+    from .issues import Issue, Report, Severity
+
+    return Report([Issue(str(path), int(line), int(col), Severity(severity), str(code),
+                         str(message)) for path, line, col, severity, code, message in issues])
 
 
 class _ModelUnpickler(pickle.Unpickler):

@@ -15,10 +15,10 @@ from .cache import caching_enabled
 from .check_memo import CheckMemo
 from .content_cache import DocumentCache
 from .folder import read_folder
+from .issues import Report
 
 if TYPE_CHECKING:
     from .compute import Totals
-    from .issues import Report
     from .model import Catalogue
     from .source import Document
 
@@ -63,6 +63,19 @@ def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     return Checked(catalogue, report, None if report.has_errors else totals)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What `katalog check` shows: the report and how many themes and proposals were read."""
+
+    report: Report
+    themes: int
+    proposals: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.has_errors
+
+
 def check(content: Path | str, cache: DocumentCache | bool | None = None, *,
           memo: bool = True) -> Checked:
     """Load, validate and compute the catalogue in a content folder.
@@ -72,23 +85,59 @@ def check(content: Path | str, cache: DocumentCache | bool | None = None, *,
     is set), or None/False for none. With a cache (and `memo`), the whole outcome is kept
     too, and given back while no input has changed (see `katalog.check_memo`). The result
     is the same with or without them."""
-    content = Path(content)
-    if cache is True:
-        cache = DocumentCache.beside(content) if caching_enabled() else None
-    files = read_folder(content)
-    label = os.fspath(content)
-    kept = CheckMemo(cache.store, content, label, files) if cache and memo and files else None
-    if kept is not None and kept.enabled:
+    content, cache, files, kept = _prepare(content, cache, memo)
+    if kept is not None:
         outcome = kept.load()
         if outcome is not None:
             return Checked(*outcome)
+    checked, looked_at = _run(content, files, cache)
+    if kept is not None:
+        kept.save((checked.catalogue, checked.report, checked.totals), looked_at)
+        kept.save_summary(_summary(checked), looked_at)
+    return checked
+
+
+def check_report(content: Path | str, cache: DocumentCache | bool | None = None) -> Summary:
+    """`check`, for the report alone (`katalog check`): with a cache, the report is kept and
+    given back while no input has changed, which costs much less than keeping and reading
+    the whole model (`CheckMemo.load_summary`). The result is the same without it."""
+    content, cache, files, kept = _prepare(content, cache, True)
+    if kept is not None:
+        summary = kept.load_summary()
+        if summary is not None:
+            return Summary(*summary)
+    checked, looked_at = _run(content, files, cache)
+    if kept is not None:
+        kept.save_summary(_summary(checked), looked_at)
+    return Summary(*_summary(checked))
+
+
+def _summary(checked: Checked) -> tuple[Report, int, int]:
+    return checked.report, len(checked.catalogue.themes), len(checked.catalogue.proposals)
+
+
+def _prepare(content: Path | str, cache: DocumentCache | bool | None, memo: bool) -> tuple[
+        Path, DocumentCache | None, dict[str, bytes | OSError], CheckMemo | None]:
+    """The content folder, its cache, its files and its memo (None when there is none)."""
+    content = Path(content)
+    if cache is True:
+        cache = DocumentCache.beside(content) if caching_enabled() else None
+    reader = cache or None
+    files = read_folder(content)
+    kept = None
+    if reader is not None and memo and files:  # no memo beside a folder that is not there
+        kept = CheckMemo(reader.store, content, os.fspath(content), files)
+    return content, reader, files, kept if kept is not None and kept.enabled else None
+
+
+def _run(content: Path, files: dict[str, bytes | OSError],
+         cache: DocumentCache | None) -> tuple[Checked, dict[str, Any]]:
+    """Check `files` read from `content`; also what was looked at beside them."""
     reader = cache or DocumentCache()  # no store: each distinct file parsed once, in memory
     reader.prefetch(files)  # many files: parsed in the process pool
     looked_at: dict[str, Any] = {}
-    checked = check_files(files, label=label, read=reader.read, root=content,
+    checked = check_files(files, label=os.fspath(content), read=reader.read, root=content,
                           looked_at=looked_at)
     if cache:
         cache.save()
-    if kept is not None and kept.enabled:
-        kept.save((checked.catalogue, checked.report, checked.totals), looked_at)
-    return checked
+    return checked, looked_at
