@@ -1,7 +1,9 @@
 """The library's front door: content folder → loaded, validated, computed catalogue.
 
 `check()` runs load → validate → compute → reconcile and never raises for bad content: every
-problem is in the returned report. Renderers and the CLI start from its result.
+problem is in the returned report. Renderers and the CLI start from its result;
+`check_report()` is the same check for `katalog check`, which needs the report alone. With a
+cache, both give back a memo of an earlier check of the same inputs (`check_memo`).
 """
 
 from __future__ import annotations
