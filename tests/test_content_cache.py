@@ -17,9 +17,16 @@ from katalog.cache import FOLDER, FORMAT, Store
 from katalog.cli import main
 from katalog.content_cache import PACK, DocumentCache, decode_document, encode_document
 from katalog.folder import read_folder
-from katalog.pipeline import Checked, check, check_files
+from katalog import pipeline
+from katalog.pipeline import Checked, check_files
 from katalog.render import totals as totals_render
 from test_bench_generate import gen
+
+
+def check(content: Path, cache: DocumentCache | bool | None = None) -> Checked:
+    """`pipeline.check` with the per-file cache alone: these tests count its hits, which a
+    memo of the whole check (`check_memo`, tested in test_check_memo.py) would skip."""
+    return pipeline.check(content, cache, memo=False)
 
 
 def _outcome(checked: Checked) -> tuple[object, ...]:

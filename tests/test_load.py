@@ -1599,6 +1599,29 @@ def test_logo_is_checked_in_the_content_folder(tmp_path) -> None:
     assert [i.code for i in load_files_folder(folder)[1].errors] == ["logo-file"]
 
 
+def test_what_the_logo_check_saw_is_handed_back(tmp_path) -> None:
+    """`looked_at` gets the logo's name and what was seen of it: the input of the check
+    beside the content files (a memo of the check is keyed by it)."""
+    from conftest import write_tree
+
+    from katalog.folder import read_folder
+    from katalog.load import load_files, look_at_logo
+
+    folder = write_tree(tmp_path / "c", {k: v.decode() for k, v in cat_with(
+        "look: {logo: logo.svg}\n").items()})
+    seen: dict[str, object] = {}
+    load_files(read_folder(folder), str(folder), root=folder, looked_at=seen)
+    assert seen == {"logo": ("logo.svg", ("missing",))}
+    (folder / "logo.svg").write_bytes(b"<svg/>")
+    load_files(read_folder(folder), str(folder), root=folder, looked_at=seen)
+    assert seen["logo"] == ("logo.svg", ("head", b"<svg/>")) == (
+        "logo.svg", look_at_logo(folder, "logo.svg"))
+    assert look_at_logo(folder, "../x.svg") == ("outside",)
+    nothing: dict[str, object] = {}
+    load_files(read_folder(folder), "c", looked_at=nothing)  # no folder on disk: no logo
+    assert nothing == {}
+
+
 def load_files_folder(folder):
     from katalog.load import load as load_folder
 

@@ -176,15 +176,14 @@ def main() -> None:
 @_cache_option
 def check_cmd(content: str, no_cache: bool) -> None:
     """Kontrollér kataloget og vis alle fejl og advarsler med fil og linje."""
-    from .pipeline import check
+    from .pipeline import check_report
 
-    checked = check(_content(content), cache=not no_cache)
+    checked = check_report(_content(content), cache=not no_cache)
     _print_issues(checked.report.sorted())
     if checked.report.has_errors:
         say(f"Kataloget er ikke gyldigt: {_summary(checked.report)}.")
         sys.exit(1)
-    cat = checked.catalogue
-    say(f"Kataloget er gyldigt: {len(cat.themes)} temaer, {len(cat.proposals)} forslag "
+    say(f"Kataloget er gyldigt: {checked.themes} temaer, {checked.proposals} forslag "
         f"({_summary(checked.report)}).")
 
 

@@ -22,7 +22,6 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
-from . import parallel
 from .cache import Store
 from .fingerprint import PARSING, code_fingerprint, fingerprint
 from .model import UNKNOWN
@@ -75,6 +74,9 @@ def _dec(obj: dict[str, Any]) -> Any:
     raise ValueError(f"unknown tag in a content cache entry: {sorted(obj)}")
 
 
+_DECODER = json.JSONDecoder(object_hook=_dec)  # one for every entry (`json.loads` makes one each)
+
+
 def encode_document(doc: "Document") -> bytes:
     """A parsed file as an entry (the path is left out: it is put back on reading): JSON,
     then a NUL byte (JSON never holds one unescaped) and the Markdown body as UTF-8, which
@@ -105,7 +107,7 @@ def decode_document(entry: bytes, path: str) -> "Document":
     from .source import Document, SourceError
 
     head, _, body = entry.partition(b"\0")
-    kind, *fields = json.loads(head, object_hook=_dec)
+    kind, *fields = _DECODER.decode(head.decode("utf-8"))
     if kind == "error":
         code, message, line, col = fields
         raise SourceError(str(code), str(message), int(line), int(col))
@@ -177,6 +179,8 @@ class DocumentCache:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache lacks in the process
         pool, when they are many and the pool starts cheaply (else `read` parses each when
         asked); `read` takes the results from memory."""
+        from . import parallel  # here: starting no pool needs none of it
+
         workers = parallel.default_workers() if workers is None else workers
         jobs = [(raw, fm) for raw, fm in dict.fromkeys(
                 (raw, rel.endswith(".md")) for rel, raw in files.items()

@@ -66,12 +66,15 @@ def load(content: Path | str) -> tuple[Catalogue, Report]:
 
 def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                read: Callable[[bytes, str, bool], Document] | None = None,
-               root: Path | None = None) -> tuple[Catalogue, Report]:
+               root: Path | None = None,
+               looked_at: dict[str, Any] | None = None) -> tuple[Catalogue, Report]:
     """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes.
 
     `read` replaces `source.read_document` (e.g. a cache shared by two revisions). `root` is
     the content folder on disk, where `look.logo` is looked for; without it, the folder named
     by `label` is used when its catalogue.yaml is the one given (not for git revisions).
+    `looked_at` receives what was read beside `files` (`"logo"`: the logo's name and what
+    `look_at_logo` saw), the other inputs of the result.
     """
     read = read or read_document
     report = Report()
@@ -109,7 +112,9 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
         settings, shown_decimals=shown_decimals(catalogue)))
     logo_root = root if root is not None else _folder_of(label, files)
     if settings.look.logo and logo_root is not None:
-        check_logo(logo_root, settings, report)
+        seen = check_logo(logo_root, settings, report)
+        if looked_at is not None:
+            looked_at["logo"] = (settings.look.logo, seen)
     return catalogue, report
 
 
@@ -158,15 +163,22 @@ def read_record(r: Reader, path: Path_, record: Record) -> tuple[dict[str, Any],
     """Every field of `record` at `path`, by model attribute name; and whether every required
     field has a usable value (a record without one is left out of lists)."""
     r.unknown_keys(path, record)
+    data = r.get(path)
+    given: dict[Any, Any] = data if isinstance(data, dict) else {}
     values: dict[str, Any] = {}
     complete = True
     for f in record:
         here = path + (f.key,)
-        if f.required and not r.required(here, f.label, f.hint):
+        raw = given.get(f.key)
+        if f.required and (raw is None or raw == "") and not r.required(here, f.label, f.hint):
             values[f.name] = absent(f)
             complete = False
             continue
-        value = READERS[f.kind](r, here, f) if r.get(here) is not None else None
+        if raw is None:
+            value = None
+        else:
+            r.known(here, raw)
+            value = READERS[f.kind](r, here, f)
         if f.required and value in (None, ""):
             complete = False
         values[f.name] = absent(f) if value is None else value
@@ -568,9 +580,14 @@ def _intro(doc: Document, settings: Settings, report: Report) -> Intro | None:
 
 
 def _decimals_of(value: Any) -> int:
+    if type(value) is dict:  # a year map, the usual case: no ABC check
+        return max(map(_decimals_of, value.values()), default=0)
     if isinstance(value, Range):
         return max(_decimals_of(value.low), _decimals_of(value.high))
     if isinstance(value, Decimal) and value.is_finite():
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= 0:
+            return 0  # a whole number as written (normalising cannot give it decimals)
         exponent = value.normalize().as_tuple().exponent
         return max(0, -exponent) if isinstance(exponent, int) else 0
     if isinstance(value, Mapping):
@@ -605,33 +622,46 @@ def _folder_of(label: str, files: Mapping[str, bytes | OSError]) -> Path | None:
         return None
 
 
-def check_logo(root: Path, settings: Settings, report: Report) -> None:
-    """`look.logo` is a regular SVG, PNG or JPEG file inside the content folder."""
+def look_at_logo(root: Path, logo: str) -> tuple[Any, ...]:
+    """All `check_logo` sees of `logo` under `root`: `("outside",)`, `("missing",)`,
+    `("unreadable", reason)` or `("head", first 2,048 bytes)`. Its verdict depends on this
+    and the settings alone, so a memo of a whole check is keyed by it (`check_memo`)."""
     from .safefs import read_regular
 
-    logo = settings.look.logo
-    assert logo is not None
-    loc = settings.locs.get("look.logo") or settings.locs.get("look") or Loc(settings.path)
-    where = (loc.path, loc.line, loc.col)
     path = root / logo
     try:
         inside = path.resolve().is_relative_to(root.resolve())
     except OSError:
         inside = False
     if not inside:
-        report.problem("logo-path", *where, value=logo, reason="den peger ud af mappen")
-        return
+        return ("outside",)
     if not os.path.lexists(path):
-        report.problem("logo-missing", *where, value=logo)
-        return
+        return ("missing",)
     try:
-        head = read_regular(path, LOGO_LIMIT)[:2048]
+        return ("head", read_regular(path, LOGO_LIMIT)[:2048])
     except OSError as exc:
-        report.problem("logo-file", *where, value=logo, reason=str(exc))
-        return
-    if not _is_image(head):
+        return ("unreadable", str(exc))
+
+
+def check_logo(root: Path, settings: Settings, report: Report) -> tuple[Any, ...]:
+    """`look.logo` is a regular SVG, PNG or JPEG file inside the content folder. Returns
+    what it saw of the file (`look_at_logo`)."""
+    logo = settings.look.logo
+    assert logo is not None
+    loc = settings.locs.get("look.logo") or settings.locs.get("look") or Loc(settings.path)
+    where = (loc.path, loc.line, loc.col)
+    seen = look_at_logo(root, logo)
+    if seen[0] == "outside":
+        report.problem("logo-path", *where, value=logo, reason="den peger ud af mappen")
+    elif seen[0] == "missing":
+        report.problem("logo-missing", *where, value=logo)
+    elif seen[0] == "unreadable":
+        report.problem("logo-file", *where, value=logo, reason=seen[1])
+    elif not _is_image(seen[1] if isinstance(seen[1], bytes) else b""):
+        name = (root / logo).name
         report.problem("logo-type", *where, value=logo,
-                       detail=f" (filen '{short(path.name)}' er ikke et billede katalog kender)")
+                       detail=f" (filen '{short(name)}' er ikke et billede katalog kender)")
+    return seen
 
 
 def _is_image(head: bytes) -> bool:
@@ -661,4 +691,4 @@ def _locs(r: Reader, record: Record, path: Path_ = ()) -> dict[str, Loc]:
 
 
 __all__ = ["load", "load_files", "read_folder", "read_record", "READERS", "shown_decimals",
-           "check_logo", "did_you_mean"]
+           "check_logo", "look_at_logo", "did_you_mean"]

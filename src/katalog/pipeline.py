@@ -1,7 +1,9 @@
 """The library's front door: content folder → loaded, validated, computed catalogue.
 
 `check()` runs load → validate → compute → reconcile and never raises for bad content: every
-problem is in the returned report. Renderers and the CLI start from its result.
+problem is in the returned report. Renderers and the CLI start from its result;
+`check_report()` is the same check for `katalog check`, which needs the report alone. With a
+cache, both give back a memo of an earlier check of the same inputs (`check_memo`).
 """
 
 from __future__ import annotations
@@ -9,18 +11,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .cache import caching_enabled
-from .compute import Totals, compute
+from .check_memo import CheckMemo
 from .content_cache import DocumentCache
 from .folder import read_folder
 from .issues import Report
-from .load import load_files
-from .model import Catalogue
-from .reconcile import reconcile
-from .source import Document
-from .validate import validate
+
+if TYPE_CHECKING:
+    from .compute import Totals
+    from .model import Catalogue
+    from .source import Document
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,19 @@ class Checked:
 
 
 def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
-                read: Callable[[bytes, str, bool], Document] | None = None) -> Checked:
+                read: Callable[[bytes, str, bool], Document] | None = None,
+                root: Path | None = None,
+                looked_at: dict[str, Any] | None = None) -> Checked:
     """Check content given as relative paths → bytes (a folder, a git revision, a test).
 
-    `read` replaces `source.read_document` (see `load.load_files`)."""
-    catalogue, report = load_files(files, label, read=read)
+    `read` replaces `source.read_document`; `root` and `looked_at` are those of
+    `load.load_files`."""
+    from .compute import compute  # here: a check given back by its memo needs none of these
+    from .load import load_files
+    from .reconcile import reconcile
+    from .validate import validate
+
+    catalogue, report = load_files(files, label, read=read, root=root, looked_at=looked_at)
     validate(catalogue, report)
     if report.has_errors:
         return Checked(catalogue, report, None)
@@ -55,19 +65,81 @@ def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     return Checked(catalogue, report, None if report.has_errors else totals)
 
 
-def check(content: Path | str, cache: DocumentCache | bool | None = None) -> Checked:
+@dataclass(frozen=True)
+class Summary:
+    """What `katalog check` shows: the report and how many themes and proposals were read."""
+
+    report: Report
+    themes: int
+    proposals: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.has_errors
+
+
+def check(content: Path | str, cache: DocumentCache | bool | None = None, *,
+          memo: bool = True) -> Checked:
     """Load, validate and compute the catalogue in a content folder.
 
     `cache` keeps parsed files between runs (see `katalog.content_cache`): a
     `DocumentCache`, `True` for the one beside the content folder (unless KATALOG_NO_CACHE
-    is set), or None/False for none. The result is the same with or without it."""
+    is set), or None/False for none. With a cache (and `memo`), the whole outcome is kept
+    too, and given back while no input has changed (see `katalog.check_memo`). The result
+    is the same with or without them."""
+    content, cache, files, kept = _prepare(content, cache, memo)
+    if kept is not None:
+        outcome = kept.load()
+        if outcome is not None:
+            return Checked(*outcome)
+    checked, looked_at = _run(content, files, cache)
+    if kept is not None:
+        kept.save((checked.catalogue, checked.report, checked.totals), looked_at)
+        kept.save_summary(_summary(checked), looked_at)
+    return checked
+
+
+def check_report(content: Path | str, cache: DocumentCache | bool | None = None) -> Summary:
+    """`check`, for the report alone (`katalog check`): with a cache, the report is kept and
+    given back while no input has changed, which costs much less than keeping and reading
+    the whole model (`CheckMemo.load_summary`). The result is the same without it."""
+    content, cache, files, kept = _prepare(content, cache, True)
+    if kept is not None:
+        summary = kept.load_summary()
+        if summary is not None:
+            return Summary(*summary)
+    checked, looked_at = _run(content, files, cache)
+    if kept is not None:
+        kept.save_summary(_summary(checked), looked_at)
+    return Summary(*_summary(checked))
+
+
+def _summary(checked: Checked) -> tuple[Report, int, int]:
+    return checked.report, len(checked.catalogue.themes), len(checked.catalogue.proposals)
+
+
+def _prepare(content: Path | str, cache: DocumentCache | bool | None, memo: bool) -> tuple[
+        Path, DocumentCache | None, dict[str, bytes | OSError], CheckMemo | None]:
+    """The content folder, its cache, its files and its memo (None when there is none)."""
     content = Path(content)
     if cache is True:
         cache = DocumentCache.beside(content) if caching_enabled() else None
+    reader = cache or None
     files = read_folder(content)
+    kept = None
+    if reader is not None and memo and files:  # no memo beside a folder that is not there
+        kept = CheckMemo(reader.store, content, os.fspath(content), files)
+    return content, reader, files, kept if kept is not None and kept.enabled else None
+
+
+def _run(content: Path, files: dict[str, bytes | OSError],
+         cache: DocumentCache | None) -> tuple[Checked, dict[str, Any]]:
+    """Check `files` read from `content`; also what was looked at beside them."""
     reader = cache or DocumentCache()  # no store: each distinct file parsed once, in memory
     reader.prefetch(files)  # many files: parsed in the process pool
-    checked = check_files(files, label=os.fspath(content), read=reader.read)
+    looked_at: dict[str, Any] = {}
+    checked = check_files(files, label=os.fspath(content), read=reader.read, root=content,
+                          looked_at=looked_at)
     if cache:
         cache.save()
-    return checked
+    return checked, looked_at

@@ -31,6 +31,18 @@ MAX_NUMBER = Decimal(10) ** 15  # no municipal amount comes near; guards the ari
 THOUSANDS_DOT_UNIT = 1000  # the thousands-dot pitfall applies up to this unit (SPEC §7)
 
 
+_MISSING: Any = object()
+_KEYS: dict[int, tuple[Record, frozenset[str]]] = {}
+
+
+def keys_of(record: Record) -> frozenset[str]:
+    """`record.keys` as a set, worked out once per record (records are module constants)."""
+    kept = _KEYS.get(id(record))
+    if kept is None or kept[0] is not record:
+        kept = _KEYS[id(record)] = (record, frozenset(record.keys))
+    return kept[1]
+
+
 def suggest(word: str, options: Iterable[Any], aliases: dict[str, str] | None = None) -> str | None:
     """The closest option to `word` (also via the Danish keys writers use), or None."""
     names: list[str] = [str(o) for o in options]
@@ -103,6 +115,12 @@ class Reader:
         self.path = doc.path
         self.unit = unit
         self.years = tuple(years)
+        self._known: tuple[Path_, Any] = ((), doc.data)  # a path just looked up: its value
+
+    def known(self, path: Path_, value: Any) -> None:
+        """Note that `path` holds `value` (just looked up by the caller), so the reader of
+        the field at that very path object need not walk the document again."""
+        self._known = (path, value)
 
     # -- positions and messages -------------------------------------------------------------
 
@@ -122,9 +140,16 @@ class Reader:
     # -- structure ---------------------------------------------------------------------------
 
     def get(self, path: Path_) -> Any:
+        """The value at `path`, or None when there is none."""
+        if path is self._known[0]:
+            return self._known[1]
         value: Any = self.doc.data
         for part in path:
-            if isinstance(value, dict) and part in value:
+            if type(value) is dict:  # the usual case, without the checks below
+                value = value.get(part, _MISSING)
+                if value is _MISSING:
+                    return None
+            elif isinstance(value, dict) and part in value:
                 value = value[part]
             elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
                 value = value[part]
@@ -148,12 +173,12 @@ class Reader:
         data = self.get(path)
         if not isinstance(data, dict):
             return
-        allowed = record.keys
+        allowed = keys_of(record)
         for key in data:
             if key not in allowed:
                 self.problem(path + (key,), "unknown-field", at_key=True, key=key,
                              where=record.where,
-                             hint=did_you_mean(str(key), allowed, record.aliases))
+                             hint=did_you_mean(str(key), record.keys, record.aliases))
 
     def required(self, path: Path_, label: str, hint: str = "") -> bool:
         """Report a missing or empty required field; True when present."""
@@ -210,6 +235,8 @@ class Reader:
         value = self.get(path)
         if value is None:
             return default
+        if (type(value) is str or type(value) is int) and value in options:
+            return value  # the usual case (a text among texts, an integer among integers)
         numeric = all(isinstance(o, int) for o in options)
         shown = one_of([str(o) for o in options], labels)
         if numeric:
@@ -257,7 +284,11 @@ class Reader:
                allow_range: bool = False) -> Amount | None:
         """An exact number (or `UNKNOWN` for "?", or a `Range`), catching the Danish
         thousands-dot pitfall where the unit makes it one."""
-        value = self.get(path)
+        return self.number_of(path, self.get(path), what, allow_unknown, allow_range)
+
+    def number_of(self, path: Path_, value: Any, what: str, allow_unknown: bool = False,
+                  allow_range: bool = False) -> Amount | None:
+        """`number` of the value at `path` already looked up (`value`)."""
         if value is None:
             return None
         if isinstance(value, bool):
@@ -367,8 +398,8 @@ class Reader:
                              line=self.key_loc(path + (first[year],)).line)
                 continue
             first[year] = key
-            amount = self.number(path + (key,), f"{what} for {year}", allow_unknown,
-                                 allow_range)
+            amount = self.number_of(path + (key,), data[key], f"{what} for {year}",
+                                    allow_unknown, allow_range)
             if amount is not None:
                 result[year] = amount
         return dict(sorted(result.items()))
