@@ -464,7 +464,7 @@ def _boom(*_args, **_kwargs):
 def test_unexpected_exception_is_one_danish_line(small, monkeypatch):
     import katalog.pipeline
 
-    monkeypatch.setattr(katalog.pipeline, "check", _boom)
+    monkeypatch.setattr(katalog.pipeline, "check_report", _boom)
     result = run("check", str(small))
     assert result.exit_code == 1
     assert result.output == ("katalog fejlede uventet: RuntimeError: noget gik galt; "
@@ -478,7 +478,7 @@ def test_unexpected_exception_in_a_real_process_has_no_traceback(small):
     code = ("import sys, katalog.pipeline\n"
             "def boom(*a, **k):\n"
             "    raise KeyError('x' * 5000)\n"
-            "katalog.pipeline.check = boom\n"
+            "katalog.pipeline.check_report = boom\n"
             "from katalog.cli import main\n"
             f"main(['check', {str(small)!r}], prog_name='katalog')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

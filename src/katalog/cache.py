@@ -1,9 +1,11 @@
 """The one cache store: authenticated records in `.katalog-cache/`, an optimisation only.
 
 Everything katalog keeps between runs (parsed content files, made outputs) is a *record*: a
-format line, an HMAC-SHA256 of the record's name and payload, and the payload (bytes; never a
-pickle). The HMAC's key is a secret of this user, kept outside any repository (`key_path()`,
-created once with mode 0600), so a record katalog did not write itself — planted by a pull
+format line, an HMAC-SHA256 of the record's name and payload, and the payload (bytes: made
+files, JSON; the check memo's outcome is a pickle and Jinja's compiled templates are
+bytecode, each loaded only after its HMAC is verified — see `check_memo`, `template_cache`). The
+HMAC's key is a secret of this user, kept outside any repository (`key_path()`, created
+once with mode 0600), so a record katalog did not write itself — planted by a pull
 request, copied from another user, or damaged — fails the check and counts as missing. A
 record can never change a result, only save the time of making it again.
 
