@@ -15,6 +15,7 @@ import atexit
 import hashlib
 import json
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Sequence
 from urllib.parse import urljoin, urlsplit
@@ -321,7 +322,7 @@ def finish_catalogue_job(parts: int, inputs: Any) -> bytes:
     marks = catalogue_marks(front, laid)
     changed = _changed_parts(parts, inputs.keys, inputs.previous)
     if changed:
-        starts = [front.pages + sum(p.pages for p in laid[:i]) for i in range(parts)]
+        starts = list(accumulate((p.pages for p in laid[:-1]), initial=front.pages))
         try:
             return splice(inputs.previous.output,
                           [(starts[i], Source(laid[i].data, laid[i].pages)) for i in changed],

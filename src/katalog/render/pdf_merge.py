@@ -140,9 +140,9 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
         bundle = pdf.make_indirect(Array([Array(tops), Array([v for _, v in entries]),
                                           Array([d for _, d in named])]))
         copied = out.copy_foreign(bundle)
-        at = next((i for i, k in enumerate(kids) if k.get("/Pg") is not None
-                   and k.Pg.objgen in gone), len(kids))
-        kids = [k for k in kids if k.get("/Pg") is None or k.Pg.objgen not in gone]
+        on_old = [(pg := k.get("/Pg")) is not None and pg.objgen in gone for k in kids]
+        at = next((i for i, old in enumerate(on_old) if old), len(kids))
+        kids = [k for k, old in zip(kids, on_old) if not old]
         for c in copied[0]:
             c.P = document
         kids[at:at] = list(copied[0])
@@ -154,8 +154,9 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
     document.K = Array(kids)
     ordered: list[tuple[int, Any]] = []
     key = 0
+    every = {**nums, **new_nums}
     for page in out.pages:  # the parent tree numbered in page order, as `assemble` does
-        key = _renumber(page, {**nums, **new_nums}, ordered, key)
+        key = _renumber(page, every, ordered, key)
     spliced = [first + i for first, source in replacements for i in range(source.pages)]
     root = out.Root.StructTreeRoot
     root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
