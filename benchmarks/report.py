@@ -286,6 +286,13 @@ def machine() -> dict[str, str]:
         run = subprocess.run([pandoc, "--version"], capture_output=True, text=True, check=False)
         versions.append(run.stdout.splitlines()[0] if run.stdout else "pandoc ?")
     info["Libraries"] = ", ".join(versions)
+    # WeasyPrint embeds fonts with HarfBuzz's subsetter when the system has it, else with
+    # fontTools (about twice the CPU per PDF page for katalog's parts): say which ran
+    from ctypes.util import find_library
+
+    subsetter = find_library("harfbuzz-subset")
+    info["Font subsetter (WeasyPrint)"] = (f"HarfBuzz ({subsetter})" if subsetter
+                                           else "fontTools (libharfbuzz-subset not found)")
     return info
 
 

@@ -15,6 +15,7 @@ import atexit
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Sequence
@@ -109,8 +110,20 @@ def dirs_of(templates: TemplateSet) -> tuple[str, ...]:
 
 
 def assets_digest(templates: TemplateSet) -> str:
-    """A digest of the files WeasyPrint loads besides the HTML: `pdf/` and `fonts/`."""
-    return templates.digest(TEMPLATE_DIR, "fonts")
+    """A digest of the files WeasyPrint loads besides the HTML (`pdf/` and `fonts/`) and of
+    the font subsetter it embeds them with (see `font_subsetter`)."""
+    return _digest(templates.digest(TEMPLATE_DIR, "fonts"), font_subsetter())
+
+
+@cache
+def font_subsetter() -> str:
+    """Which subsetter WeasyPrint embeds fonts with: HarfBuzz's (the system's
+    libharfbuzz-subset, in C) when it is installed, else fontTools (Python, about half of a
+    part's layout time). Their font programs differ, so cached parts of one are never mixed
+    with the other's."""
+    from ctypes.util import find_library
+
+    return "harfbuzz-subset" if find_library("harfbuzz-subset") else "fonttools"
 
 
 # --- Laying out ------------------------------------------------------------------------------
