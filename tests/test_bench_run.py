@@ -350,7 +350,12 @@ def test_edit_changes_one_amount_and_the_catalogue_stays_valid(tmp_path):
     assert check(content, cache=False).totals.total == before.totals.total
 
 
-def test_pandoc_input_has_every_proposal_with_its_economy_table(tmp_path):
+def test_pandoc_input_carries_what_the_catalogue_shows(tmp_path):
+    """pandoc gets the same information katalog's catalogue shows: the overview, each
+    theme's tables, each proposal's facts, economy and allocation tables, body, consulted,
+    MED remarks and follow-up, with katalog's own formatted cells."""
+    from katalog.render import view
+
     content = generate.generate(tmp_path / "c", 20)
     checked = check(content, cache=False)
     md = pandoc_input.write_inputs(content, tmp_path / "p")
@@ -358,19 +363,47 @@ def test_pandoc_input_has_every_proposal_with_its_economy_table(tmp_path):
     text = md.read_text(encoding="utf-8")
     soup = BeautifulSoup(cmarkgfm.markdown_to_html_with_extensions(text, extensions=["table"]),
                          "html.parser")
-    cat = checked.catalogue
+    cat, totals = checked.catalogue, checked.totals
+    assert [h.get_text() for h in soup.find_all("h1")] == ["Oversigt over temaer"] + [
+        f"Tema {t.number}. {t.title}" for t in cat.themes]
     assert [h.get_text() for h in soup.find_all("h2")] == [
         f"{p.id} {p.title}" for t in cat.themes for p in cat.proposals_in(t.id)]
-    assert len(soup.find_all("table")) == 2 * len(cat.proposals)  # economy + the body's table
     assert "###" not in soup.get_text()  # every body heading is a heading, not text
-    from katalog.render import view
+    overview = soup.find("h1").find_next("table")
+    assert "I alt" in overview.get_text() and "Mål" in overview.get_text()
 
-    first = cat.proposals_in(cat.themes[0].id)[0]
-    total = [tr for tr in soup.find("table").find_all("tr")
-             if "Samlet økonomisk påvirkning" in tr.get_text()][0]
-    expected = [c or "-" for c in view.cells(checked.totals.proposals[first.id].total,
-                                             cat.settings.years)]
-    assert [td.get_text() for td in total.find_all("td")][2:] == expected
+    def section(h2):  # the elements of one proposal, up to the next proposal or theme
+        out = []
+        for el in h2.find_next_siblings():
+            if el.name in ("h1", "h2"):
+                break
+            out.append(el)
+        return out
+
+    seen = {"consulted": 0, "hearing": 0, "followup": 0, "allocation": 0}
+    for h2, p in zip(soup.find_all("h2"), [p for t in cat.themes for p in cat.proposals_in(t.id)]):
+        els = section(h2)
+        tables = [el for el in els if el.name == "table"]
+        headings = [el.get_text() for el in els if el.name == "h3"]
+        facts = [tr.find_all("td")[0].get_text() for tr in tables[0].find("tbody").find_all("tr")]
+        assert facts == [label for label, _ in view.facts(p, cat, totals)]
+        assert headings[0] == "Økonomiske konsekvenser"
+        economy = view.economy_table(p, totals.proposals[p.id], cat.settings)
+        total = [tr for tr in tables[1].find_all("tr")
+                 if "Samlet økonomisk påvirkning" in tr.get_text()][0]
+        expected = [c or "-" for c in view.cells(totals.proposals[p.id].total,
+                                                 cat.settings.years)]
+        assert [td.get_text() for td in total.find_all("td")][2:] == expected
+        assert len(tables[1].find("tbody").find_all("tr")) == len(economy.rows)
+        if view.allocation_table(p, totals.proposals[p.id], cat) is not None:
+            seen["allocation"] += 1
+            assert "Fordeling" in tables[2].find_previous("p").get_text()
+        for key, label in (("consulted", "Hvem er hørt?"),
+                           ("hearing", "Bemærkninger fra MED-systemet"),
+                           ("followup", "Implementering og opfølgning")):
+            assert (label in headings) == bool(getattr(p, key))
+            seen[key] += label in headings
+    assert all(seen.values()), seen  # the generated catalogue has each of them
 
 
 # -- the whole runner, for real, on a tiny catalogue ------------------------------------------
