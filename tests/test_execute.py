@@ -197,3 +197,40 @@ def test_prune_keeps_what_this_renderer_used(tmp_path: Path) -> None:
                      "other": Plan((Artifact("o", Job(text, ("o",), key="o", label="o")),))},
                     tmp_path / "3", store(tmp_path), workers=1)
     assert CALLS == ["a"] and again.reused == ["o"]  # "a" was pruned, "other" kept its own
+
+
+def test_a_write_that_fails_stops_the_run_and_leaves_no_thread(tmp_path: Path) -> None:
+    import threading
+
+    before = threading.active_count()
+    with pytest.raises(OSError):  # "a" is a file, so "a/b" has no folder to go in
+        execute({"demo": Plan((Artifact("a", Job(text, ("a",))),
+                               Artifact("a/b", Job(text, ("b",)))))}, tmp_path / "o", workers=1)
+    assert threading.active_count() == before
+
+
+def test_the_pool_forks_with_no_write_under_way(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files and cache records are written on a thread of their own; it is stopped before
+    the workers are forked (a fork copies one thread: a write must not be half done)."""
+    import threading
+
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    seen: list[int] = []
+    start = parallel.Workers.start
+
+    def counting(self: parallel.Workers, table: object = ()) -> None:
+        seen.append(threading.active_count())
+        start(self, table)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel.Workers, "start", counting)
+    cached = [Artifact(f"c{i}", Job(text, (f"c{i}",), key=f"c{i}")) for i in range(50)]
+    execute({"demo": Plan(tuple(cached))}, tmp_path / "1", store(tmp_path), workers=1)
+    pooled = [Artifact(f"p{i}", Job(pid, label=f"p{i}", where=Where.POOL)) for i in range(4)]
+    outcome = execute({"demo": Plan(tuple(cached + pooled))}, tmp_path / "2", store(tmp_path),
+                      workers=2)  # the 50 kept files are written before the pool starts
+    assert seen == [1]
+    assert len(outcome.reused) == 50 and len(outcome.written) == 54
+    assert {(tmp_path / f"2/c{i}").read_text() for i in range(50)} == {f"c{i}" for i in range(50)}
+    assert str(os.getpid()) not in {(tmp_path / f"2/p{i}").read_text() for i in range(4)}
