@@ -44,7 +44,7 @@ from lxml import etree
 from ...compute import Totals
 from ...model import Catalogue, Proposal
 from .context import Context
-from .form_fields import MARK, Block, form_values
+from .form_fields import MARK, Block, Shared, form_values
 from .lists import Lists
 from .lists import read as read_numbering
 from .look import restyle
@@ -271,15 +271,17 @@ class Form:
         loops_cells = re.search(r"\{%-?\s*tc\s", _TAG.sub("", inner)) is not None
         return cls(name, styles, width, skeleton, body, parts, _open_tag(root), loops_cells)
 
-    def fill(self, cat: Catalogue, totals: Totals, p: Proposal, date: dt.date | None) -> bytes:
-        """The form filled with proposal `p`: the bytes of a .docx file."""
+    def fill(self, cat: Catalogue, totals: Totals, p: Proposal, date: dt.date | None,
+             shared: Shared | None = None) -> bytes:
+        """The form filled with proposal `p`: the bytes of a .docx file. `shared`: the
+        proposal's content as the catalogue recorded it, used where the styles agree."""
         s = self.skeleton
         numbering = deepcopy(s.numbering)
         rels = Relationships(s.rels_base)
         for rel in s.rels:
             rels[rel.rId] = rel
         ctx = Context(self.styles, Lists(numbering, self.styles, self.lists), rels, self.width)
-        values = form_values(ctx, p, cat, totals, date)
+        values = form_values(ctx, p, cat, totals, date, shared)
         body = self._body(self._render(self.body, values, p), p)
         parts = {s.document: s.head + body.encode("utf-8") + s.tail}
         for part in self.parts:
