@@ -92,8 +92,10 @@ def proposal_parts(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
     out = [para(ctx, p.summary, bold_label=f"{labels['summary']}: ")]
     out += keep(ctx, "fakta", lambda: [text_table(ctx, None, view.facts(p, cat, totals), (1, 3))])
     out.append(heading(ctx, level, labels["economy"]))
-    out += keep(ctx, "økonomi",
-                lambda: amount_table(ctx, view.economy_table(p, pt, cat.settings), labels))
+    economy = view.economy_table(p, pt, cat.settings)
+    if kept is not None:
+        kept["økonomitabel"] = economy
+    out += keep(ctx, "økonomi", lambda: amount_table(ctx, economy, labels))
     allocation = view.allocation_table(p, pt, cat)
     if allocation is not None:
         out += keep(ctx, "fordeling", lambda: amount_table(ctx, allocation, labels))

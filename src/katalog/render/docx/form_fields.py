@@ -87,6 +87,10 @@ class Shared:
         found = self._kept.get(name)
         return found if isinstance(found, Piece) and self._agreement.covers(found) else None
 
+    def value(self, name: str) -> Any:
+        """A value the recording kept besides its pieces (e.g. the economy's `view.Table`)."""
+        return self._kept.get(name)
+
     def outline(self) -> Outline | None:
         found = self._kept.get("tekst")
         return found if isinstance(found, Outline) and self._agreement.covers(found.whole) \
@@ -247,10 +251,11 @@ class Fields(Mapping[str, Any]):
     """Field values by name; those given as functions are computed when first read, so a
     form pays only for the tables and texts it shows (in the order it shows them)."""
 
-    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]]) -> None:
+    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]],
+                 names: Sequence[str] = ()) -> None:
         self._values = values
         self._lazy = lazy
-        self._names = [*values, *lazy]
+        self._names = list(names) or [*values, *lazy]
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
@@ -289,15 +294,23 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
     pt = totals.proposals[p.id]
     years = cat.settings.years
     labels = labels_for(cat.settings)
-    table = view.economy_table(p, pt, cat.settings)
-    rows = [{"tekst": r.label, "område": r.area, "type": r.kind,
-             "beløb": dict(zip(years, r.cells))} for r in table.rows]
     made: list[list[str]] = []
+    tables: list[tuple[view.Table, list[dict[str, Any]]]] = []
+
+    def economy_table() -> tuple[view.Table, list[dict[str, Any]]]:
+        if not tables:
+            found = shared.value("økonomitabel") if shared is not None else None
+            table = found if isinstance(found, view.Table) \
+                else view.economy_table(p, pt, cat.settings)
+            tables.append((table, [{"tekst": r.label, "område": r.area, "type": r.kind,
+                                    "beløb": dict(zip(years, r.cells))} for r in table.rows]))
+        return tables[0]
 
     def economy() -> list[str]:
         if not made:
             kept = piece("økonomi")
-            made.append(kept.fill(ctx) if kept is not None else amount_table(ctx, table, labels))
+            made.append(kept.fill(ctx) if kept is not None
+                        else amount_table(ctx, economy_table()[0], labels))
         return made[0]
 
     def allocation() -> Block:
@@ -321,9 +334,9 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
     hearing = [{"part": h.body, "bemærkning": plain_text(render_markdown(h.comment).html)}
                for h in p.hearing]
     return {
-        "økonomi": lambda: Block("forslag.økonomi", "".join(economy()), rows),
+        "økonomi": lambda: Block("forslag.økonomi", "".join(economy()), economy_table()[1]),
         "økonomitabel": lambda: Block("forslag.økonomitabel", next(
-            e for e in economy() if e.startswith("<w:tbl>")), rows),
+            e for e in economy() if e.startswith("<w:tbl>")), economy_table()[1]),
         "fordeling": allocation,
         "fakta": facts,
         "opfølgning": lambda: _table_of(
@@ -379,15 +392,19 @@ def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
         "årsværk": _by_year(pt.fte, years, view.fte_cells) if (pt.fte.values or pt.fte.unknown)
         else {y: "" for y in years},
         "tilbagebetalingstid": f"{pt.payback} år" if pt.payback is not None else "",
-        "linjer": [{"tekst": line.text, "område": AREA_LABELS[line.area],
-                    "gruppe": GROUP_LABELS[line.group],
-                    "beløb": dict(zip(years, view.cells(Series.of(line.amounts), years)))}
-                   for line in p.lines],
         "øvrige_afsnit": body.others,
     }
-    return Fields(values, {"tekst": body.whole, "indledning": lambda: body.split()[0],
-                           "afsnit": lambda: body.split()[1],
-                           **_tables(ctx, p, cat, totals, shared)})
+    lazy: dict[str, Callable[[], Any]] = {
+        "linjer": lambda: [
+            {"tekst": line.text, "område": AREA_LABELS[line.area],
+             "gruppe": GROUP_LABELS[line.group],
+             "beløb": dict(zip(years, view.cells(Series.of(line.amounts), years)))}
+            for line in p.lines],
+        "tekst": body.whole, "indledning": lambda: body.split()[0],
+        "afsnit": lambda: body.split()[1], **_tables(ctx, p, cat, totals, shared)}
+    names = [*values]
+    names.insert(names.index("øvrige_afsnit"), "linjer")  # where it has always stood
+    return Fields(values, lazy, [*names, *(n for n in lazy if n != "linjer")])
 
 
 def catalogue_fields(cat: Catalogue, date: dt.date | None) -> dict[str, Any]:
