@@ -34,7 +34,8 @@ from .tables import amount_table, text_table
 
 SECTION_TOP = 2  # the body's own section headings, as the form's sections (Heading 2)
 _MARK = "<!--katalog-felt:{}-->"  # before each block's XML, to name it in an error
-MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")
+END = "<!--katalog-felt:-->"  # after it (so the form's check can set the block aside)
+MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")  # either
 
 
 class Block:
@@ -58,10 +59,10 @@ class Block:
         return self._xml
 
     def __html__(self) -> str:  # Jinja's autoescape inserts it as it is
-        return _MARK.format(self.name) + self.xml if self.xml else ""
+        return _MARK.format(self.name) + self.xml + END if self.xml else ""
 
     def __str__(self) -> str:
-        return self.__html__()
+        return _MARK.format(self.name) + self.xml if self.xml else ""
 
     def __bool__(self) -> bool:
         return bool(self.xml)
