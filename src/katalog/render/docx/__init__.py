@@ -292,8 +292,9 @@ def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
     # the catalogue's recording of each proposal keeps its pieces, and the form fills them
     # in where its styles agree with the template's: each proposal's Markdown and tables are
     # made once (the same text as making them again for the form)
-    agreement = (Agreement(template.styles, template.attachment.lists, form.styles, form.lists)
-                 if form.width == template.width else None)
+    agrees = Agreement(template.styles, template.attachment.lists, template.width,
+                       form.styles, form.lists, form.width)
+    agreement = agrees if agrees.possible else None
     for p in (build.cat.proposals[i] for i in chunk):
         kept: dict[str, Any] = {}
         fragments.append(record(scratch, partial(proposal_parts, p=p, cat=build.cat,

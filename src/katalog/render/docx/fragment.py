@@ -186,13 +186,16 @@ class Agreement:
     piece looked up resolving to the same id (and numbering) in both. Checked per
     operation, quietly (no missing-style warning is given by checking)."""
 
-    def __init__(self, recorded: Styles, recorded_lists: State, target: Styles,
-                 target_lists: State) -> None:
+    def __init__(self, recorded: Styles, recorded_lists: State, recorded_width: int,
+                 target: Styles, target_lists: State, target_width: int) -> None:
         self._a, self._b = recorded, target
         self._a_nums, self._b_nums = recorded_lists[0], target_lists[0]
+        self.possible = recorded_width == target_width  # tables are laid out to the width
         self._seen: dict[Op, bool] = {}
 
     def covers(self, piece: Piece) -> bool:
+        if not self.possible:
+            return False
         seen = self._seen
         for op in piece.ops[piece.start:piece.end]:
             kind = op[0]
