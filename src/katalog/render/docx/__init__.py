@@ -53,7 +53,8 @@ from . import toc
 from .compose import Pictures, catalogue_body, proposal_parts
 from .context import Context
 from .form import FORM, Form, FormError
-from .fragment import Fragment, record
+from .form_fields import Shared
+from .fragment import Agreement, Fragment, record
 from .look import Image, ImageError, read_image
 from .ooxml import Element
 from .template import TemplateError, WordTemplate
@@ -288,10 +289,19 @@ def _attachments(build: _Build, chunk: Sequence[int]) -> bytes:
     files: list[bytes] = []
     fragments: list[Fragment] = []
     scratch = template.scratch()
+    # the catalogue's recording of each proposal keeps its pieces, and the form fills them
+    # in where its styles agree with the template's: each proposal's Markdown and tables are
+    # made once (the same text as making them again for the form)
+    agrees = Agreement(template.styles, template.attachment.lists, template.width,
+                       form.styles, form.lists, form.width)
+    agreement = agrees if agrees.possible else None
     for p in (build.cat.proposals[i] for i in chunk):
-        files.append(form.fill(build.cat, build.totals, p, build.date))
+        kept: dict[str, Any] = {}
         fragments.append(record(scratch, partial(proposal_parts, p=p, cat=build.cat,
-                                                 totals=build.totals, level=2)))
+                                                 totals=build.totals, level=2),
+                                kept if agreement is not None else None))
+        files.append(form.fill(build.cat, build.totals, p, build.date,
+                               Shared(kept, agreement) if agreement is not None else None))
     ops = json.dumps([f.ops for f in fragments], ensure_ascii=False).encode("utf-8")
     met = messages[start:] + form_messages[form_start:]
     notes = json.dumps(met, ensure_ascii=False).encode("utf-8")

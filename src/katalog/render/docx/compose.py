@@ -22,6 +22,7 @@ from .. import view
 from ..html import danish_date as _danish_date
 from .context import Context
 from .cover import cover_facts
+from .fragment import keep, keeping, outline
 from .htmlwalk import HtmlWriter
 from .look import EMU_PER_TWIP, Image, picture
 from .ooxml import Element, bookmark, paragraph, ppr, rpr, run
@@ -85,31 +86,44 @@ def proposal_parts(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
     """Everything below a proposal's heading; `level` is its section headings' level."""
     labels = labels_for(cat.settings)
     pt = totals.proposals[p.id]
+    kept = keeping(ctx)
+    if kept is not None:
+        kept["level"] = level
     out = [para(ctx, p.summary, bold_label=f"{labels['summary']}: ")]
-    out.append(text_table(ctx, None, view.facts(p, cat, totals), (1, 3)))
+    out += keep(ctx, "fakta", lambda: [text_table(ctx, None, view.facts(p, cat, totals), (1, 3))])
     out.append(heading(ctx, level, labels["economy"]))
-    out += amount_table(ctx, view.economy_table(p, pt, cat.settings), labels)
+    economy = view.economy_table(p, pt, cat.settings)
+    if kept is not None:
+        kept["økonomitabel"] = economy
+    out += keep(ctx, "økonomi", lambda: amount_table(ctx, economy, labels))
     allocation = view.allocation_table(p, pt, cat)
     if allocation is not None:
-        out += amount_table(ctx, allocation, labels)
-    out += markdown(ctx, p.body, level)
+        out += keep(ctx, "fordeling", lambda: amount_table(ctx, allocation, labels))
+    out += outline(ctx, render_markdown(p.body, level).html)
     if p.consulted:
         out.append(heading(ctx, level, labels["consulted"]))
-        out.append(text_table(
+        out += keep(ctx, "hørt", lambda: [text_table(
             ctx, (labels["party"], labels["approved"], labels["date"], labels["remark"]),
             [(c.party, _yesno(c.approved, labels), danish_date(c.date), c.note)
-             for c in p.consulted], (4, 2, 3, 6)))
+             for c in p.consulted], (4, 2, 3, 6))])
     hearing = view.hearing(p)
     if hearing:
         out.append(heading(ctx, level, labels["hearing"]))
-        for body, comment in hearing:  # the committee is the heading above its comment
-            out.append(heading(ctx, min(level + 1, 6), body))
-            out += markdown(ctx, comment, min(level + 2, 6))
+        out += keep(ctx, "høring", lambda: _hearing(ctx, hearing, level))
     if p.followup:
         out.append(heading(ctx, level, labels["followup"]))
-        out.append(text_table(
+        out += keep(ctx, "opfølgning", lambda: [text_table(
             ctx, (labels["goal"], labels["measure"], labels["responsible"], labels["when"]),
-            [(f.goal, f.measure, f.responsible, f.when) for f in p.followup], (4, 4, 3, 3)))
+            [(f.goal, f.measure, f.responsible, f.when) for f in p.followup], (4, 4, 3, 3))])
+    return out
+
+
+def _hearing(ctx: Context, hearing: list[tuple[str, str]], level: int) -> list[Element]:
+    """The hearing comments: the committee is the heading above its comment."""
+    out: list[Element] = []
+    for body, comment in hearing:
+        out.append(heading(ctx, min(level + 1, 6), body))
+        out += markdown(ctx, comment, min(level + 2, 6))
     return out
 
 

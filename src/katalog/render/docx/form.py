@@ -44,7 +44,7 @@ from lxml import etree
 from ...compute import Totals
 from ...model import Catalogue, Proposal
 from .context import Context
-from .form_fields import MARK, Block, form_values
+from .form_fields import END, MARK, Block, Shared, form_values
 from .lists import Lists
 from .lists import read as read_numbering
 from .look import restyle
@@ -61,6 +61,39 @@ _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
 # where a paragraph or table may stand
 _BLOCK_PARENTS = {qn(f"w:{t}") for t in ("body", "tc", "sdtContent", "txbxContent",
                                          "customXml", "comment", "footnote", "endnote")}
+
+
+_W_P, _W_TBL, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:tc")
+_OPEN = "<!--katalog-felt:"  # a block katalog made follows, up to END (`form_fields.Block`)
+_FIRST = re.compile(r"<(w:p|w:tbl)[ >/]")
+
+
+def _light(xml: str) -> str | None:
+    """The rendered body with each of katalog's blocks (paragraphs and tables, made well
+    formed by katalog's builders, every table cell ending with a paragraph) replaced by
+    an empty element of its first and one of its last element's kind, after its mark;
+    None when a block does not begin and end with a paragraph or table."""
+    out: list[str] = []
+    at = 0
+    find = xml.find
+    while True:
+        start = find(_OPEN, at)
+        if start < 0:
+            break
+        head = find("-->", start) + 3
+        end = find(END, head)
+        if head < 3 or end < 0 or start + len(_OPEN) + 3 == head or find(_OPEN, head, end) >= 0:
+            return None  # not a block between its marks (e.g. a block put in as text)
+        first = _FIRST.match(xml, head)
+        last = "w:tbl" if xml.endswith("</w:tbl>", head, end) else "w:p" \
+            if xml.endswith(("</w:p>", "<w:p/>"), head, end) else None
+        if first is None or last is None:
+            return None
+        out.append(xml[at:head])
+        out.append(f'<{first.group(1)} katalog=""/><{last} katalog=""/>')
+        at = end + len(END)
+    out.append(xml[at:])
+    return "".join(out)
 
 
 class FormError(Exception):
@@ -271,15 +304,17 @@ class Form:
         loops_cells = re.search(r"\{%-?\s*tc\s", _TAG.sub("", inner)) is not None
         return cls(name, styles, width, skeleton, body, parts, _open_tag(root), loops_cells)
 
-    def fill(self, cat: Catalogue, totals: Totals, p: Proposal, date: dt.date | None) -> bytes:
-        """The form filled with proposal `p`: the bytes of a .docx file."""
+    def fill(self, cat: Catalogue, totals: Totals, p: Proposal, date: dt.date | None,
+             shared: Shared | None = None) -> bytes:
+        """The form filled with proposal `p`: the bytes of a .docx file. `shared`: the
+        proposal's content as the catalogue recorded it, used where the styles agree."""
         s = self.skeleton
         numbering = deepcopy(s.numbering)
         rels = Relationships(s.rels_base)
         for rel in s.rels:
             rels[rel.rId] = rel
         ctx = Context(self.styles, Lists(numbering, self.styles, self.lists), rels, self.width)
-        values = form_values(ctx, p, cat, totals, date)
+        values = form_values(ctx, p, cat, totals, date, shared)
         body = self._body(self._render(self.body, values, p), p)
         parts = {s.document: s.head + body.encode("utf-8") + s.tail}
         for part in self.parts:
@@ -321,7 +356,33 @@ class Form:
                             "brødteksten") from None
 
     def _body(self, xml: str, p: Proposal) -> str:
-        """The rendered body checked to be well-formed WordprocessingML and finished."""
+        """The rendered body checked to be well-formed WordprocessingML and finished.
+
+        Most bodies need nothing finished: that is checked on the body with each of
+        katalog's blocks set aside (`_light`), a fraction of the XML. A body that fails
+        that check, or needs finishing, is checked and finished whole (`_whole`)."""
+        if not self.loops_cells and "docPr" not in xml:
+            light = _light(xml)
+            if light is not None and self._clean(light):
+                return MARK.sub("", xml)
+        return self._whole(xml.replace(END, ""), p)
+
+    def _clean(self, light: str) -> bool:
+        """Whether the body (its blocks set aside) is well-formed, every paragraph and
+        table stands where one may, no text stands outside a paragraph, and every table
+        cell ends with a paragraph: then the whole body is all of that as it is."""
+        try:
+            tree = etree.fromstring((self.open_tag + light + "</w:body>").encode("utf-8"))
+        except etree.XMLSyntaxError:
+            return False
+        if self._misplaced(tree) is not None:
+            return False
+        if any(t and t.strip() for t in [tree.text, *(c.tail for c in tree)]):
+            return False
+        p = _W_P
+        return all(len(cell) and cell[-1].tag == p for cell in tree.iter(_W_TC))
+
+    def _whole(self, xml: str, p: Proposal) -> str:
         wrapped = self.open_tag + xml + "</w:body>"
         try:
             tree = etree.fromstring(wrapped.encode("utf-8"))
@@ -339,8 +400,8 @@ class Form:
                             f"afsnit (forslag {p.id}); et tekstfelt skrives {{{{ felt }}}} i et "
                             "afsnit, kun tabeller og tekst med afsnit som {{p felt }}")
         changed = False
-        for cell in tree.iter(qn("w:tc")):  # a cell must end with a paragraph
-            if len(cell) == 0 or cell[-1].tag != qn("w:p"):
+        for cell in tree.iter(_W_TC):  # a cell must end with a paragraph
+            if len(cell) == 0 or cell[-1].tag != _W_P:
                 cell.append(node("w:p"))
                 changed = True
         if self.loops_cells:

@@ -27,13 +27,15 @@ from .. import view
 from ..view import AREA_LABELS, GROUP_LABELS, KIND_LABELS, STATUS_LABELS
 from .compose import danish_date
 from .context import Context
+from .fragment import Agreement, Outline, Piece, Segment
 from .htmlwalk import HtmlWriter
 from .ooxml import paragraph, ppr, run
 from .tables import amount_table, text_table
 
 SECTION_TOP = 2  # the body's own section headings, as the form's sections (Heading 2)
 _MARK = "<!--katalog-felt:{}-->"  # before each block's XML, to name it in an error
-MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")
+END = "<!--katalog-felt:-->"  # after it (so the form's check can set the block aside)
+MARK = re.compile(r"<!--katalog-felt:([^>]*)-->")  # either
 
 
 class Block:
@@ -57,10 +59,10 @@ class Block:
         return self._xml
 
     def __html__(self) -> str:  # Jinja's autoescape inserts it as it is
-        return _MARK.format(self.name) + self.xml if self.xml else ""
+        return _MARK.format(self.name) + self.xml + END if self.xml else ""
 
     def __str__(self) -> str:
-        return self.__html__()
+        return _MARK.format(self.name) + self.xml if self.xml else ""
 
     def __bool__(self) -> bool:
         return bool(self.xml)
@@ -70,6 +72,39 @@ class Block:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class Shared:
+    """What the catalogue's recording of a proposal kept (`fragment.keep`, `outline`), for
+    the fields to fill in instead of converting the same content again: a piece is used
+    when the recording was made at the form's section level and `agreement` covers it (the
+    form's styles give the same ids); else the field is made as before."""
+
+    def __init__(self, kept: Mapping[str, Any], agreement: Agreement) -> None:
+        self._kept = kept if kept.get("level") == SECTION_TOP else {}
+        self._agreement = agreement
+
+    def piece(self, name: str) -> Piece | None:
+        found = self._kept.get(name)
+        return found if isinstance(found, Piece) and self._agreement.covers(found) else None
+
+    def value(self, name: str) -> Any:
+        """A value the recording kept besides its pieces (e.g. the economy's `view.Table`)."""
+        return self._kept.get(name)
+
+    def outline(self) -> Outline | None:
+        found = self._kept.get("tekst")
+        return found if isinstance(found, Outline) and self._agreement.covers(found.whole) \
+            else None
+
+
+def _filled(ctx: Context, outline: Outline, segments: Sequence[Segment], shift: int) -> str:
+    """`segments` of `outline` filled into `ctx`'s document as one conversion of their HTML
+    would make them: the paragraph style looked up first, unless the HTML is blank."""
+    if len(segments) == 1 and segments[0].blank:
+        return ""
+    outline.style.fill(ctx)
+    return "".join(e for s in segments for e in s.piece.fill(ctx, shift))
 
 
 class Sections:
@@ -134,28 +169,71 @@ def _split(ctx: Context, html: str, name: str) -> tuple[Block, list[tuple[str, B
 
 class Body:
     """The proposal's Markdown body: whole, by section, and the sections a form leaves out;
-    each converted when the form first asks for it."""
+    each converted when the form first asks for it (or filled from the catalogue's
+    conversion, `outline`, which is the same text: see `Shared`)."""
 
-    def __init__(self, ctx: Context, source: str) -> None:
+    def __init__(self, ctx: Context, source: str, outline: Outline | None = None) -> None:
         self.ctx = ctx
         self.source = source
+        self.outline = outline
         self._split: tuple[Block, Sections] | None = None
 
     def whole(self) -> Block:
+        if self.outline is not None:  # the body one level below the form's sections
+            return Block("forslag.tekst", _filled(self.ctx, self.outline,
+                                                  self.outline.segments, 1)
+                         if self.outline.segments else "")
         return Block("forslag.tekst", "".join(HtmlWriter(self.ctx).convert(
             render_markdown(self.source, SECTION_TOP + 1).html)))
 
     def split(self) -> tuple[Block, Sections]:
         if self._split is None:
-            intro, sections = _split(self.ctx, render_markdown(self.source, SECTION_TOP).html,
-                                     "forslag")
-            self._split = intro, Sections(sections)
+            if self.outline is not None:
+                self._split = self._split_outline(self.outline)
+            else:
+                intro, sections = _split(self.ctx,
+                                         render_markdown(self.source, SECTION_TOP).html,
+                                         "forslag")
+                self._split = intro, Sections(sections)
         return self._split
+
+    def _split_outline(self, outline: Outline) -> tuple[Block, Sections]:
+        """As `_split`: the text before the first of the highest top-level headings, and
+        each section under one of them (without its heading)."""
+        segments = outline.segments
+        if not segments:
+            return Block("forslag.indledning", ""), Sections([])
+        level = min((s.level for s in segments if s.level), default=0)
+        groups: list[tuple[str, list[Segment]]] = [("", [])]
+        for s in segments:
+            if s.level and s.level == level:
+                groups.append((s.title, []))
+            else:
+                groups[-1][1].append(s)
+        ctx = self.ctx
+
+        def made(parts: list[Segment]) -> Callable[[], str]:  # each filled when used
+            return lambda: _filled(ctx, outline, parts, 0)
+
+        intro = Block("forslag.indledning", make=made(groups[0][1]))
+        return intro, Sections([(t, Block(f"forslag.afsnit['{t}']", make=made(parts)))
+                                for t, parts in groups[1:]])
 
     def others(self, *names: str) -> Block:
         """`forslag.øvrige_afsnit('Beskrivelse', 'Økonomi')`: the text before the first
         heading and every section not named, with its heading one level below the form's."""
         skip = {str(n).strip().casefold() for n in names}
+        if self.outline is not None:
+            segments = self.outline.segments
+            if not segments:
+                return Block("forslag.øvrige_afsnit", "")
+            keep, kept = True, []
+            for s in segments:
+                if s.level == SECTION_TOP:
+                    keep = s.title.casefold() not in skip
+                if keep:
+                    kept.append(s)
+            return Block("forslag.øvrige_afsnit", _filled(self.ctx, self.outline, kept, 1))
         html = render_markdown(self.source, SECTION_TOP + 1).html
         if not html.strip():
             return Block("forslag.øvrige_afsnit", "")
@@ -174,10 +252,11 @@ class Fields(Mapping[str, Any]):
     """Field values by name; those given as functions are computed when first read, so a
     form pays only for the tables and texts it shows (in the order it shows them)."""
 
-    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]]) -> None:
+    def __init__(self, values: dict[str, Any], lazy: dict[str, Callable[[], Any]],
+                 names: Sequence[str] = ()) -> None:
         self._values = values
         self._lazy = lazy
-        self._names = [*values, *lazy]
+        self._names = list(names) or [*values, *lazy]
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
@@ -198,32 +277,55 @@ def _yesno(value: bool | None, labels: Labels) -> str:
 
 
 def _table_of(ctx: Context, name: str, head: tuple[str, ...], items: list[dict[str, str]],
-              shares: tuple[int, ...]) -> Block:
+              shares: tuple[int, ...], kept: Piece | None = None) -> Block:
     if not items:
         return Block(name, "", [])
+    if kept is not None:
+        return Block(name, "".join(kept.fill(ctx)), items)
     return Block(name, text_table(ctx, head, [tuple(i.values()) for i in items], shares), items)
 
 
-def _tables(ctx: Context, p: Proposal, cat: Catalogue,
-            totals: Totals) -> dict[str, Callable[[], Block]]:
-    """The tables, each made when first asked for."""
+def _tables(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
+            shared: Shared | None = None) -> dict[str, Callable[[], Block]]:
+    """The tables, each made when first asked for (or filled from `shared`)."""
+
+    def piece(name: str) -> Piece | None:
+        return shared.piece(name) if shared is not None else None
+
     pt = totals.proposals[p.id]
     years = cat.settings.years
     labels = labels_for(cat.settings)
-    table = view.economy_table(p, pt, cat.settings)
-    rows = [{"tekst": r.label, "område": r.area, "type": r.kind,
-             "beløb": dict(zip(years, r.cells))} for r in table.rows]
     made: list[list[str]] = []
+    tables: list[tuple[view.Table, list[dict[str, Any]]]] = []
+
+    def economy_table() -> tuple[view.Table, list[dict[str, Any]]]:
+        if not tables:
+            found = shared.value("økonomitabel") if shared is not None else None
+            table = found if isinstance(found, view.Table) \
+                else view.economy_table(p, pt, cat.settings)
+            tables.append((table, [{"tekst": r.label, "område": r.area, "type": r.kind,
+                                    "beløb": dict(zip(years, r.cells))} for r in table.rows]))
+        return tables[0]
 
     def economy() -> list[str]:
         if not made:
-            made.append(amount_table(ctx, table, labels))
+            kept = piece("økonomi")
+            made.append(kept.fill(ctx) if kept is not None
+                        else amount_table(ctx, economy_table()[0], labels))
         return made[0]
 
     def allocation() -> Block:
+        kept = piece("fordeling")
+        if kept is not None:
+            return Block("forslag.fordeling", "".join(kept.fill(ctx)))
         allocated = view.allocation_table(p, pt, cat)
         return Block("forslag.fordeling",
                      "".join(amount_table(ctx, allocated, labels)) if allocated else "")
+
+    def facts() -> Block:
+        kept = piece("fakta")
+        return Block("forslag.fakta", "".join(kept.fill(ctx)) if kept is not None
+                     else text_table(ctx, None, view.facts(p, cat, totals), (1, 3)))
 
     followup = [{"mål": f.goal, "måling": f.measure, "ansvarlig": f.responsible,
                  "hvornår": f.when} for f in p.followup]
@@ -233,30 +335,32 @@ def _tables(ctx: Context, p: Proposal, cat: Catalogue,
     hearing = [{"part": h.body, "bemærkning": plain_text(render_markdown(h.comment).html)}
                for h in p.hearing]
     return {
-        "økonomi": lambda: Block("forslag.økonomi", "".join(economy()), rows),
+        "økonomi": lambda: Block("forslag.økonomi", "".join(economy()), economy_table()[1]),
         "økonomitabel": lambda: Block("forslag.økonomitabel", next(
-            e for e in economy() if e.startswith("<w:tbl>")), rows),
+            e for e in economy() if e.startswith("<w:tbl>")), economy_table()[1]),
         "fordeling": allocation,
-        "fakta": lambda: Block("forslag.fakta",
-                               text_table(ctx, None, view.facts(p, cat, totals), (1, 3))),
+        "fakta": facts,
         "opfølgning": lambda: _table_of(
             ctx, "forslag.opfølgning",
             (labels["goal"], labels["measure"], labels["responsible"], labels["when"]), followup,
-            (4, 4, 3, 3)),
+            (4, 4, 3, 3), piece("opfølgning")),
         "hørt": lambda: _table_of(
             ctx, "forslag.hørt",
             (labels["party"], labels["approved"], labels["date"], labels["remark"]),
-            consulted, (4, 2, 3, 6)),
-        "høring": lambda: _hearing(ctx, p, hearing),
+            consulted, (4, 2, 3, 6), piece("hørt")),
+        "høring": lambda: _hearing(ctx, p, hearing, piece("høring")),
     }
 
 
-def _hearing(ctx: Context, p: Proposal, rows: list[dict[str, str]]) -> Block:
+def _hearing(ctx: Context, p: Proposal, rows: list[dict[str, str]],
+             kept: Piece | None = None) -> Block:
     """The hearing comments: each committee a heading ("Heading 3") above its comment, the
     comment's Markdown (paragraphs, bold, lists) converted; as a loop, `part` and
     `bemærkning` (plain text)."""
     if not rows:
         return Block("forslag.høring", "", [])
+    if kept is not None:
+        return Block("forslag.høring", "".join(kept.fill(ctx)), rows)
     writer = HtmlWriter(ctx)
     style = ctx.styles.para(f"Heading {SECTION_TOP + 1}")
     xml = []
@@ -266,12 +370,14 @@ def _hearing(ctx: Context, p: Proposal, rows: list[dict[str, str]]) -> Block:
     return Block("forslag.høring", "".join(xml), rows)
 
 
-def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -> Fields:
-    """Everything under `forslag` (see docs/word-form.md)."""
+def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
+                    shared: Shared | None = None) -> Fields:
+    """Everything under `forslag` (see docs/word-form.md); `shared`: what the catalogue's
+    recording of the proposal kept, to fill in instead of making it again."""
     pt = totals.proposals[p.id]
     years = cat.settings.years
     theme = cat.theme(p.theme)
-    body = Body(ctx, p.body)
+    body = Body(ctx, p.body, shared.outline() if shared is not None else None)
     values = {
         "id": p.id, "titel": p.title, "resume": p.summary,
         "forvaltning": cat.department_name(p.department), "forvaltning_kode": p.department,
@@ -287,14 +393,19 @@ def proposal_fields(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals) -
         "årsværk": _by_year(pt.fte, years, view.fte_cells) if (pt.fte.values or pt.fte.unknown)
         else {y: "" for y in years},
         "tilbagebetalingstid": f"{pt.payback} år" if pt.payback is not None else "",
-        "linjer": [{"tekst": line.text, "område": AREA_LABELS[line.area],
-                    "gruppe": GROUP_LABELS[line.group],
-                    "beløb": dict(zip(years, view.cells(Series.of(line.amounts), years)))}
-                   for line in p.lines],
         "øvrige_afsnit": body.others,
     }
-    return Fields(values, {"tekst": body.whole, "indledning": lambda: body.split()[0],
-                           "afsnit": lambda: body.split()[1], **_tables(ctx, p, cat, totals)})
+    lazy: dict[str, Callable[[], Any]] = {
+        "linjer": lambda: [
+            {"tekst": line.text, "område": AREA_LABELS[line.area],
+             "gruppe": GROUP_LABELS[line.group],
+             "beløb": dict(zip(years, view.cells(Series.of(line.amounts), years)))}
+            for line in p.lines],
+        "tekst": body.whole, "indledning": lambda: body.split()[0],
+        "afsnit": lambda: body.split()[1], **_tables(ctx, p, cat, totals, shared)}
+    names = [*values]
+    names.insert(names.index("øvrige_afsnit"), "linjer")  # where it has always stood
+    return Fields(values, lazy, [*names, *(n for n in lazy if n != "linjer")])
 
 
 def catalogue_fields(cat: Catalogue, date: dt.date | None) -> dict[str, Any]:
@@ -309,11 +420,11 @@ def catalogue_fields(cat: Catalogue, date: dt.date | None) -> dict[str, Any]:
 
 
 def form_values(ctx: Context, p: Proposal, cat: Catalogue, totals: Totals,
-                date: dt.date | None) -> dict[str, Any]:
+                date: dt.date | None, shared: Shared | None = None) -> dict[str, Any]:
     """The Jinja context of one proposal's form; the top-level `titel`, `undertitel`,
     `organisation` and `dato` are those katalog.docx's header and footer use."""
     katalog = catalogue_fields(cat, date)
-    return {"forslag": proposal_fields(ctx, p, cat, totals), "katalog": katalog,
+    return {"forslag": proposal_fields(ctx, p, cat, totals, shared), "katalog": katalog,
             "etiketter": labels_for(cat.settings),
             "titel": f"{p.id} {p.title}", "undertitel": katalog["undertitel"],
             "organisation": katalog["organisation"], "dato": katalog["dato"]}

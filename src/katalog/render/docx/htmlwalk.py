@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import lxml.html
 
@@ -19,6 +20,7 @@ from .tables import Cell, TRow, build_table
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table", "pre",
           "hr", "div"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _SPACE = re.compile(r"\s+")
 
 
@@ -46,19 +48,23 @@ class HtmlWriter:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def convert(self, html: str, style: str = "Normal") -> list[Element]:
-        """Body elements for `html`; its paragraphs in the style named `style`."""
+    def convert(self, html: str, style: str = "Normal",
+                cut: Callable[[int, Node | None], None] | None = None) -> list[Element]:
+        """Body elements for `html`; its paragraphs in the style named `style`. `cut` is told
+        where each top-level heading's paragraph starts (with the heading) and ends (None),
+        as the number of elements made so far."""
         html = xml_text(html)  # lxml refuses a fragment with control characters in it
         if not html.strip():
             return []
         root = lxml.html.fragment_fromstring(html, create_parent="div")
         out: list[Element] = []
-        self._blocks(root, self.ctx.styles.para(style), out, 0)
+        self._blocks(root, self.ctx.styles.para(style), out, 0, cut)
         return out
 
     # -- blocks -----------------------------------------------------------------------------
 
-    def _blocks(self, node: Node, style: str | None, out: list[Element], depth: int) -> None:
+    def _blocks(self, node: Node, style: str | None, out: list[Element], depth: int,
+                cut: Callable[[int, Node | None], None] | None = None) -> None:
         pending: list[object] = []
         if node.text:
             pending.append(node.text)
@@ -66,7 +72,12 @@ class HtmlWriter:
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag in BLOCKS:
                 self._flush(pending, style, out)
-                self._block(child, style, out, depth)
+                if cut is not None and tag in HEADINGS:
+                    cut(len(out), child)
+                    self._block(child, style, out, depth)
+                    cut(len(out), None)
+                else:
+                    self._block(child, style, out, depth)
             elif tag:
                 pending.append(child)
             if child.tail:

@@ -41,6 +41,9 @@ class Lists:
         self._abstract_of = dict(abstract_of)
         self._own: dict[bool, str] = {}
         self._bullet_num: str | None = None
+        # Word's w:numIdMacAtCleanup, which must stay last: found once (only w:num and
+        # w:abstractNum elements are added, so it stays the same element)
+        self._cleanup: Node | None = root.find(qn("w:numIdMacAtCleanup"))
 
     def style_name(self, ordered: bool, depth: int) -> str:
         base = "List Number" if ordered else "List Bullet"
@@ -72,7 +75,7 @@ class Lists:
         num = node("w:num", {"w:numId": str(num_id)}, node("w:abstractNumId", {"w:val": abstract}))
         num.append(node("w:lvlOverride", {"w:ilvl": str(ilvl)},
                       node("w:startOverride", {"w:val": str(start)})))
-        cleanup = self._root.find(qn("w:numIdMacAtCleanup"))
+        cleanup = self._cleanup
         if cleanup is not None:  # must stay last
             cleanup.addprevious(num)
         else:

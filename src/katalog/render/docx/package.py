@@ -94,11 +94,29 @@ def write_zip(members: Sequence[Member], overrides: Mapping[str, bytes],
 
 def members_of(package: bytes) -> list[Member]:
     """The entries of a package python-docx saved, `[Content_Types].xml` first (else in
-    python-docx's order), each compressed as katalog writes it."""
+    python-docx's order), each compressed as katalog writes it (a large part that another
+    package of this process already had, such as the form's styles, which are the Word
+    template's, is compressed once)."""
     with zipfile.ZipFile(io.BytesIO(package)) as src:
         names = src.namelist()
         names.sort(key=lambda n: n != CONTENT_TYPES)  # stable: keeps python-docx's order
-        return [Member.of(name, src.read(name)) for name in names]
+        return [_member(name, src.read(name)) for name in names]
+
+
+_MEMBERS: dict[tuple[str, bytes], Member] = {}  # large parts of the packages prepared so far
+_LARGE = 64 * 1024
+
+
+def _member(name: str, blob: bytes) -> Member:
+    if len(blob) < _LARGE:
+        return Member.of(name, blob)
+    key = (name, blob)
+    found = _MEMBERS.get(key)
+    if found is None:
+        if len(_MEMBERS) >= 16:  # a few templates and forms per build: keep it small
+            _MEMBERS.clear()
+        found = _MEMBERS[key] = Member.of(name, blob)
+    return found
 
 
 def set_properties(props: CoreProperties, title: str, author: str, when: dt.datetime,

@@ -92,6 +92,17 @@ class Styles:
         self._resolved[key] = found
         return found
 
+    def peek(self, name: str, kind: str = "paragraph") -> str | None:
+        """The id `name` resolves to, as `para`/`char`/`table` would give it, without a
+        warning and without noting the lookup."""
+        found = self._resolved.get((kind, name), self._ids.get((kind, name.casefold())))
+        if found is None:
+            for alt in FALLBACKS.get(name, ()):
+                found = self._ids.get((kind, alt.casefold()))
+                if found is not None:
+                    break
+        return found
+
     def para(self, name: str) -> str | None:
         """Paragraph style id for `name` (None: use the document default)."""
         return self._resolve(name, "paragraph")
