@@ -75,7 +75,12 @@ def _base_size(data: bytes) -> int:
         prev = _PREV.search(head, 0, end if end >= 0 else len(head))
         if prev is None:
             eof = data.find(b"%%EOF", offset)
-            return eof + 6 if eof >= 0 else 0
+            if eof < 0:
+                return 0
+            end = eof + 5
+            while end < len(data) and data[end] in b"\r\n":
+                end += 1
+            return end
         offset = int(prev[1])
     return 0
 
