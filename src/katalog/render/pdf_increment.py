@@ -262,10 +262,7 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Any]],
         raise Unsupported("not one Document element")
     document = struct.K[0]
     kid_refs = _refs(document.K.unparse())
-    tree = struct.ParentTree
-    if "/Kids" in tree or "/Nums" not in tree:
-        raise Unsupported("a parent tree of more than one node")
-    flat_nums = tree.Nums
+    nodes = _tree_nodes(out, struct.ParentTree)
     lang = str(root.get("/Lang", "")) or None
     names = root.get("/Names")
     if names is None or "/Dests" not in names or "/Kids" in names.Dests \
@@ -353,15 +350,9 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Any]],
         del kids[lo:hi]
         kids.insert(lo, up.hole(b" ".join(up.text(t.unparse()) for t in tops)))
     up.replace(document)
-    # The parent tree: the new entries in place of the old ones (the same keys).
-    positions = [int(flat_nums[i]) for i in range(0, len(flat_nums), 2)]
-    for k0, k1, entries in sorted(num_spans, key=lambda s: s[0], reverse=True):
-        a = _bisect(positions, k0)
-        b = _bisect(positions, k1)
-        del flat_nums[2 * a:2 * b]
-        flat_nums.insert(2 * a, up.hole(b" ".join(
-            b"%d %s" % (k, up.text(v.unparse())) for k, v in entries)))
-    up.replace(tree)
+    # The parent tree: the new entries in place of the old ones (the same keys), in the
+    # nodes that hold those keys.
+    _replace_entries(up, nodes, num_spans)
     # The named destinations: the old parts' out, the new parts' in, sorted by name.
     dests: list[tuple[bytes, bytes]] = []
     for n, d in _dests(out):
@@ -380,11 +371,58 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Any]],
     return up.write()
 
 
-def _bisect(keys: list[int], key: int) -> int:
-    """The first position in the sorted `keys` whose key is ≥ `key`."""
-    from bisect import bisect_left
+def _tree_nodes(out: Pdf, tree: Any) -> list[tuple[Any, int]]:
+    """The parent tree's nodes that hold entries, each with the chunk of keys it holds
+    (`pdf_merge._parent_tree`: -1 for a tree of one node, else key // `LEAF`)."""
+    from .pdf_merge import LEAF
 
-    return bisect_left(keys, key)
+    if "/Kids" not in tree:
+        if "/Nums" not in tree:
+            raise Unsupported("a parent tree without entries")
+        return [(tree, -1)]
+    nodes = []
+    for ref in _refs(tree.Kids.unparse()):
+        leaf = out.get_object(ref)
+        limits = leaf.get("/Limits")
+        if "/Kids" in leaf or "/Nums" not in leaf or not isinstance(limits, Array) \
+                or int(limits[0]) // LEAF != int(limits[1]) // LEAF:
+            raise Unsupported("a parent tree not as assembled")
+        nodes.append((leaf, int(limits[0]) // LEAF))
+    return nodes
+
+
+def _replace_entries(up: _Update, nodes: list[tuple[Any, int]],
+                     spans: list[tuple[int, int, list[tuple[int, Any]]]]) -> None:
+    """Write the parent-tree nodes that hold keys of `spans` (from, to, new entries) again,
+    with the new entries in place of the old ones."""
+    from .pdf_merge import LEAF
+
+    for node, chunk in nodes:
+        def mine(key: int, chunk: int = chunk) -> bool:
+            return chunk < 0 or key // LEAF == chunk
+
+        if not any(mine(k) for k0, k1, _ in spans for k in range(k0, k1)):
+            continue
+        flat = node.Nums
+        kept = []
+        for i in range(0, len(flat), 2):
+            key = int(flat[i])
+            if not any(k0 <= key < k1 for k0, k1, _ in spans):
+                kept.append((key, flat[i + 1].unparse()))
+        new = [(k, up.text(v.unparse())) for _, _, entries in spans for k, v in entries
+               if mine(k)]
+        entries = sorted(kept + new, key=lambda kv: kv[0])
+        if not entries:
+            raise Unsupported("a leaf of the parent tree left empty")
+        text = b" ".join(b"%d %s" % kv for kv in entries)
+        if node.objgen[1] != 0 or set(node.keys()) - {"/Limits", "/Nums"}:
+            raise Unsupported("a parent-tree node not as assembled")
+        limits = b"/Limits [ %d %d ] " % (entries[0][0], entries[-1][0]) if chunk >= 0 else b""
+        up.old_objects[node.objgen[0]] = b"<< %s/Nums [ %s ] >>" % (limits, text)
+    covered = {chunk for _, chunk in nodes}
+    for _, _, entries in spans:
+        if any(-1 not in covered and k // LEAF not in covered for k, _ in entries):
+            raise Unsupported("a new entry where the parent tree has no leaf")
 
 
 def _kid_span(out: Pdf, kid_refs: list[Ref], page_index: dict[Ref, int], first: int,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Sequence
 
 import pikepdf
@@ -49,9 +50,34 @@ def _open(data: bytes) -> Pdf:
 
 
 def _nums(pdf: Pdf) -> dict[int, Any]:
-    tree = pdf.Root.StructTreeRoot.ParentTree
-    flat = list(tree.get("/Nums", Array()))
-    return {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    """The parent tree's entries by key (one node, or leaves under `/Kids`)."""
+    out: dict[int, Any] = {}
+    stack = [pdf.Root.StructTreeRoot.ParentTree]
+    while stack:
+        node = stack.pop()
+        flat = list(node.get("/Nums", Array()))
+        out.update((int(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2))
+        stack.extend(node.get("/Kids", Array()))
+    return out
+
+
+LEAF = 64  # parent-tree keys per leaf
+
+
+def _parent_tree(out: Pdf, nums: Sequence[tuple[int, Any]]) -> Any:
+    """The parent tree of `nums` (key, entry; ascending): one node while every key is below
+    `LEAF`, else a root whose `/Kids` are leaves of the keys `LEAF` at a time (keys 0–63,
+    64–127, …), so that splicing a part in rewrites the few leaves of its keys, not the
+    whole tree (`pdf_increment`)."""
+    if not nums or nums[-1][0] < LEAF:
+        return out.make_indirect(Dictionary(Nums=Array([x for k, v in nums for x in (k, v)])))
+    leaves = []
+    for _, run in groupby(nums, key=lambda kv: kv[0] // LEAF):
+        group = list(run)
+        leaves.append(out.make_indirect(Dictionary(
+            Limits=Array([group[0][0], group[-1][0]]),
+            Nums=Array([x for k, v in group for x in (k, v)]))))
+    return out.make_indirect(Dictionary(Kids=Array(leaves)))
 
 
 def _dests(pdf: Pdf) -> list[tuple[str, Any]]:
@@ -84,8 +110,7 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
         key = _append(out, document, source, kids, nums, dests, key)
     document.K = Array(kids)
     root = out.Root.StructTreeRoot
-    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
-        [x for k, v in nums for x in (k, v)])))
+    root.ParentTree = _parent_tree(out, nums)
     root.ParentTreeNextKey = key
     if heading_shift:
         _shift_headings(document, heading_shift)
@@ -181,8 +206,7 @@ def _splice_whole(previous: bytes, replacements: Sequence[tuple[int, Source]],
         key = _renumber(page, every, ordered, key)
     spliced = [first + i for first, source in replacements for i in range(source.pages)]
     root = out.Root.StructTreeRoot
-    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
-        [x for k, v in ordered for x in (k, v)])))
+    root.ParentTree = _parent_tree(out, ordered)
     root.ParentTreeNextKey = key
     _set_dests(out, dests)
     _dedupe_fonts(out)
