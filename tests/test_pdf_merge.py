@@ -56,6 +56,8 @@ def syntax_problems(data: bytes) -> list[str]:
 def test_the_update_is_appended_and_reads_as_the_whole_rewrite(call: Call, tmp_path: Path) -> None:
     previous, replacements, outline = call
     assert pdf_increment.growth(previous) == 0  # written whole by `assemble`
+    with pikepdf.open(io.BytesIO(previous)) as pdf:  # the parent tree in leaves
+        assert len(pdf.Root.StructTreeRoot.ParentTree.Kids) > 1
     update = pdf_increment.splice(previous, replacements, outline)
     whole = pdf_merge._splice_whole(previous, replacements, outline)
     assert update.startswith(previous) and len(update) - len(previous) < len(previous) / 4
@@ -113,8 +115,7 @@ def test_a_part_with_another_number_of_links_is_written_whole(call: Call, tmp_pa
     whole = pdf_merge.splice(previous, fewer, outline)
     assert not whole.startswith(previous) and syntax_problems(whole) == []
     with pikepdf.open(io.BytesIO(whole)) as pdf:
-        flat = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
-        nums = {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+        nums = pdf_merge._nums(pdf)
         for page in pdf.pages:  # every page's entry, renumbered, is still its own
             entry = nums[int(page.obj.StructParents)]
             assert all(e.Pg.objgen == page.objgen for e in entry if "/Pg" in e)
@@ -124,3 +125,22 @@ def test_growth_of_files_it_did_not_write(call: Call) -> None:
     previous = call[0]
     assert pdf_increment.growth(previous + b"\n") == 0  # a trailing new line is no update
     assert pdf_increment.growth(b"not a pdf") == float("inf")
+
+
+def test_a_parent_tree_of_one_node_is_updated_in_place(
+        call: Call, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A catalogue whose parent tree is one node (fewer than `LEAF` keys) keeps it so."""
+    previous, replacements, outline = call
+    monkeypatch.setattr(pdf_merge, "LEAF", 10**9)
+    with pikepdf.open(io.BytesIO(previous)) as pdf:
+        tree = pdf.Root.StructTreeRoot
+        tree.ParentTree = pdf_merge._parent_tree(pdf, sorted(pdf_merge._nums(pdf).items()))
+        buf = io.BytesIO()
+        pdf.save(buf, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    flat = buf.getvalue()
+    update = pdf_increment.splice(flat, replacements, outline)
+    assert update.startswith(flat) and syntax_problems(update) == []
+    assert objects(write(tmp_path, "update.pdf", update)) == objects(
+        write(tmp_path, "whole.pdf", pdf_merge._splice_whole(flat, replacements, outline)))
+    with pikepdf.open(io.BytesIO(update)) as pdf:
+        assert "/Kids" not in pdf.Root.StructTreeRoot.ParentTree
