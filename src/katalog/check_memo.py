@@ -78,7 +78,7 @@ SUMMARY = "check-report"  # and of the reports alone, for `katalog check` (plain
 VERSION = "katalog-check-memo-2"
 FILES = "check-files"  # the pack of per-file memos (`FileMemo`)
 FILES_VERSION = "katalog-check-file-1"
-FILES_SPARE = 64  # entries of other states kept in the pack beyond twice this run's
+FILES_SPARE = 256  # entries of other states (an edit undone) kept beside this run's
 NOT_KEPT = frozenset({"internal"})  # problem codes whose outcome may differ next time
 # the modules whose classes a memo may hold (dataclasses, enums) and other allowed names
 _MODEL_MODULES = frozenset({"katalog.model", "katalog.compute", "katalog.budget",
@@ -237,6 +237,7 @@ class FileMemo:
         self._used: set[str] = set()
         self._keys: dict[int, tuple[Any, str]] = {}  # id of a proposal → (it, its file's key)
         self._prints: dict[int, tuple[Any, str]] = {}  # id of settings or theme → digest
+        self._file_keys: dict[tuple[str, str], tuple[list[Any], bytes, str]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -251,13 +252,21 @@ class FileMemo:
 
     # -- loaded files (`load.LoadMemo`) --
 
-    @staticmethod
-    def _file_key(kind: str, path: str, raw: bytes, reading: "Reading") -> str:
+    def _file_key(self, kind: str, path: str, raw: bytes, reading: "Reading") -> str:
         """SHA-256 of the key's parts as JSON, then NUL and the file's bytes (JSON holds no
-        NUL unescaped, so the two parts cannot be confused)."""
-        head = json.dumps([FILES_VERSION, code_fingerprint(), sys.version, kind, path,
-                           reading.unit, list(reading.years)])
-        return hashlib.sha256(head.encode("utf-8") + b"\0" + raw).hexdigest()
+        NUL unescaped, so the two parts cannot be confused). Worked out once per run for
+        a file looked up (`loaded`) and then kept (`keep`)."""
+        head = [FILES_VERSION, code_fingerprint(), sys.version, kind, path, reading.unit,
+                list(reading.years)]
+        known = self._file_keys.get((kind, path))
+        if known is not None and known[0] == head and known[1] is raw:
+            return known[2]
+        h = hashlib.sha256(json.dumps(head).encode("utf-8"))
+        h.update(b"\0")
+        h.update(raw)
+        key = h.hexdigest()
+        self._file_keys[(kind, path)] = (head, raw, key)
+        return key
 
     def loaded(self, kind: str, path: str, raw: bytes, reading: "Reading") -> "Loaded | None":
         key = self._file_key(kind, path, raw, reading)
@@ -389,13 +398,12 @@ class FileMemo:
     # -- the pack --
 
     def save(self) -> None:
-        """Write the pack when this run made entries: the entries it used, and of the others
-        (other states, another folder beside this one) as many as leave it at most twice
-        the used ones and `FILES_SPARE` more."""
+        """Write the pack when this run made entries: the entries it used, and at most
+        `FILES_SPARE` others (an edit undone, another label), so old edits do not pile up."""
         if not self.store.enabled or not self._new:
             return
         entries = self._entries()
-        room = len(self._used) + FILES_SPARE
+        room = FILES_SPARE
         keep = {k: v for k, v in entries.items() if k in self._used}
         for k, v in entries.items():
             if room <= 0:
@@ -512,15 +520,26 @@ class paused_gc:
     every one of them at once, as the young generation. Garbage among them is still
     collected, by the next full collection."""
 
-    def __enter__(self) -> None:
+    def __enter__(self) -> "paused_gc":
         self.was = gc.isenabled()
         gc.disable()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.was:
             gc.freeze()
             gc.unfreeze()
             gc.enable()
+
+    def resume(self) -> None:
+        """Run the collector again for a while (e.g. while worker processes are forked, so
+        they collect their own garbage); `pause` stops it again."""
+        if self.was:
+            gc.enable()
+
+    def pause(self) -> None:
+        if self.was:
+            gc.disable()
 
 
 def _is_outcome(value: Any) -> bool:

@@ -147,17 +147,22 @@ def _run(content: Path, files: dict[str, bytes | OSError], cache: DocumentCache 
     reader = cache or DocumentCache()  # no store: each distinct file parsed once, in memory
     per_file = FileMemo(reader.store) if memo and reader.store.enabled else None
     looked_at: dict[str, Any] = {}
+    paused = paused_gc()  # the model is many objects that live on: collecting them is wasted
 
     def ahead(rest: Mapping[str, bytes | OSError]) -> None:
-        """`rest`, the files to be parsed: many are parsed in the process pool; the few an
-        edit leaves once the memo gave back the others are parsed without the cache's pack
-        (reading and writing it would cost more)."""
+        """`rest`, the files to be parsed: many are parsed in the process pool (whose workers
+        collect their garbage); the few an edit leaves once the memo gave back the others
+        are parsed without the cache's pack (reading and writing it would cost more)."""
         if per_file is not None and per_file.hits and len(rest) < FEW:
             reader.read_alone()
-        else:
+            return
+        paused.resume()
+        try:
             reader.prefetch(rest)
+        finally:
+            paused.pause()
 
-    with paused_gc():  # the model is many objects that live on: collecting them is wasted
+    with paused:
         checked = check_files(files, label=os.fspath(content), read=reader.read, root=content,
                               looked_at=looked_at, memo=per_file, prefetch=ahead)
     if per_file is not None:
