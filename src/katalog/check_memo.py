@@ -33,19 +33,20 @@ unpickler that constructs nothing but katalog's model, report and totals types, 
 and dates: no function is ever called. A memo that cannot be read is a miss.
 
 **Per file** (`FileMemo`, one pack record `check-files.pack` in the same store): when the
-whole memo misses (a proposal was edited), each theme's and proposal's file that has not
-changed is given back as it was loaded — its model object and the problems loading it found
-— and each proposal's totals as they were computed, so an edit costs loading and computing
-one file. A loaded file's key is katalog's code, Python's version, the file's bytes, its
-path as messages show it, and the `load.Reading` it was loaded with (the catalogue's unit
-and years: `load._theme` and `load._proposal` are given nothing else of the catalogue). A
+whole memo misses (a proposal was edited), `catalogue.yaml` and each theme's and proposal's
+file that has not changed are given back as they were loaded — the settings or model object
+and the problems loading it found — and each proposal's totals as they were computed, so an
+edit costs loading and computing one file. A loaded file's key is katalog's code, Python's
+version, the file's bytes, its path as messages show it, and the `load.Reading` it was
+loaded with (the catalogue's unit and years: `load._theme` and `load._proposal` are given
+nothing else of the catalogue; `catalogue.yaml` is read with nothing else at all). A
 proposal's totals are keyed by its loaded file's key and the other arguments of
 `compute.proposal_totals` (the whole settings, the whole theme, whether it counts, its group
 of alternatives, whether FTE is shown). An entry that found an `internal` problem is not
 kept. Entries are a JSON line (the problems) and the object's pickle, unpickled like the
 whole memo (behind the pack's HMAC, by the same allow-list unpickler). The whole memo is
 then written from the same pickles: each proposal and its totals are stored in it as the
-bytes of their entries (pickle's persistent ids), so keeping it after an edit pickles the
+pickles their entries hold (pickle's persistent ids), so keeping it after an edit pickles the
 rest of the outcome alone.
 """
 
