@@ -420,3 +420,228 @@ def test_a_planted_report_is_refused(small: Path, tmp_path: Path, forgery: str,
     calls = len(fresh_checks)
     assert _shown(check_report(small, cache=True)) == plain
     assert len(fresh_checks) == calls + 1
+
+
+# -- per file: an edit loads one file again ----------------------------------------------------
+
+
+@pytest.fixture
+def fresh_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """The proposal files really loaded (by name) and the proposals whose totals were really
+    computed (by id): what a memo per file did not give back."""
+    from katalog import compute, load
+
+    seen: dict[str, list[str]] = {"loaded": [], "totals": []}
+    real_load, real_totals = load._proposal, compute.proposal_totals
+
+    def loading(doc: Any, reading: Any, report: Any) -> Any:
+        seen["loaded"].append(Path(doc.path).name)
+        return real_load(doc, reading, report)
+
+    def totals(p: Any, *args: Any) -> Any:
+        seen["totals"].append(p.id)
+        return real_totals(p, *args)
+
+    monkeypatch.setattr(load, "_proposal", loading)
+    monkeypatch.setattr(compute, "proposal_totals", totals)
+    return seen
+
+
+def _noisy(content: Path) -> Path:
+    """Warnings in several files, so the order of the messages is part of what is compared."""
+    _edit(content / "proposals" / "ADM-02.md", "\ntitle:", "\ntitel: x\ntitle:")
+    _edit(content / "proposals" / "DIG-01.md", "\ntitle:", "\nstatuss: x\ntitle:")
+    (content / "proposals" / "noter.txt").write_text("x", encoding="utf-8")
+    return content
+
+
+def _files_pack(tmp_path: Path) -> Path:
+    return tmp_path / FOLDER / f"{check_memo.FILES}.pack"
+
+
+@pytest.mark.parametrize("entry", ["check", "check_report"])
+def test_an_edit_of_one_file_loads_it_alone_and_gives_what_a_fresh_check_gives(
+        example: Path, tmp_path: Path, entry: str, fresh_files: dict[str, list[str]]) -> None:
+    content = _noisy(_copy(example, tmp_path))
+    run, shown = (check, _outcome) if entry == "check" else (check_report, _shown)
+    run(content, cache=True)  # type: ignore[operator]
+    count = len(fresh_files["loaded"])
+    assert count == len(list((content / "proposals").glob("*.md")))
+    _amount(content)
+    fresh_files["loaded"].clear()
+    fresh_files["totals"].clear()
+    edited = run(content, cache=True)  # type: ignore[operator]
+    assert fresh_files == {"loaded": ["ADM-01.md"], "totals": ["ADM-01"]}
+    plain = run(content)  # type: ignore[operator]
+    assert shown(edited) == shown(plain)  # type: ignore[operator]
+    assert [i.code for i in plain.report.warnings] == ["ignored-file", "unknown-field",
+                                                       "unknown-field"]
+    _edit(content / "proposals" / "ADM-01.md", "2028: -3600", "2028: -3500")  # undone
+    fresh_files["loaded"].clear()
+    undone = run(content, cache=True)  # type: ignore[operator]
+    assert fresh_files["loaded"] == []  # the file as it was is still kept
+    assert shown(undone) == shown(run(content))  # type: ignore[operator]
+
+
+def test_a_build_after_an_edit_writes_what_a_build_without_a_cache_writes(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = _copy(example, tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(content, tmp_path / "cached", ["totals", "html"])
+    _amount(content)  # and another line the other way: the declared totals still hold
+    _edit(content / "proposals" / "ADM-01.md", "2028: -2500", "2028: -2400")
+    theme = sorted((content / "themes").glob("*.md"))[0]
+    theme.write_text(theme.read_text(encoding="utf-8") + "\nEt nyt afsnit.\n", encoding="utf-8")
+    build(content, tmp_path / "cached", ["totals", "html"])
+    build(content, tmp_path / "plain", ["totals", "html"], cache=False)
+    assert _tree(tmp_path / "cached") == _tree(tmp_path / "plain")
+    assert "Et nyt afsnit." in "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "cached").rglob("*.html"))
+
+
+@pytest.mark.parametrize("change", ["unit", "years", "salary", "title"])
+def test_catalogue_yaml_loads_again_what_it_must(small: Path, change: str,
+                                                 fresh_files: dict[str, list[str]]) -> None:
+    """The unit and the years decide how every file is read: a change to them loads every
+    file again; any change to the settings computes every proposal's totals again."""
+    _edit(small / "proposals" / "A1.md", "2027: 500}", "2027: 0.500}")
+    check(small, cache=True)
+    fresh_files["loaded"].clear()
+    fresh_files["totals"].clear()
+    _edit(small / "catalogue.yaml", *{
+        "unit": ("unit: 1000", "unit: 1000000"),  # 0.500 is no thousands-dot pitfall in mio.
+        "years": ("years: [2026, 2027, 2028]", "years: [2026, 2027]"),
+        "salary": ("average_salary: 500", "average_salary: 400"),
+        "title": ("title: Budgetkatalog 2026", "title: Et andet katalog"),
+    }[change])
+    cached = check(small, cache=True)
+    assert sorted(fresh_files["loaded"]) == (
+        ["A1.md", "A2.md", "I1.md", "I2.md"] if change in ("unit", "years") else [])
+    assert _outcome(cached) == _outcome(check(small))
+    if change == "unit":
+        assert cached.ok
+    else:
+        assert "thousands-dot" in {i.code for i in cached.report.errors}
+    fresh_files["totals"].clear()
+    assert _outcome(check(small, cache=True)) == _outcome(cached)  # the whole memo
+
+
+def test_totals_are_computed_again_when_the_settings_change(
+        small: Path, fresh_files: dict[str, list[str]]) -> None:
+    check(small, cache=True)
+    fresh_files["totals"].clear()
+    fresh_files["loaded"].clear()
+    _edit(small / "catalogue.yaml", "average_salary: 500", "average_salary: 400")
+    cached = check(small, cache=True)
+    assert sorted(fresh_files["totals"]) == ["A1", "A2", "I1", "I2"]
+    assert fresh_files["loaded"] == [] and _outcome(cached) == _outcome(check(small))
+
+
+def _signed_pack(store: Store, entries: dict[str, bytes]) -> None:
+    store.write_pack(check_memo.FILES, entries)
+
+
+@pytest.mark.parametrize("forgery", ["no key", "another key", "a function", "a foreign class",
+                                     "damaged", "a theme for a proposal"])
+def test_a_tampered_file_memo_is_ignored(small: Path, tmp_path: Path, forgery: str,
+                                         fresh_files: dict[str, list[str]]) -> None:
+    import dataclasses
+
+    _edit(small / "proposals" / "A2.md", "\ntitle:", "\ntitel: x\ntitle:")  # a warning
+    plain = _outcome(check(small))
+    check(small, cache=True)
+    store = Store.beside(small)
+    entries = store.read_pack(check_memo.FILES)
+    assert len(entries) == 1 + 3 + 4 + 4  # catalogue.yaml, themes, proposals, their totals
+    victim = tmp_path / "victim.txt"
+    victim.write_text("x", encoding="utf-8")
+    forged: dict[str, bytes] = {}
+    for key, entry in entries.items():
+        head, _, blob = entry.partition(b"\n")
+        value = pickle.loads(blob) if blob else None
+        if forgery in ("no key", "another key") and hasattr(value, "title"):
+            value = dataclasses.replace(value, title="Forfalsket")
+        elif forgery == "a function":
+            value = Remove(victim)
+        elif forgery == "a foreign class":
+            value = Path("/etc")
+        elif forgery == "a theme for a proposal" and type(value).__name__ == "Proposal":
+            value = check(small).catalogue.themes[0]
+        data = pickle.dumps(value) if value is not None else b""
+        if forgery == "damaged":
+            data = data[: len(data) // 2]
+        forged[key] = head + b"\n" + data
+    if forgery == "no key":  # a sound checksum over a lying pack: what a commit can hold
+        from katalog.cache import _pack_entries
+
+        payload = _pack_entries(forged)
+        _files_pack(tmp_path).write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
+    elif forgery == "another key":
+        _signed_pack(Store(store.folder, b"x" * 32), forged)
+    else:  # signed with this key (it leaked?): still nothing but katalog's data is made
+        _signed_pack(store, forged)
+    _edit(small / "proposals" / "I1.md", "2026: -1001", "2026: -1002")  # the whole memo misses
+    fresh_files["loaded"].clear()
+    checked = check(small, cache=True)
+    assert sorted(fresh_files["loaded"]) == ["A1.md", "A2.md", "I1.md", "I2.md"]
+    assert victim.exists()
+    assert "Forfalsket" not in {p.title for p in checked.catalogue.proposals}
+    assert _outcome(checked) == _outcome(check(small))
+    assert plain != _outcome(checked)  # (the edit shows)
+
+
+def test_a_file_that_failed_to_load_unexpectedly_is_not_kept(
+        small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from katalog import load
+
+    plain = _outcome(check(small))
+    real = load._proposal
+
+    def broken(doc: Any, reading: Any, report: Any) -> Any:
+        if doc.path.endswith("A1.md"):
+            raise MemoryError("for a moment")
+        return real(doc, reading, report)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(load, "_proposal", broken)
+        failed = check(small, cache=True)
+    assert [i.code for i in failed.report.errors] == ["internal"]
+    _edit(small / "proposals" / "I1.md", "2026: -1001", "2026: -1002")
+    assert _outcome(check(small, cache=True)) == _outcome(check(small)) != plain
+
+
+def test_a_whole_memo_whose_parts_do_not_add_up_is_a_miss(small: Path,
+                                                         fresh_checks: list[str]) -> None:
+    check(small, cache=True)
+    store, key, path = _slot_path(small)
+    record = store.get(NAMESPACE, key)
+    assert record is not None
+    head, _, body = record.partition(b"\n")
+    import json
+
+    header = json.loads(head)
+    assert len(header["parts"]) > 1  # the proposals and their totals, stored as they were kept
+    for sizes in ([*header["parts"][:-1], header["parts"][-1] + 1], [sum(header["parts"])]):
+        store.put(NAMESPACE, key, json.dumps(header | {"parts": sizes}).encode() + b"\n" + body)
+        calls = len(fresh_checks)
+        assert _outcome(check(small, cache=True)) == _outcome(check(small))
+        assert len(fresh_checks) == calls + 2  # the memo was not used
+
+
+def test_the_parsed_files_are_kept_while_a_memo_gives_them_back(
+        example: Path, tmp_path: Path) -> None:
+    """After an edit only the edited file is parsed (without reading the content cache's
+    pack); the pack still holds every other file for a change of the catalogue's unit."""
+    from katalog.content_cache import PACK
+
+    content = _copy(example, tmp_path)
+    check(content, cache=True)
+    store = Store.beside(content)
+    parsed = store.read_pack(PACK)
+    _amount(content)
+    check(content, cache=True)
+    assert store.read_pack(PACK) == parsed
+    _edit(content / "catalogue.yaml", "unit: 1000", "unit: 1000000")
+    cache = DocumentCache.beside(content)
+    assert _outcome(check(content, cache)) == _outcome(check(content))
+    assert (cache.hits, cache.misses) == (len(parsed) - 2, 2)  # catalogue.yaml and ADM-01 new

@@ -463,8 +463,8 @@ def test_rebuild_shows_every_change(small, tmp_path):
     for page in pages(out):
         assert page.read_bytes() == (tmp_path / "fresh" / page.relative_to(out)).read_bytes()
     assert sorted(p.name for p in (tmp_path / FOLDER).iterdir()) == [
-        ".gitignore", "CACHEDIR.TAG", "check", "check-report", "documents.pack", "html",
-        "jinja"]
+        ".gitignore", "CACHEDIR.TAG", "check", "check-files.pack", "check-report",
+        "documents.pack", "html", "jinja"]
     proposals = [m for m in first.made if m.startswith("forslag/")]
     records = [p for p in (tmp_path / FOLDER / "html").rglob("*") if p.is_file()]
     assert len(records) == len(proposals) + 1  # and the overview chart

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from .model import (
     AREAS,
@@ -450,16 +450,35 @@ def by_department(parts: Iterable[tuple[Proposal, ProposalTotals]],
     return {code: Series.sum(series) for code, series in found.items() if series}
 
 
-def compute(cat: Catalogue) -> Totals:
-    """All totals of a validated catalogue."""
+class TotalsMemo(Protocol):
+    """Proposals' totals kept between runs (`check_memo.FileMemo`): `proposal_totals(p,
+    *args)` is a function of `p` and `args` alone, and is given back for the same ones."""
+
+    def totals(self, p: Proposal, args: tuple[Any, ...]) -> ProposalTotals | None: ...
+
+    def keep_totals(self, p: Proposal, args: tuple[Any, ...], totals: ProposalTotals) -> None: ...
+
+
+def compute(cat: Catalogue, memo: TotalsMemo | None = None) -> Totals:
+    """All totals of a validated catalogue. `memo` gives back proposals' totals worked out
+    before (and keeps the others); the result is the same with or without it."""
     s = cat.settings
     groups = cat.alternative_groups()
     group_of = {m: g for g, members in groups.items() for m in members}
     counting = counted_ids(cat, groups)
     shown = uses_fte(cat)
-    proposals = {p.id: proposal_totals(p, s, cat.theme(p.theme), p.id in counting,
-                                       group_of.get(p.id), shown)
-                 for p in cat.proposals}
+    themes_by_id: dict[str, Theme] = {}
+    for t in reversed(cat.themes):  # the first theme of an id, as `cat.theme` finds it
+        themes_by_id[t.id] = t
+    proposals: dict[str, ProposalTotals] = {}
+    for p in cat.proposals:
+        args = (s, themes_by_id.get(p.theme), p.id in counting, group_of.get(p.id), shown)
+        made = memo.totals(p, args) if memo is not None else None
+        if made is None:
+            made = proposal_totals(p, *args)
+            if memo is not None:
+                memo.keep_totals(p, args, made)
+        proposals[p.id] = made
     counted = [p for p in cat.proposals if proposals[p.id].counted]
     codes = [d.code for d in s.departments]
     themes: dict[str, ThemeTotals] = {}

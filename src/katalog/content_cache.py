@@ -160,6 +160,7 @@ class DocumentCache:
         self._used: set[str] = set()
         self._docs: dict[tuple[bool, bytes], "Document"] = {}  # parsed in this run
         self._ahead: dict[tuple[bytes, bool], Parsed] = {}  # parsed by `prefetch`
+        self._alone = False  # parse without the store (`read_alone`)
 
     @classmethod
     def beside(cls, content: Any) -> "DocumentCache":
@@ -182,18 +183,28 @@ class DocumentCache:
         from . import parallel  # here: starting no pool needs none of it
 
         workers = parallel.default_workers() if workers is None else workers
-        jobs = [(raw, fm) for raw, fm in dict.fromkeys(
-                (raw, rel.endswith(".md")) for rel, raw in files.items()
-                if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml"))
-                if not (self.store.enabled and self.key(raw, fm) in self._entries())]
-        if workers <= 1 or len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
+        wanted = list(dict.fromkeys(
+            (raw, rel.endswith(".md")) for rel, raw in files.items()
+            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")))
+        if workers <= 1 or len(wanted) < PARALLEL_MIN_FILES:
             return  # a second of parsing at most: not worth starting new interpreters for
+        jobs = [(raw, fm) for raw, fm in wanted
+                if not (self.store.enabled and self.key(raw, fm) in self._entries())]
+        if len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
+            return
         keep = self.store.enabled
         done = parallel.map_processes(_parse_ahead, [(raw, fm, keep) for raw, fm in jobs],
                                       workers, chunksize=max(1, len(jobs) // (4 * workers)))
         for job, parsed in zip(jobs, done):
             if parsed is not None:
                 self._ahead[job] = parsed
+
+    def read_alone(self) -> None:
+        """Parse the files asked for from now on without the store (neither looked up nor
+        kept): for the few files a memo of their loading did not give back
+        (`check_memo.FileMemo`), where reading and writing the whole pack would cost more
+        than parsing them."""
+        self._alone = True
 
     def read(self, raw: bytes, path: str, front_matter: bool) -> "Document":
         """The file parsed (or its `SourceError` raised), as `source.read_document` would."""
@@ -205,7 +216,7 @@ class DocumentCache:
     def _parse(self, raw: bytes, path: str, front_matter: bool) -> "Document":
         from .source import SourceError, read_document
 
-        key = self.key(raw, front_matter) if self.store.enabled else ""
+        key = self.key(raw, front_matter) if self.store.enabled and not self._alone else ""
         if key:
             self._used.add(key)
         ahead = self._ahead.pop((raw, front_matter), None)
@@ -244,18 +255,25 @@ class DocumentCache:
                 pass  # something unexpected in the data: just not cached
         return doc
 
-    def save(self) -> None:
+    def save(self, in_use: Mapping[str, bytes | OSError] | None = None) -> None:
         """Write the pack when this run parsed something new: the entries it used, plus the
         older ones while they are not many more (so two revisions or folders can share the
-        cache, while old edits do not pile up)."""
-        if not self.store.enabled:
-            return
+        cache, while old edits do not pile up). `in_use` are the files of this run, which
+        count as used even when they were not parsed (a memo gave them back,
+        `check_memo.FileMemo`)."""
+        if not self.store.enabled or (self._pack is None and not self._new):
+            return  # nothing read, nothing new: nothing to write
+        content = [] if in_use is None else [
+            (raw, rel.endswith(".md")) for rel, raw in in_use.items()
+            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")]
+        used = max(len(self._used), len(content))
         old = self._entries()
-        stale = len(old.keys() - self._used)
-        if self._new or stale > 3 * len(self._used) + 256:
+        stale = len(old.keys() - self._used) if used == len(self._used) else len(old) - used
+        if self._new or stale > 3 * used + 256:
             keep = {**old, **self._new}
-            if len(keep) > 4 * len(self._used) + 256:
-                keep = {k: v for k, v in keep.items() if k in self._used}
+            if len(keep) > 4 * used + 256:
+                wanted = self._used | {self.key(raw, fm) for raw, fm in content}
+                keep = {k: v for k, v in keep.items() if k in wanted}
             self.store.write_pack(PACK, keep)
             self._pack = keep
             self._new = {}

@@ -14,12 +14,12 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, Protocol, TypeVar
 
 from . import fields as F
 from .fields import Field, Kind, Record
 from .folder import CATALOGUE_FILE, PROPOSALS_DIR, THEMES_DIR, read_folder
-from .issues import Report
+from .issues import Issue, Report
 from .labels import LABELS, contrast_with_white, parse_colour
 from .markdown import body_problems
 from .model import (
@@ -64,17 +64,54 @@ def load(content: Path | str) -> tuple[Catalogue, Report]:
     return load_files(read_folder(content), label=os.fspath(content), root=content)
 
 
+class Reading(NamedTuple):
+    """What a theme's or a proposal's file is loaded with besides its own bytes and path: the
+    catalogue's unit (whether `0.500` is the thousands-dot pitfall, what hints say) and its
+    years (which year keys are allowed). `_theme` and `_proposal` are given nothing else of
+    the catalogue, so these two are all of it that a per-file memo's key needs
+    (`check_memo.FileMemo`)."""
+
+    unit: int
+    years: tuple[int, ...]
+
+
+class Loaded(NamedTuple):
+    """A file loaded: its model object (a theme's or proposal's is None when it gives none),
+    the problems loading it found, in order, and for a proposal its `proposal_decimals`."""
+
+    value: Any
+    issues: tuple[Issue, ...]
+    decimals: int | None = None
+    read: int = 0  # how many of `issues` are reading the file's (catalogue.yaml's alone)
+
+
+class LoadMemo(Protocol):
+    """Loaded files kept between runs (`check_memo.FileMemo`). `kind` is `"catalogue"`,
+    `"theme"` or `"proposal"`, `path` the file's path as messages show it, `raw` its bytes."""
+
+    def loaded(self, kind: str, path: str, raw: bytes, reading: Reading) -> Loaded | None: ...
+
+    def keep(self, kind: str, path: str, raw: bytes, reading: Reading,
+             loaded: Loaded) -> None: ...
+
+
 def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                read: Callable[[bytes, str, bool], Document] | None = None,
                root: Path | None = None,
-               looked_at: dict[str, Any] | None = None) -> tuple[Catalogue, Report]:
+               looked_at: dict[str, Any] | None = None,
+               memo: LoadMemo | None = None,
+               prefetch: Callable[[Mapping[str, bytes | OSError]], None] | None = None,
+               ) -> tuple[Catalogue, Report]:
     """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes.
 
     `read` replaces `source.read_document` (e.g. a cache shared by two revisions). `root` is
     the content folder on disk, where `look.logo` is looked for; without it, the folder named
     by `label` is used when its catalogue.yaml is the one given (not for git revisions).
     `looked_at` receives what was read beside `files` (`"logo"`: the logo's name and what
-    `look_at_logo` saw), the other inputs of the result.
+    `look_at_logo` saw), the other inputs of the result. `memo` gives back themes and
+    proposals loaded before from the same bytes, path and `Reading` (they are then not read
+    at all) and keeps the others; `prefetch` is told which files will be read. The result,
+    messages and their order included, is the same with or without them.
     """
     read = read or read_document
     report = Report()
@@ -82,22 +119,39 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     def shown(rel: str) -> str:
         return f"{label.rstrip('/')}/{rel}" if label else rel
 
-    docs = _documents(files, shown, read, report)
+    if prefetch is not None and memo is None:
+        prefetch(files)
+    # catalogue.yaml first: its unit and years are how every other file is loaded (a memo's
+    # key). Its problems are reported below, where they always were.
+    settings, cat_read, cat_load = _catalogue(files, shown, read, memo)
+    reading = Reading(settings.unit, tuple(settings.years))
+    kept: dict[str, Loaded] = {}
+    if memo is not None:
+        for rel, raw in files.items():
+            kind = _memo_kind(rel)
+            if kind and isinstance(raw, bytes):
+                hit = memo.loaded(kind, shown(rel), raw, reading)
+                if hit is not None:
+                    kept[rel] = hit
+    if prefetch is not None and memo is not None:  # the files the memo did not give back
+        prefetch({rel: raw for rel, raw in files.items()
+                  if rel not in kept and rel != CATALOGUE_FILE})
+    docs: dict[str, Document] = {}
+    for rel, raw in files.items():  # each file's reading problems, in the files' order
+        if rel == CATALOGUE_FILE:
+            report.extend(cat_read)
+        elif rel not in kept:  # (a kept file was read without a problem when it was loaded)
+            doc = _document(rel, raw, shown, read, report)
+            if doc is not None:
+                docs[rel] = doc
     if CATALOGUE_FILE not in files:
         report.problem("missing-file", shown(CATALOGUE_FILE), 1, 1, file=CATALOGUE_FILE)
-    cat_path = shown(CATALOGUE_FILE)
-    settings = _guarded(lambda: _settings(docs.get(CATALOGUE_FILE), cat_path, report),
-                        cat_path, report) or _empty_settings(cat_path)
-    themes = [
-        _guarded(functools.partial(_theme, doc, settings, report), doc.path, report)
-        for rel, doc in docs.items()
-        if rel.startswith(THEMES_DIR + "/")
-    ]
-    proposals = [
-        _guarded(functools.partial(_proposal, doc, settings, report), doc.path, report)
-        for rel, doc in docs.items()
-        if rel.startswith(PROPOSALS_DIR + "/")
-    ]
+    report.extend(cat_load)
+    decimals: dict[int, int] = {}
+    load = functools.partial(_load_folder, files=files, docs=docs, kept=kept, reading=reading,
+                             report=report, memo=memo, decimals=decimals)
+    themes = load(THEMES_DIR, "theme", _theme)
+    proposals = load(PROPOSALS_DIR, "proposal", _proposal)
     intro = None
     if INTRO_FILE in docs:
         intro = _guarded(functools.partial(_intro, docs[INTRO_FILE], settings, report),
@@ -109,7 +163,7 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
         intro=intro,
     )
     catalogue = dataclasses.replace(catalogue, settings=dataclasses.replace(
-        settings, shown_decimals=shown_decimals(catalogue)))
+        settings, shown_decimals=shown_decimals(catalogue, decimals)))
     logo_root = root if root is not None else _folder_of(label, files)
     if settings.look.logo and logo_root is not None:
         seen = check_logo(logo_root, settings, report)
@@ -118,29 +172,98 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     return catalogue, report
 
 
-def _documents(files: Mapping[str, bytes | OSError], shown: Callable[[str], str],
-               read: Callable[[bytes, str, bool], Document], report: Report) -> dict[str, Document]:
-    """Parse every file; a file that cannot be read or parsed becomes an issue."""
-    docs: dict[str, Document] = {}
-    for rel, raw in files.items():
-        path = shown(rel)
-        is_md = rel.endswith(".md")
-        if rel != CATALOGUE_FILE and not is_md:
-            report.problem("ignored-file", path, 1, 1)
+NO_READING = Reading(0, ())  # catalogue.yaml's own: it is read with nothing else
+
+
+def _catalogue(files: Mapping[str, bytes | OSError], shown: Callable[[str], str],
+               read: Callable[[bytes, str, bool], Document], memo: LoadMemo | None,
+               ) -> tuple[Settings, tuple[Issue, ...], tuple[Issue, ...]]:
+    """catalogue.yaml's settings, the problems reading it and those loading it (or the
+    settings of a catalogue without one); with `memo`, kept or given back (kind
+    `"catalogue"`: its `Loaded.read` first problems are the reading's)."""
+    path = shown(CATALOGUE_FILE)
+    raw = files.get(CATALOGUE_FILE)
+    if memo is not None and isinstance(raw, bytes):
+        hit = memo.loaded("catalogue", path, raw, NO_READING)
+        if hit is not None:
+            return hit.value, hit.issues[:hit.read], hit.issues[hit.read:]
+    reading = Report()
+    doc = _document(CATALOGUE_FILE, raw, shown, read, reading) if raw is not None else None
+    loading = Report()
+    settings = _guarded(lambda: _settings(doc, path, loading), path,
+                        loading) or _empty_settings(path)
+    if memo is not None and isinstance(raw, bytes):
+        memo.keep("catalogue", path, raw, NO_READING,
+                  Loaded(settings, (*reading.issues, *loading.issues), read=len(reading.issues)))
+    return settings, tuple(reading.issues), tuple(loading.issues)
+
+
+def _memo_kind(rel: str) -> str | None:
+    """Which files a memo may give back: themes' and proposals' Markdown files."""
+    if not rel.endswith(".md"):
+        return None
+    if rel.startswith(THEMES_DIR + "/"):
+        return "theme"
+    return "proposal" if rel.startswith(PROPOSALS_DIR + "/") else None
+
+
+def _load_folder(folder: str, kind: str, make: Callable[[Document, Reading, Report], T | None],
+                 *, files: Mapping[str, bytes | OSError], docs: Mapping[str, Document],
+                 kept: Mapping[str, Loaded], reading: Reading, report: Report,
+                 memo: LoadMemo | None, decimals: dict[int, int]) -> list[T | None]:
+    """Load each file of `folder` (in the files' order) with `make`, or take it from `kept`,
+    its problems reported in that order; with `memo`, each file loaded is kept."""
+    found: list[T | None] = []
+    for rel in files:
+        if not rel.startswith(folder + "/"):
             continue
-        if isinstance(raw, OSError):
-            report.problem("read", path, 1, 1, reason=raw.strerror or raw)
+        hit = kept.get(rel)
+        if hit is not None:
+            report.extend(hit.issues)
+            if hit.decimals is not None:
+                decimals[id(hit.value)] = hit.decimals
+            found.append(hit.value)
             continue
-        try:
-            if rel == INTRO_FILE and not raw.removeprefix(b"\xef\xbb\xbf").startswith(b"---"):
-                docs[rel] = Document(path, {}, body=decode(raw), body_line=1)
-            else:
-                docs[rel] = read(raw, path, is_md)
-        except SourceError as exc:
-            report.error(exc.code, exc.message, path, exc.line, exc.col)
-        except Exception as exc:  # noqa: BLE001 - never a traceback: report it on the file
-            report.problem("internal", path, 1, 1, detail=f"{type(exc).__name__}: {exc}")
-    return docs
+        doc = docs.get(rel)
+        if doc is None:
+            continue
+        if memo is None:
+            found.append(_guarded(functools.partial(make, doc, reading, report), doc.path,
+                                  report))
+            continue
+        own = Report()
+        value = _guarded(functools.partial(make, doc, reading, own), doc.path, own)
+        report.extend(own.issues)
+        places = proposal_decimals(value) if isinstance(value, Proposal) else None
+        if places is not None:
+            decimals[id(value)] = places
+        raw = files[rel]
+        if isinstance(raw, bytes) and _memo_kind(rel) == kind:
+            memo.keep(kind, doc.path, raw, reading, Loaded(value, tuple(own.issues), places))
+        found.append(value)
+    return found
+
+
+def _document(rel: str, raw: bytes | OSError, shown: Callable[[str], str],
+              read: Callable[[bytes, str, bool], Document], report: Report) -> Document | None:
+    """Parse one file; a file that cannot be read or parsed becomes an issue."""
+    path = shown(rel)
+    is_md = rel.endswith(".md")
+    if rel != CATALOGUE_FILE and not is_md:
+        report.problem("ignored-file", path, 1, 1)
+        return None
+    if isinstance(raw, OSError):
+        report.problem("read", path, 1, 1, reason=raw.strerror or raw)
+        return None
+    try:
+        if rel == INTRO_FILE and not raw.removeprefix(b"\xef\xbb\xbf").startswith(b"---"):
+            return Document(path, {}, body=decode(raw), body_line=1)
+        return read(raw, path, is_md)
+    except SourceError as exc:
+        report.error(exc.code, exc.message, path, exc.line, exc.col)
+    except Exception as exc:  # noqa: BLE001 - never a traceback: report it on the file
+        report.problem("internal", path, 1, 1, detail=f"{type(exc).__name__}: {exc}")
+    return None
 
 
 def _guarded(make: Callable[[], T], path: str, report: Report) -> T | None:
@@ -540,8 +663,8 @@ def _duplicate_departments(r: Reader) -> None:
 # -- themes, proposals, introduction ----------------------------------------------------------
 
 
-def _theme(doc: Document, settings: Settings, report: Report) -> Theme | None:
-    r = Reader(doc, report, settings.unit, settings.years)
+def _theme(doc: Document, reading: Reading, report: Report) -> Theme | None:
+    r = Reader(doc, report, reading.unit, reading.years)
     if r.mapping((), "front matter") is None:
         return None
     values, _ = read_record(r, (), F.THEME)
@@ -553,8 +676,8 @@ def _theme(doc: Document, settings: Settings, report: Report) -> Theme | None:
                  locs=_locs(r, F.THEME) | {"body": Loc(doc.path, doc.body_line, 1)})
 
 
-def _proposal(doc: Document, settings: Settings, report: Report) -> Proposal | None:
-    r = Reader(doc, report, settings.unit, settings.years)
+def _proposal(doc: Document, reading: Reading, report: Report) -> Proposal | None:
+    r = Reader(doc, report, reading.unit, reading.years)
     if r.mapping((), "front matter") is None:
         return None
     values, _ = read_record(r, (), F.PROPOSAL)
@@ -595,19 +718,29 @@ def _decimals_of(value: Any) -> int:
     return 0
 
 
-def shown_decimals(cat: Catalogue) -> int:
+def proposal_decimals(p: Proposal) -> int:
+    """The fewest decimals that show every amount `p` gives exactly (uncapped)."""
+    values: list[Any] = [line.amounts for line in p.lines] + [p.declared_totals]
+    if p.allocation is not None and p.allocation.amounts:
+        values += list(p.allocation.amounts.values())
+    return max((_decimals_of(v) for v in values), default=0)
+
+
+def shown_decimals(cat: Catalogue, known: Mapping[int, int] | None = None) -> int:
     """Decimals every amount is shown with: the catalogue's `decimals`, else the fewest that
-    show every amount it gives exactly (at most 4)."""
+    show every amount it gives exactly (at most 4). `known` maps the id of a proposal to its
+    `proposal_decimals`, when they have been worked out (a memo of its file holds them)."""
     s = cat.settings
     if s.decimals is not None:
         return s.decimals
     values: list[Any] = [s.targets, s.declared_totals]
     values += [t.declared_totals for t in cat.themes]
+    found = max((_decimals_of(v) for v in values), default=0)
+    known = known or {}
     for p in cat.proposals:
-        values += [line.amounts for line in p.lines] + [p.declared_totals]
-        if p.allocation is not None and p.allocation.amounts:
-            values += list(p.allocation.amounts.values())
-    return min(MAX_DECIMALS, max((_decimals_of(v) for v in values), default=0))
+        places = known.get(id(p))
+        found = max(found, proposal_decimals(p) if places is None else places)
+    return min(MAX_DECIMALS, found)
 
 
 def _folder_of(label: str, files: Mapping[str, bytes | OSError]) -> Path | None:
@@ -691,4 +824,5 @@ def _locs(r: Reader, record: Record, path: Path_ = ()) -> dict[str, Loc]:
 
 
 __all__ = ["load", "load_files", "read_folder", "read_record", "READERS", "shown_decimals",
+           "proposal_decimals", "Reading", "Loaded", "LoadMemo",
            "check_logo", "look_at_logo", "did_you_mean"]

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .cache import caching_enabled
-from .check_memo import CheckMemo
+from .check_memo import CheckMemo, FileMemo, paused_gc
 from .content_cache import DocumentCache
 from .folder import read_folder
 from .issues import Report
+
+FEW = 16  # files left to parse after a memo, parsed without reading the content cache's pack
 
 if TYPE_CHECKING:
     from .compute import Totals
@@ -41,22 +43,27 @@ class Checked:
 def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                 read: Callable[[bytes, str, bool], Document] | None = None,
                 root: Path | None = None,
-                looked_at: dict[str, Any] | None = None) -> Checked:
+                looked_at: dict[str, Any] | None = None,
+                memo: FileMemo | None = None,
+                prefetch: Callable[[Mapping[str, bytes | OSError]], None] | None = None,
+                ) -> Checked:
     """Check content given as relative paths → bytes (a folder, a git revision, a test).
 
-    `read` replaces `source.read_document`; `root` and `looked_at` are those of
-    `load.load_files`."""
+    `read` replaces `source.read_document`; `root`, `looked_at` and `prefetch` are those of
+    `load.load_files`; `memo` keeps loaded files and proposals' totals between runs
+    (`check_memo.FileMemo`). The result is the same with or without it."""
     from .compute import compute  # here: a check given back by its memo needs none of these
     from .load import load_files
     from .reconcile import reconcile
     from .validate import validate
 
-    catalogue, report = load_files(files, label, read=read, root=root, looked_at=looked_at)
+    catalogue, report = load_files(files, label, read=read, root=root, looked_at=looked_at,
+                                   memo=memo, prefetch=prefetch)
     validate(catalogue, report)
     if report.has_errors:
         return Checked(catalogue, report, None)
     try:
-        totals = compute(catalogue)
+        totals = compute(catalogue, memo)
     except Exception as exc:  # noqa: BLE001 - never a traceback: report it
         report.error("internal", f"beregningen fejlede ({type(exc).__name__}: {exc})",
                      catalogue.settings.path, 1, 1)
@@ -92,9 +99,9 @@ def check(content: Path | str, cache: DocumentCache | bool | None = None, *,
         outcome = kept.load()
         if outcome is not None:
             return Checked(*outcome)
-    checked, looked_at = _run(content, files, cache)
+    checked, looked_at, parts = _run(content, files, cache, kept is not None)
     if kept is not None:
-        kept.save((checked.catalogue, checked.report, checked.totals), looked_at)
+        kept.save((checked.catalogue, checked.report, checked.totals), looked_at, parts)
         kept.save_summary(_summary(checked), looked_at)
     return checked
 
@@ -108,7 +115,7 @@ def check_report(content: Path | str, cache: DocumentCache | bool | None = None)
         summary = kept.load_summary()
         if summary is not None:
             return Summary(*summary)
-    checked, looked_at = _run(content, files, cache)
+    checked, looked_at, _ = _run(content, files, cache, kept is not None)
     if kept is not None:
         kept.save_summary(_summary(checked), looked_at)
     return Summary(*_summary(checked))
@@ -132,14 +139,34 @@ def _prepare(content: Path | str, cache: DocumentCache | bool | None, memo: bool
     return content, reader, files, kept if kept is not None and kept.enabled else None
 
 
-def _run(content: Path, files: dict[str, bytes | OSError],
-         cache: DocumentCache | None) -> tuple[Checked, dict[str, Any]]:
-    """Check `files` read from `content`; also what was looked at beside them."""
+def _run(content: Path, files: dict[str, bytes | OSError], cache: DocumentCache | None,
+         memo: bool) -> tuple[Checked, dict[str, Any], dict[int, tuple[Any, bytes]]]:
+    """Check `files` read from `content`; also what was looked at beside them, and (with
+    `memo`, kept per file in the cache's store) the pickles of the proposals and totals
+    that `CheckMemo.save` can store as they are."""
     reader = cache or DocumentCache()  # no store: each distinct file parsed once, in memory
-    reader.prefetch(files)  # many files: parsed in the process pool
+    per_file = FileMemo(reader.store) if memo and reader.store.enabled else None
     looked_at: dict[str, Any] = {}
-    checked = check_files(files, label=os.fspath(content), read=reader.read, root=content,
-                          looked_at=looked_at)
+    paused = paused_gc()  # the model is many objects that live on: collecting them is wasted
+
+    def ahead(rest: Mapping[str, bytes | OSError]) -> None:
+        """`rest`, the files to be parsed: many are parsed in the process pool (whose workers
+        collect their garbage); the few an edit leaves once the memo gave back the others
+        are parsed without the cache's pack (reading and writing it would cost more)."""
+        if per_file is not None and per_file.hits and len(rest) < FEW:
+            reader.read_alone()
+            return
+        paused.resume()
+        try:
+            reader.prefetch(rest)
+        finally:
+            paused.pause()
+
+    with paused:
+        checked = check_files(files, label=os.fspath(content), read=reader.read, root=content,
+                              looked_at=looked_at, memo=per_file, prefetch=ahead)
+    if per_file is not None:
+        per_file.save()
     if cache:
-        cache.save()
-    return checked, looked_at
+        cache.save(in_use=files)
+    return checked, looked_at, per_file.parts if per_file is not None else {}
