@@ -178,7 +178,9 @@ def _css_string(text: str) -> str:
 
 @dataclass
 class Book:
-    """The catalogue's pieces as HTML documents to lay out (built in the build's process)."""
+    """The catalogue's pieces as HTML documents to lay out: built in the build's process,
+    which renders only the front matter; each part's HTML is rendered by its job (`PartHtml`),
+    in the pool worker that inherited the Book."""
 
     site: Site
     env: Environment
