@@ -332,8 +332,12 @@ def test_parts_sent_pickled_are_rendered_before_they_travel(
     document. Same bytes as a forked pool's build. (`spawn`: its workers are children of the
     build, as `parallel._die_with_parent` expects; a fork server's are not.)"""
     from katalog import parallel
-    from katalog.render import pdf
+    from katalog.render import pdf, pdf_layout
 
+    # forked workers inherit this process's parsed stylesheets (and their fonts) when an
+    # earlier test laid a PDF out here, and then lay out differently than fresh workers do:
+    # start as a fresh `katalog build` does
+    monkeypatch.setattr(pdf_layout, "_PARSED", {})
     content = one_per_page(small)
     forked = tmp_path / "forked"
     build(content, forked, formats=["pdf"], cache=False)
