@@ -288,6 +288,10 @@ def test_an_edit_lays_out_the_parts_whose_data_changed(small: Path, tmp_path: Pa
     same_as_uncached(content, tmp_path / "b", tmp_path)
     assert "Ny tekst." in " ".join(pages_text(tmp_path / "b" / "pdf" / "A1.pdf"))
 
+    replace_in(content / "themes" / "01-adm.md", "Færre og enklere", "Færre, enklere")
+    theme = build(content, tmp_path / "t", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert laid_out(theme) == {"tema/tema-administration"}  # its proposals show no body of it
+
     replace_in(content / "proposals" / "A1.md", "2027: -6000, 2028: -6000",
                "2027: -6125, 2028: -6000")
     amount = build(content, tmp_path / "c", formats=["pdf"], cache=Store(tmp_path / "cache"))

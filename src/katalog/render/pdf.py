@@ -345,13 +345,15 @@ class PartKeys:
 
     Every key holds the `PartBasis` (templates, settings, labels, look, logo, date, cover
     facts, introduction, totals the facts read) and the part's name and kind; then a
-    proposal's part its proposal, its totals, its budget-year figures and its theme (the
-    facts and the running header name it); a theme's part (and each theme of a run of
+    proposal's part its proposal, its totals, its budget-year figures and its theme's
+    number and title (the facts and the running header name them); a theme's part (and each theme of a run of
     flowing themes) what its macro is given: its heading, body and tables (its proposals'
     titles, statuses and totals, the alternatives, the allocation), worked out here (cheap:
     no proposal's body); the overview its tables and whether it has the chart (whose own
     key, the chart's numbers, the executor adds as a dep's). So editing one proposal's text
-    changes its part's key only; an amount also its theme's and the overview's."""
+    changes its part's key only; an amount also its theme's and the overview's; a theme's
+    introduction its theme's part only. What every part sees (a template, the look, the date,
+    the introduction, the number of proposals on the cover) changes every key."""
 
     def __init__(self, book: Book, templates: TemplateSet) -> None:
         self.book = book
@@ -365,11 +367,15 @@ class PartKeys:
                                budget.followed_up if budget is not None else None)
 
     def _proposal(self, p: Proposal) -> tuple[Any, ...]:
+        """A proposal, its totals, its budget-year figures, and its theme's number and title
+        (its facts and running header show them; its theme's body does not: editing that
+        lays out the theme's part only)."""
         site = self.book.site
         budget = site.totals.budget
+        t = site.cat.theme(p.theme)
         return (p, site.totals.proposals[p.id],
                 budget.proposals.get(p.id) if budget is not None else None,
-                site.cat.theme(p.theme))
+                (t.number, t.title) if t is not None else None)
 
     def intro(self) -> tuple[Any, ...]:
         return ("pdf-part", "intro", self.basis)
