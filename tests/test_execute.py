@@ -170,6 +170,31 @@ def test_forked_jobs_without_fork_run_here(tmp_path: Path, monkeypatch: pytest.M
     assert {(tmp_path / f"o/{i}").read_text() for i in range(8)} == {str(os.getpid())}
 
 
+class Unpicklable:
+    """An argument or key that cannot travel to a worker (a Jinja environment, say)."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("must not be pickled")
+
+
+def unpicklable_text(_obj: Unpicklable, value: str) -> bytes:
+    return value.encode()
+
+
+def test_a_pickled_job_travels_without_its_key_and_deps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool of new interpreters gets each job pickled: its function, arguments and inputs,
+    not its key material nor its deps (whose arguments may not pickle, and may be large: the
+    PDF catalogue's job depends on every part's)."""
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    dep = Job(unpicklable_text, (Unpicklable(), "a"))
+    jobs = [Job(joined, ("+",), key=Unpicklable(), deps=(dep, dep), where=Where.POOL)
+            for _ in range(6)]
+    execute({"demo": Plan(tuple(Artifact(f"{i}", j) for i, j in enumerate(jobs)))},
+            tmp_path / "o", workers=2)
+    assert {(tmp_path / f"o/{i}").read_text() for i in range(6)} == {"a+a"}
+
+
 @pytest.mark.parametrize("path", ["../x", "/etc/x", "a/../../x", "", ".", "a//b", "a\\b"])
 def test_a_path_outside_the_folder_is_refused(tmp_path: Path, path: str) -> None:
     with pytest.raises(ValueError, match="uden for uddatamappen"):

@@ -244,3 +244,124 @@ def test_restyled_page_numbers_are_stamped_in_the_build(small: Path, tmp_path: P
     for number, page in enumerate(pages[1:], start=2):
         assert page.count("Blad ") == 1 and f"Blad {number}" in page, number
     assert any("Administration" in p.splitlines()[0] for p in pages[1:] if p.strip())
+
+
+# --- Each part keyed by the data it shows (render.pdf.PartKeys) ------------------------------
+
+PARTS = {"forside/oversigt-afsnit", "tema/tema-administration", "tema/tema-it",
+         "tema/tema-gammelt", "pdf/A1.pdf", "pdf/A2.pdf", "pdf/I1.pdf", "pdf/I2.pdf"}
+
+
+def one_per_page(content: Path) -> Path:
+    """The small catalogue with every theme and proposal a part of its own."""
+    path = content / "catalogue.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "look:\n  page_break: proposal\n",
+                    encoding="utf-8")
+    return content
+
+
+def laid_out(result: object) -> set[str]:
+    """The parts a build laid out (not the stamps, the front matter, the chart or the
+    finished files)."""
+    return {label for label in getattr(result, "made") if label in PARTS}
+
+
+def same_as_uncached(content: Path, out: Path, tmp_path: Path, templates: Path | None = None
+                     ) -> None:
+    """The build in `out` made the files an uncached build makes: the same bytes, but for a
+    catalogue the edit was spliced into (the same objects, numbered in another order)."""
+    cold = tmp_path / "uncached"
+    build(content, cold, formats=["pdf"], templates=templates, cache=False)
+    for rel in (f"pdf/{p}.pdf" for p in ("A1", "A2", "I1", "I2")):
+        assert (out / rel).read_bytes() == (cold / rel).read_bytes(), rel
+    assert objects(out / "katalog.pdf") == objects(cold / "katalog.pdf")
+
+
+def test_an_edit_lays_out_the_parts_whose_data_changed(small: Path, tmp_path: Path) -> None:
+    """A proposal's text: its part only. One of its amounts: its part, its theme's (the
+    table of proposals) and the overview (with the chart). The others come from the cache,
+    and the catalogue is the one an uncached build makes."""
+    content = one_per_page(small)
+    cache = Store(tmp_path / "cache")
+    cold = build(content, tmp_path / "a", formats=["pdf"], cache=cache)
+    assert laid_out(cold) == PARTS
+    replace_in(content / "proposals" / "A1.md", "Tekst.", "Ny tekst.")
+    text = build(content, tmp_path / "b", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert laid_out(text) == {"pdf/A1.pdf"}
+    assert PARTS - {"pdf/A1.pdf"} <= set(text.reused)
+    same_as_uncached(content, tmp_path / "b", tmp_path)
+    assert "Ny tekst." in " ".join(pages_text(tmp_path / "b" / "pdf" / "A1.pdf"))
+
+    replace_in(content / "themes" / "01-adm.md", "Færre og enklere", "Færre, enklere")
+    theme = build(content, tmp_path / "t", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert laid_out(theme) == {"tema/tema-administration"}  # its proposals show no body of it
+
+    replace_in(content / "proposals" / "A1.md", "2027: -6000, 2028: -6000",
+               "2027: -6125, 2028: -6000")
+    amount = build(content, tmp_path / "c", formats=["pdf"], cache=Store(tmp_path / "cache"))
+    assert laid_out(amount) == {"pdf/A1.pdf", "tema/tema-administration",
+                                "forside/oversigt-afsnit"}
+    assert "oversigtsdiagram" in amount.made
+    same_as_uncached(content, tmp_path / "c", tmp_path)
+    assert any("-6.125" in page for page in pages_text(tmp_path / "c" / "katalog.pdf"))
+
+
+def test_a_template_or_look_change_lays_out_every_part(small: Path, tmp_path: Path) -> None:
+    """What every part is made with (a template of html/, the look in catalogue.yaml) is in
+    every part's key."""
+    content = one_per_page(small)
+    own = tmp_path / "mine"
+    macros = (Path(__file__).resolve().parents[1] / "templates" / "html" / "_macros.html")
+    (own / "html").mkdir(parents=True)
+    (own / "html" / "_macros.html").write_text(macros.read_text(encoding="utf-8"),
+                                               encoding="utf-8")
+    build(content, tmp_path / "a", formats=["pdf"], templates=own,
+          cache=Store(tmp_path / "cache"))
+    with (own / "html" / "_macros.html").open("a", encoding="utf-8") as f:
+        f.write("{# a comment: the same pages, other templates #}\n")
+    changed = build(content, tmp_path / "b", formats=["pdf"], templates=own,
+                    cache=Store(tmp_path / "cache"))
+    assert laid_out(changed) == PARTS
+    same_as_uncached(content, tmp_path / "b", tmp_path, own)
+
+    path = content / "catalogue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "look:\n", "look:\n  accent: \"#7a1f3d\"\n"), encoding="utf-8")
+    looked = build(content, tmp_path / "c", formats=["pdf"], templates=own,
+                   cache=Store(tmp_path / "cache"))
+    assert laid_out(looked) == PARTS
+    same_as_uncached(content, tmp_path / "c", tmp_path, own)
+
+
+def test_parts_sent_pickled_are_rendered_before_they_travel(
+        small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool of new interpreters (where fork is not safe) cannot inherit the catalogue's
+    templates: each part's HTML is rendered in the build's process and travels as its
+    document. Same bytes as a forked pool's build. (`spawn`: its workers are children of the
+    build, as `parallel._die_with_parent` expects; a fork server's are not.)"""
+    from katalog import parallel
+    from katalog.render import pdf, pdf_layout
+
+    # forked workers inherit this process's parsed stylesheets (and their fonts) when an
+    # earlier test laid a PDF out here, and then lay out differently than fresh workers do:
+    # start as a fresh `katalog build` does
+    monkeypatch.setattr(pdf_layout, "_PARSED", {})
+    content = one_per_page(small)
+    forked = tmp_path / "forked"
+    build(content, forked, formats=["pdf"], cache=False)
+    rendered: list[str] = []
+    real = pdf.PartHtml.__reduce__
+
+    def spy(self: pdf.PartHtml) -> tuple[object, ...]:
+        reduced = real(self)
+        rendered.append(reduced[1][0].name)
+        return reduced
+
+    monkeypatch.setattr(pdf.PartHtml, "__reduce__", spy)
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    monkeypatch.setenv("KATALOG_WORKERS", "2")
+    served = tmp_path / "served"
+    build(content, served, formats=["pdf"], cache=False)
+    assert sorted(rendered) == sorted(PARTS)  # each once: a job travels without its deps
+    for rel in ["katalog.pdf", "pdf/A1.pdf", "pdf/I2.pdf"]:
+        assert (served / rel).read_bytes() == (forked / rel).read_bytes(), rel

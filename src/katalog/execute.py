@@ -13,9 +13,10 @@ fresh folder `build.py` swaps into place afterwards):
    tell whether its inputs are the same as last time (the Word contents' page numbers).
 3. **Pool.** Jobs that may run in a worker (`Where.POOL`, `Where.FORK`) go to
    `parallel.Workers` when there are enough of them; the jobs known when the pool starts are
-   inherited by its forked workers, later ones are pickled. Workers return bytes; only this
-   process writes files (on one thread of its own, `_Writer`, so the results of the pool
-   are taken while the disk is busy; it is stopped before the pool forks). The others run here, in plan order, each dep's output awaited when
+   inherited by its forked workers, later ones are pickled (their function, arguments and
+   inputs only). Workers return bytes; only this process writes files (on one thread of its
+   own, `_Writer`, so the pool's results are taken while the disk is busy; it is stopped
+   before the pool forks). The others run here, in plan order, each dep's output awaited when
    the job first asks for it (so the Word catalogue is written while the pool makes the
    attachments it needs).
 4. **Stages.** When a plan's `then.needs` are made, `then.fn` is called here with their
@@ -113,6 +114,16 @@ class _Writer:
 
 def _run_in_worker(job: Job, inputs: Inputs | None) -> bytes:
     return job.run(inputs)
+
+
+def _call_in_worker(fn: Callable[..., bytes], args: tuple[Any, ...], takes_inputs: bool,
+                    inputs: Inputs | None) -> bytes:
+    """A job sent pickled: only its function, arguments and inputs travel (not its key
+    material, nor its deps with their arguments: the PDF catalogue's job depends on every
+    part's job)."""
+    if takes_inputs:
+        return fn(*args, inputs if inputs is not None else Inputs([]))
+    return fn(*args)
 
 
 def _safe_path(rel: str) -> str:
@@ -310,7 +321,8 @@ class _Run:
             elif job in self.table:
                 self._submit_batch([job])
             else:
-                future = self.workers.submit(_run_in_worker, job, self._inputs(job, lazy=False))
+                future = self.workers.submit(_call_in_worker, job.fn, job.args,
+                                             job.takes_inputs, self._inputs(job, lazy=False))
                 self.running[future] = [job]
         if batch:
             self._submit_batch(batch)

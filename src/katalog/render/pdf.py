@@ -21,7 +21,10 @@ Every page is laid out once, in stages (`plan_pdf`):
 1. each *part* (the introduction, the overview with the chart, each theme with its proposals
    or each theme and each proposal) as a small document of its own (`pdf/del.html`), each
    proposal's own PDF when it is not a part, and the front matter with stand-in page numbers
-   (to learn its page count); in the process pool, cached by their HTML;
+   (to learn its page count); in the process pool, each part cached by the data it shows
+   (`PartKeys`: its proposals and their totals, its theme's tables, the templates, settings
+   and date), its HTML rendered in its job (`PartHtml`), so a build whose parts are cached
+   renders none of them;
 2. when every part's page count is known: the front matter (cover, contents with the page
    numbers from the parts' counts and the pages their bookmarks are on) and the page-number
    stamps;
@@ -40,7 +43,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from jinja2 import Environment
 from jinja2.runtime import Macro
@@ -51,6 +54,7 @@ from ..labels import Labels
 from ..model import Catalogue, Proposal, Theme
 from . import look, pdf_parts, view
 from .html import (
+    INTRO_ANCHOR,
     OVERVIEW_ANCHOR,
     Site,
     anchor,
@@ -102,12 +106,62 @@ def _base_url(templates: TemplateSet) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """A part of the catalogue to lay out: its job, and the anchors the contents point at in
-    it with the bookmark level of their heading, in order (the first is where it starts)."""
+    """A part of the catalogue to lay out: its name (the file of a proposal's own PDF, else
+    a label), its kind ("part", or "proposal": also its own PDF), the anchors the contents
+    point at in it with the bookmark level of their heading, in order (the first is where it
+    starts), its key material (`PartKeys`: the data it shows, not its HTML), and its HTML
+    (made where its layout job runs)."""
 
-    job: PdfJob
+    name: str
+    kind: str
     anchors: tuple[tuple[str, int], ...]
+    key: Any
+    html: "PartHtml"
     chart: bool = False  # the overview: the chart goes in at CHART_SLOT
+
+
+class PartHtml:
+    """How a part's document (`PdfJob`) is made: `job()` renders its HTML from the `Book`,
+    in whatever process its layout job runs (a worker forked from the build inherits the
+    Book, so no part's HTML is rendered in the build's process). A Book does not pickle (a
+    Jinja environment): a job sent pickled to a worker (a pool of new interpreters) is
+    rendered here first and travels as its `PdfJob`, as every part did before."""
+
+    def __init__(self, make: Callable[[], PdfJob]) -> None:
+        self._make = make
+
+    def job(self) -> PdfJob:
+        return self._make()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rendered, (self._make(),))
+
+
+def _rendered(job: PdfJob) -> PartHtml:
+    return PartHtml(partial(_same_job, job))
+
+
+def _same_job(job: PdfJob) -> PdfJob:
+    return job
+
+
+@dataclass(frozen=True)
+class PartBasis:
+    """What every part's HTML depends on besides its own data: the templates (`html/`, and
+    `pdf/` with `fonts/` by `base.assets`), the fields every job shares (`base`: template
+    folders, the page-counter rules), the variables every part sees (`context`: settings
+    and labels, the date and cover facts, the look's colours and logo, the introduction,
+    the running header), whether proposals flow, and the totals every proposal's facts read
+    (decimals, alternative groups, whether the budget year is followed up). A frozen
+    dataclass: the executor's memo walks it once per build, not once per part."""
+
+    templates: str
+    base: PdfJob
+    context: Mapping[str, Any]
+    flow: bool
+    decimals: int
+    alternatives: Mapping[str, tuple[str, ...]]
+    followed_up: bool | None
 
 
 def localise_page_numbers(css: str, labels: Labels) -> str:
@@ -124,7 +178,9 @@ def _css_string(text: str) -> str:
 
 @dataclass
 class Book:
-    """The catalogue's pieces as HTML documents to lay out (built in the build's process)."""
+    """The catalogue's pieces as HTML documents to lay out: built in the build's process,
+    which renders only the front matter; each part's HTML is rendered by its job (`PartHtml`),
+    in the pool worker that inherited the Book."""
 
     site: Site
     env: Environment
@@ -188,53 +244,46 @@ class Book:
         html = self.env.get_template("del.html").render(**context)
         return replace(self.base, name=name, html=html, kind=kind)
 
-    def intro(self) -> Part | None:
-        intro = self.site.intro()
-        if intro is None:
-            return None
-        intro["section"] = self.head.section(intro["title"])
-        macro = self.macros["intro_section"]
-        job = self._part(f"forside/{intro['anchor']}", macro(intro), intro["title"],
-                         intro["title"], self.site.cat.settings.title)
-        return Part(job, ((intro["anchor"], 1),))
+    # -- each part's document (rendered where its layout job runs) --
 
-    def overview(self) -> Part:
-        site = self.site
-        tables = site.overview_tables("", in_page=True)
-        chart = chart_job(site.cat, site.totals) is not None
+    def intro(self) -> PdfJob:
+        intro = dict(self.context["intro"])
+        intro["section"] = self.head.section(intro["title"])
+        return self._part(f"forside/{intro['anchor']}", self.macros["intro_section"](intro),
+                          intro["title"], intro["title"], self.site.cat.settings.title)
+
+    def overview(self, chart: bool) -> PdfJob:
+        """The overview; `chart`: with CHART_SLOT where the chart goes."""
+        tables = self.site.overview_tables("", in_page=True)
         part = call(self.macros["overview"], tables["table"], tables["target_allocation"],
                     allocated=tables["allocated"], chart=Markup(CHART_SLOT) if chart else "")
         title = self.labels["overview"]
-        job = self._part(f"forside/{OVERVIEW_ANCHOR}", part, title, title,
-                         site.cat.settings.title)
-        return Part(job, ((OVERVIEW_ANCHOR, 1),), chart)
+        return self._part(f"forside/{OVERVIEW_ANCHOR}", part, title, title,
+                          self.site.cat.settings.title)
 
     def theme_item(self, t: Theme) -> dict[str, Any]:
         item = self.site.theme(t, "", in_page=True)
         item["section"] = self.head.section(item["heading"])
         return item
 
-    def theme(self, t: Theme) -> Part:
+    def theme(self, t: Theme) -> PdfJob:
         """A theme's part on its own (every proposal on a new page)."""
         item = self.theme_item(t)
-        job = self._part(f"tema/{item['anchor']}", self.macros["theme"](item),
-                         item["heading"], item["heading"], self.site.cat.settings.title)
-        return Part(job, ((item["anchor"], 1),))
+        return self._part(f"tema/{item['anchor']}", self.macros["theme"](item),
+                          item["heading"], item["heading"], self.site.cat.settings.title)
 
-    def flowing(self, themes: Sequence[Theme]) -> Part:
+    def flowing(self, themes: Sequence[Theme]) -> PdfJob:
         """Themes with their proposals following each other, as one part (flow)."""
-        html, anchors = Markup(""), []
+        html = Markup("")
         items = [self.theme_item(t) for t in themes]
         for t, item in zip(themes, items):
             proposals = self.site.cat.proposals_in(t.id)
             articles = Markup("\n").join(
                 self.macros["proposal"](self.site.proposal(p, "", top=4)) for p in proposals)
             html += self.macros["theme"](item, caller=lambda a=articles: a) + "\n"
-            anchors += [(item["anchor"], 1)] + [(anchor("forslag", p.id), 2) for p in proposals]
         first = items[0]
-        job = self._part(f"tema/{first['anchor']}", html, first["heading"], first["heading"],
-                         self.site.cat.settings.title, flow=True)
-        return Part(job, tuple(anchors))
+        return self._part(f"tema/{first['anchor']}", html, first["heading"], first["heading"],
+                          self.site.cat.settings.title, flow=True)
 
     def proposal(self, p: Proposal) -> PdfJob:
         """A proposal's part: in the catalogue (every proposal on a new page) and its own
@@ -246,19 +295,37 @@ class Book:
         return self._part(f"{PROPOSALS_DIR}/{p.id}.pdf", article, section, f"{p.id} {p.title}",
                           Markup(f"{cat.settings.title}: ") + section, "proposal", True)
 
-    def parts(self) -> tuple[list[Part], list[PdfJob]]:
-        """The catalogue's parts in order, and the proposals' own PDFs that are not parts."""
+    # -- the parts to lay out, keyed by their data (nothing rendered here) --
+
+    def parts(self, keys: "PartKeys", chart: bool) -> tuple[list[Part], list[Part]]:
+        """The catalogue's parts in order, and the proposals' own PDFs that are not parts;
+        `chart`: the overview has one."""
         cat = self.site.cat
-        parts = [p for p in (self.intro(), self.overview()) if p is not None]
+        parts = []
+        if self.context["intro"] is not None:
+            parts.append(Part(f"forside/{INTRO_ANCHOR}", "part", ((INTRO_ANCHOR, 1),),
+                              keys.intro(), PartHtml(self.intro)))
+        parts.append(Part(f"forside/{OVERVIEW_ANCHOR}", "part", ((OVERVIEW_ANCHOR, 1),),
+                          keys.overview(chart), PartHtml(partial(self.overview, chart)), chart))
         if not self.flow:
             for t in cat.themes:
-                parts.append(self.theme(t))
-                for p in cat.proposals_in(t.id):
-                    parts.append(Part(self.proposal(p), ((anchor("forslag", p.id), 2),)))
+                parts.append(Part(f"tema/{anchor('tema', t.id)}", "part",
+                                  ((anchor("tema", t.id), 1),), keys.theme(t),
+                                  PartHtml(partial(self.theme, t))))
+                parts.extend(self.proposal_part(p, keys) for p in cat.proposals_in(t.id))
             return parts, []
         for group in view.flow_chunks(cat):
-            parts.append(self.flowing(group))
-        return parts, [self.proposal(p) for t in cat.themes for p in cat.proposals_in(t.id)]
+            anchors = [a for t in group for a in
+                       [(anchor("tema", t.id), 1)]
+                       + [(anchor("forslag", p.id), 2) for p in cat.proposals_in(t.id)]]
+            parts.append(Part(f"tema/{anchors[0][0]}", "part", tuple(anchors),
+                              keys.flowing(group), PartHtml(partial(self.flowing, group))))
+        return parts, [self.proposal_part(p, keys) for t in cat.themes
+                       for p in cat.proposals_in(t.id)]
+
+    def proposal_part(self, p: Proposal, keys: "PartKeys") -> Part:
+        return Part(f"{PROPOSALS_DIR}/{p.id}.pdf", "proposal", ((anchor("forslag", p.id), 2),),
+                    keys.proposal(p), PartHtml(partial(self.proposal, p)))
 
     def stamp(self, first: int, pages: int, total: int, cover: bool = False) -> StampJob:
         return StampJob(self.css, self.css_url, self.base.template_dirs, self.boxes, first,
@@ -271,18 +338,87 @@ def view_theme_heading(t: Theme, labels: Labels) -> str:
     return theme_heading(t, labels)
 
 
+class PartKeys:
+    """Key material of the parts' layout jobs (see `render.plan.Job.key`): the data each
+    part shows, never its HTML (rendering every part here only to key it was most of the
+    planning), as the site's proposal pages (`html._page_key`) and Word's chunks are keyed.
+
+    Every key holds the `PartBasis` (templates, settings, labels, look, logo, date, cover
+    facts, introduction, totals the facts read) and the part's name and kind; then a
+    proposal's part its proposal, its totals, its budget-year figures and its theme's
+    number and title (the facts and the running header name them); a theme's part (and each theme of a run of
+    flowing themes) what its macro is given: its heading, body and tables (its proposals'
+    titles, statuses and totals, the alternatives, the allocation), worked out here (cheap:
+    no proposal's body); the overview its tables and whether it has the chart (whose own
+    key, the chart's numbers, the executor adds as a dep's). So editing one proposal's text
+    changes its part's key only; an amount also its theme's and the overview's; a theme's
+    introduction its theme's part only. What every part sees (a template, the look, the date,
+    the introduction, the number of proposals on the cover) changes every key."""
+
+    def __init__(self, book: Book, templates: TemplateSet) -> None:
+        self.book = book
+        totals = book.site.totals
+        budget = totals.budget
+        # the running header by its texts (their width, a float, is a constant)
+        context = {k: (v.catalogue, v.organisation) if k == "head" else v
+                   for k, v in book.context.items()}
+        self.basis = PartBasis(templates.digest("html"), book.base, context, book.flow,
+                               totals.decimals, totals.alternative_groups,
+                               budget.followed_up if budget is not None else None)
+
+    def _proposal(self, p: Proposal) -> tuple[Any, ...]:
+        """A proposal, its totals, its budget-year figures, and its theme's number and title
+        (its facts and running header show them; its theme's body does not: editing that
+        lays out the theme's part only)."""
+        site = self.book.site
+        budget = site.totals.budget
+        t = site.cat.theme(p.theme)
+        return (p, site.totals.proposals[p.id],
+                budget.proposals.get(p.id) if budget is not None else None,
+                (t.number, t.title) if t is not None else None)
+
+    def intro(self) -> tuple[Any, ...]:
+        return ("pdf-part", "intro", self.basis)
+
+    def overview(self, chart: bool) -> tuple[Any, ...]:
+        return ("pdf-part", "overview", self.basis,
+                self.book.site.overview_tables("", in_page=True), chart)
+
+    def theme(self, t: Theme) -> tuple[Any, ...]:
+        return ("pdf-part", "theme", self.basis, self.book.theme_item(t))
+
+    def flowing(self, themes: Sequence[Theme]) -> tuple[Any, ...]:
+        cat = self.book.site.cat
+        return ("pdf-part", "flow", self.basis,
+                [(self.book.theme_item(t), [self._proposal(p) for p in cat.proposals_in(t.id)])
+                 for t in themes])
+
+    def proposal(self, p: Proposal) -> tuple[Any, ...]:
+        return ("pdf-part", "proposal", self.basis, self._proposal(p))
+
+
 # --- The plan --------------------------------------------------------------------------------
 
 def _layout_job(job: PdfJob, label: str) -> Job:
     return Job(layout_bytes, (job,), key=job, label=label, where=Where.POOL)
 
 
-def _part_job(part: Part, cat: Catalogue, totals: Totals) -> Job:
-    chart = chart_job(cat, totals) if part.chart else None
-    if chart is None:
-        return _layout_job(part.job, part.job.name)
-    return Job(_layout_with_chart, (part.job,), key=part.job, deps=(chart,),
-               label=part.job.name, where=Where.POOL)
+def _part_job(part: Part, chart: Job | None) -> Job:
+    """A part's layout job, keyed by its data (`PartKeys`); its HTML is rendered in the job."""
+    key = (part.name, part.kind, part.key)
+    if part.chart and chart is not None:
+        return Job(_layout_part_with_chart, (part.html,), key=key, deps=(chart,),
+                   label=part.name, where=Where.POOL)
+    return Job(_layout_part, (part.html,), key=key, label=part.name, where=Where.POOL)
+
+
+def _layout_part(html: PartHtml) -> bytes:
+    return layout_bytes(html.job())
+
+
+def _layout_part_with_chart(html: PartHtml, inputs: Inputs) -> bytes:
+    """Lay out the overview with the chart (the PDF's SVG of the chart job) in its place."""
+    return _layout_with_chart(html.job(), inputs)
 
 
 def _layout_with_chart(job: PdfJob, inputs: Inputs) -> bytes:
@@ -298,14 +434,17 @@ def _stamp_job(job: StampJob) -> Job:
 
 def plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
     """Stage 1: every part, the proposals' own PDFs that are not parts, and the front matter
-    with stand-in numbers (for its page count)."""
+    with stand-in numbers (for its page count). The parts are keyed by their data and their
+    HTML is made in their jobs (`PartKeys`, `PartHtml`); only the front matter is rendered
+    here."""
     book = Book.of(cat, totals, opts.templates, opts.date)
-    parts, own = book.parts()
+    chart = chart_job(cat, totals)
+    parts, own = book.parts(PartKeys(book, opts.templates), chart is not None)
     anchors = [a for part in parts for a, _level in part.anchors]
     guess = int("8" * len(str(3 * len(anchors) + 20)))  # about as wide as the real numbers
     count = replace(book.front({a: guess for a in anchors}), kind="count")
-    jobs = [_part_job(p, cat, totals) for p in parts]
-    own_jobs = [_layout_job(j, j.name) for j in own]
+    jobs = [_part_job(p, chart) for p in parts]
+    own_jobs = [_part_job(p, None) for p in own]
     needs = (_layout_job(count, "forside (prøve)"), *jobs, *own_jobs)
     return Plan(then=Then(needs, partial(_counted, book, parts, jobs, own, own_jobs)))
 
@@ -322,14 +461,13 @@ class _Laid:
     own: list[tuple[str, Job, int]]
 
 
-def _counted(book: Book, parts: list[Part], jobs: list[Job], own: list[PdfJob],
+def _counted(book: Book, parts: list[Part], jobs: list[Job], own: list[Part],
              own_jobs: list[Job], outputs: Sequence[bytes]) -> Plan:
     """Stage 2, once every part's page count is known."""
     laid = [LaidOut.from_bytes(raw) for raw in outputs[1:1 + len(parts)]]
     own_laid = [LaidOut.from_bytes(raw).pages for raw in outputs[1 + len(parts):]]
     front_pages = LaidOut.from_bytes(outputs[0]).pages
-    mine = [(p.job.name, j, x.pages) for p, j, x in zip(parts, jobs, laid)
-            if p.job.kind == "proposal"]
+    mine = [(p.name, j, x.pages) for p, j, x in zip(parts, jobs, laid) if p.kind == "proposal"]
     mine += [(o.name, j, n) for o, j, n in zip(own, own_jobs, own_laid)]
     return _front_stage(_Laid(book, jobs, [x.pages for x in laid],
                               [anchor_pages(p, x) for p, x in zip(parts, laid)], mine),
