@@ -3,6 +3,7 @@ parent) and map_processes."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -88,3 +89,14 @@ def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in pids)
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_a_pool_of_new_interpreters_works(method: str) -> None:
+    """A build that cannot fork (another thread runs: `katalog serve`, a status thread)
+    starts a fork server: its workers are the server's children and must not take that for
+    their build having died (they did, and every such build failed)."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    with parallel._executor(2, method) as pool:
+        assert list(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]

@@ -56,9 +56,13 @@ def starts_cheaply() -> bool:
 
 # --- Workers die with their parent -----------------------------------------------------------
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int, method: str | None = None) -> None:
     """Pool initializer: end this worker when the process that started it ends, however it
-    ends (a killed build must not leave workers waiting forever)."""
+    ends (a killed build must not leave workers waiting forever). A `forkserver` worker is
+    the fork server's child, not the build's: it watches the fork server, which ends when
+    the build does."""
+    if method == "forkserver":
+        parent = os.getppid()
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -82,7 +86,7 @@ def _die_with_parent(parent: int) -> None:
 def _executor(workers: int, method: str | None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context(method),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=_die_with_parent, initargs=(os.getpid(), method))
 
 
 # --- The build's pool ------------------------------------------------------------------------
