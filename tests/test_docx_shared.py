@@ -23,7 +23,8 @@ from katalog.render.docx.compose import proposal_parts
 from katalog.render.docx.form import Form
 from katalog.render.docx.form_fields import Shared
 from katalog.render.docx.fragment import Agreement, Outline, record
-from katalog.render.docx.template import WordTemplate, clear_body
+from katalog.render.docx.template import WordTemplate
+from test_docx_form import make_form
 
 WORD = ROOT / "templates" / "word"
 TEMPLATE = WORD / "katalog.docx"
@@ -97,18 +98,6 @@ EVERY_FIELD = (
 @pytest.fixture(scope="module")
 def example() -> Any:
     return check(EXAMPLE)
-
-
-def make_form(*paragraphs: str, edit: Any = None) -> bytes:
-    doc = docx.Document(str(TEMPLATE))
-    clear_body(doc)
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    if edit:
-        edit(doc)
-    raw = io.BytesIO()
-    doc.save(raw)
-    return raw.getvalue()
 
 
 def _without_list_styles(doc: Any) -> None:

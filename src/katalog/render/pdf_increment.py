@@ -464,28 +464,17 @@ def _dedupe_new_fonts(up: _Update, pages: list[Any]) -> None:
     """Let the new pages' embedded font programs be one object when they are the same
     (`pdf_merge._dedupe_fonts`), and an old one when the previous file has the same
     program: its stream objects of the same length are found in its bytes and compared."""
+    from .pdf_merge import font_programs
+
     first: dict[bytes, Any] = {}
     uses: list[tuple[Any, str, bytes]] = []
-    seen: set[Ref] = set()
     lengths: dict[bytes, int] = {}
-    for page in pages:
-        fonts = page.get("/Resources", Dictionary()).get("/Font", Dictionary())
-        for font in fonts.values():
-            if font.objgen in seen:
-                continue
-            seen.add(font.objgen)
-            for descendant in font.get("/DescendantFonts", Array()):
-                descriptor = descendant.get("/FontDescriptor")
-                if descriptor is None:
-                    continue
-                for field in ("/FontFile2", "/FontFile3", "/FontFile"):
-                    program = descriptor.get(field)
-                    if program is not None:
-                        raw = program.read_raw_bytes()
-                        digest = hashlib.sha256(raw).digest()
-                        lengths[digest] = len(raw)
-                        uses.append((descriptor, field, digest))
-                        first.setdefault(digest, program)
+    for descriptor, field, program in font_programs(pages):
+        raw = program.read_raw_bytes()
+        digest = hashlib.sha256(raw).digest()
+        lengths[digest] = len(raw)
+        uses.append((descriptor, field, digest))
+        first.setdefault(digest, program)
     if not uses:
         return
     olds = _old_programs(up, lengths)

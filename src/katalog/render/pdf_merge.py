@@ -328,13 +328,12 @@ def _outline(out: Pdf, bookmarks: Sequence[Bookmark]) -> None:
             stack.append((b.level, item))
 
 
-def _dedupe_fonts(out: Pdf) -> None:
-    """Let identical embedded font programs (the same subset in several parts) be one."""
-    first: dict[bytes, Any] = {}
-    digests: dict[tuple[int, int], bytes] = {}  # a program shared by several fonts: hashed once
+def font_programs(pages: Any) -> Any:
+    """(descriptor, field, program) of every embedded font program on `pages` (page
+    dictionaries), each font looked at once."""
     seen: set[tuple[int, int]] = set()
-    for page in out.pages:
-        fonts = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
+    for page in pages:
+        fonts = page.get("/Resources", Dictionary()).get("/Font", Dictionary())
         for font in fonts.values():
             if font.objgen in seen:
                 continue
@@ -346,8 +345,16 @@ def _dedupe_fonts(out: Pdf) -> None:
                 for field in ("/FontFile2", "/FontFile3", "/FontFile"):
                     program = descriptor.get(field)
                     if program is not None:
-                        digest = digests.get(program.objgen)
-                        if digest is None:
-                            digest = hashlib.sha256(program.read_raw_bytes()).digest()
-                            digests[program.objgen] = digest
-                        descriptor[field] = first.setdefault(digest, program)
+                        yield descriptor, field, program
+
+
+def _dedupe_fonts(out: Pdf) -> None:
+    """Let identical embedded font programs (the same subset in several parts) be one."""
+    first: dict[bytes, Any] = {}
+    digests: dict[tuple[int, int], bytes] = {}  # a program shared by several fonts: hashed once
+    for descriptor, field, program in font_programs(page.obj for page in out.pages):
+        digest = digests.get(program.objgen)
+        if digest is None:
+            digest = hashlib.sha256(program.read_raw_bytes()).digest()
+            digests[program.objgen] = digest
+        descriptor[field] = first.setdefault(digest, program)
