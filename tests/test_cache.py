@@ -194,3 +194,11 @@ def test_no_folder_keeps_nothing(tmp_path: Path) -> None:
     assert not store.enabled and store.get("pdf", "ab" * 32) is None
     assert list(tmp_path.iterdir()) == []
     assert Store.beside(tmp_path / "build").folder == tmp_path / FOLDER
+
+
+def test_holds_says_whether_a_namespace_may_have_entries(tmp_path: Path) -> None:
+    store = Store(tmp_path / FOLDER, b"k" * 32)
+    assert not store.holds("html")  # nothing written yet: a first build
+    store.put("html", "ab" * 32, b"x")
+    assert store.holds("html") and not store.holds("pdf")
+    assert not Store(None).holds("html")

@@ -5,6 +5,7 @@ ask for its previous output; continuations plan the next stage; nothing leaves t
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,39 @@ def unpicklable_text(_obj: Unpicklable, value: str) -> bytes:
     return value.encode()
 
 
+def started(name: str, seconds: float, inputs: Inputs | None = None) -> bytes:
+    """When this job started (a clock all processes share), after `seconds` of work, with
+    its inputs' lines."""
+    start = time.monotonic_ns()
+    time.sleep(seconds)
+    return b"\n".join([f"{name} {start}".encode(), *(inputs or ())])
+
+
+def test_the_pool_takes_what_is_awaited_and_what_others_wait_for_first(
+        tmp_path: Path) -> None:
+    """Two workers. This process awaits `W`; the next stage is planned from `P1`, `P2` and
+    `O`, which waits for the chart `C`: `W` and `C` start first, though `C` is planned last
+    (else `O` would wait for a worker to finish a part)."""
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    chart = Job(started, ("C", 0.1), where=Where.POOL)
+    awaited = Job(started, ("W", 0.1), where=Where.POOL)
+    here = Job(joined, ("|",), deps=(awaited,), label="H")
+    parts = [Job(started, (f"P{i}", 0.3), where=Where.POOL) for i in range(1, 4)]
+    overview = Job(started, ("O", 0.1), deps=(chart,), where=Where.POOL)
+
+    def next_stage(outputs: list[bytes]) -> Plan:
+        return Plan((Artifact("stage2", constant(b"\n".join(outputs))),))
+
+    plan = Plan((Artifact("h", here),), then=Then((*parts, overview), next_stage))
+    execute({"demo": plan}, tmp_path / "o", workers=2)
+    starts = dict(line.split() for line in
+                  (tmp_path / "o/stage2").read_text().splitlines()
+                  + [(tmp_path / "o/h").read_text()])
+    order = sorted(starts, key=lambda name: int(starts[name]))
+    assert set(order[:2]) == {"C", "W"}, order
+
+
 def test_a_pickled_job_travels_without_its_key_and_deps(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pool of new interpreters gets each job pickled: its function, arguments and inputs,
@@ -259,3 +293,67 @@ def test_the_pool_forks_with_no_write_under_way(tmp_path: Path,
     assert len(outcome.reused) == 50 and len(outcome.written) == 54
     assert {(tmp_path / f"2/c{i}").read_text() for i in range(50)} == {f"c{i}" for i in range(50)}
     assert str(os.getpid()) not in {(tmp_path / f"2/p{i}").read_text() for i in range(4)}
+
+
+def test_a_later_job_does_not_queue_ahead_of_one_waiting_for_its_deps(
+        tmp_path: Path) -> None:
+    """The next stage needs `P1`, `P2` and `O` (which waits for the chart `C`); `X` is
+    needed by nobody and ready at once. `X` is held back rather than queued ahead of `O`:
+    `O` starts as soon as a worker is free after `C`, and `X` is made by this process (idle
+    meanwhile) or after `O` has started."""
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    chart = Job(started, ("C", 0.1), where=Where.POOL)
+    parts = [Job(started, ("P1", 1.0), where=Where.POOL),
+             Job(started, ("P2", 0.3), where=Where.POOL)]
+    overview = Job(started, ("O", 0.1), deps=(chart,), where=Where.POOL)
+    rest = Job(started_by, ("X", 0.1), where=Where.POOL)
+
+    def next_stage(outputs: list[bytes]) -> Plan:
+        return Plan((Artifact("stage2", constant(b"\n".join(outputs))),))
+
+    plan = Plan((Artifact("x", rest),), then=Then((*parts, overview), next_stage))
+    execute({"demo": plan}, tmp_path / "o", workers=2)
+    starts = dict(line.split() for line in (tmp_path / "o/stage2").read_text().splitlines())
+    x_start, x_pid = (tmp_path / "o/x").read_text().split()[1:]
+    assert x_pid == str(os.getpid()) or int(x_start) > int(starts["O"])
+    assert int(starts["O"]) < int(starts["P1"]) + 900_000_000  # not after the long part
+
+
+def started_by(name: str, seconds: float) -> bytes:
+    return started(name, seconds) + f" {os.getpid()}".encode()
+
+
+def test_a_first_build_starts_the_pool_before_working_out_keys(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With nothing stored for a renderer no lookup can find a job, so the workers start
+    before the keys are worked out (they are still stored under the same keys: the next
+    build finds every job)."""
+    from katalog import execute as execute_module
+
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    events: list[str] = []
+    start, key = parallel.Workers.start, execute_module._Run._key
+
+    def starting(self: parallel.Workers, table: object = ()) -> None:
+        events.append("start")
+        start(self, table)  # type: ignore[arg-type]
+
+    def keying(self: object, job: Job) -> str | None:
+        events.append("key")
+        return key(self, job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parallel.Workers, "start", starting)
+    monkeypatch.setattr(execute_module._Run, "_key", keying)
+
+    def plan() -> Plan:
+        return Plan(tuple(Artifact(f"p{i}", Job(text, (f"p{i}",), key=f"p{i}", where=Where.POOL))
+                          for i in range(6)))
+
+    first = execute({"demo": plan()}, tmp_path / "1", store(tmp_path), workers=2)
+    assert events[0] == "start" and events.count("key") == 6 and len(first.ran) == 6
+    events.clear()
+    second = execute({"demo": plan()}, tmp_path / "2", store(tmp_path), workers=2)
+    assert events == ["key"] * 6 and len(second.reused) == 6 and not second.ran
+    assert [(tmp_path / f"2/p{i}").read_text() for i in range(6)] == [f"p{i}" for i in range(6)]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from conftest import SMALL, pdf_pages_text, require_program, write_tree
 from katalog.pipeline import check
-from katalog.render import pdf
+from katalog.render import pdf, pdf_layout
 from katalog.render.templates import TemplateSet
 
 pages_text = pdf_pages_text
@@ -88,3 +89,48 @@ def test_same_bytes_wherever_the_templates_live(small: Path, tmp_path: Path) -> 
     there = pdf.proposal_job(cat, totals, p, TemplateSet.create(copy))
     assert here.base_url != there.base_url and here != there  # other cache keys
     assert pdf.render_job(here).data == pdf.render_job(there).data
+
+
+_LIBS = """
+import sys
+{load}
+print("\\n".join(sorted({{line.split()[-1] for line in open("/proc/self/maps")
+                         if ".so" in line and "/python3" not in line
+                         and "site-packages" not in line}})))
+import ctypes.util
+print("restored" if ctypes.util.find_library.__module__ == "ctypes.util" else "patched")
+"""
+
+
+def test_weasyprint_loads_the_same_libraries_found_quickly() -> None:
+    """`load_weasyprint` answers WeasyPrint's library search from one `ldconfig -p` listing
+    (no gcc or ld runs for names that are not there): the process ends up with the very
+    same shared libraries as a plain import, and ctypes' search is put back afterwards."""
+    import sys
+
+    if not sys.platform.startswith("linux") or pdf_layout._ldconfig_listing() is None:
+        pytest.skip("the quick search needs glibc's ldconfig")
+
+    def libs(load: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-c", _LIBS.format(load=load)],
+                              capture_output=True, text=True, check=True)
+        return done.stdout.splitlines()
+
+    plain = libs("import weasyprint")
+    quick = libs("from katalog.render import pdf_layout\npdf_layout.load_weasyprint()")
+    assert quick[-1] == "restored"
+    assert quick[:-1] == plain[:-1]
+    assert any("libpango" in lib for lib in quick)
+
+
+def test_soname_lookup_agrees_with_ctypes() -> None:
+    import ctypes.util
+    import sys
+
+    listing = pdf_layout._ldconfig_listing()
+    if not sys.platform.startswith("linux") or listing is None:
+        pytest.skip("needs glibc's ldconfig")
+    for name in ("c", "m", "harfbuzz", "pango-1.0", "gobject-2.0", "no-such-library-x"):
+        assert pdf_layout._soname(listing, name) == ctypes.util._findSoname_ldconfig(name)
+    assert pdf_layout._soname(listing, "c") is not None
+    assert pdf_layout._soname(listing, "no-such-library-x") is None

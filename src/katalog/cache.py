@@ -254,6 +254,17 @@ class Store:
         assert self.folder is not None
         return self.folder / namespace / key[:2] / key
 
+    def holds(self, namespace: str) -> bool:
+        """Whether `namespace` may hold an entry (False: every lookup in it would miss, e.g.
+        in a first build)."""
+        if self.folder is None:
+            return False
+        try:
+            with os.scandir(self.folder / namespace) as entries:
+                return any(True for _ in entries)
+        except OSError:
+            return False
+
     def get(self, namespace: str, key: str) -> bytes | None:
         if self.folder is None:
             return None
@@ -263,9 +274,10 @@ class Store:
         if self.folder is not None:
             self._write(self._entry(namespace, key), f"{namespace}/{key}", value)
 
-    def prune(self, namespace: str, keep: Iterable[str]) -> None:
-        """Remove the entries of `namespace` not in `keep`, and temporary files left by
-        killed processes (older than `STALE_TMP_SECONDS`) anywhere in the cache."""
+    def prune(self, namespace: str, keep: Iterable[str], temporaries: bool = True) -> None:
+        """Remove the entries of `namespace` not in `keep`, and (with `temporaries`)
+        temporary files left by killed processes (older than `STALE_TMP_SECONDS`) anywhere
+        in the cache."""
         if self.folder is None:
             return
         kept = set(keep)
@@ -275,7 +287,8 @@ class Store:
                 for entry in os.scandir(sub):
                     if entry.name not in kept and not entry.name.startswith(TMP_PREFIX):
                         _unlink(entry.path)
-        self.remove_stale_temporaries()
+        if temporaries:
+            self.remove_stale_temporaries()
 
     def remove_stale_temporaries(self) -> None:
         if self.folder is None:

@@ -18,7 +18,12 @@ fresh folder `build.py` swaps into place afterwards):
    own, `_Writer`, so the pool's results are taken while the disk is busy; it is stopped
    before the pool forks). The others run here, in plan order, each dep's output awaited when
    the job first asks for it (so the Word catalogue is written while the pool makes the
-   attachments it needs).
+   attachments it needs). The pool's queue holds first what this process waits for, then
+   what the next stage is planned from (the PDF's parts), then the rest, each with the jobs
+   other jobs wait for first (the chart before the overview's part). While the workers have
+   a job each, a job of a later rank is held back rather than queued ahead of one of an
+   earlier rank that waits for its deps; this process makes it when it has nothing else to
+   do.
 4. **Stages.** When a plan's `then.needs` are made, `then.fn` is called here with their
    outputs and its plan runs next (the PDF's front matter once the parts' page counts are
    known).
@@ -150,6 +155,11 @@ class _Run:
         self.running: dict[Future[Any], list[Job]] = {}
         self.pending: list[Job] = []  # pool jobs waiting for their deps
         self.table: dict[Job, int] = {}  # jobs the pool's forked workers inherited
+        self.rank: dict[Job, int] = {}  # the pool's order (see `_ranks`)
+        self.next_needs: set[Job] = set()  # what the next stage is planned from, with deps
+        # jobs of a renderer with nothing stored (a first build): no lookup can find them,
+        # so their keys are worked out after the pool has started (deps first, in order)
+        self.unkeyed: dict[Job, None] = {}
         self._dirs: set[Path] = set()
         self._code = code_fingerprint() if store.enabled else ""
         self.writer = _Writer()
@@ -172,7 +182,8 @@ class _Run:
             stage = following
         self.writer.stop()
         for name in plans:
-            self.store.prune(name, self.used.get(name, ()))
+            self.store.prune(name, self.used.get(name, ()), temporaries=False)
+        self.store.remove_stale_temporaries()  # one look through the whole cache
 
     def make(self, stage: Sequence[tuple[str, Plan]]) -> None:
         targets: list[Job] = []
@@ -181,13 +192,18 @@ class _Run:
                 _safe_path(a.path)
                 self.files.setdefault(a.job, []).append(a)
             jobs = [a.job for a in plan.artifacts] + list(plan.then.needs if plan.then else ())
+            first = bool(self._code) and not self.store.holds(name)  # nothing to look up
             for job in _closure(jobs):
                 self.space.setdefault(job, name)
-                if job not in self.keys:
-                    self.keys[job] = self._key(job)
-                if self.keys[job] is not None:  # kept at the prune, even when not looked up
-                    self.used.setdefault(self.space[job], set()).add(str(self.keys[job]))
+                if job in self.keys or job in self.unkeyed:
+                    continue
+                if first and self.space[job] == name:
+                    self.unkeyed[job] = None  # keyed once the pool has started
+                else:
+                    self._keyed(job)
             targets.extend(jobs)
+        self.next_needs = set(_closure(j for _, plan in stage if plan.then
+                                       for j in plan.then.needs))
         todo: list[Job] = []
         queued: set[Job] = set()
         for job in targets:
@@ -196,8 +212,22 @@ class _Run:
             if job in self.outputs:
                 self._write_files(job)
         self._run(todo)
+        for job in list(self.unkeyed):  # nothing was run
+            self._keyed(job)
 
     # -- keys and the cache --
+
+    def _keyed(self, job: Job) -> str | None:
+        """The key of `job` (and of its deps, when not yet worked out), noted for the
+        prune."""
+        if job not in self.keys:
+            for dep in job.deps:
+                self._keyed(dep)
+            self.unkeyed.pop(job, None)
+            key = self.keys[job] = self._key(job)
+            if key is not None:  # kept at the prune, even when not looked up
+                self.used.setdefault(self.space[job], set()).add(key)
+        return self.keys[job]
 
     def _key(self, job: Job) -> str | None:
         if not self._code or job.key is None:
@@ -212,7 +242,7 @@ class _Run:
         """Queue `job` (after its deps) unless its output is known or cached."""
         if job in self.outputs or job in queued:
             return
-        key = self.keys[job]
+        key = self.keys.get(job)  # none yet: its renderer has nothing stored
         if key is not None:
             space = self.space[job]
             hit = self.store.get(space, key)
@@ -232,7 +262,7 @@ class _Run:
         without a key: its output kept under its name) and its deps' keys then."""
         if not job.previous:
             return None
-        key = self.keys[job]
+        key = self._keyed(job)
         space = self.space[job]
         raw = self.store.get(space, _latest(job.previous))
         try:
@@ -263,17 +293,29 @@ class _Run:
             return
         self.say(f"Laver {len(todo)} dele")
         self._start_pool(todo)
-        here_deps = {d for j in todo if not self._in_pool(j) for d in j.deps}
         pool = [j for j in todo if self._in_pool(j)]
-        pool.sort(key=lambda j: j not in here_deps)  # what this process waits for, first
+        self.rank = self._ranks(todo, pool)
+        pool.sort(key=self.rank.__getitem__)
         self.pending = pool
         self._submit_ready()
+        for job in list(self.unkeyed):  # while the workers start on the jobs
+            self._keyed(job)
         for job in todo:
             if not self._in_pool(job):
                 self._done(job, job.run(self._inputs(job, lazy=True)))
                 self._submit_ready()
         while self.pending or self.running:
-            self._pump()
+            if not self._make_held():
+                self._pump()
+
+    def _ranks(self, todo: list[Job], pool: list[Job]) -> dict[Job, int]:
+        """The pool's order: what this process's jobs wait for (and their deps), then what
+        the next stage is planned from, then the rest; within each, first the jobs that
+        other pool jobs wait for (the chart before the overview's part)."""
+        here_deps = set(_closure(d for j in todo if not self._in_pool(j) for d in j.deps))
+        pool_deps = {d for j in pool for d in j.deps}
+        return {j: (0 if j in here_deps else 2 if j in self.next_needs else 4)
+                + (j not in pool_deps) for j in pool}
 
     def _in_pool(self, job: Job) -> bool:
         if job.where is Where.HERE or not self.workers.started:
@@ -298,7 +340,7 @@ class _Run:
     def _inputs(self, job: Job, lazy: bool) -> Inputs | None:
         if not job.takes_inputs:
             return None
-        keys = [self.keys[d] for d in job.deps]
+        keys = [self._keyed(d) for d in job.deps]
         previous = self._previous(job)
         if lazy:
             return Inputs(lambda i: self._await(job.deps[i]), len(job.deps), keys, previous)
@@ -308,6 +350,7 @@ class _Run:
         ready = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
         if not ready:
             return
+        ready = self._not_ahead(ready)
         taken = set(ready)
         self.pending = [j for j in self.pending if j not in taken]
         batch: list[Job] = []
@@ -326,6 +369,31 @@ class _Run:
                 self.running[future] = [job]
         if batch:
             self._submit_batch(batch)
+
+    def _not_ahead(self, ready: list[Job]) -> list[Job]:
+        """`ready` without the jobs that would queue ahead of an earlier rank's job still
+        waiting for its deps (the workbook ahead of the overview's part, which waits for
+        the chart), as long as the workers have a job each: those are held back until
+        that job is sent, a worker would be idle, or this process is (`_make_held`)."""
+        ready_set = set(ready)
+        waiting = min((self.rank.get(j, 5) for j in self.pending if j not in ready_set),
+                      default=None)
+        if waiting is None:
+            return ready
+        kept = [j for j in ready if self.rank.get(j, 5) <= waiting]
+        return kept if len(self.running) + len(kept) >= self.workers.n else ready
+
+    def _make_held(self) -> bool:
+        """With nothing else to do, make here a job held back from the pool (the last one);
+        True when there was one."""
+        held = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+        if not held:
+            return False
+        job = held[-1]
+        self.pending.remove(job)
+        self._done(job, job.run(self._inputs(job, lazy=True)))
+        self._submit_ready()
+        return True
 
     def _submit_batch(self, jobs: list[Job]) -> None:
         items = [(self.table[j], self._inputs(j, lazy=False)) for j in jobs]

@@ -511,9 +511,12 @@ def _checked_front(laid: _Laid, front_pages: int, attempt: int, front: Job, stam
     pages = LaidOut.from_bytes(outputs[0]).pages
     if pages != front_pages and attempt < FRONT_ATTEMPTS:
         return _front_stage(laid, pages, attempt + 1)
+    # made here: its inputs are every part and the last catalogue (tens of megabytes a
+    # worker would get pickled), and this process has nothing else to do meanwhile; the
+    # proposals' own PDFs go to the pool
     catalogue = Job(finish_catalogue_job, (len(laid.jobs),), key="catalogue",
                     deps=(front, *laid.jobs, *stamps), label=CATALOGUE_FILE,
-                    where=Where.POOL, previous=CATALOGUE_FILE)
+                    where=Where.HERE, previous=CATALOGUE_FILE)
     files = [Artifact(CATALOGUE_FILE, catalogue)]
     for name, job, count in laid.own:
         finish = Job(finish_proposal_job, key="proposal", deps=(own[count], job),

@@ -14,6 +14,11 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import os
+import re
+import struct
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -126,11 +131,60 @@ def font_subsetter() -> str:
     return "harfbuzz-subset" if find_library("harfbuzz-subset") else "fonttools"
 
 
+# --- Importing WeasyPrint -------------------------------------------------------------------
+
+def load_weasyprint() -> None:
+    """Import WeasyPrint (heavy: only PDF builds), with its C libraries found quickly.
+
+    WeasyPrint tries several names for each library it loads (gobject, pango, harfbuzz,
+    fontconfig, …). On Linux each name that is not a file name goes through
+    `ctypes.util.find_library`, which runs `ldconfig -p`, then `gcc` and `ld` when the name is
+    not found: about 0.3 s of a 0.75 s import, paid again by every pool worker that lays out
+    a PDF. During the import a name is looked up in one `ldconfig -p` listing instead, and
+    one it lacks is not found (WeasyPrint then tries its next name; its last ones are file
+    names, which the dynamic loader finds as before). Without a listing (no glibc
+    `ldconfig`) the standard search is used."""
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        return
+    import ctypes.util
+
+    standard = ctypes.util.find_library
+    listing = _ldconfig_listing()
+    if listing is not None:
+        ctypes.util.find_library = lambda name: _soname(listing, name)
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = standard
+
+
+def _ldconfig_listing() -> bytes | None:
+    """The dynamic loader's cache as `ldconfig -p` lists it (what `ctypes.util` reads)."""
+    try:
+        done = subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              env={"LC_ALL": "C", "LANG": "C"}, check=False, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 and done.stdout else None
+
+
+def _soname(listing: bytes, name: str) -> str | None:
+    """`ctypes.util`'s ldconfig lookup of library `name` (its pattern and ABI), in `listing`."""
+    machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")
+    found = re.search(os.fsencode(r"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name), abi)),
+                      listing)
+    return os.fsdecode(found.group(1)) if found else None
+
+
 # --- Laying out ------------------------------------------------------------------------------
 
 def layout(job: PdfJob) -> LaidOut:
     """Lay out one job with WeasyPrint: tagged PDF/UA-1, fonts embedded, reproducible."""
-    from weasyprint import HTML  # heavy: only PDF builds
+    load_weasyprint()
+    from weasyprint import HTML
 
     options = {
         "pdf_variant": PDF_VARIANT,
@@ -172,6 +226,7 @@ def _parsed_stylesheets(job: PdfJob) -> tuple[Any, list[Any]]:
     time was parsing the same stylesheet again."""
     key = (job.assets, job.base_url, job.extra_css, *job.template_dirs)
     if key not in _PARSED:
+        load_weasyprint()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -193,6 +248,7 @@ def layout_bytes(job: PdfJob) -> bytes:
 
 def stamp(job: StampJob) -> bytes:
     """Lay out a page-number stamp (an untagged PDF: it is drawn as an artifact)."""
+    load_weasyprint()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -279,6 +335,7 @@ def _describe_links(document: Any, _pdf: Any) -> None:
 
 
 def _fetcher(template_dirs: Sequence[str]) -> Any:
+    load_weasyprint()
     from weasyprint.urls import URLFetcher
 
     class TemplateFetcher(URLFetcher):  # type: ignore[misc]
