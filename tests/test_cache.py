@@ -202,3 +202,41 @@ def test_holds_says_whether_a_namespace_may_have_entries(tmp_path: Path) -> None
     store.put("html", "ab" * 32, b"x")
     assert store.holds("html") and not store.holds("pdf")
     assert not Store(None).holds("html")
+
+
+def test_small_entries_of_a_packing_namespace_live_in_its_packs(tmp_path: Path) -> None:
+    """`pack_small`: entries up to PACKED_MAX go to the namespace's 16 packs, written at
+    `flush` (or `prune`), and are found again by another process; a bigger entry is a file
+    of its own; a damaged pack is a miss; `prune` drops what was not used."""
+    folder = tmp_path / FOLDER
+    small = {f"{d}{d}" * 32: d.encode() * 100 for d in "0a5f"}
+    big = "bb" * 32
+
+    def opened() -> Store:
+        store = Store(folder, KEY)
+        store.pack_small("html")
+        return store
+
+    writer = opened()
+    for key, value in small.items():
+        writer.put("html", key, value)
+    writer.put("html", big, b"x" * (cache_module.PACKED_MAX + 1))
+    assert writer.get("html", "00" * 32) == small["00" * 32]  # before any write too
+    writer.flush()
+    files = sorted(p.relative_to(folder / "html").as_posix()
+                   for p in (folder / "html").rglob("*") if p.is_file())
+    assert files == ["0.pack", "5.pack", "a.pack", f"bb/{big}", "f.pack"]
+
+    reader = opened()
+    assert all(reader.get("html", k) == v for k, v in small.items())
+    assert reader.get("html", big) == b"x" * (cache_module.PACKED_MAX + 1)
+    assert Store(folder, KEY).get("html", "00" * 32) is None  # packs are read when asked for
+
+    reader.prune("html", ["00" * 32, big])
+    again = opened()
+    assert again.get("html", "00" * 32) == small["00" * 32]
+    assert again.get("html", "aa" * 32) is None and again.get("html", big) is not None
+
+    pack = folder / "html" / "0.pack"
+    pack.write_bytes(pack.read_bytes()[:-1] + b"!")
+    assert opened().get("html", "00" * 32) is None

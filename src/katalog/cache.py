@@ -10,8 +10,10 @@ request, copied from another user, or damaged — fails the check and counts as 
 record can never change a result, only save the time of making it again.
 
 A record lives either in a *pack* (many small entries in one file, read and written whole:
-the parsed content files) or in a file of its own (`<namespace>/<key[:2]>/<key>`: made
-outputs, written only when new). Both are written through an exclusively created temporary
+the parsed content files; and the small outputs of a namespace given to `pack_small`, in 16
+packs `<namespace>/<key[0]>.pack`, each read when first looked in and written again by
+`prune` or `flush` when it changed) or in a file of its own (`<namespace>/<key[:2]>/<key>`:
+the other made outputs, written only when new). Both are written through an exclusively created temporary
 file renamed into place, which is removed again when writing fails (a full disk leaves no
 `.tmp-*` file behind); `prune` also removes temporary files a killed process left.
 
@@ -32,6 +34,7 @@ import stat
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -43,6 +46,7 @@ NO_CACHE_ENV = "KATALOG_NO_CACHE"  # KATALOG_NO_CACHE=1: never read or write a c
 FORMAT = b"katalog-cache-2\n"
 _MAC = hashlib.sha256().digest_size
 MAX_RECORD = 1 << 30  # a record bigger than this is not read (e.g. a planted huge file)
+PACKED_MAX = 64 * 1024  # a namespace given to `pack_small` packs its entries up to this size
 STALE_TMP_SECONDS = 600  # a temporary file this old was left by a killed process
 TMP_PREFIX = ".tmp-"
 GITIGNORE = b"# katalog's cache: never commit it\n*\n"
@@ -152,6 +156,10 @@ class Store:
         self.folder = folder
         self._secret = secret or b""
         self._prepared = False
+        self._packing: set[str] = set()
+        self._packs: dict[str, dict[str, bytes]] = {}  # "<namespace>/<key[0]>" → entries
+        self._changed: set[str] = set()
+        self._lock = threading.Lock()  # `put` runs on the executor's writer thread
 
     @classmethod
     def beside(cls, path: Path | str) -> "Store":
@@ -268,11 +276,48 @@ class Store:
     def get(self, namespace: str, key: str) -> bytes | None:
         if self.folder is None:
             return None
+        if namespace in self._packing and key:
+            with self._lock:
+                hit = self._pack(namespace, key).get(key)
+            if hit is not None:
+                return hit
         return self._read(self._entry(namespace, key), f"{namespace}/{key}")
 
     def put(self, namespace: str, key: str, value: bytes) -> None:
-        if self.folder is not None:
-            self._write(self._entry(namespace, key), f"{namespace}/{key}", value)
+        if self.folder is None:
+            return
+        if namespace in self._packing and key and len(value) <= PACKED_MAX:
+            with self._lock:
+                pack = self._pack(namespace, key)
+                if pack.get(key) != value:
+                    pack[key] = value
+                    self._changed.add(_pack_name(namespace, key))
+            return
+        self._write(self._entry(namespace, key), f"{namespace}/{key}", value)
+
+    # -- the packs of small entries --
+
+    def pack_small(self, namespace: str) -> None:
+        """Keep the entries of `namespace` up to `PACKED_MAX` bytes in its 16 packs (one read
+        instead of an open per entry; one write instead of a file per entry): they are
+        written by `prune` or `flush`, so a process that does not call either loses them."""
+        self._packing.add(namespace)
+
+    def _pack(self, namespace: str, key: str) -> dict[str, bytes]:
+        """The pack `key` belongs in, read when first needed (with the lock held)."""
+        name = _pack_name(namespace, key)
+        pack = self._packs.get(name)
+        if pack is None:
+            pack = self._packs[name] = self.read_pack(name)
+        return pack
+
+    def flush(self) -> None:
+        """Write the packs of small entries that changed."""
+        with self._lock:
+            changed = sorted(self._changed)
+            self._changed.clear()
+            for name in changed:
+                self.write_pack(name, self._packs[name])
 
     def prune(self, namespace: str, keep: Iterable[str], temporaries: bool = True) -> None:
         """Remove the entries of `namespace` not in `keep`, and (with `temporaries`)
@@ -281,6 +326,19 @@ class Store:
         if self.folder is None:
             return
         kept = set(keep)
+        if namespace in self._packing:
+            with self._lock:
+                for digit in "0123456789abcdef":
+                    name = f"{namespace}/{digit}"
+                    pack = self._packs.get(name)
+                    if pack is None:
+                        pack = self._packs[name] = self.read_pack(name)
+                    gone = [k for k in pack if k not in kept]
+                    for k in gone:
+                        del pack[k]
+                    if gone:
+                        self._changed.add(name)
+            self.flush()
         base = self.folder / namespace
         if base.is_dir() and not base.is_symlink():
             for sub in _real_dirs(base):
@@ -322,6 +380,12 @@ def _real_dirs(folder: Path, depth: int = 1) -> list[Path]:
         found.extend(nxt)
         level = nxt
     return found
+
+
+def _pack_name(namespace: str, key: str) -> str:
+    """The pack of small entries of `namespace` that holds `key` (keys are hex digests)."""
+    digit = key[0].lower()
+    return f"{namespace}/{digit if digit in '0123456789abcdef' else '0'}"
 
 
 def _unlink(path: str) -> None:

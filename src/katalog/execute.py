@@ -28,7 +28,8 @@ fresh folder `build.py` swaps into place afterwards):
    outputs and its plan runs next (the PDF's front matter once the parts' page counts are
    known).
 5. **Prune.** After the last stage, each renderer's cache namespace keeps only what this
-   build used.
+   build used. Each renderer's small outputs (HTML pages, most PDF parts) are kept in packs
+   (`Store.pack_small`), written at the prune (or when the build fails).
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ def execute(plans: Mapping[str, Plan], out: Path, store: Store | None = None,
             ) -> Outcome:
     """Make every artifact of `plans` (renderer name → plan) in `out`; see the module."""
     run = _Run(Path(out), store or Store(None), parallel.Workers(workers), progress)
+    for name in plans:
+        run.store.pack_small(name)
     try:
         run.stages(plans)
         run.writer.stop()
     except BaseException:
         run.writer.stop(raising=False)  # nothing is written after the build has failed
         run.workers.close(cancel=True)
+        run.store.flush()  # what was made stays made
         raise
     run.workers.close()
     return run.outcome
