@@ -288,7 +288,7 @@ def test_the_pool_forks_with_no_write_under_way(tmp_path: Path,
     execute({"demo": Plan(tuple(cached))}, tmp_path / "1", store(tmp_path), workers=1)
     pooled = [Artifact(f"p{i}", Job(pid, label=f"p{i}", where=Where.POOL)) for i in range(4)]
     outcome = execute({"demo": Plan(tuple(cached + pooled))}, tmp_path / "2", store(tmp_path),
-                      workers=2)  # the 50 kept files are written before the pool starts
+                      workers=2)  # the 50 kept files are written once the pool has forked
     assert seen == [1]
     assert len(outcome.reused) == 50 and len(outcome.written) == 54
     assert {(tmp_path / f"2/c{i}").read_text() for i in range(50)} == {f"c{i}" for i in range(50)}

@@ -212,6 +212,8 @@ class _Run:
         queued: set[Job] = set()
         for job in targets:
             self._need(job, todo, queued)
+        if todo:  # fork before writing the files of what was found: a fork waits for writes
+            self._start_pool(todo)
         for job in list(self.files):
             if job in self.outputs:
                 self._write_files(job)
