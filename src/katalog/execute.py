@@ -285,7 +285,7 @@ class _Run:
         """Note what `job` made now for its next build: its key and deps' keys; a job without
         a key (`output` given) keeps its output under its name, overwritten each time."""
         space, name = self.space[job], _latest(job.previous)
-        record = {"key": self.keys[job], "deps": [self.keys[d] for d in job.deps]}
+        record = {"key": self._keyed(job), "deps": [self._keyed(d) for d in job.deps]}
         self.writer.submit(self.store.put, space, name, json.dumps(record).encode("utf-8"))
         self.used.setdefault(space, set()).add(name)
         if output is not None:
@@ -429,7 +429,7 @@ class _Run:
                             f"{type(output).__name__}, not bytes")
         self.outputs[job] = output
         self.outcome.ran.append(job.label)
-        key = self.keys[job]
+        key = self._keyed(job)
         if key is not None:
             self.writer.submit(self.store.put, self.space[job], key, output)
         if job.previous and self.store.enabled:
