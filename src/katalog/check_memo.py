@@ -284,17 +284,42 @@ class FileMemo:
 
     def keep(self, kind: str, path: str, raw: bytes, reading: "Reading",
              loaded: "Loaded") -> None:
-        if not self.store.enabled or any(i.code in NOT_KEPT for i in loaded.issues):
+        if not self.store.enabled:
             return
-        key = self._file_key(kind, path, raw, reading)
-        header = {"kind": kind, "decimals": loaded.decimals, "read": loaded.read,
-                  "issues": [_issue_row(i) for i in loaded.issues]}
-        entry = self._entry(header, loaded.value)
+        entry = self.entry(kind, loaded)
         if entry is None:
             return
+        key = self._file_key(kind, path, raw, reading)
         self._new[key] = self._entries()[key] = entry[0]
         self._used.add(key)
         self._note(loaded.value, entry[1], key)
+
+    @classmethod
+    def entry(cls, kind: str, loaded: "Loaded") -> tuple[bytes, bytes] | None:
+        """The entry `keep` keeps for a file of `kind` loaded as `loaded`, and its value's
+        pickle; None when it is not kept (an `internal` problem, a value it cannot pickle).
+        A pure function of its arguments: a pool worker that loaded the file can make it
+        (`adopt`)."""
+        if any(i.code in NOT_KEPT for i in loaded.issues):
+            return None
+        header = {"kind": kind, "decimals": loaded.decimals, "read": loaded.read,
+                  "issues": [_issue_row(i) for i in loaded.issues]}
+        return cls._entry(header, loaded.value)
+
+    def adopt(self, kind: str, path: str, raw: bytes, reading: "Reading",
+              entry: bytes) -> "Loaded | None":
+        """The file loaded elsewhere (a pool worker) as `entry` (made by `entry`): kept as
+        `keep` keeps it, and given back as `loaded` gives back a kept file; None when the
+        entry cannot be read (the file is then loaded here)."""
+        found = self._read(kind, entry) if self.store.enabled else None
+        if found is None:
+            return None
+        loaded, blob = found
+        key = self._file_key(kind, path, raw, reading)
+        self._new[key] = self._entries()[key] = entry
+        self._used.add(key)
+        self._note(loaded.value, blob, key)
+        return loaded
 
     def _note(self, value: Any, blob: bytes, key: str) -> None:
         from .model import Proposal
