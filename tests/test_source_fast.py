@@ -75,6 +75,15 @@ def test_every_content_file_reads_the_same(tmp_path):
     "a: 1\n---\nb: 2\n",
     "? [a]\n: 1\n",
     "[" * 60 + "]" * 60 + "\n",
+    # the fast converter's own steps: text keys and values taken as they are, escapes
+    "a: \"x\\x1by\"\nb: 'x''y'\nc: |\n  z\\x1b\n",  # only "..." can make a control character
+    "\"k\\x1b\": 1\n",
+    "\"a\": 1\n'a': 2\n",             # the same key, quoted two ways
+    "\"<<\": 1\n'<<': 2\n",
+    "!!str 5: x\n5: y\n2026: [1, 2]\ntrue: 1\n~: 2\n",
+    "a: !!str [1]\nb: !!str {c: 1}\n",
+    "".join("  " * i + f"k{i}:\n" for i in range(45)) + "  " * 45 + "v: 1\n",  # deep blocks
+    "a:\n" + "".join("  " * i + "- \n" for i in range(1, 44)),
 ])
 def test_fast_path_matches_pure_parser(text):
     _same(text)

@@ -59,18 +59,26 @@ class Series:
     @classmethod
     def sum(cls, parts: Iterable["Series"]) -> "Series":
         lows: dict[int, Decimal] = {}
-        highs: dict[int, Decimal] = {}
+        highs: dict[int, Decimal] | None = None  # until the first range: the same as `lows`
         unknown: set[int] = set()
         for part in parts:
-            unknown |= part.unknown
-            for source in (part.values, part.partial):
+            if part.unknown:
+                unknown |= part.unknown
+            for source in (part.values, part.partial) if part.partial else (part.values,):
+                if highs is None:
+                    for year, value in source.items():
+                        lows[year] = lows.get(year, ZERO) + value
+                    continue
                 for year, value in source.items():
                     lows[year] = lows.get(year, ZERO) + value
                     highs[year] = highs.get(year, ZERO) + value
-            for year, r in part.ranges.items():
-                lows[year] = lows.get(year, ZERO) + r.low
-                highs[year] = highs.get(year, ZERO) + r.high
-        return cls.build(lows, highs, unknown)
+            if part.ranges:
+                if highs is None:
+                    highs = dict(lows)  # (the same additions so far: the same sums)
+                for year, r in part.ranges.items():
+                    lows[year] = lows.get(year, ZERO) + r.low
+                    highs[year] = highs.get(year, ZERO) + r.high
+        return cls.build(lows, lows if highs is None else highs, unknown)
 
     @classmethod
     def build(cls, lows: Mapping[int, Decimal], highs: Mapping[int, Decimal],
@@ -80,9 +88,10 @@ class Series:
         values: dict[int, Decimal] = {}
         partial: dict[int, Decimal] = {}
         ranges: dict[int, Range] = {}
+        same = lows is highs  # (`sum` of parts without ranges)
         for year in sorted(lows):
             low, high = lows[year], highs[year]
-            if low != high:
+            if not same and low != high:
                 ranges[year] = Range(low, high)
             elif year in unknown:
                 partial[year] = low
