@@ -189,6 +189,13 @@ class _MemoResolver(_Resolver):
                     self._memo.clear()
                 hit = self._memo[key] = super().resolve(kind, value, implicit)
             return hit
+        if not self.yaml_path_resolvers:  # what ruamel's resolver gives them, at once
+            if kind is ScalarNode:
+                return self.DEFAULT_SCALAR_TAG
+            if kind is MappingNode:
+                return self.DEFAULT_MAPPING_TAG
+            if kind is SequenceNode:
+                return self.DEFAULT_SEQUENCE_TAG
         return super().resolve(kind, value, implicit)
 
 
