@@ -47,7 +47,10 @@ kept. Entries are a JSON line (the problems) and the object's pickle, unpickled 
 whole memo (behind the pack's HMAC, by the same allow-list unpickler). The whole memo is
 then written from the same pickles: each proposal and its totals are stored in it as the
 pickles their entries hold (pickle's persistent ids), so keeping it after an edit pickles the
-rest of the outcome alone.
+rest of the outcome alone. In a cold check of many files, themes and proposals are loaded in
+the parse workers, whose entries (`FileMemo.entry`, a pure function of the file loaded) come
+back to be adopted (`FileMemo.adopt`: read as a kept entry is, by the same unpickler) instead
+of being loaded and pickled here.
 """
 
 from __future__ import annotations

@@ -427,7 +427,7 @@ def proposal_totals(p: Proposal, settings: Settings, theme: Theme | None = None,
         in_area.setdefault(line.area, []).append(s)
         in_both.setdefault((line.group, line.area), []).append(s)
     by_group = {g: Series.sum(in_group[g]) for g in GROUPS}
-    by_area = {a: Series.sum(in_area[a]) for a in AREAS if a in in_area}
+    by_area: dict[str, Series] = {a: Series.sum(in_area[a]) for a in AREAS if a in in_area}
     by_group_area = {(g, a): Series.sum(in_both[(g, a)])
                      for g in GROUPS for a in AREAS if (g, a) in in_both}
     total = Series.sum(s for _, s in lines)

@@ -11,7 +11,9 @@ A file that cannot be read (`SourceError`) is kept as that error.
 An entry is plain JSON (`encode_document`/`decode_document`): `Decimal`, dates, `UNKNOWN` and
 mappings with non-text keys are tagged, nothing is ever unpickled. With 200 files or more
 and a pool that starts by `fork`, the files the cache lacks are parsed ahead in the process
-pool (`prefetch`); results and messages are exactly those of `read` alone.
+pool (`prefetch`); results and messages are exactly those of `read` alone. `prefetch` can also
+run a function of each parsed file in the same worker (`then`: a cold check loads themes and
+proposals there, `load.load_ahead`); the Document of a file so done is not sent back.
 """
 
 from __future__ import annotations
