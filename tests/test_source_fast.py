@@ -108,10 +108,13 @@ def test_directive_does_not_leak_into_the_next_file():
     assert _parse("a: yes\n", fast=True)[0] == {"a": "yes"}
 
 
-def test_reused_parser_keeps_no_state_per_file():
+def test_a_loader_per_text_keeps_no_state_per_file():
     for i in range(50):
         assert _parse(f"a: {i}\n", fast=True)[0] == {"a": i}
-    assert len(getattr(source._local.yaml, "doc_infos", [])) == 0
+    assert source._fast_compose("a: [1\n") == (False, None)  # the pure parser reports it
+    ok, node = source._fast_compose("a: 1\nb: ja\n")
+    assert ok and node is not None and [v.value for _, v in node.value] == ["1", "ja"]
+    assert source._c_loader() is source._c_loader()  # its class is made once (per thread)
 
 
 def test_deep_flow_nesting_is_left_to_the_pure_parser():

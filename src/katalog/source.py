@@ -199,26 +199,41 @@ class _MemoResolver(_Resolver):
         return super().resolve(kind, value, implicit)
 
 
+def _c_loader() -> Any:
+    """libyaml's parser and composer with katalog's resolver: the loader ruamel's
+    `YAML(typ="safe", pure=False).compose` makes (less its constructor, which composing
+    never uses), as a class made once: `compose` builds a new class, constructor and
+    resolver for every text, a tenth of composing a content file. One per thread."""
+    loader = getattr(_local, "loader", None)
+    if loader is None:
+        base: Any = CParser
+
+        class _CLoader(base, _MemoResolver):  # type: ignore[misc]
+            def __init__(self, text: str) -> None:
+                base.__init__(self, text)
+                self._parser = self._composer = self
+                _MemoResolver.__init__(self, version=None, loadumper=self)
+
+        loader = _local.loader = _CLoader
+    return loader
+
+
 def _fast_compose(text: str) -> tuple[bool, Node | None]:
     """Compose with libyaml's C parser (about 5x faster; the same nodes and marks):
     (True, node), or (False, None) when it is not installed, the text needs the pure parser,
     or the C parser fails; the pure parser then gives the exact located message."""
     if CParser is None or _NEEDS_PURE.search(text) or _flow_depth(text) > MAX_DEPTH:
         return False, None  # deep flow nesting: only the pure parser's recursion is checked
-    yaml = getattr(_local, "yaml", None)
-    if yaml is None:
-        yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
-        yaml.Resolver = _MemoResolver
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            node = yaml.compose(text)
+            loader = _c_loader()(text)  # a new one per text: no state carried over
+            try:
+                node = loader.get_single_node()
+            finally:
+                loader.dispose()
     except Exception:  # noqa: BLE001 - any problem: the pure parser reports it exactly
-        _local.yaml = None
         return False, None
-    infos = getattr(yaml, "doc_infos", None)
-    if isinstance(infos, list):
-        infos.clear()  # ruamel keeps one entry per compose: do not grow with every file
     return True, node
 
 
