@@ -242,6 +242,7 @@ class FileMemo:
         self._keys: dict[int, tuple[Any, str]] = {}  # id of a proposal → (it, its file's key)
         self._prints: dict[int, tuple[Any, str]] = {}  # id of settings or theme → digest
         self._file_keys: dict[tuple[str, str], tuple[list[Any], bytes, str]] = {}
+        self._last_totals: tuple[Any, tuple[Any, ...], str | None] | None = None
         self.hits = 0
         self.misses = 0
 
@@ -373,7 +374,17 @@ class FileMemo:
     # -- proposals' totals (`compute.TotalsMemo`) --
 
     def _totals_key(self, p: "Proposal", args: tuple[Any, ...]) -> str | None:
-        """`args` are `proposal_totals`'s after `p`: settings, theme, counted, group, fte."""
+        """`args` are `proposal_totals`'s after `p`: settings, theme, counted, group, fte.
+        The last key worked out is given again for the same objects (`totals`, then
+        `keep_totals` of the proposal it did not give back)."""
+        last = self._last_totals
+        if last is not None and last[0] is p and last[1] is args:
+            return last[2]
+        key = self._new_totals_key(p, args)
+        self._last_totals = (p, args, key)
+        return key
+
+    def _new_totals_key(self, p: "Proposal", args: tuple[Any, ...]) -> str | None:
         kept = self._keys.get(id(p))
         if kept is None or kept[0] is not p or len(args) != 5:
             return None
