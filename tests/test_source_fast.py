@@ -82,6 +82,8 @@ def test_every_content_file_reads_the_same(tmp_path):
     "\"<<\": 1\n'<<': 2\n",
     "!!str 5: x\n5: y\n2026: [1, 2]\ntrue: 1\n~: 2\n",
     "a: !!str [1]\nb: !!str {c: 1}\n",
+    "2026: 1\n0x7EA: 2\n",                # the same number as a key, written two ways
+    "1_000: a\n!!int 7: b\n? " + "9" * 5000 + "\n: c\n",  # the last beyond int's digits
     "".join("  " * i + f"k{i}:\n" for i in range(45)) + "  " * 45 + "v: 1\n",  # deep blocks
     "a:\n" + "".join("  " * i + "- \n" for i in range(1, 44)),
 ])

@@ -357,6 +357,7 @@ class _Converter:
 
 
 _STR = _STD + "str"
+_INT = _STD + "int"
 _MAP = _STD + "map"
 _SEQ = _STD + "seq"
 
@@ -387,8 +388,8 @@ class _FastConverter(_Converter):
         line, col = mark.line + 1 + self.offset, mark.column + 1
         if depth > MAX_DEPTH:
             raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
-        tag = self._tag_of(node)
-        if tag is _STR or tag == _STR:
+        tag = self.tags.get(id(node.ctag)) or self._tag_of(node)
+        if tag == _STR:
             if not isinstance(node, ScalarNode):
                 return super().convert(node, path, depth)  # (a tagged collection: refused)
             self.doc.positions[path] = (line, col)
@@ -413,14 +414,22 @@ class _FastConverter(_Converter):
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         key_positions = self.doc.key_positions
+        tags = self.tags
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode or self._tag_of(key_node) != _STR:
+            if type(key_node) is not ScalarNode:
                 self._key(key_node, value_node, path, depth, result)  # the general way
+                continue
+            ktag = tags.get(id(key_node.ctag)) or self._tag_of(key_node)
+            if ktag == _STR:
+                key = key_node.value
+            elif ktag == _INT and type(key := scalar_value(key_node, ktag)) is int:
+                pass  # a year, say
+            else:
+                self._key(key_node, value_node, path, depth, result)
                 continue
             mark = key_node.start_mark
             kline, kcol = mark.line + 1 + self.offset, mark.column + 1
-            key = key_node.value
-            if not self.clean or key_node.style == '"':
+            if type(key) is str and (not self.clean or key_node.style == '"'):
                 _writable(key, kline, kcol)
             here = path + (key,)
             if key in result:
