@@ -645,3 +645,56 @@ def test_the_parsed_files_are_kept_while_a_memo_gives_them_back(
     cache = DocumentCache.beside(content)
     assert _outcome(check(content, cache)) == _outcome(check(content))
     assert (cache.hits, cache.misses) == (len(parsed) - 2, 2)  # catalogue.yaml and ADM-01 new
+
+
+def test_files_loaded_ahead_in_the_pool_give_what_one_process_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold check of many files loads themes and proposals in the pool's workers, with the
+    parsing (`load.load_ahead`): the same messages, model and totals as a check in one
+    process, the same entries in both packs, and a warm check gives them back."""
+    from katalog import content_cache, load, parallel
+    from katalog.content_cache import PACK
+    from test_bench_generate import gen
+
+    content = gen.generate(tmp_path / "gen", 20)
+    _edit(content / "proposals" / sorted(os.listdir(content / "proposals"))[3],
+          "\ntitle:", "\ntitel: x\ntitle:")  # a warning from loading
+    (content / "proposals" / "X-yaml.md").write_text("---\nid: X1\ntitle: [uafsluttet\n---\n",
+                                                     encoding="utf-8")  # one from parsing
+    (content / "proposals" / "X-copy.md").write_bytes(
+        (content / "proposals" / "X-yaml.md").read_bytes())  # the same bytes twice
+    plain = _outcome(check(content))
+    monkeypatch.setenv("KATALOG_WORKERS", "1")
+    alone = DocumentCache(Store(tmp_path / "alone"))
+    assert _outcome(check(content, alone)) == plain
+
+    monkeypatch.setenv("KATALOG_WORKERS", "2")
+    monkeypatch.setattr(content_cache, "PARALLEL_MIN_FILES", 2)
+    pooled: list[int] = []
+    real_map = parallel.map_processes
+
+    def spy(fn: Any, items: Any, *args: Any, **kw: Any) -> Any:
+        pooled.append(len(items))
+        return real_map(fn, items, *args, **kw)
+
+    here: list[str] = []  # files loaded in this process (a worker's calls are not seen)
+    real_load = load._proposal
+
+    def loading(doc: Any, reading: Any, report: Any) -> Any:
+        here.append(Path(doc.path).name)
+        return real_load(doc, reading, report)
+
+    monkeypatch.setattr(parallel, "map_processes", spy)
+    monkeypatch.setattr(load, "_proposal", loading)
+    ahead = DocumentCache(Store(tmp_path / "ahead"))
+    assert _outcome(check(content, ahead)) == plain
+    assert pooled and here == []  # every proposal was loaded in a worker
+    assert ahead.misses == alone.misses
+    for name in (PACK, check_memo.FILES):
+        assert ahead.store.read_pack(name) == alone.store.read_pack(name)
+    _edit(content / "proposals" / "X-yaml.md", "X1", "X2")  # the whole memo misses
+    edited = _outcome(check(content))
+    here.clear()
+    warm = DocumentCache(Store(tmp_path / "ahead"))
+    assert _outcome(check(content, warm)) == edited
+    assert here == [] and warm.hits == 0  # the per-file memo gave every proposal back

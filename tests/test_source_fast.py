@@ -75,6 +75,17 @@ def test_every_content_file_reads_the_same(tmp_path):
     "a: 1\n---\nb: 2\n",
     "? [a]\n: 1\n",
     "[" * 60 + "]" * 60 + "\n",
+    # the fast converter's own steps: text keys and values taken as they are, escapes
+    "a: \"x\\x1by\"\nb: 'x''y'\nc: |\n  z\\x1b\n",  # only "..." can make a control character
+    "\"k\\x1b\": 1\n",
+    "\"a\": 1\n'a': 2\n",             # the same key, quoted two ways
+    "\"<<\": 1\n'<<': 2\n",
+    "!!str 5: x\n5: y\n2026: [1, 2]\ntrue: 1\n~: 2\n",
+    "a: !!str [1]\nb: !!str {c: 1}\n",
+    "2026: 1\n0x7EA: 2\n",                # the same number as a key, written two ways
+    "1_000: a\n!!int 7: b\n? " + "9" * 5000 + "\n: c\n",  # the last beyond int's digits
+    "".join("  " * i + f"k{i}:\n" for i in range(45)) + "  " * 45 + "v: 1\n",  # deep blocks
+    "a:\n" + "".join("  " * i + "- \n" for i in range(1, 44)),
 ])
 def test_fast_path_matches_pure_parser(text):
     _same(text)
@@ -99,10 +110,13 @@ def test_directive_does_not_leak_into_the_next_file():
     assert _parse("a: yes\n", fast=True)[0] == {"a": "yes"}
 
 
-def test_reused_parser_keeps_no_state_per_file():
+def test_a_loader_per_text_keeps_no_state_per_file():
     for i in range(50):
         assert _parse(f"a: {i}\n", fast=True)[0] == {"a": i}
-    assert len(getattr(source._local.yaml, "doc_infos", [])) == 0
+    assert source._fast_compose("a: [1\n") == (False, None)  # the pure parser reports it
+    ok, node = source._fast_compose("a: 1\nb: ja\n")
+    assert ok and node is not None and [v.value for _, v in node.value] == ["1", "ja"]
+    assert source._c_loader() is source._c_loader()  # its class is made once (per thread)
 
 
 def test_deep_flow_nesting_is_left_to_the_pure_parser():

@@ -47,7 +47,10 @@ kept. Entries are a JSON line (the problems) and the object's pickle, unpickled 
 whole memo (behind the pack's HMAC, by the same allow-list unpickler). The whole memo is
 then written from the same pickles: each proposal and its totals are stored in it as the
 pickles their entries hold (pickle's persistent ids), so keeping it after an edit pickles the
-rest of the outcome alone.
+rest of the outcome alone. In a cold check of many files, themes and proposals are loaded in
+the parse workers, whose entries (`FileMemo.entry`, a pure function of the file loaded) come
+back to be adopted (`FileMemo.adopt`: read as a kept entry is, by the same unpickler) instead
+of being loaded and pickled here.
 """
 
 from __future__ import annotations
@@ -239,6 +242,7 @@ class FileMemo:
         self._keys: dict[int, tuple[Any, str]] = {}  # id of a proposal → (it, its file's key)
         self._prints: dict[int, tuple[Any, str]] = {}  # id of settings or theme → digest
         self._file_keys: dict[tuple[str, str], tuple[list[Any], bytes, str]] = {}
+        self._last_totals: tuple[Any, tuple[Any, ...], str | None] | None = None
         self.hits = 0
         self.misses = 0
 
@@ -284,17 +288,42 @@ class FileMemo:
 
     def keep(self, kind: str, path: str, raw: bytes, reading: "Reading",
              loaded: "Loaded") -> None:
-        if not self.store.enabled or any(i.code in NOT_KEPT for i in loaded.issues):
+        if not self.store.enabled:
             return
-        key = self._file_key(kind, path, raw, reading)
-        header = {"kind": kind, "decimals": loaded.decimals, "read": loaded.read,
-                  "issues": [_issue_row(i) for i in loaded.issues]}
-        entry = self._entry(header, loaded.value)
+        entry = self.entry(kind, loaded)
         if entry is None:
             return
+        key = self._file_key(kind, path, raw, reading)
         self._new[key] = self._entries()[key] = entry[0]
         self._used.add(key)
         self._note(loaded.value, entry[1], key)
+
+    @classmethod
+    def entry(cls, kind: str, loaded: "Loaded") -> tuple[bytes, bytes] | None:
+        """The entry `keep` keeps for a file of `kind` loaded as `loaded`, and its value's
+        pickle; None when it is not kept (an `internal` problem, a value it cannot pickle).
+        A pure function of its arguments: a pool worker that loaded the file can make it
+        (`adopt`)."""
+        if any(i.code in NOT_KEPT for i in loaded.issues):
+            return None
+        header = {"kind": kind, "decimals": loaded.decimals, "read": loaded.read,
+                  "issues": [_issue_row(i) for i in loaded.issues]}
+        return cls._entry(header, loaded.value)
+
+    def adopt(self, kind: str, path: str, raw: bytes, reading: "Reading",
+              entry: bytes) -> "Loaded | None":
+        """The file loaded elsewhere (a pool worker) as `entry` (made by `entry`): kept as
+        `keep` keeps it, and given back as `loaded` gives back a kept file; None when the
+        entry cannot be read (the file is then loaded here)."""
+        found = self._read(kind, entry) if self.store.enabled else None
+        if found is None:
+            return None
+        loaded, blob = found
+        key = self._file_key(kind, path, raw, reading)
+        self._new[key] = self._entries()[key] = entry
+        self._used.add(key)
+        self._note(loaded.value, blob, key)
+        return loaded
 
     def _note(self, value: Any, blob: bytes, key: str) -> None:
         from .model import Proposal
@@ -345,7 +374,17 @@ class FileMemo:
     # -- proposals' totals (`compute.TotalsMemo`) --
 
     def _totals_key(self, p: "Proposal", args: tuple[Any, ...]) -> str | None:
-        """`args` are `proposal_totals`'s after `p`: settings, theme, counted, group, fte."""
+        """`args` are `proposal_totals`'s after `p`: settings, theme, counted, group, fte.
+        The last key worked out is given again for the same objects (`totals`, then
+        `keep_totals` of the proposal it did not give back)."""
+        last = self._last_totals
+        if last is not None and last[0] is p and last[1] is args:
+            return last[2]
+        key = self._new_totals_key(p, args)
+        self._last_totals = (p, args, key)
+        return key
+
+    def _new_totals_key(self, p: "Proposal", args: tuple[Any, ...]) -> str | None:
         kept = self._keys.get(id(p))
         if kept is None or kept[0] is not p or len(args) != 5:
             return None

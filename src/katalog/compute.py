@@ -59,18 +59,26 @@ class Series:
     @classmethod
     def sum(cls, parts: Iterable["Series"]) -> "Series":
         lows: dict[int, Decimal] = {}
-        highs: dict[int, Decimal] = {}
+        highs: dict[int, Decimal] | None = None  # until the first range: the same as `lows`
         unknown: set[int] = set()
         for part in parts:
-            unknown |= part.unknown
-            for source in (part.values, part.partial):
+            if part.unknown:
+                unknown |= part.unknown
+            for source in (part.values, part.partial) if part.partial else (part.values,):
+                if highs is None:
+                    for year, value in source.items():
+                        lows[year] = lows.get(year, ZERO) + value
+                    continue
                 for year, value in source.items():
                     lows[year] = lows.get(year, ZERO) + value
                     highs[year] = highs.get(year, ZERO) + value
-            for year, r in part.ranges.items():
-                lows[year] = lows.get(year, ZERO) + r.low
-                highs[year] = highs.get(year, ZERO) + r.high
-        return cls.build(lows, highs, unknown)
+            if part.ranges:
+                if highs is None:
+                    highs = dict(lows)  # (the same additions so far: the same sums)
+                for year, r in part.ranges.items():
+                    lows[year] = lows.get(year, ZERO) + r.low
+                    highs[year] = highs.get(year, ZERO) + r.high
+        return cls.build(lows, lows if highs is None else highs, unknown)
 
     @classmethod
     def build(cls, lows: Mapping[int, Decimal], highs: Mapping[int, Decimal],
@@ -80,9 +88,10 @@ class Series:
         values: dict[int, Decimal] = {}
         partial: dict[int, Decimal] = {}
         ranges: dict[int, Range] = {}
+        same = lows is highs  # (`sum` of parts without ranges)
         for year in sorted(lows):
             low, high = lows[year], highs[year]
-            if low != high:
+            if not same and low != high:
                 ranges[year] = Range(low, high)
             elif year in unknown:
                 partial[year] = low
@@ -408,15 +417,19 @@ def proposal_totals(p: Proposal, settings: Settings, theme: Theme | None = None,
     cannot be computed (no `fte`, no salary) has unknown FTE in its varig years, so FTE
     totals are marked incomplete instead of silently leaving it out."""
     lines = [(line, Series.of(line.amounts)) for line in p.lines]
-    by_group = {g: Series.sum(s for line, s in lines if line.group == g) for g in GROUPS}
-    by_area = {a: Series.sum(s for line, s in lines if line.area == a) for a in AREAS
-               if any(line.area == a for line, _ in lines)}
-    by_group_area = {
-        (g, a): Series.sum(s for line, s in lines if line.group == g and line.area == a)
-        for g in GROUPS
-        for a in AREAS
-        if any(line.group == g and line.area == a for line, _ in lines)
-    }
+    # each line's series under its group, its area and both, in the lines' order (one pass)
+    in_group: dict[str, list[Series]] = {g: [] for g in GROUPS}
+    in_area: dict[str, list[Series]] = {}
+    in_both: dict[tuple[str, str], list[Series]] = {}
+    for line, s in lines:
+        if line.group in in_group:
+            in_group[line.group].append(s)
+        in_area.setdefault(line.area, []).append(s)
+        in_both.setdefault((line.group, line.area), []).append(s)
+    by_group = {g: Series.sum(in_group[g]) for g in GROUPS}
+    by_area: dict[str, Series] = {a: Series.sum(in_area[a]) for a in AREAS if a in in_area}
+    by_group_area = {(g, a): Series.sum(in_both[(g, a)])
+                     for g in GROUPS for a in AREAS if (g, a) in in_both}
     total = Series.sum(s for _, s in lines)
     salary = salary_for(p, theme, settings)
     fte = (Series.of(p.fte) if p.fte is not None

@@ -11,7 +11,9 @@ A file that cannot be read (`SourceError`) is kept as that error.
 An entry is plain JSON (`encode_document`/`decode_document`): `Decimal`, dates, `UNKNOWN` and
 mappings with non-text keys are tagged, nothing is ever unpickled. With 200 files or more
 and a pool that starts by `fork`, the files the cache lacks are parsed ahead in the process
-pool (`prefetch`); results and messages are exactly those of `read` alone.
+pool (`prefetch`); results and messages are exactly those of `read` alone. `prefetch` can also
+run a function of each parsed file in the same worker (`then`: a cold check loads themes and
+proposals there, `load.load_ahead`); the Document of a file so done is not sent back.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .cache import Store
 from .fingerprint import PARSING, code_fingerprint, fingerprint
@@ -125,6 +127,8 @@ def decode_document(entry: bytes, path: str) -> "Document":
 
 
 Parsed = tuple[bytes | None, Any]  # (the entry to keep, the Document or SourceError's args)
+Then = Callable[["Document", Any], Any]  # a module-level function, run on a file parsed ahead
+Ahead = tuple[bytes | None, Any, dict[str, Any]]  # `Parsed`, and `then`'s results by file
 
 
 def _parse_ahead(item: tuple[bytes, bool, bool]) -> Parsed | None:
@@ -145,6 +149,32 @@ def _parse_ahead(item: tuple[bytes, bool, bool]) -> Parsed | None:
         return (encode_document(doc) if keep else None), doc
     except (Unencodable, ValueError):
         return None, doc
+
+
+def _parse_then(item: tuple[bytes, bool, bool, Then | None, list[tuple[str, Any]]],
+                ) -> Ahead | None:
+    """`_parse_ahead`, then `then(document, arg)` for each (file, arg) of the item, in the
+    same worker: the results by file (a file whose `then` raised or gave None is left out).
+    The Document itself is sent back only when some file of these bytes is left to `read`."""
+    raw, front_matter, keep, then, args = item
+    parsed = _parse_ahead((raw, front_matter, keep))
+    if parsed is None:
+        return None
+    entry, result = parsed
+    done: dict[str, Any] = {}
+    if then is not None and not isinstance(result, tuple):
+        for rel, arg in args:
+            if arg is None:
+                continue
+            try:
+                out = then(result, arg)
+            except Exception:  # noqa: BLE001 - left to this process, which reports it
+                out = None
+            if out is not None:
+                done[rel] = out
+    if args and len(done) == len(args):
+        result = None  # every file of these bytes is done: the Document is not needed
+    return entry, result, done
 
 
 class DocumentCache:
@@ -176,28 +206,51 @@ class DocumentCache:
     def key(raw: bytes, front_matter: bool) -> str:
         return fingerprint(code_fingerprint(PARSING), front_matter, raw)
 
-    def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None) -> None:
+    def prefetch(self, files: Mapping[str, bytes | OSError], workers: int | None = None,
+                 then: Then | None = None, args: Mapping[str, Any] | None = None,
+                 ) -> dict[str, Any]:
         """Parse the content files (`catalogue.yaml`, `*.md`) the cache lacks in the process
         pool, when they are many and the pool starts cheaply (else `read` parses each when
-        asked); `read` takes the results from memory."""
+        asked); `read` takes the results from memory. With `then`, a module-level function,
+        each file `f` of `args` parsed in the pool is also given to `then(document at path
+        "", args[f])` there: the results, by file, are returned (a file left out of them is
+        to be read as usual; its bytes are then parsed once, as ever)."""
         from . import parallel  # here: starting no pool needs none of it
 
         workers = parallel.default_workers() if workers is None else workers
-        wanted = list(dict.fromkeys(
-            (raw, rel.endswith(".md")) for rel, raw in files.items()
-            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml")))
+        wanted: dict[tuple[bytes, bool], list[tuple[str, Any]]] = {}
+        for rel, raw in files.items():
+            if isinstance(raw, bytes) and (rel.endswith(".md") or rel == "catalogue.yaml"):
+                wanted.setdefault((raw, rel.endswith(".md")), []).append(
+                    (rel, None if args is None else args.get(rel)))
         if workers <= 1 or len(wanted) < PARALLEL_MIN_FILES:
-            return  # a second of parsing at most: not worth starting new interpreters for
+            return {}  # a second of parsing at most: not worth starting new interpreters for
         jobs = [(raw, fm) for raw, fm in wanted
                 if not (self.store.enabled and self.key(raw, fm) in self._entries())]
         if len(jobs) < PARALLEL_MIN_FILES or not parallel.starts_cheaply():
-            return
+            return {}
         keep = self.store.enabled
-        done = parallel.map_processes(_parse_ahead, [(raw, fm, keep) for raw, fm in jobs],
-                                      workers, chunksize=max(1, len(jobs) // (4 * workers)))
-        for job, parsed in zip(jobs, done):
-            if parsed is not None:
-                self._ahead[job] = parsed
+        done = parallel.map_processes(
+            _parse_then, [(raw, fm, keep, then, wanted[(raw, fm)]) for raw, fm in jobs],
+            workers, chunksize=max(1, len(jobs) // (4 * workers)))
+        results: dict[str, Any] = {}
+        for (raw, fm), ahead in zip(jobs, done):
+            if ahead is None:
+                continue
+            entry, result, by_file = ahead
+            results.update(by_file)
+            if result is not None:
+                self._ahead[(raw, fm)] = entry, result
+                continue
+            # every file of these bytes was done by `then`: `read` will not be asked for
+            # them, so they are counted and their entry kept here, as `_parse` would
+            self.misses += 1
+            if self.store.enabled:
+                key = self.key(raw, fm)
+                self._used.add(key)
+                if entry is not None:
+                    self._new[key] = entry
+        return results
 
     def read_alone(self) -> None:
         """Parse the files asked for from now on without the store (neither looked up nor

@@ -94,13 +94,28 @@ class LoadMemo(Protocol):
     def keep(self, kind: str, path: str, raw: bytes, reading: Reading,
              loaded: Loaded) -> None: ...
 
+    def adopt(self, kind: str, path: str, raw: bytes, reading: Reading,
+              entry: Any) -> Loaded | None: ...
+
+
+Job = tuple[str, str, Reading]  # a file to load ahead (`load_ahead`): kind, path, reading
+
+
+class Prefetch(Protocol):
+    """Told which files will be read (`load_files`); with the memo, also which of them to
+    load ahead (file → `Job`): it returns, by file, what loading ahead gave
+    (`load_ahead`, kept as the memo keeps a file), for the memo to `adopt`."""
+
+    def __call__(self, files: Mapping[str, bytes | OSError],
+                 load: Mapping[str, Job] | None = None, /) -> Mapping[str, Any] | None: ...
+
 
 def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                read: Callable[[bytes, str, bool], Document] | None = None,
                root: Path | None = None,
                looked_at: dict[str, Any] | None = None,
                memo: LoadMemo | None = None,
-               prefetch: Callable[[Mapping[str, bytes | OSError]], None] | None = None,
+               prefetch: Prefetch | None = None,
                ) -> tuple[Catalogue, Report]:
     """Load from relative paths (`catalogue.yaml`, `themes/x.md`, ...) to their bytes.
 
@@ -110,8 +125,9 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
     `looked_at` receives what was read beside `files` (`"logo"`: the logo's name and what
     `look_at_logo` saw), the other inputs of the result. `memo` gives back themes and
     proposals loaded before from the same bytes, path and `Reading` (they are then not read
-    at all) and keeps the others; `prefetch` is told which files will be read. The result,
-    messages and their order included, is the same with or without them.
+    at all) and keeps the others; `prefetch` is told which files will be read (with `memo`,
+    it may load themes and proposals ahead, see `Prefetch`). The result, messages and their
+    order included, is the same with or without them.
     """
     read = read or read_document
     report = Report()
@@ -134,8 +150,17 @@ def load_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                 if hit is not None:
                     kept[rel] = hit
     if prefetch is not None and memo is not None:  # the files the memo did not give back
-        prefetch({rel: raw for rel, raw in files.items()
-                  if rel not in kept and rel != CATALOGUE_FILE})
+        rest = {rel: raw for rel, raw in files.items()
+                if rel not in kept and rel != CATALOGUE_FILE}
+        jobs = {rel: (kind, shown(rel), reading) for rel, raw in rest.items()
+                if (kind := _memo_kind(rel)) and isinstance(raw, bytes)}
+        ahead = prefetch(rest, jobs) or {}
+        for rel, entry in ahead.items():  # loaded ahead: as if the memo gave them back
+            job, given = jobs.get(rel), files.get(rel)
+            if job is not None and isinstance(given, bytes):
+                hit = memo.adopt(job[0], job[1], given, reading, entry)
+                if hit is not None:
+                    kept[rel] = hit
     docs: dict[str, Document] = {}
     for rel, raw in files.items():  # each file's reading problems, in the files' order
         if rel == CATALOGUE_FILE:
@@ -231,17 +256,34 @@ def _load_folder(folder: str, kind: str, make: Callable[[Document, Reading, Repo
             found.append(_guarded(functools.partial(make, doc, reading, report), doc.path,
                                   report))
             continue
-        own = Report()
-        value = _guarded(functools.partial(make, doc, reading, own), doc.path, own)
-        report.extend(own.issues)
-        places = proposal_decimals(value) if isinstance(value, Proposal) else None
+        loaded = _load_one(make, doc, reading)
+        value, places = loaded.value, loaded.decimals
+        report.extend(loaded.issues)
         if places is not None:
             decimals[id(value)] = places
         raw = files[rel]
         if isinstance(raw, bytes) and _memo_kind(rel) == kind:
-            memo.keep(kind, doc.path, raw, reading, Loaded(value, tuple(own.issues), places))
+            memo.keep(kind, doc.path, raw, reading, loaded)
         found.append(value)
     return found
+
+
+def _load_one(make: Callable[[Document, Reading, Report], Any], doc: Document,
+              reading: Reading) -> Loaded:
+    """One theme's or proposal's file loaded on its own, as a memo keeps it."""
+    own = Report()
+    value = _guarded(functools.partial(make, doc, reading, own), doc.path, own)
+    places = proposal_decimals(value) if isinstance(value, Proposal) else None
+    return Loaded(value, tuple(own.issues), places)
+
+
+def load_ahead(doc: Document, job: Job) -> Loaded:
+    """A theme's or proposal's file (`job`: its kind, its path as messages show it and the
+    `Reading`), parsed as `doc` (at any path), loaded as `load_files` loads it: a pure
+    function of its arguments, run in a pool worker (`Prefetch`)."""
+    kind, path, reading = job
+    make = _theme if kind == "theme" else _proposal
+    return _load_one(make, dataclasses.replace(doc, path=path), reading)
 
 
 def _document(rel: str, raw: bytes | OSError, shown: Callable[[str], str],
@@ -824,5 +866,5 @@ def _locs(r: Reader, record: Record, path: Path_ = ()) -> dict[str, Loc]:
 
 
 __all__ = ["load", "load_files", "read_folder", "read_record", "READERS", "shown_decimals",
-           "proposal_decimals", "Reading", "Loaded", "LoadMemo",
+           "proposal_decimals", "Reading", "Loaded", "LoadMemo", "Prefetch", "Job", "load_ahead",
            "check_logo", "look_at_logo", "did_you_mean"]

@@ -23,6 +23,7 @@ FEW = 16  # files left to parse after a memo, parsed without reading the content
 
 if TYPE_CHECKING:
     from .compute import Totals
+    from .load import Job, Prefetch
     from .model import Catalogue
     from .source import Document
 
@@ -45,7 +46,7 @@ def check_files(files: Mapping[str, bytes | OSError], label: str = "content", *,
                 root: Path | None = None,
                 looked_at: dict[str, Any] | None = None,
                 memo: FileMemo | None = None,
-                prefetch: Callable[[Mapping[str, bytes | OSError]], None] | None = None,
+                prefetch: Prefetch | None = None,
                 ) -> Checked:
     """Check content given as relative paths → bytes (a folder, a git revision, a test).
 
@@ -121,6 +122,15 @@ def check_report(content: Path | str, cache: DocumentCache | bool | None = None)
     return Summary(*_summary(checked))
 
 
+def _load_ahead(doc: Document, job: Job) -> bytes | None:
+    """In a pool worker: a theme's or proposal's file parsed as `doc`, loaded
+    (`load.load_ahead`), as the entry the per-file memo keeps of it (`FileMemo.adopt`)."""
+    from .load import load_ahead
+
+    entry = FileMemo.entry(job[0], load_ahead(doc, job))
+    return None if entry is None else entry[0]
+
+
 def _summary(checked: Checked) -> tuple[Report, int, int]:
     return checked.report, len(checked.catalogue.themes), len(checked.catalogue.proposals)
 
@@ -149,16 +159,21 @@ def _run(content: Path, files: dict[str, bytes | OSError], cache: DocumentCache 
     looked_at: dict[str, Any] = {}
     paused = paused_gc()  # the model is many objects that live on: collecting them is wasted
 
-    def ahead(rest: Mapping[str, bytes | OSError]) -> None:
+    def ahead(rest: Mapping[str, bytes | OSError],
+              load: Mapping[str, Job] | None = None) -> Mapping[str, Any]:
         """`rest`, the files to be parsed: many are parsed in the process pool (whose workers
-        collect their garbage); the few an edit leaves once the memo gave back the others
-        are parsed without the cache's pack (reading and writing it would cost more)."""
+        collect their garbage), and those of `load` loaded there too, each kept as the
+        per-file memo keeps it (`_load_ahead`); the few an edit leaves once the memo gave
+        back the others are parsed without the cache's pack (reading and writing it would
+        cost more)."""
         if per_file is not None and per_file.hits and len(rest) < FEW:
             reader.read_alone()
-            return
+            return {}
         paused.resume()
         try:
-            reader.prefetch(rest)
+            if per_file is None or not load:
+                return reader.prefetch(rest)
+            return reader.prefetch(rest, then=_load_ahead, args=load)
         finally:
             paused.pause()
 

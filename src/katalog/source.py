@@ -189,7 +189,33 @@ class _MemoResolver(_Resolver):
                     self._memo.clear()
                 hit = self._memo[key] = super().resolve(kind, value, implicit)
             return hit
+        if not self.yaml_path_resolvers:  # what ruamel's resolver gives them, at once
+            if kind is ScalarNode:
+                return self.DEFAULT_SCALAR_TAG
+            if kind is MappingNode:
+                return self.DEFAULT_MAPPING_TAG
+            if kind is SequenceNode:
+                return self.DEFAULT_SEQUENCE_TAG
         return super().resolve(kind, value, implicit)
+
+
+def _c_loader() -> Any:
+    """libyaml's parser and composer with katalog's resolver: the loader ruamel's
+    `YAML(typ="safe", pure=False).compose` makes (less its constructor, which composing
+    never uses), as a class made once: `compose` builds a new class, constructor and
+    resolver for every text, a tenth of composing a content file. One per thread."""
+    loader = getattr(_local, "loader", None)
+    if loader is None:
+        base: Any = CParser
+
+        class _CLoader(base, _MemoResolver):  # type: ignore[misc]
+            def __init__(self, text: str) -> None:
+                base.__init__(self, text)
+                self._parser = self._composer = self
+                _MemoResolver.__init__(self, version=None, loadumper=self)
+
+        loader = _local.loader = _CLoader
+    return loader
 
 
 def _fast_compose(text: str) -> tuple[bool, Node | None]:
@@ -198,20 +224,16 @@ def _fast_compose(text: str) -> tuple[bool, Node | None]:
     or the C parser fails; the pure parser then gives the exact located message."""
     if CParser is None or _NEEDS_PURE.search(text) or _flow_depth(text) > MAX_DEPTH:
         return False, None  # deep flow nesting: only the pure parser's recursion is checked
-    yaml = getattr(_local, "yaml", None)
-    if yaml is None:
-        yaml = _local.yaml = YAML(typ="safe", pure=False)  # reused: building one is slow
-        yaml.Resolver = _MemoResolver
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            node = yaml.compose(text)
+            loader = _c_loader()(text)  # a new one per text: no state carried over
+            try:
+                node = loader.get_single_node()
+            finally:
+                loader.dispose()
     except Exception:  # noqa: BLE001 - any problem: the pure parser reports it exactly
-        _local.yaml = None
         return False, None
-    infos = getattr(yaml, "doc_infos", None)
-    if isinstance(infos, list):
-        infos.clear()  # ruamel keeps one entry per compose: do not grow with every file
     return True, node
 
 
@@ -235,6 +257,10 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> Document:
         raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", 1 + line_offset) from None
     doc = Document(path=path, data=None)
     if node is None:
+        return doc
+    if fast:
+        doc.data = _FastConverter(doc, line_offset, _UNWRITABLE.search(text) is None).convert(
+            node, (), 0)
         return doc
     converter = _Converter(doc, line_offset)
     doc.data = converter.convert(node, (), 0)
@@ -297,31 +323,125 @@ class _Converter:
     def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            kline, kcol = self._pos(key_node)
-            ktag = _tag(key_node)
-            if ktag == _STD + "merge" or (
-                isinstance(key_node, ScalarNode) and key_node.value == "<<" and ktag != _STD + "str"
-            ):
-                raise SourceError(
-                    "yaml-alias", "YAML-flettenøgler (<<) er ikke tilladt", kline, kcol
-                )
-            if not isinstance(key_node, ScalarNode) or ktag not in _ALLOWED_TAGS:
-                raise SourceError("yaml-key", "en nøgle skal være en simpel tekst", kline, kcol)
-            key = scalar_value(key_node, ktag)
-            if isinstance(key, str):
-                _writable(key, kline, kcol)
-            if isinstance(key, (Decimal, bool, dt.date)) or key is None:
+            self._key(key_node, value_node, path, depth, result)
+        return result
+
+    def _key(self, key_node: Node, value_node: Node, path: Path_, depth: int,
+             result: dict[Any, Any]) -> None:
+        """One key of a mapping at `path` and its value, converted into `result`."""
+        kline, kcol = self._pos(key_node)
+        ktag = _tag(key_node)
+        if ktag == _STD + "merge" or (
+            isinstance(key_node, ScalarNode) and key_node.value == "<<" and ktag != _STD + "str"
+        ):
+            raise SourceError(
+                "yaml-alias", "YAML-flettenøgler (<<) er ikke tilladt", kline, kcol
+            )
+        if not isinstance(key_node, ScalarNode) or ktag not in _ALLOWED_TAGS:
+            raise SourceError("yaml-key", "en nøgle skal være en simpel tekst", kline, kcol)
+        key = scalar_value(key_node, ktag)
+        if isinstance(key, str):
+            _writable(key, kline, kcol)
+        if isinstance(key, (Decimal, bool, dt.date)) or key is None:
+            key = key_node.value
+        if key in result:
+            first = self.doc.key_positions[path + (key,)][0]
+            raise SourceError(
+                "duplicate-key",
+                f"nøglen '{key}' står to gange (første gang i linje {first})",
+                kline,
+                kcol,
+            )
+        self.doc.key_positions[path + (key,)] = (kline, kcol)
+        result[key] = self.convert(value_node, path + (key,), depth + 1)
+
+
+_STR = _STD + "str"
+_INT = _STD + "int"
+_MAP = _STD + "map"
+_SEQ = _STD + "seq"
+
+
+class _FastConverter(_Converter):
+    """`_Converter` for the nodes of the C parser's fast path, with the same results and
+    errors in fewer steps. That path never gives a node an anchor or gives a node twice (a
+    text with `&` goes to the pure parser, an alias without an anchor fails), so neither is
+    looked for; a node's tag is worked out once per tag object (the resolver shares them);
+    a text key or value is taken as it is; and when the whole text holds no character a
+    document cannot hold (`clean`), only a double-quoted scalar (whose escapes can make
+    one) is searched for them."""
+
+    def __init__(self, doc: Document, line_offset: int, clean: bool) -> None:
+        super().__init__(doc, line_offset)
+        self.clean = clean
+        self.tags: dict[int, str] = {}  # id of a node's `ctag` → its tag (the nodes live on)
+
+    def _tag_of(self, node: Node) -> str:
+        ctag = node.ctag
+        tag = self.tags.get(id(ctag))
+        if tag is None:
+            tag = self.tags[id(ctag)] = _tag(node)
+        return tag
+
+    def convert(self, node: Node, path: Path_, depth: int) -> Any:
+        mark = node.start_mark
+        line, col = mark.line + 1 + self.offset, mark.column + 1
+        if depth > MAX_DEPTH:
+            raise SourceError("yaml-depth", "YAML'en er indlejret for dybt", line, col)
+        tag = self.tags.get(id(node.ctag)) or self._tag_of(node)
+        if tag == _STR:
+            if not isinstance(node, ScalarNode):
+                return super().convert(node, path, depth)  # (a tagged collection: refused)
+            self.doc.positions[path] = (line, col)
+            text = node.value
+            if not self.clean or node.style == '"':
+                _writable(text, line, col)
+            return text
+        if tag not in _ALLOWED_TAGS:
+            return super().convert(node, path, depth)  # refused as ever
+        self.doc.positions[path] = (line, col)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            depth += 1
+            return [self.convert(item, path + (i,), depth) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        value = scalar_value(node, tag)
+        if isinstance(value, str) and (not self.clean or node.style == '"'):
+            _writable(value, line, col)
+        return value
+
+    def _mapping(self, node: MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        key_positions = self.doc.key_positions
+        tags = self.tags
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                self._key(key_node, value_node, path, depth, result)  # the general way
+                continue
+            ktag = tags.get(id(key_node.ctag)) or self._tag_of(key_node)
+            if ktag == _STR:
                 key = key_node.value
+            elif ktag == _INT and type(key := scalar_value(key_node, ktag)) is int:
+                pass  # a year, say
+            else:
+                self._key(key_node, value_node, path, depth, result)
+                continue
+            mark = key_node.start_mark
+            kline, kcol = mark.line + 1 + self.offset, mark.column + 1
+            if type(key) is str and (not self.clean or key_node.style == '"'):
+                _writable(key, kline, kcol)
+            here = path + (key,)
             if key in result:
-                first = self.doc.key_positions[path + (key,)][0]
+                first = key_positions[here][0]
                 raise SourceError(
                     "duplicate-key",
                     f"nøglen '{key}' står to gange (første gang i linje {first})",
                     kline,
                     kcol,
                 )
-            self.doc.key_positions[path + (key,)] = (kline, kcol)
-            result[key] = self.convert(value_node, path + (key,), depth + 1)
+            key_positions[here] = (kline, kcol)
+            result[key] = self.convert(value_node, here, depth + 1)
         return result
 
 
