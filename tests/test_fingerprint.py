@@ -65,3 +65,29 @@ def test_fingerprint_with_a_memo_is_about_values_too():
     assert fingerprint("page", {**a, "p": Point(1, (Point(2), D("2.5")))}, memo=memo) != key
     assert fingerprint("page", {**a, "q": [Point(True)]}, memo=memo) != key
     assert any(isinstance(obj, Point) for obj, _digest in memo.values())
+
+
+def test_a_remembered_digest_gives_the_same_keys_and_travels_with_the_object():
+    """`remember_digest` keeps on a frozen object the digest a memo would work out for it:
+    keys made with it are the keys made by walking it, also after a pickle round trip (the
+    check memo's), and a changed copy is walked anew."""
+    import dataclasses
+    import pickle
+
+    from katalog.fingerprint import DIGEST, remember_digest
+    from katalog.model import Line, Proposal
+
+    p = Proposal("A-1", "Titel", "adm", "SOF", "Kort", lines=(
+        Line("Løn", "service", "varig", {2027: D("-100"), 2028: D("-250.5")}),))
+    walked = fingerprint("k", p, memo={})
+    remember_digest(p)
+    assert type(getattr(p, DIGEST)) is bytes and p == dataclasses.replace(p)
+    assert fingerprint("k", p, memo={}) == walked
+    back = pickle.loads(pickle.dumps(p))
+    assert getattr(back, DIGEST) == getattr(p, DIGEST)
+    assert fingerprint("k", back, memo={}) == walked
+    changed = dataclasses.replace(back, title="Ny titel")
+    assert getattr(changed, DIGEST, None) is None
+    assert fingerprint("k", changed, memo={}) != walked
+    assert fingerprint("k", changed, memo={}) == fingerprint(
+        "k", Proposal("A-1", "Ny titel", "adm", "SOF", "Kort", lines=p.lines), memo={})

@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .cache import Store
-from .fingerprint import Unhashable, code_fingerprint, fingerprint
+from .fingerprint import Unhashable, code_fingerprint, fingerprint, remember_digest
 
 if TYPE_CHECKING:
     from .compute import ProposalTotals, Totals
@@ -308,6 +308,8 @@ class FileMemo:
             return None
         header = {"kind": kind, "decimals": loaded.decimals, "read": loaded.read,
                   "issues": [_issue_row(i) for i in loaded.issues]}
+        if kind == "proposal":  # kept with it: the build's keys need not walk it again
+            remember_digest(loaded.value)
         return cls._entry(header, loaded.value)
 
     def adopt(self, kind: str, path: str, raw: bytes, reading: "Reading",

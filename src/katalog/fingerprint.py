@@ -82,9 +82,12 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         if memo is not None and frozen:
             hit = memo.get(id(obj))
             if hit is None:
-                sub = hashlib.sha256()
-                _feed_fields(sub, obj, tag, names, memo)
-                hit = memo[id(obj)] = (obj, sub.digest())  # `obj` kept: its id stays its own
+                digest = getattr(obj, DIGEST, None)  # worked out before (`remember_digest`)
+                if type(digest) is not bytes:
+                    sub = hashlib.sha256()
+                    _feed_fields(sub, obj, tag, names, memo)
+                    digest = sub.digest()
+                hit = memo[id(obj)] = (obj, digest)  # `obj` kept: its id stays its own
             h.update(b"H" + hit[1])
         else:
             _feed_fields(h, obj, tag, names, memo)
@@ -142,6 +145,27 @@ def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
         else:
             h.update(encoded)
             _feed(h, value, memo)
+
+
+DIGEST = "_katalog_digest"  # a frozen model object's digest, kept with it (`remember_digest`)
+
+
+def remember_digest(obj: Any) -> None:
+    """Work out the digest a frozen dataclass is fed as (with a memo) and keep it on the
+    object, so a key made later — in another process, after the object was pickled with it
+    into the check memo — does not walk it again. Only for objects that never change: a
+    changed copy (`dataclasses.replace`) is a new object without it."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return
+    tag, names, frozen = _compared_fields(type(obj))
+    if not frozen or type(getattr(obj, DIGEST, None)) is bytes:
+        return
+    sub = hashlib.sha256()
+    _feed_fields(sub, obj, tag, names, {})
+    try:
+        object.__setattr__(obj, DIGEST, sub.digest())
+    except AttributeError:  # a dataclass with __slots__: walked each time instead
+        pass
 
 
 def fingerprint(*parts: Any, memo: Memo | None = None) -> str:
