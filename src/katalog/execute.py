@@ -20,10 +20,10 @@ fresh folder `build.py` swaps into place afterwards):
    the job first asks for it (so the Word catalogue is written while the pool makes the
    attachments it needs). The pool's queue holds first what this process waits for, then
    what the next stage is planned from (the PDF's parts), then the rest, each with the jobs
-   other jobs wait for first (the chart before the overview's part). While the workers have
-   a job each, a job of a later rank is held back rather than queued ahead of one of an
-   earlier rank that waits for its deps; this process makes it when it has nothing else to
-   do.
+   other jobs wait for first (the chart before the overview's part). While every worker has
+   a job, a job nobody waits for (the workbook), or one that would queue ahead of an
+   earlier rank's job still waiting for its deps, is held back: this process makes it when
+   it has nothing else to do, or it is sent when a worker would otherwise be idle.
 4. **Stages.** When a plan's `then.needs` are made, `then.fn` is called here with their
    outputs and its plan runs next (the PDF's front matter once the parts' page counts are
    known).
@@ -377,17 +377,22 @@ class _Run:
             self._submit_batch(batch)
 
     def _not_ahead(self, ready: list[Job]) -> list[Job]:
-        """`ready` without the jobs that would queue ahead of an earlier rank's job still
-        waiting for its deps (the workbook ahead of the overview's part, which waits for
-        the chart), as long as the workers have a job each: those are held back until
-        that job is sent, a worker would be idle, or this process is (`_make_held`)."""
+        """`ready` without the jobs that may wait while every worker has a job: those that
+        nobody waits for (the workbook: this process makes it when it has nothing else to
+        do, `_make_held`), and those that would queue ahead of an earlier rank's job still
+        waiting for its deps (ahead of the overview's part, which waits for the chart).
+        They are sent when a worker would otherwise be idle."""
         ready_set = set(ready)
         waiting = min((self.rank.get(j, 5) for j in self.pending if j not in ready_set),
                       default=None)
-        if waiting is None:
-            return ready
-        kept = [j for j in ready if self.rank.get(j, 5) <= waiting]
-        return kept if len(self.running) + len(kept) >= self.workers.n else ready
+        busy, kept = len(self.running), []
+        for job in ready:
+            rank = self.rank.get(job, 5)
+            if busy >= self.workers.n and (rank >= 4 or (waiting is not None and rank > waiting)):
+                continue
+            kept.append(job)
+            busy += 1
+        return kept
 
     def _make_held(self) -> bool:
         """With nothing else to do, make here a job held back from the pool (the last one);
