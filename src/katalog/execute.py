@@ -22,8 +22,9 @@ fresh folder `build.py` swaps into place afterwards):
    what the next stage is planned from (the PDF's parts), then the rest, each with the jobs
    other jobs wait for first (the chart before the overview's part). While every worker has
    a job, a job nobody waits for (the workbook), or one that would queue ahead of an
-   earlier rank's job still waiting for its deps, is held back: this process makes it when
-   it has nothing else to do, or it is sent when a worker would otherwise be idle.
+   earlier rank's job still waiting for its deps, is held back (the former only in a stage
+   with a next one): this process makes it when it has nothing else to do, or it is sent
+   when a worker would otherwise be idle.
 4. **Stages.** When a plan's `then.needs` are made, `then.fn` is called here with their
    outputs and its plan runs next (the PDF's front matter once the parts' page counts are
    known).
@@ -377,18 +378,22 @@ class _Run:
             self._submit_batch(batch)
 
     def _not_ahead(self, ready: list[Job]) -> list[Job]:
-        """`ready` without the jobs that may wait while every worker has a job: those that
-        nobody waits for (the workbook: this process makes it when it has nothing else to
-        do, `_make_held`), and those that would queue ahead of an earlier rank's job still
+        """`ready` without the jobs that may wait while every worker has a job: in a stage
+        with a next one, those that nobody waits for (the workbook, while the workers lay
+        out the PDF's parts: this process makes it when it has nothing else to do,
+        `_make_held`), and those that would queue ahead of an earlier rank's job still
         waiting for its deps (ahead of the overview's part, which waits for the chart).
-        They are sent when a worker would otherwise be idle."""
+        They are sent when a worker would otherwise be idle. (In the last stage this
+        process makes the catalogue while the workers make the proposals' own PDFs.)"""
         ready_set = set(ready)
         waiting = min((self.rank.get(j, 5) for j in self.pending if j not in ready_set),
                       default=None)
         busy, kept = len(self.running), []
         for job in ready:
             rank = self.rank.get(job, 5)
-            if busy >= self.workers.n and (rank >= 4 or (waiting is not None and rank > waiting)):
+            later = (rank >= 4 and bool(self.next_needs)) or (waiting is not None
+                                                               and rank > waiting)
+            if busy >= self.workers.n and later:
                 continue
             kept.append(job)
             busy += 1
