@@ -304,7 +304,8 @@ class Store:
         self._packing.add(namespace)
 
     def _pack(self, namespace: str, key: str) -> dict[str, bytes]:
-        """The pack `key` belongs in, read when first needed (with the lock held)."""
+        """The pack `key` (or a key beginning with its first digit) belongs in, read when
+        first needed (with the lock held)."""
         name = _pack_name(namespace, key)
         pack = self._packs.get(name)
         if pack is None:
@@ -328,16 +329,13 @@ class Store:
         kept = set(keep)
         if namespace in self._packing:
             with self._lock:
-                for digit in "0123456789abcdef":
-                    name = f"{namespace}/{digit}"
-                    pack = self._packs.get(name)
-                    if pack is None:
-                        pack = self._packs[name] = self.read_pack(name)
+                for digit in _HEX:
+                    pack = self._pack(namespace, digit)
                     gone = [k for k in pack if k not in kept]
                     for k in gone:
                         del pack[k]
                     if gone:
-                        self._changed.add(name)
+                        self._changed.add(_pack_name(namespace, digit))
             self.flush()
         base = self.folder / namespace
         if base.is_dir() and not base.is_symlink():
@@ -382,10 +380,13 @@ def _real_dirs(folder: Path, depth: int = 1) -> list[Path]:
     return found
 
 
+_HEX = "0123456789abcdef"
+
+
 def _pack_name(namespace: str, key: str) -> str:
     """The pack of small entries of `namespace` that holds `key` (keys are hex digests)."""
     digit = key[0].lower()
-    return f"{namespace}/{digit if digit in '0123456789abcdef' else '0'}"
+    return f"{namespace}/{digit if digit in _HEX else '0'}"
 
 
 def _unlink(path: str) -> None:

@@ -52,6 +52,8 @@ from .render.plan import Artifact, Inputs, Job, Notice, Plan, Previous, Where, p
 
 POOL_MIN_FORKED = 2  # a forked pool pays from two jobs on
 POOL_MIN_STARTED = 6  # a pool of new interpreters (forkserver) from six
+# the pool's ranks (`_Run._ranks`; each + 1 for a job no other pool job waits for)
+_AWAITED, _NEXT_STAGE, _REST = 0, 2, 4
 
 
 @dataclass
@@ -321,8 +323,8 @@ class _Run:
         other pool jobs wait for (the chart before the overview's part)."""
         here_deps = set(_closure(d for j in todo if not self._in_pool(j) for d in j.deps))
         pool_deps = {d for j in pool for d in j.deps}
-        return {j: (0 if j in here_deps else 2 if j in self.next_needs else 4)
-                + (j not in pool_deps) for j in pool}
+        return {j: (_AWAITED if j in here_deps else _NEXT_STAGE if j in self.next_needs
+                    else _REST) + (j not in pool_deps) for j in pool}
 
     def _in_pool(self, job: Job) -> bool:
         if job.where is Where.HERE or not self.workers.started:
@@ -353,8 +355,12 @@ class _Run:
             return Inputs(lambda i: self._await(job.deps[i]), len(job.deps), keys, previous)
         return Inputs([self.outputs[d] for d in job.deps], keys=keys, previous=previous)
 
+    def _ready(self) -> list[Job]:
+        """The pool jobs not yet sent whose deps are made."""
+        return [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+
     def _submit_ready(self) -> None:
-        ready = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+        ready = self._ready()
         if not ready:
             return
         ready = self._not_ahead(ready)
@@ -386,13 +392,12 @@ class _Run:
         They are sent when a worker would otherwise be idle. (In the last stage this
         process makes the catalogue while the workers make the proposals' own PDFs.)"""
         ready_set = set(ready)
-        waiting = min((self.rank.get(j, 5) for j in self.pending if j not in ready_set),
-                      default=None)
+        waiting = min((self.rank[j] for j in self.pending if j not in ready_set), default=None)
         busy, kept = len(self.running), []
         for job in ready:
-            rank = self.rank.get(job, 5)
-            later = (rank >= 4 and bool(self.next_needs)) or (waiting is not None
-                                                               and rank > waiting)
+            rank = self.rank[job]
+            later = (rank >= _REST and bool(self.next_needs)) or (waiting is not None
+                                                                  and rank > waiting)
             if busy >= self.workers.n and later:
                 continue
             kept.append(job)
@@ -402,7 +407,7 @@ class _Run:
     def _make_held(self) -> bool:
         """With nothing else to do, make here a job held back from the pool (the last one);
         True when there was one."""
-        held = [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+        held = self._ready()  # what `_submit_ready` held back
         if not held:
             return False
         job = held[-1]

@@ -82,12 +82,8 @@ def _feed(h: "hashlib._Hash", obj: Any, memo: Memo | None = None) -> None:
         if memo is not None and frozen:
             hit = memo.get(id(obj))
             if hit is None:
-                digest = getattr(obj, DIGEST, None)  # worked out before (`remember_digest`)
-                if type(digest) is not bytes:
-                    sub = hashlib.sha256()
-                    _feed_fields(sub, obj, tag, names, memo)
-                    digest = sub.digest()
-                hit = memo[id(obj)] = (obj, digest)  # `obj` kept: its id stays its own
+                # `obj` kept: its id stays its own
+                hit = memo[id(obj)] = (obj, _digest(obj, tag, names, memo))
             h.update(b"H" + hit[1])
         else:
             _feed_fields(h, obj, tag, names, memo)
@@ -150,6 +146,17 @@ def _feed_fields(h: "hashlib._Hash", obj: Any, tag: bytes,
 DIGEST = "_katalog_digest"  # a frozen model object's digest, kept with it (`remember_digest`)
 
 
+def _digest(obj: Any, tag: bytes, names: tuple[tuple[str, bytes], ...], memo: Memo) -> bytes:
+    """The digest a frozen dataclass is fed as with a memo: the one kept with it
+    (`remember_digest`), else worked out."""
+    digest = getattr(obj, DIGEST, None)
+    if type(digest) is bytes:
+        return digest
+    sub = hashlib.sha256()
+    _feed_fields(sub, obj, tag, names, memo)
+    return sub.digest()
+
+
 def remember_digest(obj: Any) -> None:
     """Work out the digest a frozen dataclass is fed as (with a memo) and keep it on the
     object, so a key made later — in another process, after the object was pickled with it
@@ -160,10 +167,8 @@ def remember_digest(obj: Any) -> None:
     tag, names, frozen = _compared_fields(type(obj))
     if not frozen or type(getattr(obj, DIGEST, None)) is bytes:
         return
-    sub = hashlib.sha256()
-    _feed_fields(sub, obj, tag, names, {})
     try:
-        object.__setattr__(obj, DIGEST, sub.digest())
+        object.__setattr__(obj, DIGEST, _digest(obj, tag, names, {}))
     except AttributeError:  # a dataclass with __slots__: walked each time instead
         pass
 

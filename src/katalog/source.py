@@ -326,6 +326,13 @@ class _Converter:
             self._key(key_node, value_node, path, depth, result)
         return result
 
+    def _duplicate(self, key: Any, here: Path_, line: int, col: int) -> SourceError:
+        """The error for key `key` (at `here`) given again at `line`, `col`."""
+        first = self.doc.key_positions[here][0]
+        return SourceError("duplicate-key",
+                           f"nøglen '{key}' står to gange (første gang i linje {first})",
+                           line, col)
+
     def _key(self, key_node: Node, value_node: Node, path: Path_, depth: int,
              result: dict[Any, Any]) -> None:
         """One key of a mapping at `path` and its value, converted into `result`."""
@@ -345,13 +352,7 @@ class _Converter:
         if isinstance(key, (Decimal, bool, dt.date)) or key is None:
             key = key_node.value
         if key in result:
-            first = self.doc.key_positions[path + (key,)][0]
-            raise SourceError(
-                "duplicate-key",
-                f"nøglen '{key}' står to gange (første gang i linje {first})",
-                kline,
-                kcol,
-            )
+            raise self._duplicate(key, path + (key,), kline, kcol)
         self.doc.key_positions[path + (key,)] = (kline, kcol)
         result[key] = self.convert(value_node, path + (key,), depth + 1)
 
@@ -433,13 +434,7 @@ class _FastConverter(_Converter):
                 _writable(key, kline, kcol)
             here = path + (key,)
             if key in result:
-                first = key_positions[here][0]
-                raise SourceError(
-                    "duplicate-key",
-                    f"nøglen '{key}' står to gange (første gang i linje {first})",
-                    kline,
-                    kcol,
-                )
+                raise self._duplicate(key, here, kline, kcol)
             key_positions[here] = (kline, kcol)
             result[key] = self.convert(value_node, here, depth + 1)
         return result
