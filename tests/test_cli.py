@@ -134,6 +134,49 @@ def test_subprocess_console_script(small):
     assert usage.returncode == 2
 
 
+def _program(small: Path, *argv: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    """`katalog.cli.run` (the console script's function) in a fresh process."""
+    code = ("import sys\n" + before +
+            "from katalog.cli import run\n"
+            f"sys.argv = ['katalog', *{list(argv)!r}]\n"
+            "run()\n"
+            "print('not reached')\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, cwd=small)
+
+
+def test_program_ends_at_once_but_finishes_what_is_pending(small):
+    """`run` leaves with os._exit: exit handlers and threads that are not daemons still
+    finish, unflushed output is written, and the exit status is click's."""
+    before = ("import atexit, threading, time\n"
+              "atexit.register(lambda: sys.stdout.write('exit handler ran\\n'))\n"
+              "def late():\n"
+              "    time.sleep(0.3)\n"
+              "    sys.stdout.write('thread finished\\n')\n"
+              "threading.Thread(target=late).start()\n"
+              "class Heap:\n"  # stands for the heap a build leaves: never taken apart
+              "    def __del__(self):\n"
+              "        sys.stdout.write('taken apart\\n')\n"
+              "heap = Heap()\n")
+    ok = _program(small, "totals", ".", "--format", "json", before=before)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.split("thread finished")[0])["total"]["2028"] == -8500
+    assert ok.stdout.endswith("thread finished\nexit handler ran\n")
+    assert "not reached" not in ok.stdout and "taken apart" not in ok.stdout
+    (small / "catalogue.yaml").write_text("title: x\n", encoding="utf-8")
+    bad = _program(small, "check", ".", before=before)
+    assert bad.returncode == 1 and "catalogue.yaml" in bad.stdout
+    assert bad.stdout.endswith("exit handler ran\n")
+    assert _program(small, "totals", "--format", "xml").returncode == 2
+
+
+def test_program_exit_status_of_a_message():
+    from katalog.cli import _status
+
+    assert (_status(None), _status(0), _status(3)) == (0, 0, 3)
+    assert _status("stop") == 1
+
+
 def test_build_runs_no_other_thread_so_the_pool_can_fork(
         small: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The build's status line is redrawn at each step, not by a thread: with a thread

@@ -527,5 +527,53 @@ def textconv_cmd(file: str) -> None:
     say(textconv(raw, file), err=False, nl=False)
 
 
+# -- the program ------------------------------------------------------------------------------
+
+
+def run() -> NoReturn:
+    """The `katalog` program (console script and `python -m katalog`): `main`, then out at once.
+
+    A build leaves a large heap behind (the model, compiled templates, WeasyPrint's and the
+    pool's state) that the interpreter would take apart object by object on the way out:
+    about 0.1 s of a 1.1 s HTML build of 200 proposals (issue 14). By the time `main` ends,
+    katalog has closed everything it wrote; what must still happen is done here: threads
+    that are not daemons are joined, the exit handlers run (the pool's, logging's,
+    temporary folders'), the standard streams are flushed, and then the process ends with
+    `os._exit`. Only the program does this: tests and other Python code call `main`, which
+    exits normally."""
+    try:
+        main()  # click's standalone mode ends in SystemExit
+        status = 0
+    except SystemExit as exc:
+        status = _status(exc.code)
+    _leave(status)
+
+
+def _status(code: object) -> int:
+    """The exit status of `sys.exit(code)`, as the interpreter makes it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _leave(status: int) -> NoReturn:
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`katalog totals | head`): end quietly
+            pass
+    os._exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
