@@ -376,3 +376,25 @@ def test_a_job_nobody_waits_for_is_made_here_while_the_workers_are_busy(
     assert (tmp_path / "o/x").read_text().split()[2] == str(os.getpid())
     part_pids = [line.split()[2] for line in (tmp_path / "o/stage2").read_text().splitlines()]
     assert str(os.getpid()) not in part_pids
+
+
+def test_batched_jobs_keep_their_place_in_the_pool_order(tmp_path: Path) -> None:
+    """Many small forked jobs (the site's pages) go to the workers in batches; the last,
+    smaller batch keeps its place in the pool's order (ahead of the next stage's long
+    parts) instead of waiting behind them, as did the whole-catalogue page that needed it."""
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    pages = [Job(started, (f"F{i}", 0.0), where=Where.FORK) for i in range(41)]
+    here = Job(joined, ("\n",), deps=tuple(pages), label="H")
+    parts = [Job(started, (f"P{i}", 0.4), where=Where.POOL) for i in range(4)]
+
+    def next_stage(outputs: list[bytes]) -> Plan:
+        return Plan((Artifact("stage2", constant(b"\n".join(outputs))),))
+
+    execute({"demo": Plan((Artifact("h", here),), then=Then(tuple(parts), next_stage))},
+            tmp_path / "o", workers=2)
+    page_starts = [int(line.split()[1]) for line in (tmp_path / "o/h").read_text().splitlines()]
+    part_starts = [int(line.split()[1])
+                   for line in (tmp_path / "o/stage2").read_text().splitlines()]
+    assert len(page_starts) == 41
+    assert max(page_starts) < min(part_starts) + 200_000_000  # not behind a 0.4 s part

@@ -374,7 +374,11 @@ class _Run:
                 if len(batch) >= size:
                     self._submit_batch(batch)
                     batch = []
-            elif job in self.table:
+                continue
+            if batch:  # a part-filled batch keeps its place in the pool's order
+                self._submit_batch(batch)
+                batch = []
+            if job in self.table:
                 self._submit_batch([job])
             else:
                 future = self.workers.submit(_call_in_worker, job.fn, job.args,
