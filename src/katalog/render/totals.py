@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..budget import OUTCOME_KEYS, BudgetYear, ProposalYear
@@ -229,35 +230,62 @@ def to_json(cat: Catalogue, totals: Totals) -> str:
 
 
 def dumps(obj: Any, indent: int = 2) -> str:
-    """JSON with Decimals written as exact JSON numbers (no float ever involved)."""
+    """JSON with Decimals written as exact JSON numbers (no float ever involved): mappings
+    and lists of plain values on one line, others one item per line."""
     return _encode(obj, indent, 0) + "\n"
 
 
 def decimal_json(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return str(int(value))
+    if value.is_finite():
+        whole = int(value)
+        if whole == value:
+            return str(whole)
     return format(value.normalize(), "f")
 
 
+def _scalar(value: Any) -> str | None:
+    """A plain value (a number, a string, true, false or null) as JSON; None for anything
+    else. Strings are written by the encoder `json.dumps(..., ensure_ascii=False)` uses,
+    without its per-call set-up: a catalogue of 500 proposals has some 25,000 values."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is Decimal:
+        return decimal_json(value)
+    if value is None or kind is bool or kind is int:
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        return decimal_json(value)
+    if isinstance(value, (int, str)):
+        return json.dumps(value, ensure_ascii=False)
+    return None
+
+
 def _encode(obj: Any, indent: int, level: int) -> str:
+    plain = _scalar(obj)
+    if plain is not None:
+        return plain
     pad = "\n" + " " * indent * (level + 1)
     end = "\n" + " " * indent * level
-    if isinstance(obj, Decimal):
-        return decimal_json(obj)
     if isinstance(obj, Mapping):
         if not obj:
             return "{}"
-        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {_encode(v, indent, level + 1)}"
-                 for k, v in obj.items()]
-        if all(isinstance(v, (Decimal, int, str, bool)) or v is None for v in obj.values()):
-            return "{" + ", ".join(items) + "}"
+        values = [_scalar(v) for v in obj.values()]
+        if None not in values:
+            return "{" + ", ".join(f"{encode_basestring(str(k))}: {v}"
+                                   for k, v in zip(obj, values)) + "}"
+        items = [f"{encode_basestring(str(k))}: "
+                 f"{v if v is not None else _encode(obj[k], indent, level + 1)}"
+                 for k, v in zip(obj, values)]
         return "{" + pad + ("," + pad).join(items) + end + "}"
     if isinstance(obj, (list, tuple)):
         if not obj:
             return "[]"
-        parts = [_encode(v, indent, level + 1) for v in obj]
-        if all(isinstance(v, (Decimal, int, str, bool)) or v is None for v in obj):
-            return "[" + ", ".join(parts) + "]"
+        values = [_scalar(v) for v in obj]
+        if None not in values:
+            return "[" + ", ".join(v for v in values if v is not None) + "]"
+        parts = [v if v is not None else _encode(x, indent, level + 1)
+                 for v, x in zip(values, obj)]
         return "[" + pad + ("," + pad).join(parts) + end + "]"
     return json.dumps(obj, ensure_ascii=False)
 
