@@ -398,3 +398,30 @@ def test_batched_jobs_keep_their_place_in_the_pool_order(tmp_path: Path) -> None
                    for line in (tmp_path / "o/stage2").read_text().splitlines()]
     assert len(page_starts) == 41
     assert max(page_starts) < min(part_starts) + 200_000_000  # not behind a 0.4 s part
+
+
+WARMED: list[int] = []
+
+
+def warm_up() -> None:
+    WARMED.append(os.getpid())
+
+
+def warmed(name: str) -> bytes:
+    return f"{name} {len(WARMED)} {os.getpid()}".encode()
+
+
+def test_a_warm_up_runs_once_here_before_the_pool_forks(tmp_path: Path) -> None:
+    """Jobs that name a warm-up (importing WeasyPrint) get it done once in this process
+    before the workers are forked, so each worker inherits it instead of doing it again."""
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    WARMED.clear()
+    jobs = [Job(warmed, (f"J{i}",), where=Where.POOL, warm=warm_up) for i in range(4)]
+    execute({"demo": Plan(tuple(Artifact(f"j{i}", j) for i, j in enumerate(jobs)))},
+            tmp_path / "o", workers=2)
+    assert WARMED == [os.getpid()]
+    made = [(tmp_path / f"o/j{i}").read_text().split() for i in range(4)]
+    assert {count for _, count, _ in made} == {"1"}  # inherited, not done again
+    assert str(os.getpid()) not in {pid for _, _, pid in made}
+    WARMED.clear()

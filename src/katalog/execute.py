@@ -342,6 +342,9 @@ class _Run:
         if len(movable) < (POOL_MIN_FORKED if forks else POOL_MIN_STARTED):
             return
         self.table = {job: i for i, job in enumerate(movable)}
+        if forks:  # what the workers should inherit rather than each do again
+            for warm in dict.fromkeys(j.warm for j in movable if j.warm is not None):
+                warm()
         self.workers.start(list(self.table))
         if not self.workers.inherited:
             self.table = {}

@@ -22,7 +22,7 @@ from ..compute import Totals
 from ..model import Catalogue
 from .budget_docs import AGREEMENT, FOLLOW_UP, Agreement, FollowUp, agreement, follow_up
 from .budget_html import budget_context, markdowns, status_chart_job
-from .pdf_layout import TEMPLATE_DIR, PdfJob, assets_digest, dirs_of, layout
+from .pdf_layout import TEMPLATE_DIR, PdfJob, assets_digest, dirs_of, layout, load_weasyprint
 from .pdf_parts import Header
 from .plan import Artifact, Inputs, Job, Options, Plan, Where, piece
 from .templates import TemplateSet
@@ -45,10 +45,11 @@ def plan_budget_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
         job = budget_pdf_job(cat, totals, doc, opts.templates, opts.date, stem,
                              chart is not None)
         if chart is None:
-            made = Job(make_pdf, (job,), key=job, label=job.name, where=Where.POOL)
+            made = Job(make_pdf, (job,), key=job, label=job.name, where=Where.POOL,
+                       warm=load_weasyprint)
         else:
             made = Job(_make_pdf_with_chart, (job,), key=job, deps=(chart,), label=job.name,
-                       where=Where.POOL)
+                       where=Where.POOL, warm=load_weasyprint)
         files.append(Artifact(job.name, made))
     return Plan(tuple(files))
 

@@ -76,6 +76,7 @@ from .pdf_layout import (
     finish_catalogue_job,
     finish_proposal_job,
     layout_bytes,
+    load_weasyprint,
     render_job,
     stamp,
     stylesheet,
@@ -400,7 +401,8 @@ class PartKeys:
 # --- The plan --------------------------------------------------------------------------------
 
 def _layout_job(job: PdfJob, label: str) -> Job:
-    return Job(layout_bytes, (job,), key=job, label=label, where=Where.POOL)
+    return Job(layout_bytes, (job,), key=job, label=label, where=Where.POOL,
+               warm=load_weasyprint)
 
 
 def _part_job(part: Part, chart: Job | None) -> Job:
@@ -408,8 +410,9 @@ def _part_job(part: Part, chart: Job | None) -> Job:
     key = (part.name, part.kind, part.key)
     if part.chart and chart is not None:
         return Job(_layout_part_with_chart, (part.html,), key=key, deps=(chart,),
-                   label=part.name, where=Where.POOL)
-    return Job(_layout_part, (part.html,), key=key, label=part.name, where=Where.POOL)
+                   label=part.name, where=Where.POOL, warm=load_weasyprint)
+    return Job(_layout_part, (part.html,), key=key, label=part.name, where=Where.POOL,
+               warm=load_weasyprint)
 
 
 def _layout_part(html: PartHtml) -> bytes:
@@ -429,7 +432,7 @@ def _layout_with_chart(job: PdfJob, inputs: Inputs) -> bytes:
 
 def _stamp_job(job: StampJob) -> Job:
     label = f"sidetal {job.first}-{job.first + job.pages - 1} af {job.total}"
-    return Job(stamp, (job,), key=job, label=label, where=Where.POOL)
+    return Job(stamp, (job,), key=job, label=label, where=Where.POOL, warm=load_weasyprint)
 
 
 def plan_pdf(cat: Catalogue, totals: Totals, opts: Options) -> Plan:

@@ -49,6 +49,9 @@ class Job:
     label: str = ""  # for progress and tests (e.g. "pdf/ADM-01.pdf")
     where: Where = Where.HERE
     previous: str = ""  # a stable name: `inputs.previous` is what it made last time
+    # run once in the build's process before a pool is forked for this job, so that every
+    # worker inherits its effect (importing WeasyPrint once rather than once per worker)
+    warm: Callable[[], None] | None = None
 
     @property
     def takes_inputs(self) -> bool:
