@@ -425,3 +425,21 @@ def test_a_warm_up_runs_once_here_before_the_pool_forks(tmp_path: Path) -> None:
     assert {count for _, count, _ in made} == {"1"}  # inherited, not done again
     assert str(os.getpid()) not in {pid for _, _, pid in made}
     WARMED.clear()
+
+
+def test_this_process_makes_what_is_ready_before_what_waits_for_the_pool(
+        tmp_path: Path) -> None:
+    """`A` (planned first) waits for a slow pool job; `B` needs nothing. This process makes
+    `B` while the worker makes `A`'s input, instead of waiting for it first (the site's
+    front page waits for the chart; the theme pages need nothing)."""
+    if not parallel.starts_cheaply():
+        pytest.skip("a forked pool needs Linux with one thread running")
+    slow = Job(started, ("S", 0.4), where=Where.POOL)
+    other = Job(started, ("T", 0.0), where=Where.POOL)  # a pool is started from two jobs
+    first = Job(joined, ("|",), deps=(slow,), label="A")
+    ready = Job(started_by, ("B", 0.0), label="B")
+    execute({"demo": Plan((Artifact("a", first), Artifact("b", ready), Artifact("t", other)))},
+            tmp_path / "o", workers=2)
+    slow_start = int((tmp_path / "o/a").read_text().split()[1])
+    b_start = int((tmp_path / "o/b").read_text().split()[1])
+    assert b_start < slow_start + 300_000_000  # not after the 0.4 s job

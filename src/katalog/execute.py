@@ -309,10 +309,12 @@ class _Run:
         self._submit_ready()
         for job in list(self.unkeyed):  # while the workers start on the jobs
             self._keyed(job)
-        for job in todo:
-            if not self._in_pool(job):
-                self._done(job, job.run(self._inputs(job, lazy=True)))
-                self._submit_ready()
+        here = [j for j in todo if not self._in_pool(j)]
+        while here:  # what can be made at once first; then, in order, what waits for the pool
+            job = next((j for j in here if all(d in self.outputs for d in j.deps)), here[0])
+            here.remove(job)
+            self._done(job, job.run(self._inputs(job, lazy=True)))
+            self._submit_ready()
         while self.pending or self.running:
             if not self._make_held():
                 self._pump()
