@@ -14,11 +14,12 @@ fresh folder `build.py` swaps into place afterwards):
 3. **Pool.** Jobs that may run in a worker (`Where.POOL`, `Where.FORK`) go to
    `parallel.Workers` when there are enough of them; the jobs known when the pool starts are
    inherited by its forked workers, later ones are pickled (their function, arguments and
-   inputs only). Workers return bytes; only this process writes files (on one thread of its
-   own, `_Writer`, so the pool's results are taken while the disk is busy; it is stopped
-   before the pool forks). The others run here, in plan order, each dep's output awaited when
-   the job first asks for it (so the Word catalogue is written while the pool makes the
-   attachments it needs). The pool's queue holds first what this process waits for, then
+   inputs only); a job's `warm` (importing WeasyPrint) is run here once before the fork, so
+   the workers inherit it. Workers return bytes; only this process writes files (on one
+   thread of its own, `_Writer`, so the pool's results are taken while the disk is busy; it
+   is stopped before the pool forks). The others run here: first those whose inputs are
+   made, then in plan order, each dep's output awaited when the job first asks for it (so
+   the Word catalogue is written while the pool makes the attachments it needs). The pool's queue holds first what this process waits for, then
    what the next stage is planned from (the PDF's parts), then the rest, each with the jobs
    other jobs wait for first (the chart before the overview's part). While every worker has
    a job, a job nobody waits for (the workbook), or one that would queue ahead of an
@@ -311,10 +312,9 @@ class _Run:
             self._keyed(job)
         here = [j for j in todo if not self._in_pool(j)]
         while here:  # what can be made at once first; then, in order, what waits for the pool
-            job = next((j for j in here if all(d in self.outputs for d in j.deps)), here[0])
+            job = next((j for j in here if self._deps_made(j)), here[0])
             here.remove(job)
-            self._done(job, job.run(self._inputs(job, lazy=True)))
-            self._submit_ready()
+            self._make_here(job)
         while self.pending or self.running:
             if not self._make_held():
                 self._pump()
@@ -360,9 +360,12 @@ class _Run:
             return Inputs(lambda i: self._await(job.deps[i]), len(job.deps), keys, previous)
         return Inputs([self.outputs[d] for d in job.deps], keys=keys, previous=previous)
 
+    def _deps_made(self, job: Job) -> bool:
+        return all(d in self.outputs for d in job.deps)
+
     def _ready(self) -> list[Job]:
         """The pool jobs not yet sent whose deps are made."""
-        return [j for j in self.pending if all(d in self.outputs for d in j.deps)]
+        return [j for j in self.pending if self._deps_made(j)]
 
     def _submit_ready(self) -> None:
         ready = self._ready()
@@ -421,9 +424,14 @@ class _Run:
             return False
         job = held[-1]
         self.pending.remove(job)
+        self._make_here(job)
+        return True
+
+    def _make_here(self, job: Job) -> None:
+        """Run `job` in this process (its deps' outputs awaited as it asks for them), then
+        send the pool what became ready."""
         self._done(job, job.run(self._inputs(job, lazy=True)))
         self._submit_ready()
-        return True
 
     def _submit_batch(self, jobs: list[Job]) -> None:
         items = [(self.table[j], self._inputs(j, lazy=False)) for j in jobs]

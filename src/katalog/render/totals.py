@@ -247,16 +247,11 @@ def _scalar(value: Any) -> str | None:
     """A plain value (a number, a string, true, false or null) as JSON; None for anything
     else. Strings are written by the encoder `json.dumps(..., ensure_ascii=False)` uses,
     without its per-call set-up: a catalogue of 500 proposals has some 25,000 values."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return encode_basestring(value)
-    if kind is Decimal:
-        return decimal_json(value)
-    if value is None or kind is bool or kind is int:
-        return json.dumps(value)
     if isinstance(value, Decimal):
         return decimal_json(value)
-    if isinstance(value, (int, str)):
+    if value is None or isinstance(value, (int, str)):  # bool is an int
         return json.dumps(value, ensure_ascii=False)
     return None
 
