@@ -342,3 +342,46 @@ def test_the_text_only_shortcut_sends_deep_bodies_to_the_full_scan() -> None:
                  "*" * 40 + "x" + "*" * 40, "<sup>x</sup>"):
         assert not _plainly_shallow(deep)
     assert _plainly_shallow(nested_list(5) + "Et **fedt** ord og et [link](https://x.dk).\n")
+
+
+def cmark_html(text: str) -> str:
+    import cmarkgfm
+
+    from katalog.markdown import CMARK_EXTENSIONS, CMARK_OPTIONS
+
+    return cmarkgfm.markdown_to_html_with_extensions(text, CMARK_OPTIONS, CMARK_EXTENSIONS)
+
+
+def _scanned(text: str) -> str:
+    """convert without its shortcut for bodies without raw HTML (the full scan)."""
+    import katalog.markdown as m
+
+    original = m._nesting_bound
+    m._nesting_bound = lambda _html: m.MAX_DEPTH + 1
+    try:
+        return m.convert(text)
+    finally:
+        m._nesting_bound = original
+
+
+@given(st.lists(_PIECES | st.sampled_from(["&lt;b&gt;", "&amp;", "![b](x.png)", "æ ", "\\"]),
+                max_size=200).map("".join))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_converting_a_body_without_raw_html_skips_the_scan_and_gives_the_same(text) -> None:
+    import katalog.markdown as m
+
+    calls: list[str] = []
+    original = m.scan_html
+    m.scan_html = lambda raw: calls.append(raw) or original(raw)
+    try:
+        shown = convert(text)
+    finally:
+        m.scan_html = original
+    assert shown == _scanned(text)
+    if m._nesting_bound(cmark_html(text)) <= MAX_DEPTH:
+        assert calls == []  # the scan is half of converting a body
+
+
+def test_a_deep_body_without_raw_html_still_gives_its_text() -> None:
+    deep = "> " * (MAX_DEPTH + 5) + "Dybt.\n"
+    assert convert(deep) == _scanned(deep) == "<p>Dybt.</p>"

@@ -204,3 +204,51 @@ def test_the_sandbox_verdict_is_per_type_and_name():
         assert rows == []
         with pytest.raises(TemplateRefused):
             env.get_template("internals.html").render(fn=test_the_sandbox_verdict_is_per_type_and_name)
+
+
+def test_the_sandbox_reads_attributes_as_jinjas_own_sandbox_does():
+    """`_Sandbox.getattr` answers a plain dict's keys and attributes found safe before
+    directly: every answer is still the one Jinja's immutable sandbox gives (the value, an
+    undefined of the same name, a refusal, a sandboxed `str.format`), asked twice so the
+    second answer comes from what the first one learnt."""
+    from dataclasses import dataclass
+
+    from jinja2 import Undefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from markupsafe import Markup
+
+    @dataclass(frozen=True)
+    class Row:
+        label: str = "Husleje"
+        cells: tuple[str, ...] = ("1", "2")
+        items: str = "en kolonne"
+
+        def total(self) -> int:
+            return 3
+
+    plain = ImmutableSandboxedEnvironment()
+    ours = templates.sandboxed(templates.SafeLoader([]))
+    objects = [{"label": "a", "items": "b", "_x": 1, "get": "c"}, Row(), "tekst",
+               Markup("<b>{}</b>"), [1, 2], {"a"}]
+    names = ["label", "items", "_x", "get", "cells", "total", "missing", "format",
+             "format_map", "upper", "append", "add", "__class__", "__init__"]
+
+    def shown(value: object) -> object:
+        if isinstance(value, Undefined):
+            return ("undefined", value._undefined_name, type(value._undefined_exception))
+        if callable(value) and getattr(value, "__name__", "") in ("format", "format_map"):
+            return ("format", value("x") if value.__name__ == "format" else type(value))
+        return value
+
+    for _ in range(2):
+        for obj in objects:
+            for name in names:
+                expected = plain.getattr(obj, name)
+                try:
+                    got = ours.getattr(obj, name)
+                except TemplateRefused:
+                    assert isinstance(expected, Undefined), (obj, name)
+                    continue
+                if isinstance(expected, Undefined) and not isinstance(got, Undefined):
+                    raise AssertionError((obj, name, got))
+                assert shown(got) == shown(expected), (obj, name)

@@ -77,14 +77,22 @@ CMARK_EXTENSIONS = ("table", "strikethrough", "autolink")  # GitHub's, less task
 def convert(source: str) -> str:
     """Markdown → sanitised HTML (headings as written), computed now (no memo)."""
     raw = cmarkgfm.markdown_to_html_with_extensions(source, CMARK_OPTIONS, CMARK_EXTENSIONS)
+    if "<" not in source and _nesting_bound(raw) <= MAX_DEPTH:
+        # No raw HTML (cmark escapes every "<" of text, so each one in `raw` starts a tag
+        # of cmark's own) and shallow: the scan would find nothing (half of converting)
+        return _sanitised(raw)
     scan = scan_html(raw)
     if scan.too_deep:
         # No format can lay this out (and the sanitiser slows down with the square of the
         # depth): the text alone, as paragraphs. `check` refuses such a body (body_problems).
         text = plain_text(raw)
         return f"<p>{html.escape(text, quote=False)}</p>" if text else ""
+    return _sanitised(scan.neutralised(raw))
+
+
+def _sanitised(raw: str) -> str:
     return nh3.clean(
-        scan.neutralised(raw).rstrip("\n"),
+        raw.rstrip("\n"),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,

@@ -11,6 +11,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
+from ..fingerprint import library_version
 from .chart_layout import Diamond, Geometry, Line, Pattern, Rect, Text
 from .templates import default_templates
 
@@ -21,14 +22,10 @@ SUPERSAMPLE = 2  # the PNG is drawn this many times larger, then scaled down (sm
 def version() -> str:
     """What the drawn bytes depend on besides the geometry: the template and Pillow's
     version (part of the charts' cache keys; the code is in katalog's own fingerprint)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
     h = hashlib.sha256((default_templates() / "charts" / TEMPLATE).read_bytes())
-    try:
-        h.update(package_version("pillow").encode())
-    except PackageNotFoundError:
-        pass
+    pillow = library_version("pillow")
+    if pillow is not None:
+        h.update(pillow.encode())
     return h.hexdigest()[:16]
 
 

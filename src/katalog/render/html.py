@@ -460,15 +460,6 @@ def chart_job(cat: Catalogue, totals: Totals) -> Job | None:
     return job
 
 
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return ""
-
-
 def _chart(cat: Catalogue, totals: Totals, accent: str, title: str) -> bytes:
     from . import chart
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Iterable, Mapping
 
 from babel.dates import format_date
@@ -78,8 +79,9 @@ class Table:
     markdown_note: str = ""  # the writer's `note` (Markdown), shown right under the table
     note_label: str = "Note"  # how that note is marked
 
-    @property
+    @cached_property
     def head(self) -> tuple[str, ...]:
+        """The years as the column heads show them (read for every cell of the table)."""
         return tuple(str(y) for y in self.years)
 
     @property
