@@ -23,9 +23,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-install: $(VENV)/.installed
+# The default templates compiled for this Python (katalog.render.precompiled), again whenever
+# a template or katalog's code changed: a first build then compiles none of them
+PRECOMPILED := src/katalog/_precompiled/.made
+$(PRECOMPILED): $(VENV)/.installed $(shell find templates src/katalog -name '*.html' -o -name '*.j2' -o -name '*.py' 2>/dev/null)
+	$(PY) -m katalog.render.precompiled
+	@touch $@
 
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(PRECOMPILED)
+
+install-test: $(VENV)/.installed-test $(PRECOMPILED)
 
 catalogue: install
 	$(VENV)/bin/katalog check $(CONTENT)
@@ -56,7 +63,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'
 	@touch $@
 
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench $(PRECOMPILED)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 clean:

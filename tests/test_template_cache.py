@@ -29,7 +29,12 @@ KEY = b"k" * 32
 
 @pytest.fixture
 def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the templates Jinja compiles in this process."""
+    """The names of the templates Jinja compiles in this process (without the default
+    templates compiled at install, `render.precompiled`: as for an override, or a katalog
+    installed without them)."""
+    from katalog.render import precompiled
+
+    monkeypatch.setattr(precompiled, "code_for", lambda *_args: None)
     names: list[str] = []
     original = jinja2.Environment.compile
 

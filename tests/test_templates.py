@@ -57,6 +57,10 @@ def test_wheel_contains_every_template_file(tmp_path: Path) -> None:
     assert packaged == _template_files()
     assert {"katalog/py.typed", "katalog/cli.py", "katalog/render/pdf.py"} <= names
     assert "templates/word/katalog.docx" not in names  # only inside the package
+    # the default templates compiled by `make install` travel along (render.precompiled)
+    compiled = {f"katalog/_precompiled/{p.name}"
+                for p in (ROOT / "src/katalog/_precompiled").glob("*.marshal")}
+    assert compiled and compiled <= names
 
 
 # -- pieces of a template: macros_of, render_with, render_block -------------------------------

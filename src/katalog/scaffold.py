@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
+from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 
 from . import fields as F
 from .fields import id_problem, one_of
@@ -95,13 +95,18 @@ def _check_request(req: NewProposal, cat: Catalogue, content: Path) -> None:
         raise ScaffoldError("catalogue.yaml mangler 'years' (eller kan ikke læses): ret den først")
 
 
-def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | None = None) -> str:
-    """The new proposal file's text."""
-    templates = templates or TemplateSet.create()
-    # a templates folder may come with a pull request: read safely, rendered in the sandbox
+def environment(templates: TemplateSet) -> Environment:
+    """The new proposal's template environment: a templates folder may come with a pull
+    request, so it is read safely and rendered in the sandbox."""
     env = sandboxed(templates.loader(""), undefined=StrictUndefined, trim_blocks=True,
                     keep_trailing_newline=True, autoescape=False)
     env.filters["yaml"] = yaml_scalar
+    return env
+
+
+def render_proposal(req: NewProposal, cat: Catalogue, templates: TemplateSet | None = None) -> str:
+    """The new proposal file's text."""
+    env = environment(templates or TemplateSet.create())
     try:
         template = env.get_template(TEMPLATE)
     except TemplateSyntaxError as exc:

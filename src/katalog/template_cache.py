@@ -18,12 +18,12 @@ it.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import jinja2
 from jinja2.bccache import Bucket, BytecodeCache
 
 from .cache import Store
+from .render.precompiled import compile_settings
 
 NAMESPACE = "jinja"
 
@@ -37,7 +37,7 @@ class TemplateBytecode(BytecodeCache):
     def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
                    source: str) -> Bucket:
         key = hashlib.sha256(
-            f"{_settings(environment, name)}\0{name}\0{filename}".encode("utf-8")).hexdigest()
+            f"{compile_settings(environment, name)}\0{name}\0{filename}".encode("utf-8")).hexdigest()
         bucket = Bucket(environment, key, self.get_source_checksum(source))
         self.load_bytecode(bucket)
         return bucket
@@ -52,16 +52,3 @@ class TemplateBytecode(BytecodeCache):
 
     def clear(self) -> None:
         self.store.prune(NAMESPACE, ())
-
-
-def _settings(env: jinja2.Environment, name: str) -> str:
-    """What, besides the source, decides the code Jinja compiles a template to."""
-    autoescape: Any = env.autoescape(name) if callable(env.autoescape) else env.autoescape
-    return repr((
-        jinja2.__version__, f"{type(env).__module__}.{type(env).__qualname__}", env.sandboxed,
-        autoescape, env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline,
-        env.newline_sequence, env.optimized, env.is_async, sorted(env.extensions),
-        env.block_start_string, env.block_end_string, env.variable_start_string,
-        env.variable_end_string, env.comment_start_string, env.comment_end_string,
-        env.line_statement_prefix, env.line_comment_prefix,
-        f"{env.undefined.__module__}.{env.undefined.__qualname__}"))

@@ -61,7 +61,7 @@ def _directions(hatch: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Any:
+def environment() -> Any:
     """katalog's own chart templates (never a catalogue's override: the layout is fixed),
     read and sandboxed as every template is, autoescaped: a theme title is text."""
     from jinja2 import StrictUndefined
@@ -77,7 +77,7 @@ def _environment() -> Any:
 def svg(geometry: Geometry, prefix: str, title: str, desc: str) -> str:
     """The chart as inline SVG: `role="img"` labelled by `title` and described by `desc`
     (left out when it is empty or the title itself); every id starts with `prefix`."""
-    template = _environment().get_template(TEMPLATE)
+    template = environment().get_template(TEMPLATE)
     return str(template.render(g=geometry, prefix=prefix, title=title,
                                desc="" if desc == title else desc, hatch=hatch_path))
 

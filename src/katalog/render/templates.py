@@ -24,7 +24,7 @@ import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, MutableMapping, Sequence
 
 from jinja2 import BaseLoader, BytecodeCache, Environment, Template, TemplateNotFound
 from jinja2.exceptions import SecurityError
@@ -202,6 +202,27 @@ class SafeLoader(BaseLoader):
         for folder in self.folders:
             names |= set(_walk(folder.parent, folder.name)[0])
         return sorted(names)
+
+    def load(self, environment: Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> Template:
+        """Jinja's `BaseLoader.load`, first asking for the code compiled at install
+        (`precompiled`: a default template, unchanged); then the bytecode cache; then
+        compiling."""
+        from .precompiled import code_for
+
+        source, filename, uptodate = self.get_source(environment, name)
+        code = code_for(environment, name, filename, source)
+        if code is None:
+            bcc = environment.bytecode_cache
+            bucket = bcc.get_bucket(environment, name, filename, source) if bcc else None
+            code = bucket.code if bucket is not None else None
+            if code is None:
+                code = environment.compile(source, name, filename)
+                if bcc is not None and bucket is not None:
+                    bucket.code = code
+                    bcc.set_bucket(bucket)
+        return environment.template_class.from_code(
+            environment, code, globals if globals is not None else {}, uptodate)
 
 
 def _unchanged(path: Path, mtime: int) -> bool:

@@ -1,0 +1,123 @@
+"""precompiled: the default templates compiled at install. A build with them compiles no
+default template and makes the same bytes as one without; an edited or overriding template,
+another Python's table or a damaged one is compiled as before; messages still name the
+template's file; and the table `make install` wrote covers every default template."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from katalog.build import build
+from katalog.render import precompiled
+from katalog.render.templates import default_templates
+
+from conftest import EXAMPLE
+
+FORMATS = ["html", "pdf"]  # every environment of a build (the PDF's parts, charts, budget)
+
+
+@pytest.fixture
+def table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default templates compiled into a folder of the test's own."""
+    monkeypatch.setattr(precompiled, "FOLDER", tmp_path / "precompiled")
+    precompiled._table.cache_clear()
+    made = precompiled.generate()
+    yield made
+    precompiled._table.cache_clear()
+
+
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles in this process."""
+    names: list[str] = []
+    original = jinja2.Environment.compile
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        names.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    monkeypatch.setenv("KATALOG_WORKERS", "1")  # every part made in this process
+    return names
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file()}
+
+
+def test_a_build_compiles_no_default_template_and_makes_the_same_bytes(
+        table: Path, compiled: list[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    with_table = tmp_path / "with"
+    build(EXAMPLE, with_table, FORMATS, cache=False)
+    assert compiled == []
+    monkeypatch.setattr(precompiled, "code_for", lambda *_args: None)
+    without = tmp_path / "without"
+    build(EXAMPLE, without, FORMATS, cache=False)
+    assert "all.html" in compiled and "proposal.html" in compiled and "del.html" in compiled
+    assert _files(with_table) == _files(without)
+
+
+def test_an_edited_template_is_compiled_and_an_unchanged_copy_is_not(
+        table: Path, compiled: list[str], tmp_path: Path) -> None:
+    own = tmp_path / "mine" / "html"
+    own.mkdir(parents=True)
+    theme = (default_templates() / "html" / "theme.html").read_text(encoding="utf-8")
+    (own / "theme.html").write_text(theme, encoding="utf-8")  # the default's own bytes
+    (own / "proposal.html").write_text(
+        (default_templates() / "html" / "proposal.html").read_text(encoding="utf-8")
+        .replace("{% block main %}", "{% block main %}<p>Lokal</p>", 1), encoding="utf-8")
+    build(EXAMPLE, tmp_path / "out", ["html"], templates=own.parent, cache=False)
+    assert compiled == ["proposal.html"]
+    page = next((tmp_path / "out" / "html" / "forslag").glob("*.html"))
+    assert "<p>Lokal</p>" in page.read_text("utf-8")
+
+
+def test_the_code_names_the_template_file(table: Path) -> None:
+    env = precompiled.environments()[0]
+    template = env.get_template("theme.html")
+    place = str(default_templates().resolve() / "html" / "theme.html")
+    assert template.filename == place
+    with pytest.raises(jinja2.UndefinedError) as caught:
+        template.render()  # no context: a strict undefined, raised in the template
+    frames = [tb.tb_frame.f_code.co_filename for tb in _walk(caught.value.__traceback__)]
+    assert place in frames and precompiled.PLACEHOLDER not in frames
+
+
+def _walk(tb):  # type: ignore[no-untyped-def]
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+@pytest.mark.parametrize("damage", ["another python", "cut short", "not katalog's"])
+def test_a_table_of_another_python_or_a_damaged_one_is_not_used(
+        table: Path, damage: str, compiled: list[str]) -> None:
+    data = table.read_bytes()
+    head = precompiled.FORMAT + importlib.util.MAGIC_NUMBER
+    table.write_bytes({"another python": precompiled.FORMAT + b"\0\0\r\n" + data[len(head):],
+                       "cut short": data[:len(data) // 2],
+                       "not katalog's": b"x" + data}[damage])
+    precompiled._table.cache_clear()
+    assert precompiled._table() == {}
+    env = precompiled.environments()[0]
+    env.get_template("theme.html")
+    assert "theme.html" in compiled
+
+
+def test_the_installed_table_covers_every_default_template() -> None:
+    """`make install` (and `make test`) compiles the templates again whenever a template or
+    katalog's code changed; a stale table only costs time, but this says so."""
+    precompiled._table.cache_clear()
+    installed = precompiled._table()
+    assert installed, (f"{precompiled._file()} is missing: run `make install` "
+                       "(python -m katalog.render.precompiled)")
+    wanted = precompiled.compile_all(precompiled.environments())
+    stale = sorted(set(wanted) - set(installed))
+    assert not stale, "the compiled templates are stale: run `make install`"
+    assert len(wanted) >= 20  # the site's, the PDF's, the chart's and the new proposal's
