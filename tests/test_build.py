@@ -121,3 +121,18 @@ def test_a_catalogue_without_proposals_builds_every_format(tmp_path):
     assert {"katalog.pdf", "katalog.docx", "katalog.xlsx", "totals.json",
             "html/hele-kataloget.html"} <= names
     assert "no-proposals" in [i.code for i in result.report.sorted()]
+
+
+def test_the_modules_a_build_imports_ahead_are_katalogs(monkeypatch):
+    """While the content is parsed in the pool, a build imports what its formats will use
+    (`build.MODULES`): every name there is a module, and importing them ahead changes no
+    byte of the output (test_rebuild_is_byte_identical builds with it)."""
+    import importlib
+
+    from katalog import build as build_module
+
+    assert set(build_module.MODULES) == set(build_module.RENDERERS)
+    for names in build_module.MODULES.values():
+        for name in names:
+            importlib.import_module(name)
+    build_module._import_renderers(list(build_module.RENDERERS))

@@ -52,6 +52,41 @@ def test_map_processes_keeps_the_order() -> None:
     assert parallel.map_processes(_square, [3], workers=2) == [9]  # one item: no pool
 
 
+def _slow_square(x: int) -> int:
+    time.sleep(0.05)
+    return x * x
+
+
+def test_meanwhile_runs_once_while_the_pool_works() -> None:
+    """What `meanwhile` gives is done in this process after the work is handed out, before
+    the results are taken (the pool is still at work), once; a failure there changes
+    nothing; outside the block nothing is left to do."""
+    _needs_fork()
+    seen: list[tuple[str, int]] = []
+    pool_pids: set[int] = set()
+
+    def note() -> None:
+        seen.append(("meanwhile", os.getpid()))
+        pool_pids.update(p.pid for p in multiprocessing.active_children())
+
+    def broken() -> None:
+        raise RuntimeError("fejl")
+
+    with parallel.meanwhile(broken), parallel.meanwhile(note):
+        assert parallel.map_processes(_slow_square, list(range(8)), 2) == [x * x for x in range(8)]
+        assert parallel.map_processes(_square, list(range(8)), 2) == [x * x for x in range(8)]
+    assert seen == [("meanwhile", os.getpid())]
+    assert len(pool_pids) >= 2  # the workers were running while it was done
+    assert parallel._MEANWHILE == []
+
+
+def test_meanwhile_is_not_run_without_a_pool() -> None:
+    seen: list[int] = []
+    with parallel.meanwhile(lambda: seen.append(1)):
+        assert parallel.map_processes(_square, [1, 2, 3], 1) == [1, 4, 9]  # one worker: here
+    assert seen == [] and parallel._MEANWHILE == []
+
+
 def test_workers_option(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KATALOG_WORKERS", "1")
     assert parallel.default_workers() == 1

@@ -7,16 +7,17 @@ untouched. See docs/build.md.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib
 import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
+from . import parallel
 from .cache import Store, caching_enabled
-from .compute import Totals
 from .content_cache import DocumentCache
-from .execute import execute
 from .issues import Report
 from .model import Catalogue
 from .output import (
@@ -33,10 +34,11 @@ from .output import (
 )
 from .pipeline import check
 from .render.plan import Options, Plan, Planner, combine
-from .render.templates import TemplateSet
 from .render.totals_files import FILES as TOTALS_FILES
 from .render.totals_files import plan_totals
-from .template_cache import TemplateBytecode
+
+if TYPE_CHECKING:
+    from .compute import Totals
 
 __all__ = ["DEFAULT_FORMATS", "MARKER", "RENDERERS", "BuildError", "BuildResult", "Options",
            "OutputRefused", "build", "document_date", "ensure_replaceable", "parse_formats"]
@@ -77,6 +79,16 @@ def _plan_xlsx(cat: Catalogue, totals: Totals, opts: Options) -> Plan:
 
     return plan_xlsx(cat, totals, opts)
 
+
+# what each format's planning and executing import (besides the executor and the templates),
+# imported while the content is parsed in the pool (`_import_renderers`)
+MODULES: dict[str, tuple[str, ...]] = {
+    "totals": ("katalog.render.totals",),
+    "html": ("katalog.render.html", "katalog.render.budget_html", "katalog.render.chart_draw"),
+    "pdf": ("katalog.render.pdf", "katalog.render.budget_pdf", "katalog.render.chart_draw"),
+    "docx": ("katalog.render.docx", "katalog.render.docx.budget"),
+    "xlsx": ("katalog.render.xlsx",),
+}
 
 # name → (planner, the paths in the output folder its files are under)
 RENDERERS: dict[str, tuple[Planner, tuple[str, ...]]] = {
@@ -167,9 +179,14 @@ def build(
     say = progress or (lambda _msg: None)
     say("Læser og kontrollerer indholdet")
     store = _store(cache, out)
-    checked = check(content, DocumentCache(store) if store.enabled else None)
+    with parallel.meanwhile(functools.partial(_import_renderers, formats)):
+        checked = check(content, DocumentCache(store) if store.enabled else None)
     if not checked.ok or checked.totals is None:
         raise BuildError(checked.report)
+    from .execute import execute
+    from .render.templates import TemplateSet
+    from .template_cache import TemplateBytecode
+
     if templates is None and (content.resolve().parent / "templates").is_dir():
         templates = content.resolve().parent / "templates"
     bytecode = TemplateBytecode(store) if store.enabled else None
@@ -191,6 +208,19 @@ def build(
     own = {out / MARKER, out / GITIGNORE}  # katalog's housekeeping, not outputs
     files = sorted(p for p in out.rglob("*") if p.is_file() and p not in own)
     return BuildResult(out, formats, checked.report, files, outcome.ran, outcome.reused)
+
+
+def _import_renderers(formats: Sequence[str]) -> None:
+    """Import what planning and executing `formats` will (the executor, Jinja and the
+    precompiled templates, the formats' renderers): done while the pool parses the content
+    (`parallel.meanwhile`), this costs a first build nothing but the other core's time."""
+    names = ["katalog.execute", "katalog.render.templates", "katalog.template_cache"]
+    names += [m for f in formats for m in MODULES.get(f, ())]
+    for name in dict.fromkeys(names):
+        importlib.import_module(name)
+    from .render.precompiled import loaded
+
+    loaded()
 
 
 def _start(out: Path) -> Building:

@@ -15,9 +15,6 @@ import dataclasses
 import datetime as dt
 import enum
 import hashlib
-import os
-import re
-import sys
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 from . import __version__
 from .model import UNKNOWN
+from .versions import library_version
 
 
 class Unhashable(TypeError):
@@ -219,11 +217,6 @@ def code_fingerprint(libraries: tuple[str, ...] = LIBRARIES) -> str:
     return h.hexdigest()
 
 
-def library_version(name: str) -> str | None:
-    """The installed version of distribution `name` (None when it is not installed)."""
-    return installed_versions().get(_normalised(name)) or _version_by_metadata(name)
-
-
 @lru_cache(maxsize=1)
 def _package_digest() -> bytes:
     """katalog's version and the bytes of its Python modules (read once per process)."""
@@ -233,43 +226,3 @@ def _package_digest() -> bytes:
         _feed(h, path.relative_to(package).as_posix())
         _feed(h, path.read_bytes())
     return h.digest()
-
-
-def _normalised(name: str) -> str:
-    """A distribution's name as packaging compares names (PEP 503), `_` for the separator
-    as in the names of installed `*.dist-info` folders."""
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-@lru_cache(maxsize=1)
-def installed_versions() -> dict[str, str]:
-    """Normalised name → version of the distributions installed on `sys.path`, the first one
-    found winning as in `importlib.metadata`, read from the names of their `*.dist-info`
-    (and `*.egg-info`) folders: `name-version.dist-info`. Listing the folders costs a
-    millisecond; importing `importlib.metadata` (email, zipfile, csv ...) and asking it
-    costs ≈ 25 ms, a tenth of a cold `katalog check` of 200 proposals."""
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for folder in names:
-            stem, dot, kind = folder.rpartition(".")
-            if not dot or kind not in ("dist-info", "egg-info"):
-                continue
-            name, dash, version = stem.partition("-")
-            if dash and version:
-                found.setdefault(_normalised(name), version.split("-")[0])
-    return found
-
-
-def _version_by_metadata(name: str) -> str | None:
-    """`importlib.metadata`'s answer for a library the folder names did not give (an egg,
-    a zip or another finder); None when it is not installed."""
-    from importlib import metadata  # slow to import: only when needed
-
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None

@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -149,13 +150,42 @@ class Workers:
 def map_processes(fn: Callable[[T], R], items: Sequence[T], workers: int | None = None,
                   min_items: int = 2, chunksize: int = 1) -> list[R]:
     """`[fn(x) for x in items]`, in a pool of `workers` processes when there are at least
-    `min_items` items (`fn` must be a module-level function of picklable values)."""
+    `min_items` items (`fn` must be a module-level function of picklable values). While
+    the pool works, this process does what `meanwhile` gave it."""
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < max(2, min_items):
         return [fn(x) for x in items]
     with _executor(min(workers, len(items)), start_method()) as pool:
-        return list(pool.map(fn, items, chunksize=chunksize))
+        results = pool.map(fn, items, chunksize=chunksize)  # handed out (and forked) now
+        _do_meanwhile()
+        return list(results)
 
 
-__all__ = ["MAX_WORKERS", "Workers", "default_workers", "map_processes", "start_method",
-           "starts_cheaply"]
+_MEANWHILE: list[Callable[[], object]] = []
+
+
+@contextmanager
+def meanwhile(fn: Callable[[], object]) -> Iterator[None]:
+    """Inside the block, `fn` is run in this process once a `map_processes` pool has been
+    given its work (after the workers are forked), in the time this process would only
+    wait for them; it is not run at all when no pool is used. So `fn` must be work the
+    caller needs later anyway and does again, at no cost, if it was done (importing the
+    modules the next step needs). A failure is left for that later step to meet."""
+    _MEANWHILE.append(fn)
+    try:
+        yield
+    finally:
+        if fn in _MEANWHILE:
+            _MEANWHILE.remove(fn)
+
+
+def _do_meanwhile() -> None:
+    while _MEANWHILE:
+        try:
+            _MEANWHILE.pop(0)()
+        except Exception:  # noqa: BLE001 - see `meanwhile`
+            pass
+
+
+__all__ = ["MAX_WORKERS", "Workers", "default_workers", "map_processes", "meanwhile",
+           "start_method", "starts_cheaply"]

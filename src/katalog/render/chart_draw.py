@@ -11,7 +11,7 @@ import io
 from functools import lru_cache
 from typing import Any
 
-from ..fingerprint import library_version
+from ..versions import library_version
 from .chart_layout import Diamond, Geometry, Line, Pattern, Rect, Text
 from .templates import default_templates
 

@@ -25,9 +25,10 @@ import enum
 import struct
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence, overload
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, overload
 
-from .templates import TemplateSet
+if TYPE_CHECKING:
+    from .templates import TemplateSet
 
 
 class Where(enum.Enum):
@@ -145,8 +146,14 @@ class Plan:
 class Options:
     """What renderers need besides the model: the look and the document date."""
 
-    templates: TemplateSet = field(default_factory=TemplateSet.create)
+    templates: TemplateSet = field(default_factory=lambda: _default_templates())
     date: dt.date | None = None
+
+
+def _default_templates() -> TemplateSet:
+    from .templates import TemplateSet  # Jinja: imported when templates are wanted
+
+    return TemplateSet.create()
 
 
 Planner = Callable[[Any, Any, Options], Plan]  # (Catalogue, Totals, Options) → Plan

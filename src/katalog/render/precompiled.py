@@ -83,6 +83,11 @@ def _table() -> dict[str, CodeType]:
     return table if isinstance(table, dict) else {}
 
 
+def loaded() -> bool:
+    """Read the compiled templates now (once per process); whether there are any."""
+    return bool(_table())
+
+
 def code_for(env: Environment, name: str, filename: str | None, source: str) -> CodeType | None:
     """The code compiled at install for this template, or None (Jinja compiles it)."""
     table = _table()
