@@ -121,3 +121,14 @@ def test_the_installed_table_covers_every_default_template() -> None:
     stale = sorted(set(wanted) - set(installed))
     assert not stale, "the compiled templates are stale: run `make install`"
     assert len(wanted) >= 20  # the site's, the PDF's, the chart's and the new proposal's
+
+
+def test_a_folder_that_cannot_be_written_is_said_in_danish(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "fil"
+    blocker.write_text("ikke en mappe", encoding="utf-8")
+    monkeypatch.setattr(precompiled, "FOLDER", blocker / "precompiled")
+    assert precompiled.main() == 1
+    err = capsys.readouterr().err
+    assert "kunne ikke skrive de oversatte skabeloner" in err and "Traceback" not in err
+    precompiled._table.cache_clear()

@@ -150,6 +150,18 @@ def generate(envs: Callable[[], list[Environment]] = environments) -> Path:
     return path
 
 
-if __name__ == "__main__":
-    made = generate()
+def main() -> int:
+    """`python -m katalog.render.precompiled` (run by `make install`)."""
+    try:
+        made = generate()
+    except OSError as exc:
+        print(f"kunne ikke skrive de oversatte skabeloner til {FOLDER}: "
+              f"{exc.strerror or exc} (katalog virker uden dem, blot lidt langsommere)",
+              file=sys.stderr)
+        return 1
     print(f"{len(_table())} skabeloner oversat til {made}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
