@@ -134,3 +134,68 @@ def test_soname_lookup_agrees_with_ctypes() -> None:
         assert pdf_layout._soname(listing, name) == ctypes.util._findSoname_ldconfig(name)
     assert pdf_layout._soname(listing, "c") is not None
     assert pdf_layout._soname(listing, "no-such-library-x") is None
+
+
+# -- WeasyPrint's user-agent stylesheet, lean ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def example_checked():  # type: ignore[no-untyped-def]
+    from conftest import EXAMPLE
+
+    checked = check(EXAMPLE)
+    assert checked.ok
+    return checked
+
+
+def test_the_lean_user_agent_stylesheet_gives_the_same_bytes(
+        example_checked, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every proposal of the example is laid out with the lean stylesheet (no footnote or
+    note pseudo-elements on every element, `::marker` on `li`) and gives the bytes
+    WeasyPrint's own stylesheet gives."""
+    cat, totals = example_checked.catalogue, example_checked.totals
+    jobs = [pdf.proposal_job(cat, totals, p, TemplateSet.create()) for p in cat.proposals]
+    used: list[bool] = []
+    decide = pdf_layout.lean_enough
+    monkeypatch.setattr(pdf_layout, "lean_enough",
+                        lambda html, sheets: used.append(decide(html, sheets)) or used[-1])
+    lean = [pdf.render_job(job).data for job in jobs]
+    assert used and all(used)
+    monkeypatch.setattr(pdf_layout, "lean_enough", lambda html, sheets: False)
+    assert [pdf.render_job(job).data for job in jobs] == lean
+
+
+def test_a_stylesheet_that_makes_footnotes_keeps_weasyprints_own(
+        example_checked, tmp_path: Path) -> None:
+    """An override's CSS may float a box to a footnote: the part is laid out with
+    WeasyPrint's own stylesheet (the lean one has no footnote call, and WeasyPrint fails
+    without it: laid out lean, this part fails), and the summary goes to the foot of the
+    page, numbered."""
+    from katalog.render.templates import default_templates
+
+    css = (default_templates() / "pdf" / "katalog.css").read_text(encoding="utf-8")
+    own = write_tree(tmp_path / "mine", {"pdf/katalog.css": css + "\n.summary { float: footnote }\n"})
+    cat, totals = example_checked.catalogue, example_checked.totals
+    job = pdf.proposal_job(cat, totals, cat.proposals[0], TemplateSet.create(own))
+    path = tmp_path / "fod.pdf"
+    path.write_bytes(pdf.render_job(job).data)
+    first = pages_text(path)[0]
+    assert "1. Kort resumé" in first  # the footnote, numbered by its marker
+    assert first.index("1. Kort resumé") > first.index("Forvaltning")  # at the page's foot
+
+
+@pytest.mark.parametrize("css, html, lean", [
+    ("", "<p>Tekst</p>", True),
+    (".a { float: footnote }", "<p>Tekst</p>", False),
+    (".b { position: note(x) }", "<p>Tekst</p>", False),
+    ("div.c { display: list-item }", "<p>Tekst</p>", False),
+    ("", '<p style="float: footnote">Tekst</p>', False),
+    ("", "<style>.x { display: list-item }</style>", False),
+    (".d { float: left; position: relative; display: block }", "<p>Tekst</p>", True),
+])  # fmt: skip
+def test_when_a_part_may_be_laid_out_lean(css: str, html: str, lean: bool) -> None:
+    pdf_layout.load_weasyprint()
+    from weasyprint import CSS
+
+    sheets = [CSS(string=css)] if css else []
+    assert pdf_layout.lean_enough(html, sheets) is lean
+    assert pdf_layout.lean_enough(html, [object()]) is False  # a sheet it cannot read

@@ -77,6 +77,7 @@ from .pdf_layout import (
     finish_proposal_job,
     layout_bytes,
     load_weasyprint,
+    load_weasyprint_lean,
     render_job,
     stamp,
     stylesheet,
@@ -402,7 +403,7 @@ class PartKeys:
 
 def _layout_job(job: PdfJob, label: str) -> Job:
     return Job(layout_bytes, (job,), key=job, label=label, where=Where.POOL,
-               warm=load_weasyprint)
+               warm=load_weasyprint_lean)
 
 
 def _part_job(part: Part, chart: Job | None) -> Job:
@@ -410,9 +411,9 @@ def _part_job(part: Part, chart: Job | None) -> Job:
     key = (part.name, part.kind, part.key)
     if part.chart and chart is not None:
         return Job(_layout_part_with_chart, (part.html,), key=key, deps=(chart,),
-                   label=part.name, where=Where.POOL, warm=load_weasyprint)
+                   label=part.name, where=Where.POOL, warm=load_weasyprint_lean)
     return Job(_layout_part, (part.html,), key=key, label=part.name, where=Where.POOL,
-               warm=load_weasyprint)
+               warm=load_weasyprint_lean)
 
 
 def _layout_part(html: PartHtml) -> bytes:
