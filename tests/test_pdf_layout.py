@@ -167,9 +167,8 @@ def test_the_lean_user_agent_stylesheet_gives_the_same_bytes(
 def test_a_stylesheet_that_makes_footnotes_keeps_weasyprints_own(
         example_checked, tmp_path: Path) -> None:
     """An override's CSS may float a box to a footnote: the part is laid out with
-    WeasyPrint's own stylesheet (the lean one has no footnote call, and WeasyPrint fails
-    without it: laid out lean, this part fails), and the summary goes to the foot of the
-    page, numbered."""
+    WeasyPrint's own stylesheet (the lean one has no footnote call, without which
+    WeasyPrint stops), and the summary goes to the foot of the page, numbered."""
     from katalog.render.templates import default_templates
 
     css = (default_templates() / "pdf" / "katalog.css").read_text(encoding="utf-8")
