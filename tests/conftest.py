@@ -145,6 +145,29 @@ import shutil
 REQUIRE_EXTERNALS = os.environ.get("KATALOG_REQUIRE_EXTERNALS") == "1"
 
 
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root`, relative path → bytes (to compare two builds)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def record_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles in this process from now on (every part
+    and page made here: KATALOG_WORKERS=1)."""
+    import jinja2
+
+    names: list[str] = []
+    original = jinja2.Environment.compile
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        names.append(name)
+        return original(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    monkeypatch.setenv("KATALOG_WORKERS", "1")
+    return names
+
+
 def require_program(*names: str) -> str:
     """Path of the first program found among `names`.
 

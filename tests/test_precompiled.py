@@ -15,7 +15,7 @@ from katalog.build import build
 from katalog.render import precompiled
 from katalog.render.templates import default_templates
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, read_tree, record_compiles
 
 FORMATS = ["html", "pdf"]  # every environment of a build (the PDF's parts, charts, budget)
 
@@ -33,21 +33,7 @@ def table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the templates Jinja compiles in this process."""
-    names: list[str] = []
-    original = jinja2.Environment.compile
-
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
-        names.append(name)
-        return original(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compile)
-    monkeypatch.setenv("KATALOG_WORKERS", "1")  # every part made in this process
-    return names
-
-
-def _files(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return record_compiles(monkeypatch)
 
 
 def test_a_build_compiles_no_default_template_and_makes_the_same_bytes(
@@ -60,7 +46,7 @@ def test_a_build_compiles_no_default_template_and_makes_the_same_bytes(
     without = tmp_path / "without"
     build(EXAMPLE, without, FORMATS, cache=False)
     assert "all.html" in compiled and "proposal.html" in compiled and "del.html" in compiled
-    assert _files(with_table) == _files(without)
+    assert read_tree(with_table) == read_tree(without)
 
 
 def test_an_edited_template_is_compiled_and_an_unchanged_copy_is_not(

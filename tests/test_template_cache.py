@@ -12,7 +12,6 @@ import pickle
 import shutil
 from pathlib import Path
 
-import jinja2
 import pytest
 from jinja2 import DictLoader, select_autoescape
 from jinja2.bccache import bc_magic
@@ -22,7 +21,7 @@ from katalog.cache import FOLDER, FORMAT, Store
 from katalog.render.templates import TemplateSet, sandboxed
 from katalog.template_cache import NAMESPACE, TemplateBytecode
 
-from conftest import EXAMPLE
+from conftest import EXAMPLE, read_tree, record_compiles
 
 KEY = b"k" * 32
 
@@ -35,21 +34,7 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from katalog.render import precompiled
 
     monkeypatch.setattr(precompiled, "code_for", lambda *_args: None)
-    names: list[str] = []
-    original = jinja2.Environment.compile
-
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
-        names.append(name)
-        return original(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compile)
-    monkeypatch.setenv("KATALOG_WORKERS", "1")  # every page made in this process
-    return names
-
-
-def _files(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file()}
+    return record_compiles(monkeypatch)
 
 
 def test_a_second_build_compiles_nothing_and_makes_the_same_bytes(
@@ -57,13 +42,13 @@ def test_a_second_build_compiles_nothing_and_makes_the_same_bytes(
     out = tmp_path / "build"
     build(EXAMPLE, out, ["html"])
     assert "proposal.html" in compiled and "all.html" in compiled
-    first = _files(out)
+    first = read_tree(out)
     records = list((tmp_path / FOLDER / NAMESPACE).rglob("*"))
     assert [r for r in records if r.is_file()]
     compiled.clear()
     build(EXAMPLE, out, ["html"])
     assert compiled == []
-    assert _files(out) == first
+    assert read_tree(out) == first
 
 
 def test_a_changed_template_is_compiled_anew(tmp_path: Path, compiled: list[str]) -> None:
@@ -89,7 +74,7 @@ def test_a_planted_record_is_never_loaded(tmp_path: Path, compiled: list[str]) -
     request could plant) must not run; the template is compiled and the page is right."""
     out = tmp_path / "build"
     build(EXAMPLE, out, ["html"])
-    first = _files(out)
+    first = read_tree(out)
     witness = tmp_path / "ran"
     evil = compile(f"open({str(witness)!r}, 'w').write('x')", "<planted>", "exec")
     records = [r for r in (tmp_path / FOLDER / NAMESPACE).rglob("*") if r.is_file()]
@@ -103,7 +88,7 @@ def test_a_planted_record_is_never_loaded(tmp_path: Path, compiled: list[str]) -
     build(EXAMPLE, out, ["html"])
     assert not witness.exists()
     assert "index.html" in compiled and "all.html" in compiled
-    assert _files(out) == first
+    assert read_tree(out) == first
 
 
 def test_environments_that_compile_differently_keep_apart(tmp_path: Path) -> None:

@@ -266,25 +266,21 @@ def load_weasyprint_lean() -> None:
     lean_html()
 
 
+@cache
 def lean_html() -> Any:
     """WeasyPrint's `HTML` with the lean user-agent stylesheet (made once per process)."""
-    if not _LEAN:
-        from weasyprint import CSS, HTML
-        from weasyprint import html as weasy_html
+    from weasyprint import CSS, HTML
+    from weasyprint import html as weasy_html
 
-        text = re.sub(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", "", weasy_html.UA, flags=re.M)
-        text = text.replace("\n::marker {", "\nli::marker {", 1)
-        sheet = CSS(string=text, counter_style=weasy_html.UA_COUNTER_STYLE)
+    text = re.sub(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", "", weasy_html.UA, flags=re.M)
+    text = text.replace("\n::marker {", "\nli::marker {", 1)
+    sheet = CSS(string=text, counter_style=weasy_html.UA_COUNTER_STYLE)
 
-        class LeanHTML(HTML):  # type: ignore[misc]
-            def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
-                return [sheet, weasy_html.UA_FORM_STYLESHEET] if forms else [sheet]
+    class LeanHTML(HTML):  # type: ignore[misc]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [sheet, weasy_html.UA_FORM_STYLESHEET] if forms else [sheet]
 
-        _LEAN.append(LeanHTML)
-    return _LEAN[0]
-
-
-_LEAN: list[Any] = []
+    return LeanHTML
 
 
 def lean_enough(html: str, sheets: Sequence[Any]) -> bool:
