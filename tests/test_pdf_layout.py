@@ -5,6 +5,7 @@ the shipped fonts, and the bytes do not depend on where the templates are."""
 from __future__ import annotations
 
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,16 @@ def test_the_lean_user_agent_stylesheet_gives_the_same_bytes(
     assert [pdf.render_job(job).data for job in jobs] == lean
 
 
+def test_the_lean_stylesheet_is_made_without_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    """Its counter styles are WeasyPrint's already: they are not parsed again (WeasyPrint
+    would refuse `disc` and `decimal`, defined twice, with a warning each)."""
+    pdf_layout.load_weasyprint()
+    pdf_layout.lean_html.cache_clear()
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        pdf_layout.lean_html()
+    assert caplog.records == []
+
+
 def test_a_stylesheet_that_makes_footnotes_keeps_weasyprints_own(
         example_checked, tmp_path: Path) -> None:
     """An override's CSS may float a box to a footnote: the part is laid out with
@@ -180,6 +191,47 @@ def test_a_stylesheet_that_makes_footnotes_keeps_weasyprints_own(
     first = pages_text(path)[0]
     assert "1. Kort resumé" in first  # the footnote, numbered by its marker
     assert first.index("1. Kort resumé") > first.index("Forvaltning")  # at the page's foot
+
+
+# -- HTML parsed by expat when that gives HTML5's tree (pdf_parse) -------------------------------
+
+def test_parts_are_parsed_by_expat_and_give_the_same_bytes(
+        example_checked, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proposals' parts (with their page-number stamps) are parsed without WeasyPrint's
+    HTML5 parser, and their PDFs have the bytes WeasyPrint's own parsing gives."""
+    import tinyhtml5
+
+    cat, totals = example_checked.catalogue, example_checked.totals
+    jobs = [pdf.proposal_job(cat, totals, p, TemplateSet.create()) for p in cat.proposals[:6]]
+    assert pdf_layout.adoptable()  # (made once per process, from a document HTML5 parses)
+    parsed: list[str] = []
+    html5_parse = tinyhtml5.parse
+    monkeypatch.setattr(tinyhtml5, "parse",
+                        lambda *a, **k: parsed.append("html5") or html5_parse(*a, **k))
+    by_expat = [pdf.render_job(job).data for job in jobs]
+    assert parsed == []
+    monkeypatch.setattr(pdf_layout, "adoptable", lambda: False)
+    assert [pdf.render_job(job).data for job in jobs] == by_expat
+    assert len(parsed) == 2 * len(jobs)  # each part and its stamp
+
+
+def test_a_document_from_a_tree_is_weasyprints_own() -> None:
+    """`weasy_html` makes the document `HTML(string=…)` makes (every attribute, the base
+    URL from a `<base>`), and HTML expat cannot parse the same way is WeasyPrint's."""
+    assert pdf_layout.adoptable()
+    from weasyprint import HTML
+
+    html = ('<!DOCTYPE html>\n<html lang="da"><head><base href="billeder/"></head>'
+            '<body><p>Tekst</p></body></html>')
+    ours = pdf_layout.weasy_html(HTML, html, "file:///skabeloner/", None)
+    theirs = HTML(string=html, base_url="file:///skabeloner/")
+    assert sorted(vars(ours)) == sorted(vars(theirs)) == sorted(pdf_layout.ADOPTED)
+    assert ours.base_url == theirs.base_url == "file:///skabeloner/billeder/"
+    assert ours.media_type == theirs.media_type
+    assert ET.tostring(ours.etree_element) == ET.tostring(theirs.etree_element)
+    assert ours.render().write_pdf() == theirs.render().write_pdf()
+    quirks = pdf_layout.weasy_html(HTML, html.replace("<!DOCTYPE html>", ""), "file:///", None)
+    assert type(quirks) is HTML and quirks.etree_element.find("body/p").text == "Tekst"
 
 
 @pytest.mark.parametrize("css, html, lean", [

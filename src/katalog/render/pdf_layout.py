@@ -27,7 +27,7 @@ from typing import Any, Sequence
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-from . import pdf_parts
+from . import pdf_parse, pdf_parts
 from .templates import TemplateSet
 
 TEMPLATE_DIR = "pdf"
@@ -203,8 +203,7 @@ def layout(job: PdfJob) -> LaidOut:
             extra = {"stylesheets": sheets, "font_config": fonts}
             if lean_enough(html, sheets):
                 kind = lean_html()
-    document = kind(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-        **extra, **options)
+    document = weasy_html(kind, html, job.base_url, fetcher).render(**extra, **options)
     if job.kind == "count":  # only the page count is wanted: no drawing, no PDF
         return LaidOut(b"", len(document.pages) - (1 if pdf_parts.has_stubs(html) else 0))
     data = document.write_pdf(finisher=_describe_links, **options)
@@ -260,10 +259,11 @@ LEAN_WORDS = ("footnote", "note(", "list-item")  # in a part's HTML: WeasyPrint'
 
 
 def load_weasyprint_lean() -> None:
-    """`load_weasyprint` and `lean_html` (≈ 0.03 s): the parts' warm-up (`Job.warm`), so
-    the workers forked after it inherit both."""
+    """`load_weasyprint`, `lean_html` and `adoptable` (≈ 0.03 s): the parts' warm-up
+    (`Job.warm`), so the workers forked after it inherit them."""
     load_weasyprint()
     lean_html()
+    adoptable()
 
 
 @cache
@@ -274,6 +274,9 @@ def lean_html() -> Any:
 
     text = re.sub(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", "", weasy_html.UA, flags=re.M)
     text = text.replace("\n::marker {", "\nli::marker {", 1)
+    # its counter styles are in UA_COUNTER_STYLE already (parsed again, "disc" and
+    # "decimal" are refused with a warning: they may not be defined twice)
+    text = re.sub(r"@counter-style [^{]*\{[^}]*\}[ \t]*\n?", "", text)
     sheet = CSS(string=text, counter_style=weasy_html.UA_COUNTER_STYLE)
 
     class LeanHTML(HTML):  # type: ignore[misc]
@@ -316,6 +319,46 @@ def _makes_a_note_or_list_item(name: str, value: Any) -> bool:
     return False
 
 
+# --- WeasyPrint's HTML, parsed by expat when that gives HTML5's tree (`pdf_parse`) ----------
+
+ADOPTED = ("base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element")
+
+
+def weasy_html(kind: Any, html: str, base_url: str, fetcher: Any) -> Any:
+    """`kind(string=html, base_url=base_url, url_fetcher=fetcher)` (`kind` is WeasyPrint's
+    `HTML` or `lean_html()`), with the tree `pdf_parse` gives when it can: the same
+    document, without WeasyPrint's HTML5 parser in pure Python (≈ 5 % of a PDF build)."""
+    tree = pdf_parse.parse(html) if adoptable() else None
+    if tree is None:
+        return kind(string=html, base_url=base_url, url_fetcher=fetcher)
+    import cssselect2
+    from weasyprint import _find_base_url
+
+    document = kind.__new__(kind)  # what `HTML.__init__` does after parsing
+    document.base_url = _find_base_url(tree, base_url)
+    document.url_fetcher = fetcher
+    document.media_type = "print"
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+        tree, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
+
+
+@cache
+def adoptable() -> bool:
+    """Whether this WeasyPrint's `HTML` is made as `weasy_html` makes it from a tree: its
+    attributes are the ones `weasy_html` sets (another WeasyPrint may set others: then
+    every document is parsed by WeasyPrint)."""
+    load_weasyprint()
+    import weasyprint
+
+    if not callable(getattr(weasyprint, "_find_base_url", None)):
+        return False
+    document = weasyprint.HTML(string="<!DOCTYPE html><html><head></head><body></body></html>",
+                               base_url="file:///")
+    return sorted(vars(document)) == sorted(ADOPTED)
+
+
 def layout_bytes(job: PdfJob) -> bytes:
     return layout(job).to_bytes()
 
@@ -331,7 +374,7 @@ def stamp(job: StampJob) -> bytes:
     css = CSS(string=pdf_parts.stamp_css(job.css, set(job.boxes), job.first, job.total),
               base_url=job.base_url, url_fetcher=fetcher, font_config=fonts)
     html = pdf_parts.stamp_html(job.pages, job.cover)
-    data: bytes = HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).write_pdf(
+    data: bytes = weasy_html(HTML, html, job.base_url, fetcher).write_pdf(
         stylesheets=[css], font_config=fonts, pdf_identifier=b"0" * 32)
     return data
 
