@@ -132,6 +132,8 @@ def test_html_like_katalogs_gives_html5s_tree(html: str) -> None:
     (document("<p>x</p>").replace("--a: #123;", "--a: '&amp;';"), "raw text in <style>"),
     (document("<p>x</p>", after="<!-- efter -->"), "a comment after </html> is in <html>"),
     (document("<p><![CDATA[x]]></p>"), "CDATA is a comment to HTML5"),
+    (document("<p>&e;</p>").replace("<!DOCTYPE html>", '<!DOCTYPE html [<!ENTITY e "x">]>'),
+     "no DTD: entities are never expanded"),
     (document("<svg viewBox='0 0 1 1'><rect/></svg>"), "foreign elements"),
     (document("<P>x</P>"), "HTML5 lowers the case"),
     (document('<p CLASS="a">x</p>'), "HTML5 lowers the case"),
