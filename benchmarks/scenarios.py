@@ -152,6 +152,9 @@ def scenario_build(bench: Bench, fmt: str) -> list[Row]:
     rows = [Row(command, bench.n, mode) for mode in ("cold", "warm")]
     if fmt in EDITED:
         rows.append(Row(command, bench.n, "after edit"))
+    if fmt in ("docx", "all") and word_page_numbers(bench.n):
+        for row in rows:
+            row.note = WORD_PAGE_NUMBERS
     pandoc = bench.pandoc if bench.pandoc and bench.pandoc.can(fmt) else None
     for counted in rounds(bench, heavy=fmt in HEAVY):
         runs = build_round(bench, args, content, out, fmt in EDITED)
@@ -174,6 +177,19 @@ def scenario_build(bench: Bench, fmt: str) -> list[Row]:
             for row in rows:
                 row.pandoc_pages = pages
     return rows
+
+
+WORD_PAGE_NUMBERS = "Word contents with page numbers (LibreOffice, ≈ 3–4 s); pandoc's has none"
+
+
+def word_page_numbers(n: int) -> bool:
+    """Whether a Word build of `n` proposals has LibreOffice store the contents' page
+    numbers: katalog's default up to `PAGE_NUMBERS_AUTO_MAX` proposals, when LibreOffice is
+    installed (the measured processes never set KATALOG_SIDETAL: `procs.environment`)."""
+    from katalog.render.docx import PAGE_NUMBERS_AUTO_MAX
+    from katalog.render.docx.toc import find_soffice
+
+    return n <= PAGE_NUMBERS_AUTO_MAX and find_soffice() is not None
 
 
 def build_round(bench: Bench, args: list[str], content: Path, out: Path,

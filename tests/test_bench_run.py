@@ -268,6 +268,22 @@ def test_every_format_build_has_no_format_option(bench):
     assert rows[0].pages is None  # CPU per page is a PDF-only figure
 
 
+def test_word_builds_that_number_the_contents_with_libreoffice_say_so(bench, monkeypatch):
+    """Up to 50 proposals katalog's Word contents get page numbers from LibreOffice (seconds
+    pandoc's Word file does not spend): the rows say so."""
+    from katalog.render.docx import toc
+
+    made, _ = bench
+    made.runs, made.warmup = 1, 0
+    monkeypatch.setattr(toc, "find_soffice", lambda: "/usr/bin/soffice")
+    assert {r.note for r in scenarios.run_scenario(made, "docx")} == {scenarios.WORD_PAGE_NUMBERS}
+    assert {r.note for r in scenarios.run_scenario(made, "all")} == {scenarios.WORD_PAGE_NUMBERS}
+    assert {r.note for r in scenarios.run_scenario(made, "html")} == {""}
+    assert scenarios.word_page_numbers(51) is False
+    monkeypatch.setattr(toc, "find_soffice", lambda: None)
+    assert {r.note for r in scenarios.run_scenario(made, "docx")} == {""}
+
+
 def test_a_format_katalog_does_not_know_is_noted_not_run(bench):
     made, entries = bench
     rows = scenarios.run_scenario(made, "xlsx")
