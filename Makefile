@@ -56,7 +56,7 @@ lint: $(VENV)/.installed-lint
 	$(VENV)/bin/ruff check src --select E4,E7,E9,F,I
 	$(VENV)/bin/mypy
 
-# Benchmarks (docs/performance.md): whole katalog commands beside pandoc, about 25-30 min;
+# Benchmarks (docs/performance.md): whole katalog commands beside pandoc, about 30-35 min;
 # quick looks: make bench BENCH_ARGS="--sizes 50 --quick"   (one round, about 2 min)
 #              make bench BENCH_ARGS="--sizes 200 --only check,html,docx --no-write"
 $(VENV)/.installed-bench: $(VENV)/.installed

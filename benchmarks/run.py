@@ -18,8 +18,9 @@ scenarios, whose rounds take minutes at 1,000), then counted rounds in which kat
 pandoc's runs alternate; each figure is shown as median (min–max), the pandoc ÷ katalog ratio
 as the median of the round-by-round ratios, peak memory as the largest process of the tree.
 
-The default plan (`runs_for`) takes about 25–30 minutes on two quiet cores, most of it PDF
-layout at 1,000 proposals. Quick looks: `--sizes 50 --quick` (one round, no warm-up,
+The default plan (`runs_for`) takes about 30–35 minutes on two quiet cores, most of it PDF
+layout at 1,000 proposals; besides the three sizes it builds every format at 500 proposals
+once, the size issue 14's full-build and edit targets name (`TARGET_SIZES`). Quick looks: `--sizes 50 --quick` (one round, no warm-up,
 about 2 minutes), `--only check,html --sizes 200`. Results go to the terminal and, unless
 --no-write, into docs/performance.md between markers (the rest of the file is kept).
 `--stages` adds a second, in-process table (library calls without start-up) for profiling;
@@ -55,6 +56,7 @@ from report import (  # noqa: E402
 from scenarios import HEAVY, SCENARIOS, Bench, Pandoc, fresh, run_scenario  # noqa: E402
 
 DEFAULT_SIZES = (50, 200, 1000)
+TARGET_SIZES = {"all": 500}  # issue 14's full build and edit: in the default plan too, last
 DOC = ROOT / "docs" / "performance.md"
 STAGES = ("compute", "html", "docx", "pdf", "weasyprint")
 PROFILE_SIZES = (200, 1000)
@@ -114,12 +116,16 @@ def plan_of(args: argparse.Namespace) -> list[tuple[int | None, str, int, int]]:
     plan: list[tuple[int | None, str, int, int]] = []
     if "help" in args.only:
         plan.append((None, "help", 1 if args.quick else 10, 0 if args.quick else 1))
-    for n in sorted(set(args.sizes)):
-        for name in (s for s in SCENARIOS if s in args.only and s != "help"):
-            runs = 1 if args.quick else args.runs or runs_for(name, n)
-            warm = 0 if args.quick else (args.warmup if args.warmup is not None
-                                         else warmup_for(name, n))
-            plan.append((n, name, runs, warm))
+    wanted = [(n, name) for n in sorted(set(args.sizes))
+              for name in SCENARIOS if name in args.only and name != "help"]
+    if args.sizes == list(DEFAULT_SIZES):  # the sizes the targets name besides
+        wanted += [(n, name) for name, n in TARGET_SIZES.items()
+                   if name in args.only and (n, name) not in wanted]
+    for n, name in wanted:
+        runs = 1 if args.quick else args.runs or runs_for(name, n)
+        warm = 0 if args.quick else (args.warmup if args.warmup is not None
+                                     else warmup_for(name, n))
+        plan.append((n, name, runs, warm))
     return plan
 
 

@@ -157,6 +157,8 @@ def test_report_is_written_between_the_markers(tmp_path):
 def test_default_plan_covers_every_scenario_at_every_size():
     plan = run.plan_of(run.parser().parse_args([]))
     assert plan[0] == (None, "help", 10, 1)
+    assert plan[-1] == (500, "all", 1, 0)  # the size of the full-build and edit targets
+    plan = plan[:-1]
     sizes = {n for n, *_ in plan if n}
     assert sizes == {50, 200, 1000}
     for n in sizes:
@@ -173,6 +175,8 @@ def test_quick_plan_and_choices():
     args = run.parser().parse_args(["--sizes", "200,50", "--runs", "2", "--warmup", "0",
                                     "--only", "html"])
     assert run.plan_of(args) == [(50, "html", 2, 0), (200, "html", 2, 0)]
+    args = run.parser().parse_args(["--only", "html"])  # no target names another size
+    assert {n for n, *_ in run.plan_of(args)} == {50, 200, 1000}
     with pytest.raises(SystemExit):
         run.parser().parse_args(["--only", "htlm"])
 
