@@ -63,8 +63,9 @@ _END_BR = re.compile(r"</br\b", re.I)
 _C1_REFERENCE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*1[2-5][0-9]);")
 _STYLE_AMPERSAND = re.compile(r"<style\b[^>]*>[^<]*&", re.I)
 _BROKEN_ATTRIBUTE = re.compile(r"""=[ \t\n\r]*(?:"[^"]*[\t\n\r]|'[^']*[\t\n\r])""")
-_VOID_TAG = re.compile(r"""<(area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)(?=[ \t\n\r\f/>])"""
-                       r"""((?:[^<>"'/]|"[^"]*"|'[^']*'|/(?!>))*)/?>""")
+_VOID_TAG = re.compile(r"<(%s)(?=[ \t\n\r\f/>])" % "|".join(sorted(VOID))
+                       + r"""((?:[^<>"'/]|"[^"]*"|'[^']*'|/(?!>))*)/?>""")
+_TAG_NAME = re.compile(r"<([^\s/>]*)")
 _WHITESPACE = " \t\n\r\f"  # HTML5's ASCII whitespace
 
 
@@ -112,7 +113,7 @@ def _self_closed_non_void(text: str) -> bool:
     end = text.find("/>")
     while end != -1:
         start = text.rfind("<", 0, end)
-        name = re.match(r"<([^\s/>]*)", text[start:end + 2]) if start != -1 else None
+        name = _TAG_NAME.match(text, start, end + 2) if start != -1 else None
         if name is None or name.group(1) not in VOID:
             return True
         end = text.find("/>", end + 2)
